@@ -1,0 +1,184 @@
+//! Configuration, layered: defaults → optional TOML file → `TASTESKJEMA_*` environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never reach a log line.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the portal needs to start.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the SQLite file (and other local state) lives.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; default: SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Where the form files are.
+    pub forms_dir: PathBuf,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// `tracing` filter, e.g. `info,tasteskjema=debug`.
+    pub log_filter: String,
+    /// Production refuses the built-in stand-ins and requires https.
+    pub production: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Max database connections.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            forms_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/forms")),
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+            production: false,
+            body_limit: 10 * 1024 * 1024,
+            db_max_connections: 16,
+        }
+    }
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// The file is not valid.
+    #[error("{0}: {1}")]
+    Parse(PathBuf, String),
+    /// An environment variable is not valid.
+    #[error("{0}: {1}")]
+    Env(&'static str, String),
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `TASTESKJEMA_CONFIG`) if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, |k| std::env::var(k).ok())
+    }
+
+    /// As [`Config::load`], reading variables through `env` (tests pass their own).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("TASTESKJEMA_CONFIG").map(PathBuf::from));
+        let mut c = match &file {
+            Some(p) => {
+                let s = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.clone(), e))?;
+                toml::from_str(&s).map_err(|e| ConfigError::Parse(p.clone(), e.to_string()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("TASTESKJEMA_LISTEN") {
+            c.listen = v
+                .parse()
+                .map_err(|e| ConfigError::Env("TASTESKJEMA_LISTEN", format!("{e}")))?;
+        }
+        if let Some(v) = env("TASTESKJEMA_DATA_DIR") {
+            c.data_dir = v.into();
+        }
+        if let Some(v) = env("TASTESKJEMA_DATABASE_URL").filter(|v| !v.is_empty()) {
+            c.database_url = Some(Secret(v));
+        }
+        if let Some(v) = env("TASTESKJEMA_FORMS_DIR") {
+            c.forms_dir = v.into();
+        }
+        if let Some(v) = env("TASTESKJEMA_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                _ => return Err(ConfigError::Env("TASTESKJEMA_LOG_FORMAT", v)),
+            };
+        }
+        if let Some(v) = env("TASTESKJEMA_LOG") {
+            c.log_filter = v;
+        }
+        if let Some(v) = env("TASTESKJEMA_PRODUCTION") {
+            c.production = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        Ok(c)
+    }
+
+    /// The database URL to use: the configured one, or a SQLite file in the data directory.
+    pub fn database_url(&self) -> Secret {
+        self.database_url.clone().unwrap_or_else(|| {
+            Secret(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tasteskjema.db").display()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/x\"\n").unwrap();
+        let c = Config::load_from(Some(&f), |k| {
+            (k == "TASTESKJEMA_DATA_DIR").then(|| "/y".to_string())
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, PathBuf::from("/y"));
+        assert_eq!(c.body_limit, 10 * 1024 * 1024);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let c = Config {
+            database_url: Some(Secret::new("postgres://u:hunter2@h/db")),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,68 @@
+//! One error type for the portal. A handler returns `AppError`; the response carries only a
+//! status and an [`ErrorPage`] marker, and the `error_pages` middleware (which knows the request's
+//! language and whether htmx asked) renders it. Nothing internal ever reaches the response.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Everything that can go wrong in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist, or is not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed or tampered with.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The body is over the limit.
+    #[error("payload too large")]
+    TooLarge,
+    /// A version conflict.
+    #[error("conflict")]
+    Conflict,
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A template failed to render.
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    /// Anything else unexpected.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Marker on an error response: the middleware renders the page for it.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage;
+
+impl AppError {
+    /// The HTTP status this error means.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::info!(error = %self, status = status.as_u16(), "request refused");
+        }
+        let mut r = status.into_response();
+        r.extensions_mut().insert(ErrorPage);
+        r
+    }
+}
+
+/// A handler's result.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,988 @@
+//! Reading `forms/`, checking every form, and building the [`Catalog`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::definition::*;
+use super::expr::{Expr, Seg, Type, format_path, parse_path};
+
+/// A problem in a form file, printed as `file:line: message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+    /// Warnings (a missing translation) do not stop the start.
+    pub warning: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let w = if self.warning { "warning: " } else { "" };
+        write!(f, "{}:{}: {w}{}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// The outcome of loading: a catalogue if nothing was an error, and every problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The catalogue (only when no problem is an error).
+    pub catalog: Option<Catalog>,
+    /// Errors and warnings, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl Loaded {
+    /// The errors only.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| !p.warning)
+    }
+}
+
+/// Loads `areas.toml` and every `<area>/<form>.toml` below `dir`.
+pub fn load_dir(dir: &Path) -> Loaded {
+    let mut problems = Vec::new();
+    let areas_file = dir.join("areas.toml");
+    let areas = match std::fs::read_to_string(&areas_file) {
+        Ok(src) => parse_areas(&areas_file, &src, &mut problems),
+        Err(e) => {
+            problems.push(err(&areas_file, 1, format!("cannot read: {e}")));
+            Vec::new()
+        }
+    };
+    let mut files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.path().is_dir()
+                && let Ok(sub) = std::fs::read_dir(e.path())
+            {
+                files.extend(
+                    sub.flatten()
+                        .map(|f| f.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml")),
+                );
+            }
+        }
+    } else {
+        problems.push(err(dir, 1, "cannot read the forms directory".into()));
+    }
+    files.sort();
+    let area_ids: BTreeSet<&str> = areas.iter().map(|a| a.id.as_str()).collect();
+    let mut forms: BTreeMap<String, BTreeMap<String, Arc<Form>>> = BTreeMap::new();
+    for file in &files {
+        let src = match std::fs::read_to_string(file) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(err(file, 1, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if let Some(form) = parse_form(file, &src, &area_ids, &mut problems) {
+            let versions = forms.entry(form.id.clone()).or_default();
+            if versions.contains_key(&form.version) {
+                problems.push(err(
+                    file,
+                    1,
+                    format!("form {} version {} is defined twice", form.id, form.version),
+                ));
+            }
+            versions.insert(form.version.clone(), Arc::new(form));
+        }
+    }
+    let ok = !problems.iter().any(|p| !p.warning);
+    Loaded {
+        catalog: ok.then_some(Catalog { areas, forms }),
+        problems,
+    }
+}
+
+fn err(file: &Path, line: usize, message: String) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        line,
+        message,
+        warning: false,
+    }
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAreas {
+    area: Vec<Spanned<RawArea>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    id: String,
+    title: Text,
+    description: Text,
+    channels: Vec<Channel>,
+}
+
+fn parse_areas(file: &Path, src: &str, problems: &mut Vec<Problem>) -> Vec<Area> {
+    let raw: RawAreas = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
+            problems.push(err(file, line, e.message().to_string()));
+            return Vec::new();
+        }
+    };
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for a in raw.area {
+        let line = line_of(src, a.span().start);
+        let a = a.into_inner();
+        if !seen.insert(a.id.clone()) {
+            problems.push(err(file, line, format!("area {} is listed twice", a.id)));
+        }
+        let mut texts = TextCheck {
+            file,
+            problems: &mut *problems,
+        };
+        texts.check(&a.title, line, "title");
+        texts.check(&a.description, line, "description");
+        out.push(Area {
+            id: a.id,
+            title: a.title,
+            description: a.description,
+            channels: a.channels,
+        });
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    id: Spanned<String>,
+    version: String,
+    area: Spanned<String>,
+    resource: String,
+    #[serde(default)]
+    level: Level,
+    #[serde(default)]
+    persons: bool,
+    title: Text,
+    description: Option<Text>,
+    api: Option<ApiSpec>,
+    #[serde(default)]
+    page: Vec<Spanned<RawPage>>,
+    #[serde(default)]
+    computed: Vec<Spanned<RawComputed>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    id: String,
+    title: Text,
+    intro: Option<Text>,
+    when: Option<Spanned<String>>,
+    #[serde(default)]
+    field: Vec<Spanned<RawField>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    value: String,
+    label: Text,
+    hint: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlternative {
+    key: String,
+    kind: String,
+    label: Text,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRequired {
+    Fixed(bool),
+    When(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    bind: Option<String>,
+    kind: String,
+    label: Option<Text>,
+    hint: Option<Text>,
+    help: Option<Text>,
+    required: Option<RawRequired>,
+    when: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    options: Option<Vec<RawOption>>,
+    display: Option<String>,
+    alternatives: Option<Vec<RawAlternative>>,
+    autocomplete: Option<String>,
+    prefill: Option<String>,
+    row_label: Option<Text>,
+    add_label: Option<Text>,
+    #[serde(default)]
+    field: Vec<Spanned<RawField>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComputed {
+    bind: String,
+    value: Spanned<String>,
+    label: Option<Text>,
+    kind: Option<String>,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    each: Option<String>,
+    check: Spanned<String>,
+    path: String,
+    message: Text,
+}
+
+struct TextCheck<'a> {
+    file: &'a Path,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl TextCheck<'_> {
+    fn check(&mut self, t: &Text, line: usize, what: &str) {
+        if t.nb.trim().is_empty() {
+            self.problems
+                .push(err(self.file, line, format!("{what}: the nb text is empty")));
+        }
+        for (name, v) in [("nn", &t.nn), ("en", &t.en)] {
+            if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                self.problems.push(Problem {
+                    file: self.file.to_path_buf(),
+                    line,
+                    message: format!("{what}: no {name} text"),
+                    warning: true,
+                });
+            }
+        }
+    }
+}
+
+/// The types known while checking one form.
+struct Types<'a>(&'a BTreeMap<Vec<Seg>, Type>);
+
+impl super::expr::Schema for Types<'_> {
+    fn type_of(&self, path: &[Seg]) -> Option<Type> {
+        if let Some(t) = self.0.get(path) {
+            return Some(t.clone());
+        }
+        // A concrete row index types like "every row".
+        let general: Vec<Seg> = path
+            .iter()
+            .map(|s| match s {
+                Seg::Index(_) => Seg::All,
+                s => s.clone(),
+            })
+            .collect();
+        self.0.get(&general).cloned()
+    }
+}
+
+fn kind_from(name: &str) -> Option<FieldKind> {
+    Some(match name {
+        "text" => FieldKind::Text,
+        "textarea" => FieldKind::Textarea,
+        "integer" => FieldKind::Integer,
+        "amount" => FieldKind::Amount,
+        "decimal" => FieldKind::Decimal,
+        "percent" => FieldKind::Percent,
+        "date" => FieldKind::Date,
+        "daymonth" => FieldKind::DayMonth,
+        "year" => FieldKind::Year,
+        "yesno" => FieldKind::YesNo,
+        "orgnr" => FieldKind::Orgnr,
+        "fnr" => FieldKind::Fnr,
+        "kommunenummer" => FieldKind::Kommunenummer,
+        "postnummer" => FieldKind::Postnummer,
+        "email" => FieldKind::Email,
+        "phone" => FieldKind::Phone,
+        "kontonummer" => FieldKind::Kontonummer,
+        "static" => FieldKind::Static,
+        _ => return None,
+    })
+}
+
+/// Expressions waiting for the type map to be complete.
+struct Pending {
+    src: String,
+    line: usize,
+    row: Option<Vec<Seg>>,
+    what: &'static str,
+}
+
+struct FormBuilder<'a> {
+    file: &'a Path,
+    src: &'a str,
+    problems: &'a mut Vec<Problem>,
+    types: BTreeMap<Vec<Seg>, Type>,
+    binds: BTreeMap<Vec<Seg>, usize>,
+}
+
+impl FormBuilder<'_> {
+    fn error(&mut self, line: usize, message: String) {
+        self.problems.push(err(self.file, line, message));
+    }
+
+    fn texts(&mut self, t: &Text, line: usize, what: &str) {
+        TextCheck {
+            file: self.file,
+            problems: &mut *self.problems,
+        }
+        .check(t, line, what);
+    }
+
+    fn path(&mut self, s: &str, line: usize) -> Option<Vec<Seg>> {
+        match parse_path(s) {
+            Ok(p) if !p.is_empty() => Some(p),
+            Ok(_) => {
+                self.error(line, "an empty path".into());
+                None
+            }
+            Err(e) => {
+                self.error(line, format!("bad path {s:?}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn claim(&mut self, path: Vec<Seg>, ty: Type, line: usize) {
+        if let Some(prev) = self.binds.insert(path.clone(), line) {
+            self.error(
+                line,
+                format!(
+                    "{} is already bound on line {prev}",
+                    format_path(&path)
+                ),
+            );
+        }
+        self.types.insert(path, ty);
+    }
+
+    fn expr(&mut self, p: &Pending) -> Option<Expr> {
+        let mut e = match Expr::parse(&p.src) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error(p.line, format!("{}: {e}", p.what));
+                return None;
+            }
+        };
+        match e.check(&Types(&self.types), p.row.as_deref()) {
+            Ok(Type::Bool | Type::Null) if p.what != "prefill" => Some(e),
+            Ok(_) if p.what == "prefill" => Some(e),
+            Ok(t) => {
+                self.error(
+                    p.line,
+                    format!("{}: must be true or false, but is {t:?}", p.what),
+                );
+                None
+            }
+            Err(x) => {
+                self.error(p.line, format!("{}: {x} in {:?}", p.what, p.src));
+                None
+            }
+        }
+    }
+
+    /// First pass: everything but expressions.
+    fn field(
+        &mut self,
+        raw: Spanned<RawField>,
+        row: Option<&[Seg]>,
+        pending: &mut Vec<(Vec<usize>, Pending)>,
+        at: Vec<usize>,
+    ) -> Option<Field> {
+        let line = line_of(self.src, raw.span().start);
+        let raw = raw.into_inner();
+        let label = raw.label.clone().unwrap_or_default();
+        if raw.kind != "static" || raw.label.is_some() {
+            self.texts(&label, line, "label");
+        }
+        for (t, what) in [(&raw.hint, "hint"), (&raw.help, "help")] {
+            if let Some(t) = t {
+                self.texts(t, line, what);
+            }
+        }
+        let base: Vec<Seg> = row.map(|r| r.to_vec()).unwrap_or_default();
+        let bind = match (&raw.bind, raw.kind.as_str()) {
+            (None, "static") => Vec::new(),
+            (None, _) => {
+                self.error(line, format!("a {} field needs a bind", raw.kind));
+                return None;
+            }
+            (Some(b), _) if b == "." && row.is_some() && raw.kind == "either" => base.clone(),
+            (Some(b), _) => {
+                let p = self.path(b, line)?;
+                if p.contains(&Seg::All) {
+                    self.error(line, "a bind may not contain [*]; use a group".into());
+                    return None;
+                }
+                [base.clone(), p].concat()
+            }
+        };
+        if raw.kind != "group" && !raw.field.is_empty() {
+            self.error(line, "only a group may have fields".into());
+        }
+        let kind = match raw.kind.as_str() {
+            "choice" | "multichoice" => {
+                let Some(opts) = raw.options else {
+                    self.error(line, format!("a {} field needs options", raw.kind));
+                    return None;
+                };
+                if opts.is_empty() {
+                    self.error(line, "options may not be empty".into());
+                }
+                let mut seen = BTreeSet::new();
+                let mut options = Vec::new();
+                for o in opts {
+                    if !seen.insert(o.value.clone()) {
+                        self.error(line, format!("option {:?} appears twice", o.value));
+                    }
+                    self.texts(&o.label, line, "option label");
+                    options.push(ChoiceOption {
+                        value: o.value,
+                        label: o.label,
+                        hint: o.hint,
+                    });
+                }
+                if raw.kind == "choice" {
+                    let select = match raw.display.as_deref() {
+                        None => options.len() > 6,
+                        Some("select") => true,
+                        Some("radio") => false,
+                        Some(d) => {
+                            self.error(line, format!("display must be radio or select, not {d}"));
+                            false
+                        }
+                    };
+                    FieldKind::Choice { options, select }
+                } else {
+                    FieldKind::MultiChoice { options }
+                }
+            }
+            "either" => {
+                let alts = raw.alternatives.unwrap_or_default();
+                if alts.len() < 2 {
+                    self.error(line, "an either field needs at least two alternatives".into());
+                }
+                let mut alternatives = Vec::new();
+                for a in alts {
+                    let Some(kind) = kind_from(&a.kind).filter(|k| !matches!(k, FieldKind::Static))
+                    else {
+                        self.error(line, format!("unknown alternative kind {:?}", a.kind));
+                        continue;
+                    };
+                    self.texts(&a.label, line, "alternative label");
+                    let mut p = bind.clone();
+                    p.push(Seg::Key(a.key.clone()));
+                    if let Some(t) = kind.value_type() {
+                        self.claim(p, t, line);
+                    }
+                    alternatives.push(Alternative {
+                        key: a.key,
+                        kind,
+                        label: a.label,
+                        min: a.min,
+                        max: a.max,
+                    });
+                }
+                FieldKind::Either { alternatives }
+            }
+            "group" => {
+                if row.is_some() {
+                    self.error(line, "a group inside a group is not supported".into());
+                    return None;
+                }
+                let mut rowpath = bind.clone();
+                self.claim(bind.clone(), Type::Rows, line);
+                rowpath.push(Seg::All);
+                let mut fields = Vec::new();
+                for f in raw.field {
+                    let mut at2 = at.clone();
+                    at2.push(fields.len());
+                    if let Some(f) = self.field(f, Some(&rowpath), pending, at2) {
+                        fields.push(f);
+                    }
+                }
+                if fields.is_empty() {
+                    self.error(line, "a group needs fields".into());
+                }
+                FieldKind::Group(Group {
+                    fields,
+                    row_label: raw.row_label,
+                    add_label: raw.add_label,
+                })
+            }
+            other => match kind_from(other) {
+                Some(k) => k,
+                None => {
+                    self.error(line, format!("unknown kind {other:?}"));
+                    return None;
+                }
+            },
+        };
+        if let (Some(a), Some(b)) = (raw.min, raw.max)
+            && a > b
+        {
+            self.error(line, format!("min {a} is greater than max {b}"));
+        }
+        if let (Some(a), Some(b)) = (raw.min_length, raw.max_length)
+            && a > b
+        {
+            self.error(line, format!("min_length {a} is greater than max_length {b}"));
+        }
+        let pattern = match raw.pattern.as_deref().map(|p| Regex::new(&format!("^(?:{p})$"))) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                self.error(line, format!("bad pattern: {e}"));
+                None
+            }
+            None => None,
+        };
+        if !matches!(kind, FieldKind::Group(_) | FieldKind::Either { .. } | FieldKind::Static)
+            && let Some(t) = kind.value_type()
+        {
+            self.claim(bind.clone(), t, line);
+        }
+        let exrow = if matches!(kind, FieldKind::Group(_)) {
+            None
+        } else {
+            row.map(|r| r.to_vec())
+        };
+        let mut push = |src: Option<String>, what: &'static str| {
+            if let Some(src) = src {
+                pending.push((
+                    at.clone(),
+                    Pending {
+                        src,
+                        line,
+                        row: exrow.clone(),
+                        what,
+                    },
+                ));
+            }
+        };
+        let required = match raw.required {
+            None => Required::Fixed(false),
+            Some(RawRequired::Fixed(b)) => Required::Fixed(b),
+            Some(RawRequired::When(s)) => {
+                push(Some(s), "required");
+                Required::Fixed(false)
+            }
+        };
+        push(raw.when, "when");
+        push(raw.prefill, "prefill");
+        Some(Field {
+            bind,
+            kind,
+            label,
+            hint: raw.hint,
+            help: raw.help,
+            required,
+            when: None,
+            min: raw.min,
+            max: raw.max,
+            min_length: raw.min_length,
+            max_length: raw.max_length,
+            pattern,
+            autocomplete: raw.autocomplete,
+            prefill: None,
+            line,
+        })
+    }
+}
+
+fn field_at<'a>(pages: &'a mut [Page], at: &[usize]) -> &'a mut Field {
+    let mut f = &mut pages[at[0]].fields[at[1]];
+    for &i in &at[2..] {
+        let FieldKind::Group(g) = &mut f.kind else {
+            unreachable!("path built from groups")
+        };
+        f = &mut g.fields[i];
+    }
+    f
+}
+
+fn parse_form(
+    file: &Path,
+    src: &str,
+    areas: &BTreeSet<&str>,
+    problems: &mut Vec<Problem>,
+) -> Option<Form> {
+    let raw: RawForm = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
+            problems.push(err(file, line, e.message().trim().to_string()));
+            return None;
+        }
+    };
+    let before = problems.iter().filter(|p| !p.warning).count();
+    let mut b = FormBuilder {
+        file,
+        src,
+        problems,
+        types: BTreeMap::new(),
+        binds: BTreeMap::new(),
+    };
+    let id_line = line_of(src, raw.id.span().start);
+    let id = raw.id.into_inner();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        b.error(id_line, format!("form id {id:?} must be letters, digits and '-'"));
+    }
+    let area_line = line_of(src, raw.area.span().start);
+    if !areas.contains(raw.area.get_ref().as_str()) {
+        b.error(area_line, format!("unknown area {:?}", raw.area.get_ref()));
+    }
+    b.texts(&raw.title, 1, "title");
+    if raw.page.is_empty() {
+        b.error(1, "a form needs at least one page".into());
+    }
+    // Pass 1: fields and their types.
+    let mut pending: Vec<(Vec<usize>, Pending)> = Vec::new();
+    let mut page_pending: Vec<(usize, Pending)> = Vec::new();
+    let mut pages = Vec::new();
+    let mut page_ids = BTreeSet::new();
+    for (pi, p) in raw.page.into_iter().enumerate() {
+        let line = line_of(src, p.span().start);
+        let p = p.into_inner();
+        if !page_ids.insert(p.id.clone()) || p.id == "oppsummering" {
+            b.error(line, format!("page id {:?} is used twice or reserved", p.id));
+        }
+        if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            b.error(line, format!("page id {:?} must be letters, digits and '-'", p.id));
+        }
+        b.texts(&p.title, line, "page title");
+        if let Some(w) = p.when {
+            page_pending.push((
+                pi,
+                Pending {
+                    line: line_of(src, w.span().start),
+                    src: w.into_inner(),
+                    row: None,
+                    what: "when",
+                },
+            ));
+        }
+        let mut fields = Vec::new();
+        for f in p.field {
+            let at = vec![pi, fields.len()];
+            if let Some(f) = b.field(f, None, &mut pending, at) {
+                fields.push(f);
+            }
+        }
+        pages.push(Page {
+            id: p.id,
+            title: p.title,
+            intro: p.intro,
+            when: None,
+            fields,
+        });
+    }
+    // Computed values: bind paths first, then types as their expressions resolve.
+    let mut computed_raw = Vec::new();
+    for c in raw.computed {
+        let line = line_of(src, c.span().start);
+        let c = c.into_inner();
+        let Some(bind) = b.path(&c.bind, line) else {
+            continue;
+        };
+        if let Some(l) = &c.label {
+            b.texts(l, line, "label");
+        }
+        if let Some(prev) = b.binds.insert(bind.clone(), line) {
+            b.error(line, format!("{} is already bound on line {prev}", c.bind));
+        }
+        let declared = match c.kind.as_deref().map(kind_from) {
+            Some(Some(k)) => k.value_type().map(|t| (t, k.is_whole(), c.kind.clone().unwrap_or_default())),
+            Some(None) => {
+                b.error(line, format!("unknown kind {:?}", c.kind.unwrap_or_default()));
+                None
+            }
+            None => None,
+        };
+        computed_raw.push((bind, c.value, c.label, declared, line, c.required));
+    }
+    for (bind, _, _, declared, _, _) in &computed_raw {
+        if let Some((t, _, _)) = declared {
+            b.types.insert(bind.clone(), t.clone());
+        }
+    }
+    let mut computed: Vec<Option<Computed>> = computed_raw.iter().map(|_| None).collect();
+    let mut progress = true;
+    while progress {
+        progress = false;
+        for (i, (bind, value, label, declared, line, required)) in computed_raw.iter().enumerate() {
+            if computed[i].is_some() {
+                continue;
+            }
+            let Ok(mut e) = Expr::parse(value.get_ref()) else {
+                continue;
+            };
+            if let Ok(t) = e.check(&Types(&b.types), None) {
+                if declared.is_none() {
+                    b.types.insert(bind.clone(), t.clone());
+                }
+                let whole = declared.as_ref().map(|d| d.1).unwrap_or(t == Type::Number);
+                let kind = declared
+                    .as_ref()
+                    .and_then(|d| kind_from(&d.2))
+                    .unwrap_or(if whole { FieldKind::Integer } else { FieldKind::Text });
+                computed[i] = Some(Computed {
+                    bind: bind.clone(),
+                    value: e,
+                    label: label.clone(),
+                    whole,
+                    kind,
+                    required: *required,
+                    line: *line,
+                });
+                progress = true;
+            }
+        }
+    }
+    for (i, (_, value, _, _, _, _)) in computed_raw.iter().enumerate() {
+        if computed[i].is_none() {
+            let line = line_of(src, value.span().start);
+            let msg = match Expr::parse(value.get_ref()) {
+                Err(e) => e.to_string(),
+                Ok(mut e) => match e.check(&Types(&b.types), None) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "depends on a value that cannot be computed".into(),
+                },
+            };
+            b.error(line, format!("computed value {:?}: {msg}", value.get_ref()));
+        }
+    }
+    let computed: Vec<Computed> = computed.into_iter().flatten().collect();
+    let computed = order_computed(&mut b, computed);
+    // Pass 2: every other expression, now that all types are known.
+    for (pi, p) in page_pending {
+        if let Some(e) = b.expr(&p) {
+            pages[pi].when = Some(e);
+        }
+    }
+    for (at, p) in pending {
+        let e = b.expr(&p);
+        let f = field_at(&mut pages, &at);
+        match (p.what, e) {
+            ("when", Some(e)) => f.when = Some(e),
+            ("required", Some(e)) => f.required = Required::When(e),
+            ("prefill", Some(e)) => f.prefill = Some(e),
+            _ => {}
+        }
+    }
+    let mut rules = Vec::new();
+    for r in raw.rule {
+        let line = line_of(src, r.span().start);
+        let r = r.into_inner();
+        b.texts(&r.message, line, "message");
+        let each = match r.each.as_deref().map(|e| b.path(e, line)) {
+            Some(Some(p)) => {
+                if b.types.get(&p) != Some(&Type::Rows) {
+                    b.error(line, format!("each: {} is not a group", format_path(&p)));
+                    continue;
+                }
+                Some(p)
+            }
+            Some(None) => continue,
+            None => None,
+        };
+        let row = each.clone().map(|mut p| {
+            p.push(Seg::All);
+            p
+        });
+        let Some(rel) = b.path(&r.path, line) else {
+            continue;
+        };
+        let path = [row.clone().unwrap_or_default(), rel].concat();
+        let Some(check) = b.expr(&Pending {
+            src: r.check.get_ref().clone(),
+            line: line_of(src, r.check.span().start),
+            row,
+            what: "check",
+        }) else {
+            continue;
+        };
+        rules.push(Rule {
+            each,
+            check,
+            path,
+            message: r.message,
+        });
+    }
+    let errors_now = b.problems.iter().filter(|p| !p.warning).count();
+    let types = b.types;
+    (errors_now == before).then(|| Form {
+        id,
+        version: raw.version,
+        area: raw.area.into_inner(),
+        resource: raw.resource,
+        level: raw.level,
+        persons: raw.persons,
+        title: raw.title,
+        description: raw.description.unwrap_or_default(),
+        api: raw.api,
+        pages,
+        computed,
+        rules,
+        source: file.to_path_buf(),
+        types,
+    })
+}
+
+/// Orders computed values so each comes after those it reads; a cycle is an error.
+fn order_computed(b: &mut FormBuilder<'_>, computed: Vec<Computed>) -> Vec<Computed> {
+    let binds: Vec<Vec<Seg>> = computed.iter().map(|c| c.bind.clone()).collect();
+    let deps: Vec<Vec<usize>> = computed
+        .iter()
+        .map(|c| {
+            let read = c.value.paths();
+            binds
+                .iter()
+                .enumerate()
+                .filter(|(_, bind)| read.iter().any(|r| r == *bind))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let n = computed.len();
+    let mut state = vec![0u8; n]; // 0 new, 1 visiting, 2 done
+    let mut order = Vec::with_capacity(n);
+    fn visit(
+        i: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+    ) -> Result<(), usize> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => return Err(i),
+            _ => {}
+        }
+        state[i] = 1;
+        for &d in &deps[i] {
+            visit(d, deps, state, order)?;
+        }
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    for i in 0..n {
+        if let Err(at) = visit(i, &deps, &mut state, &mut order) {
+            let line = computed[at].line;
+            b.error(
+                line,
+                format!(
+                    "computed value {} depends on itself (a cycle)",
+                    format_path(&computed[at].bind)
+                ),
+            );
+            return Vec::new();
+        }
+    }
+    let mut slots: Vec<Option<Computed>> = computed.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(src: &str) -> (Option<Form>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let areas: BTreeSet<&str> = ["a"].into_iter().collect();
+        let f = parse_form(Path::new("t.toml"), src, &areas, &mut problems);
+        (f, problems)
+    }
+
+    const HEAD: &str = "id = \"T-1\"\nversion = \"1\"\narea = \"a\"\nresource = \"r\"\ntitle = { nb = \"T\", nn = \"T\", en = \"T\" }\n";
+
+    #[test]
+    fn unknown_path_is_refused_with_its_line() {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\", nn = \"P\", en = \"P\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\nwhen = \"a.c > 1\"\n"
+        );
+        let (f, p) = load_str(&src);
+        assert!(f.is_none());
+        let e = p.iter().find(|p| !p.warning).expect("an error");
+        assert_eq!(e.line, 9, "{e}");
+        assert!(e.message.contains("a.c"), "{e}");
+    }
+
+    #[test]
+    fn type_error_is_refused() {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\", nn = \"P\", en = \"P\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\nwhen = \"a.b == 'x' + 1\"\n"
+        );
+        let (f, p) = load_str(&src);
+        assert!(f.is_none(), "{p:?}");
+    }
+
+    #[test]
+    fn computed_cycle_is_refused() {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\", nn = \"P\", en = \"P\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n[[computed]]\nbind = \"s.x\"\nkind = \"integer\"\nvalue = \"s.y + 1\"\n[[computed]]\nbind = \"s.y\"\nkind = \"integer\"\nvalue = \"s.x + a.b\"\n"
+        );
+        let (f, p) = load_str(&src);
+        assert!(f.is_none());
+        assert!(p.iter().any(|p| p.message.contains("cycle")), "{p:?}");
+    }
+
+    #[test]
+    fn missing_translation_is_a_warning_only() {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n"
+        );
+        let (f, p) = load_str(&src);
+        assert!(f.is_some());
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|p| p.warning && p.line == 7), "{p:?}");
+    }
+
+    #[test]
+    fn duplicate_bind_and_unknown_kind_are_refused() {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\", nn = \"P\", en = \"P\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n[[page.field]]\nbind = \"a.b\"\nkind = \"integer\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n[[page.field]]\nbind = \"a.c\"\nkind = \"nonsense\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n"
+        );
+        let (f, p) = load_str(&src);
+        assert!(f.is_none());
+        assert!(p.iter().any(|p| p.line == 13 && p.message.contains("already bound")));
+        assert!(p.iter().any(|p| p.line == 17 && p.message.contains("nonsense")));
+    }
+}

@@ -1,0 +1,15 @@
+//! The form language: definitions, loading and checking, expressions, the JSON data model,
+//! validation and the JSON Schema. Pure: no I/O but reading form files.
+
+pub mod definition;
+pub mod document;
+pub mod expr;
+pub mod input;
+pub mod load;
+pub mod no;
+pub mod schema;
+pub mod validate;
+
+pub use definition::{Catalog, Field, FieldKind, Form, Lang, Page, Text};
+pub use expr::{Context, Seg};
+pub use validate::{FieldError, Scope};

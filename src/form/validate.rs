@@ -1,0 +1,560 @@
+//! Validation: (form, document, scope) → field errors whose paths are the API's `sti`.
+
+use serde_json::Value;
+
+use super::definition::{Bounds, Field, FieldKind, Form, Lang, Text};
+use super::document::{self, get, instantiate, is_empty, row_count};
+use super::expr::{Context, Seg, format_path};
+use super::no::{self, IdError};
+
+/// How much of the document to check.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// One page (by index): its fields and the rules that point at them.
+    Page(usize),
+    /// Everything, including computed values (before submitting, and for the API).
+    All,
+}
+
+/// What is wrong with an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorKind {
+    /// No answer, but one is required.
+    Required,
+    /// Not a number.
+    NotNumber,
+    /// Not a whole number.
+    NotWhole,
+    /// Below the minimum.
+    TooSmall(f64),
+    /// Above the maximum.
+    TooLarge(f64),
+    /// Too few characters.
+    TooShort(usize),
+    /// Too many characters.
+    TooLong(usize),
+    /// Does not match the pattern.
+    Pattern,
+    /// Not one of the options.
+    NotOption,
+    /// Not a real date.
+    NotDate,
+    /// Not a real day and month.
+    NotDayMonth,
+    /// Neither yes nor no.
+    NotYesNo,
+    /// Not text.
+    NotText,
+    /// A bad organisasjonsnummer.
+    Orgnr(IdError),
+    /// A bad fødselsnummer or d-nummer.
+    Fnr(IdError),
+    /// A bad kontonummer.
+    Kontonummer(IdError),
+    /// A bad kommunenummer.
+    Kommunenummer(IdError),
+    /// A bad postnummer.
+    Postnummer(IdError),
+    /// Not an e-mail address.
+    Email,
+    /// Not a telephone number.
+    Phone,
+    /// None of the alternatives filled in.
+    EitherNone,
+    /// More than one alternative filled in.
+    EitherMany,
+    /// Too few rows.
+    TooFewRows(usize),
+    /// Too many rows.
+    TooManyRows(usize),
+    /// A rule's own message.
+    Rule(Text),
+    /// A computed value that does not match the answers.
+    Computed(Value),
+}
+
+impl ErrorKind {
+    /// A stable code, used in the API's `spesifisering.kode` detail and in tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ErrorKind::Required => "required",
+            ErrorKind::NotNumber => "not_number",
+            ErrorKind::NotWhole => "not_whole",
+            ErrorKind::TooSmall(_) => "too_small",
+            ErrorKind::TooLarge(_) => "too_large",
+            ErrorKind::TooShort(_) => "too_short",
+            ErrorKind::TooLong(_) => "too_long",
+            ErrorKind::Pattern => "pattern",
+            ErrorKind::NotOption => "not_option",
+            ErrorKind::NotDate => "not_date",
+            ErrorKind::NotDayMonth => "not_daymonth",
+            ErrorKind::NotYesNo => "not_yesno",
+            ErrorKind::NotText => "not_text",
+            ErrorKind::Orgnr(_) => "orgnr",
+            ErrorKind::Fnr(_) => "fnr",
+            ErrorKind::Kontonummer(_) => "kontonummer",
+            ErrorKind::Kommunenummer(_) => "kommunenummer",
+            ErrorKind::Postnummer(_) => "postnummer",
+            ErrorKind::Email => "email",
+            ErrorKind::Phone => "phone",
+            ErrorKind::EitherNone => "either_none",
+            ErrorKind::EitherMany => "either_many",
+            ErrorKind::TooFewRows(_) => "too_few_rows",
+            ErrorKind::TooManyRows(_) => "too_many_rows",
+            ErrorKind::Rule(_) => "rule",
+            ErrorKind::Computed(_) => "computed",
+        }
+    }
+}
+
+/// An error at a concrete path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// Concrete path (the API's `sti`).
+    pub path: Vec<Seg>,
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// The field's label, to name it in the message.
+    pub label: Option<Text>,
+}
+
+fn num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        super::input::group_thousands(&format!("{}", n as i64))
+    } else {
+        n.to_string().replace('.', ",")
+    }
+}
+
+impl FieldError {
+    /// The `sti` form of the path.
+    pub fn sti(&self) -> String {
+        format_path(&self.path)
+    }
+
+    /// The message for a person, in their language, naming the field.
+    pub fn message(&self, lang: Lang) -> String {
+        let label = self.label.as_ref().map(|l| l.get(lang).to_string());
+        let l = label.as_deref().unwrap_or(match lang {
+            Lang::En => "This field",
+            Lang::Nb => "Feltet",
+            Lang::Nn => "Feltet",
+        });
+        use ErrorKind as E;
+        use Lang::*;
+        let id = |e: &IdError, what_nb: &str, what_nn: &str, what_en: &str| -> String {
+            match (e, lang) {
+                (IdError::WrongLength { expected }, Nb) => {
+                    format!("{what_nb} må ha {expected} siffer")
+                }
+                (IdError::WrongLength { expected }, Nn) => {
+                    format!("{what_nn} må ha {expected} siffer")
+                }
+                (IdError::WrongLength { expected }, En) => {
+                    format!("{what_en} must have {expected} digits")
+                }
+                (IdError::NotDigits, Nb) => format!("{what_nb} kan bare inneholde siffer"),
+                (IdError::NotDigits, Nn) => format!("{what_nn} kan berre innehalde siffer"),
+                (IdError::NotDigits, En) => format!("{what_en} can only contain digits"),
+                (IdError::InvalidDate, Nb) => {
+                    format!("{what_nb} inneholder ikke en gyldig fødselsdato")
+                }
+                (IdError::InvalidDate, Nn) => {
+                    format!("{what_nn} inneheld ikkje ein gyldig fødselsdato")
+                }
+                (IdError::InvalidDate, En) => {
+                    format!("{what_en} does not contain a valid date of birth")
+                }
+                (IdError::UnknownKommune, Nb) => {
+                    format!("{what_nb} finnes ikke – sjekk kommunenummeret")
+                }
+                (IdError::UnknownKommune, Nn) => {
+                    format!("{what_nn} finst ikkje – sjekk kommunenummeret")
+                }
+                (IdError::UnknownKommune, En) => {
+                    format!("{what_en} does not exist – check the municipality number")
+                }
+                (_, Nb) => format!("{what_nb} er ikke gyldig – sjekk at alle sifrene er riktige"),
+                (_, Nn) => {
+                    format!("{what_nn} er ikkje gyldig – sjekk at alle sifra er rette")
+                }
+                (_, En) => format!("{what_en} is not valid – check that every digit is right"),
+            }
+        };
+        match (&self.kind, lang) {
+            (E::Required, Nb) => format!("Fyll ut «{l}»"),
+            (E::Required, Nn) => format!("Fyll ut «{l}»"),
+            (E::Required, En) => format!("Enter «{l}»"),
+            (E::NotNumber, Nb) => format!("«{l}» må være et tall"),
+            (E::NotNumber, Nn) => format!("«{l}» må vere eit tal"),
+            (E::NotNumber, En) => format!("«{l}» must be a number"),
+            (E::NotWhole, Nb) => format!("«{l}» må være et helt tall, uten desimaler"),
+            (E::NotWhole, Nn) => format!("«{l}» må vere eit heilt tal, utan desimalar"),
+            (E::NotWhole, En) => format!("«{l}» must be a whole number, without decimals"),
+            (E::TooSmall(m), Nb) => format!("«{l}» må være {} eller mer", num(*m)),
+            (E::TooSmall(m), Nn) => format!("«{l}» må vere {} eller meir", num(*m)),
+            (E::TooSmall(m), En) => format!("«{l}» must be {} or more", num(*m)),
+            (E::TooLarge(m), Nb) => format!("«{l}» kan ikke være mer enn {}", num(*m)),
+            (E::TooLarge(m), Nn) => format!("«{l}» kan ikkje vere meir enn {}", num(*m)),
+            (E::TooLarge(m), En) => format!("«{l}» cannot be more than {}", num(*m)),
+            (E::TooShort(n), Nb) => format!("«{l}» må ha minst {n} tegn"),
+            (E::TooShort(n), Nn) => format!("«{l}» må ha minst {n} teikn"),
+            (E::TooShort(n), En) => format!("«{l}» must have at least {n} characters"),
+            (E::TooLong(n), Nb) => format!("«{l}» kan ha høyst {n} tegn"),
+            (E::TooLong(n), Nn) => format!("«{l}» kan ha høgst {n} teikn"),
+            (E::TooLong(n), En) => format!("«{l}» can have at most {n} characters"),
+            (E::Pattern, Nb) => format!("«{l}» har feil format"),
+            (E::Pattern, Nn) => format!("«{l}» har feil format"),
+            (E::Pattern, En) => format!("«{l}» is in the wrong format"),
+            (E::NotOption, Nb) => format!("Velg et av alternativene for «{l}»"),
+            (E::NotOption, Nn) => format!("Vel eitt av alternativa for «{l}»"),
+            (E::NotOption, En) => format!("Choose one of the options for «{l}»"),
+            (E::NotDate, Nb) => format!("«{l}» må være en gyldig dato, som 31.01.2025"),
+            (E::NotDate, Nn) => format!("«{l}» må vere ein gyldig dato, som 31.01.2025"),
+            (E::NotDate, En) => format!("«{l}» must be a real date, like 31.01.2025"),
+            (E::NotDayMonth, Nb) => {
+                format!("«{l}» må være dag og måned med fire siffer, som 0101 for 1. januar")
+            }
+            (E::NotDayMonth, Nn) => {
+                format!("«{l}» må vere dag og månad med fire siffer, som 0101 for 1. januar")
+            }
+            (E::NotDayMonth, En) => {
+                format!("«{l}» must be day and month as four digits, like 0101 for 1 January")
+            }
+            (E::NotYesNo, Nb) => format!("Svar ja eller nei på «{l}»"),
+            (E::NotYesNo, Nn) => format!("Svar ja eller nei på «{l}»"),
+            (E::NotYesNo, En) => format!("Answer yes or no to «{l}»"),
+            (E::NotText, Nb) => format!("«{l}» må være tekst"),
+            (E::NotText, Nn) => format!("«{l}» må vere tekst"),
+            (E::NotText, En) => format!("«{l}» must be text"),
+            (E::Orgnr(e), _) => id(e, "Organisasjonsnummeret", "Organisasjonsnummeret", "The organisation number"),
+            (E::Fnr(e), _) => id(e, "Fødselsnummeret", "Fødselsnummeret", "The national identity number"),
+            (E::Kontonummer(e), _) => id(e, "Kontonummeret", "Kontonummeret", "The account number"),
+            (E::Kommunenummer(e), _) => id(e, "Kommunenummeret", "Kommunenummeret", "The municipality number"),
+            (E::Postnummer(e), _) => id(e, "Postnummeret", "Postnummeret", "The postcode"),
+            (E::Email, Nb) => format!("«{l}» må være en e-postadresse, som navn@eksempel.no"),
+            (E::Email, Nn) => format!("«{l}» må vere ei e-postadresse, som namn@døme.no"),
+            (E::Email, En) => format!("«{l}» must be an email address, like name@example.no"),
+            (E::Phone, Nb) => format!("«{l}» må være et telefonnummer, bare siffer og eventuelt + foran"),
+            (E::Phone, Nn) => format!("«{l}» må vere eit telefonnummer, berre siffer og eventuelt + framfor"),
+            (E::Phone, En) => format!("«{l}» must be a phone number: digits, with an optional + first"),
+            (E::EitherNone, Nb) => format!("Fyll ut ett av feltene under «{l}»"),
+            (E::EitherNone, Nn) => format!("Fyll ut eitt av felta under «{l}»"),
+            (E::EitherNone, En) => format!("Fill in one of the fields under «{l}»"),
+            (E::EitherMany, Nb) => format!("Fyll ut bare ett av feltene under «{l}»"),
+            (E::EitherMany, Nn) => format!("Fyll ut berre eitt av felta under «{l}»"),
+            (E::EitherMany, En) => format!("Fill in only one of the fields under «{l}»"),
+            (E::TooFewRows(n), Nb) => format!("«{l}» må ha minst {n} rad(er)"),
+            (E::TooFewRows(n), Nn) => format!("«{l}» må ha minst {n} rad(er)"),
+            (E::TooFewRows(n), En) => format!("«{l}» needs at least {n} row(s)"),
+            (E::TooManyRows(n), Nb) => format!("«{l}» kan ha høyst {n} rader"),
+            (E::TooManyRows(n), Nn) => format!("«{l}» kan ha høgst {n} rader"),
+            (E::TooManyRows(n), En) => format!("«{l}» can have at most {n} rows"),
+            (E::Rule(t), _) => t.get(lang).to_string(),
+            (E::Computed(v), Nb) => format!("«{l}» stemmer ikke med radene; den skal være {v}"),
+            (E::Computed(v), Nn) => format!("«{l}» stemmer ikkje med radene; han skal vere {v}"),
+            (E::Computed(v), En) => format!("«{l}» does not match the rows; it should be {v}"),
+        }
+    }
+}
+
+/// Validates the document against the form within `scope`. Hidden pages and fields are skipped.
+pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let pages: Vec<usize> = match scope {
+        Scope::Page(p) => vec![p],
+        Scope::All => (0..form.pages.len()).collect(),
+    };
+    for &pi in &pages {
+        if !document::page_visible(form, pi, doc, ctx) {
+            continue;
+        }
+        for f in &form.pages[pi].fields {
+            if f.when
+                .as_ref()
+                .is_some_and(|w| w.eval(doc, ctx, None).truthy() != Some(true))
+            {
+                continue;
+            }
+            check_field(f, &f.bind, None, doc, ctx, &mut errors);
+        }
+    }
+    for rule in &form.rules {
+        if let Scope::Page(p) = scope {
+            let on_page = form.pages[p]
+                .all_fields()
+                .any(|f| !f.bind.is_empty() && rule.path.starts_with(&f.bind));
+            if !on_page || !document::page_visible(form, p, doc, ctx) {
+                continue;
+            }
+        }
+        match &rule.each {
+            Some(group) => {
+                for r in 0..row_count(doc, group) {
+                    let mut row = group.clone();
+                    row.push(Seg::Index(r));
+                    if rule.check.eval(doc, ctx, Some(&row)).truthy() == Some(false) {
+                        errors.push(FieldError {
+                            path: instantiate(&rule.path, &row),
+                            kind: ErrorKind::Rule(rule.message.clone()),
+                            label: None,
+                        });
+                    }
+                }
+            }
+            None => {
+                if rule.check.eval(doc, ctx, None).truthy() == Some(false) {
+                    errors.push(FieldError {
+                        path: rule.path.clone(),
+                        kind: ErrorKind::Rule(rule.message.clone()),
+                        label: None,
+                    });
+                }
+            }
+        }
+    }
+    if let Scope::All = scope {
+        for c in form.computed.iter().filter(|c| c.required) {
+            let want = c.value.eval(doc, ctx, None).to_json();
+            let have = get(doc, &c.bind).cloned().unwrap_or(Value::Null);
+            if !same_number_or_value(&want, &have) {
+                errors.push(FieldError {
+                    path: c.bind.clone(),
+                    kind: ErrorKind::Computed(want),
+                    label: c.label.clone(),
+                });
+            }
+        }
+    }
+    // Errors in page order; a rule's error after its field's own.
+    errors
+}
+
+fn same_number_or_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn check_field(
+    f: &Field,
+    path: &[Seg],
+    row: Option<&[Seg]>,
+    doc: &Value,
+    ctx: &Context,
+    errors: &mut Vec<FieldError>,
+) {
+    let required = document::required(&f.required, doc, ctx, row);
+    let label = || Some(f.label.clone());
+    let mut push = |path: Vec<Seg>, kind: ErrorKind| {
+        errors.push(FieldError {
+            path,
+            kind,
+            label: label(),
+        })
+    };
+    match &f.kind {
+        FieldKind::Static => {}
+        FieldKind::Group(g) => {
+            let n = row_count(doc, path);
+            if get(doc, path).is_some_and(|v| !v.is_array()) {
+                push(path.to_vec(), ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize));
+                return;
+            }
+            if let Some(min) = f.min
+                && (n as f64) < min
+            {
+                push(path.to_vec(), ErrorKind::TooFewRows(min as usize));
+            }
+            if let Some(max) = f.max
+                && (n as f64) > max
+            {
+                push(path.to_vec(), ErrorKind::TooManyRows(max as usize));
+            }
+            for r in 0..n {
+                let mut rowp = path.to_vec();
+                rowp.push(Seg::Index(r));
+                for rf in &g.fields {
+                    if rf
+                        .when
+                        .as_ref()
+                        .is_some_and(|w| w.eval(doc, ctx, Some(&rowp)).truthy() != Some(true))
+                    {
+                        continue;
+                    }
+                    let p = instantiate(&rf.bind, &rowp);
+                    check_field(rf, &p, Some(&rowp), doc, ctx, errors);
+                }
+            }
+        }
+        FieldKind::Either { alternatives } => {
+            let filled: Vec<_> = alternatives
+                .iter()
+                .filter(|a| !is_empty(get(doc, &[path, &[Seg::Key(a.key.clone())]].concat())))
+                .collect();
+            match filled.len() {
+                0 if required => push(path.to_vec(), ErrorKind::EitherNone),
+                0 => {}
+                1 => {
+                    let a = filled[0];
+                    let p = [path, &[Seg::Key(a.key.clone())]].concat();
+                    if let Some(k) = check_value(&a.kind, a.bounds(), get(doc, &p)) {
+                        errors.push(FieldError {
+                            path: p,
+                            kind: k,
+                            label: Some(a.label.clone()),
+                        });
+                    }
+                }
+                _ => push(path.to_vec(), ErrorKind::EitherMany),
+            }
+        }
+        kind => {
+            let v = get(doc, path);
+            if is_empty(v) {
+                if required {
+                    push(path.to_vec(), ErrorKind::Required);
+                }
+            } else if let Some(k) = check_value(kind, f.bounds(), v) {
+                push(path.to_vec(), k);
+            }
+        }
+    }
+}
+
+/// Checks one non-empty answer against its kind and the field's bounds.
+fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<ErrorKind> {
+    let v = v?;
+    if is_empty(Some(v)) {
+        return None;
+    }
+    if kind.is_number() {
+        let n = match v {
+            Value::Number(n) => n,
+            _ if kind.is_whole() && v.as_str().is_some_and(looks_decimal) => {
+                return Some(ErrorKind::NotWhole);
+            }
+            _ => return Some(ErrorKind::NotNumber),
+        };
+        if kind.is_whole() && !(n.is_i64() || n.is_u64()) {
+            return Some(ErrorKind::NotWhole);
+        }
+        let x = n.as_f64().unwrap_or(f64::NAN);
+        let (min, max) = match kind {
+            FieldKind::Percent => (f.min.or(Some(0.0)), f.max.or(Some(100.0))),
+            FieldKind::Year => (f.min.or(Some(1000.0)), f.max.or(Some(9999.0))),
+            _ => (f.min, f.max),
+        };
+        if let Some(m) = min
+            && x < m
+        {
+            return Some(ErrorKind::TooSmall(m));
+        }
+        if let Some(m) = max
+            && x > m
+        {
+            return Some(ErrorKind::TooLarge(m));
+        }
+        return None;
+    }
+    match kind {
+        FieldKind::YesNo => return (!v.is_boolean()).then_some(ErrorKind::NotYesNo),
+        FieldKind::MultiChoice { options } => {
+            let Some(a) = v.as_array() else {
+                return Some(ErrorKind::NotOption);
+            };
+            let ok = a
+                .iter()
+                .all(|x| x.as_str().is_some_and(|s| options.iter().any(|o| o.value == s)));
+            return (!ok).then_some(ErrorKind::NotOption);
+        }
+        _ => {}
+    }
+    let Some(s) = v.as_str() else {
+        return Some(ErrorKind::NotText);
+    };
+    let kind_error = match kind {
+        FieldKind::Choice { options, .. } => {
+            (!options.iter().any(|o| o.value == s)).then_some(ErrorKind::NotOption)
+        }
+        FieldKind::Date => super::input::parse_date(s)
+            .filter(|iso| iso == s)
+            .is_none()
+            .then_some(ErrorKind::NotDate),
+        FieldKind::DayMonth => (s.len() != 4 || no::DayMonth::parse(s).is_err())
+            .then_some(ErrorKind::NotDayMonth),
+        FieldKind::Orgnr => no::Orgnr::parse(s).err().map(ErrorKind::Orgnr),
+        FieldKind::Fnr => no::Fodselsnummer::parse(s).err().map(ErrorKind::Fnr),
+        FieldKind::Kontonummer => no::Kontonummer::parse(s).err().map(ErrorKind::Kontonummer),
+        FieldKind::Kommunenummer => no::Kommunenummer::parse(s)
+            .err()
+            .map(ErrorKind::Kommunenummer),
+        FieldKind::Postnummer => no::Postnummer::parse(s).err().map(ErrorKind::Postnummer),
+        FieldKind::Email => (!is_email(s)).then_some(ErrorKind::Email),
+        FieldKind::Phone => (!is_phone(s)).then_some(ErrorKind::Phone),
+        _ => None,
+    };
+    if kind_error.is_some() {
+        return kind_error;
+    }
+    let len = s.chars().count();
+    if let Some(m) = f.min_length
+        && len < m
+    {
+        return Some(ErrorKind::TooShort(m));
+    }
+    if let Some(m) = f.max_length
+        && len > m
+    {
+        return Some(ErrorKind::TooLong(m));
+    }
+    if let Some(p) = f.pattern
+        && !p.is_match(s)
+    {
+        return Some(ErrorKind::Pattern);
+    }
+    None
+}
+
+fn looks_decimal(s: &str) -> bool {
+    let t = s.replace(',', ".");
+    t.contains('.') && t.trim().parse::<f64>().is_ok()
+}
+
+/// A plain check: one `@`, something before it, a dotted domain after it, no spaces.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && s.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Digits (spaces allowed), optionally starting with `+`, 5 to 20 characters.
+pub fn is_phone(s: &str) -> bool {
+    let t: String = s.chars().filter(|c| *c != ' ').collect();
+    let digits = t.strip_prefix('+').unwrap_or(&t);
+    (5..=20).contains(&t.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_and_phone() {
+        assert!(is_email("anonym.varsel@skatteetaten.no"));
+        assert!(!is_email("a@b"));
+        assert!(!is_email("a b@c.no"));
+        assert!(is_phone("00000000"));
+        assert!(is_phone("+47 22 22 22 22"));
+        assert!(!is_phone("22-22"));
+    }
+}

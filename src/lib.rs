@@ -1,0 +1,133 @@
+//! Tasteskjema: Skatteetaten's form portal. Accessible browser forms and (later) the M2M API,
+//! both feeding one intake.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod form;
+mod security;
+pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use config::{Config, LogFormat};
+use form::Catalog;
+use store::Store;
+
+/// A built portal: its router and what tests may want to reach behind it.
+pub struct App {
+    /// The whole HTTP app.
+    pub router: Router,
+    /// The database.
+    pub store: Store,
+    /// Every form.
+    pub catalog: Arc<Catalog>,
+}
+
+/// Loads and checks every form; an error names each problem as `file:line: …`.
+pub fn load_catalog(dir: &std::path::Path) -> anyhow::Result<Catalog> {
+    let loaded = form::load::load_dir(dir);
+    for p in loaded.problems.iter().filter(|p| p.warning) {
+        tracing::warn!("{p}");
+    }
+    match loaded.catalog {
+        Some(c) => Ok(c),
+        None => {
+            let list: Vec<String> = loaded.errors().map(|p| p.to_string()).collect();
+            anyhow::bail!("the forms have errors:\n{}", list.join("\n"))
+        }
+    }
+}
+
+/// Builds the portal from its configuration: forms, database, sessions, routes and layers.
+pub async fn build(config: &Config) -> anyhow::Result<App> {
+    let catalog = Arc::new(load_catalog(&config.forms_dir)?);
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&config.database_url(), config.db_max_connections)
+        .await
+        .context("connecting to the database")?;
+    let sessions = store.session_store();
+    tokio::spawn(sessions.clone().delete_expired_every(Duration::from_secs(600)));
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("tasteskjema_id")
+        .with_http_only(true)
+        .with_secure(config.production)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+    let state = web::AppState {
+        catalog: catalog.clone(),
+        store: store.clone(),
+    };
+    let router = web::router(state)
+        .layer(session_layer)
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(TraceLayer::new_for_http());
+    Ok(App {
+        router,
+        store,
+        catalog,
+    })
+}
+
+/// Starts logging as configured.
+pub fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match config.log_format {
+        LogFormat::Json => b.json().try_init(),
+        LogFormat::Pretty => b.try_init(),
+    };
+}
+
+/// Serves the portal until Ctrl-C or SIGTERM, then finishes the requests under way.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = build(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
+    println!("Tasteskjema is running: open http://{addr}/");
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,330 @@
+//! All SQL, in one place, for SQLite and PostgreSQL. Queries are written once with `$N`
+//! placeholders, which both backends understand, and run on whichever pool is configured.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use crate::config::Secret;
+
+mod owner;
+pub use owner::Owner;
+
+/// The database behind the portal.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded default.
+    Sqlite(SqlitePool),
+    /// Production.
+    Postgres(PgPool),
+}
+
+/// Runs the same code on whichever pool is configured.
+macro_rules! on_pool {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($p) => $body,
+            Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// A saved draft.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Draft {
+    /// Draft id (a UUID).
+    pub id: String,
+    /// Form id.
+    pub form_id: String,
+    /// The form version it is pinned to.
+    pub form_version: String,
+    /// Optimistic-lock counter: every save adds one.
+    pub version: i64,
+    /// The answers, as the form's JSON document.
+    #[sqlx(try_from = "String")]
+    pub document: Json,
+    /// The page last saved, to resume at.
+    pub last_page: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+}
+
+/// A JSON document read from a text column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json(pub Value);
+
+impl TryFrom<String> for Json {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&s).map(Json)
+    }
+}
+
+/// What happened to a save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// Saved; the new version.
+    Ok(i64),
+    /// Someone saved a newer version first; nothing was written.
+    Stale {
+        /// The version now stored.
+        current: i64,
+    },
+    /// No such draft for this owner.
+    NotFound,
+}
+
+/// Storage errors; their text is logged, never shown.
+pub type Error = sqlx::Error;
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The portal's storage.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    /// Connects to the URL (`sqlite://…` or `postgres://…`) and runs the migrations.
+    pub async fn connect(url: &Secret, max_connections: u32) -> Result<Store, Error> {
+        let url = url.expose();
+        let db = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?,
+            )
+        } else {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?,
+            )
+        };
+        let store = Store { db };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Which backend is in use, for logs and health.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), Error> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::migrate!("migrations/sqlite").run(p).await?;
+                SqliteStore::new(p.clone()).migrate().await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::migrate!("migrations/postgres").run(p).await?;
+                PostgresStore::new(p.clone()).migrate().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers when the database does.
+    pub async fn health(&self) -> Result<(), Error> {
+        on_pool!(&self.db, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+    }
+
+    /// The session store on the same database.
+    pub fn session_store(&self) -> Sessions {
+        match &self.db {
+            Db::Sqlite(p) => Sessions::Sqlite(SqliteStore::new(p.clone())),
+            Db::Postgres(p) => Sessions::Postgres(PostgresStore::new(p.clone())),
+        }
+    }
+
+    /// Starts a draft for `owner`.
+    pub async fn create_draft(
+        &self,
+        owner: &Owner,
+        form_id: &str,
+        form_version: &str,
+        document: &Value,
+    ) -> Result<Draft, Error> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_ms();
+        let doc = document.to_string();
+        let sql = "INSERT INTO drafts (id, owner, form_id, form_version, version, document, last_page, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, 1, $5, NULL, $6, $6)";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(&id)
+            .bind(owner.key())
+            .bind(form_id)
+            .bind(form_version)
+            .bind(&doc)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(Draft {
+            id,
+            form_id: form_id.into(),
+            form_version: form_version.into(),
+            version: 1,
+            document: Json(document.clone()),
+            last_page: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// One of the owner's drafts; another owner's draft is `None`, like a missing one.
+    pub async fn draft(&self, owner: &Owner, id: &str) -> Result<Option<Draft>, Error> {
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+                   FROM drafts WHERE id = $1 AND owner = $2";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
+            .bind(id)
+            .bind(owner.key())
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// The owner's most recently saved draft of a form.
+    pub async fn latest_draft(&self, owner: &Owner, form_id: &str) -> Result<Option<Draft>, Error> {
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+                   FROM drafts WHERE owner = $1 AND form_id = $2 ORDER BY updated_at DESC, id LIMIT 1";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
+            .bind(owner.key())
+            .bind(form_id)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// All of the owner's drafts, newest first.
+    pub async fn drafts(&self, owner: &Owner) -> Result<Vec<Draft>, Error> {
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+                   FROM drafts WHERE owner = $1 ORDER BY updated_at DESC, id";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
+            .bind(owner.key())
+            .fetch_all(p)
+            .await)
+    }
+
+    /// Saves answers if the draft is still at `expected` (so a stale tab cannot overwrite newer work).
+    pub async fn save_draft(
+        &self,
+        owner: &Owner,
+        id: &str,
+        expected: i64,
+        document: &Value,
+        last_page: Option<&str>,
+    ) -> Result<Saved, Error> {
+        let doc = document.to_string();
+        let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), updated_at = $3 \
+                   WHERE id = $4 AND owner = $5 AND version = $6";
+        let done = on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(&doc)
+            .bind(last_page)
+            .bind(now_ms())
+            .bind(id)
+            .bind(owner.key())
+            .bind(expected)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 1 {
+            return Ok(Saved::Ok(expected + 1));
+        }
+        let sql = "SELECT version FROM drafts WHERE id = $1 AND owner = $2";
+        let current: Option<(i64,)> = on_pool!(&self.db, |p| sqlx::query_as(sql)
+            .bind(id)
+            .bind(owner.key())
+            .fetch_optional(p)
+            .await)?;
+        Ok(match current {
+            Some((v,)) => Saved::Stale { current: v },
+            None => Saved::NotFound,
+        })
+    }
+
+    /// Deletes one of the owner's drafts; false when there was none.
+    pub async fn delete_draft(&self, owner: &Owner, id: &str) -> Result<bool, Error> {
+        let sql = "DELETE FROM drafts WHERE id = $1 AND owner = $2";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(owner.key())
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1))
+    }
+}
+
+/// The session store for whichever database is configured.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    /// On SQLite.
+    Sqlite(SqliteStore),
+    /// On PostgreSQL.
+    Postgres(PostgresStore),
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.create(record).await,
+            Sessions::Postgres(s) => s.create(record).await,
+        }
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.save(record).await,
+            Sessions::Postgres(s) => s.save(record).await,
+        }
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Sessions::Sqlite(s) => s.load(id).await,
+            Sessions::Postgres(s) => s.load(id).await,
+        }
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.delete(id).await,
+            Sessions::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+impl Sessions {
+    /// Removes expired sessions every `period`, forever.
+    pub async fn delete_expired_every(self, period: Duration) {
+        use tower_sessions::ExpiredDeletion;
+        let r = match self {
+            Sessions::Sqlite(s) => s.continuously_delete_expired(period).await,
+            Sessions::Postgres(s) => s.continuously_delete_expired(period).await,
+        };
+        if let Err(e) = r {
+            tracing::error!(error = %e, "expired-session cleanup stopped");
+        }
+    }
+}

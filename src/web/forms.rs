@@ -1,0 +1,688 @@
+//! Filling in a form: start or resume, page by page, check-your-answers.
+//!
+//! Every page post saves the draft (even with errors) before anything else; htmx posts the same
+//! answers to the fragment route on each change and gets the page body back.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::view::{self, Item, PageAnswers, SummaryError};
+use super::{AppState, Base, L, Ui, is_htmx, lang_cookie, render};
+use crate::error::{AppError, AppResult};
+use crate::form::document::{self, dom_id, instantiate, row_count};
+use crate::form::expr::{format_path, parse_path};
+use crate::form::validate::{Scope, validate};
+use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
+use crate::store::{Draft, Owner, Saved};
+
+/// The routes of form pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/skjema/{form}", get(view_start_get).post(view_start_post))
+        .route("/skjema/{form}/{draft}/oppsummering", get(view_summary_get))
+        .route("/skjema/{form}/{draft}/{page}", get(view_page_get).post(view_page_post))
+        .route("/skjema/{form}/{draft}/{page}/felt", post(view_page_fragment))
+}
+
+/// The evaluation context of a request (login will add the person and party).
+pub fn context() -> Context {
+    let d = time::OffsetDateTime::now_utc().date();
+    Context {
+        today: (d.year(), u8::from(d.month()), d.day()),
+        ..Context::default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "form_start.html")]
+struct StartView<'a> {
+    base: Base,
+    form: &'a Form,
+    lang: Lang,
+    existing: Option<String>,
+    action: String,
+}
+
+async fn view_start_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    owner: Owner,
+    Path(form_id): Path<String>,
+) -> AppResult<Response> {
+    let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
+    let existing = state.store.latest_draft(&owner, &form.id).await?;
+    let existing = existing.map(|d| {
+        let page = d
+            .last_page
+            .clone()
+            .unwrap_or_else(|| form.pages[0].id.clone());
+        format!("/skjema/{}/{}/{}", form.id, d.id, page)
+    });
+    let base = Base::new(lang, form.title.get(lang), format!("/skjema/{}", form.id));
+    render(
+        &StartView {
+            base,
+            form,
+            lang,
+            existing,
+            action: format!("/skjema/{}", form.id),
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn view_start_post(
+    State(state): State<AppState>,
+    owner: Owner,
+    Path(form_id): Path<String>,
+) -> AppResult<Response> {
+    let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
+    let ctx = context();
+    let doc = document::prefill(form, &ctx);
+    let draft = state
+        .store
+        .create_draft(&owner, &form.id, &form.version, &doc)
+        .await?;
+    tracing::info!(form = %form.id, draft = %draft.id, "draft started");
+    let first = first_visible(form, &doc, &ctx, 0);
+    Ok(Redirect::to(&page_url(form, &draft.id, first)).into_response())
+}
+
+/// The draft and the form version it is pinned to; anything not the owner's is a 404.
+async fn load(
+    state: &AppState,
+    owner: &Owner,
+    form_id: &str,
+    draft_id: &str,
+) -> AppResult<(Arc<Form>, Draft)> {
+    if uuid::Uuid::parse_str(draft_id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let draft = state
+        .store
+        .draft(owner, draft_id)
+        .await?
+        .filter(|d| d.form_id == form_id)
+        .ok_or(AppError::NotFound)?;
+    let form = state
+        .catalog
+        .get(&draft.form_id, &draft.form_version)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    Ok((form, draft))
+}
+
+/// The first page at or after `from` that is shown; `None` means the summary.
+fn first_visible(form: &Form, doc: &Value, ctx: &Context, from: usize) -> Option<usize> {
+    (from..form.pages.len()).find(|&i| document::page_visible(form, i, doc, ctx))
+}
+
+fn last_visible_before(form: &Form, doc: &Value, ctx: &Context, before: usize) -> Option<usize> {
+    (0..before)
+        .rev()
+        .find(|&i| document::page_visible(form, i, doc, ctx))
+}
+
+fn page_url(form: &Form, draft: &str, page: Option<usize>) -> String {
+    match page {
+        Some(i) => format!("/skjema/{}/{}/{}", form.id, draft, form.pages[i].id),
+        None => format!("/skjema/{}/{}/oppsummering", form.id, draft),
+    }
+}
+
+/// (step number, number of steps) with the summary as the last step.
+fn steps(form: &Form, doc: &Value, ctx: &Context, page: usize) -> (usize, usize) {
+    let visible: Vec<usize> = (0..form.pages.len())
+        .filter(|&i| document::page_visible(form, i, doc, ctx))
+        .collect();
+    let n = visible.iter().position(|&i| i == page).map_or(1, |p| p + 1);
+    (n, visible.len() + 1)
+}
+
+#[derive(Template)]
+#[template(path = "form_page.html")]
+struct PageView {
+    base: Base,
+    form_title: String,
+    form_id: String,
+    page_title: String,
+    intro: Option<String>,
+    step: String,
+    body_html: String,
+}
+
+/// The part of a page that htmx swaps.
+#[derive(Template)]
+#[template(path = "form_page_body_partial.html")]
+struct PageBody {
+    ui: &'static Ui,
+    action: String,
+    fragment: String,
+    version: i64,
+    errors: Vec<SummaryError>,
+    items: Vec<Item>,
+    first: bool,
+    focus: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page_body(
+    form: &Form,
+    page_index: usize,
+    draft: &str,
+    version: i64,
+    doc: &Value,
+    ctx: &Context,
+    errors: &[crate::form::FieldError],
+    lang: Lang,
+) -> PageBody {
+    let ui = super::ui(lang);
+    let page = &form.pages[page_index];
+    let url = page_url(form, draft, Some(page_index));
+    let (shown, summary) = view::shown_errors(errors, lang, "");
+    PageBody {
+        ui,
+        fragment: format!("{url}/felt"),
+        action: url,
+        version,
+        errors: summary,
+        items: view::items(page, doc, ctx, &shown, lang, ui),
+        first: last_visible_before(form, doc, ctx, page_index).is_none(),
+        focus: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page_view(
+    form: &Form,
+    page_index: usize,
+    draft: &str,
+    version: i64,
+    doc: &Value,
+    ctx: &Context,
+    errors: &[crate::form::FieldError],
+    lang: Lang,
+) -> PageView {
+    let page = &form.pages[page_index];
+    let ui = super::ui(lang);
+    let (n, m) = steps(form, doc, ctx, page_index);
+    let mut title = format!("{} – {}", page.title.get(lang), form.title.get(lang));
+    if !errors.is_empty() {
+        title = format!("{}: {title}", ui.err_422.trim_end_matches('.'));
+    }
+    let mut base = Base::new(lang, title, page_url(form, draft, Some(page_index)));
+    base.form_id = Some("page-form");
+    PageView {
+        base,
+        form_title: form.title.get(lang).to_string(),
+        form_id: form.id.clone(),
+        page_title: page.title.get(lang).to_string(),
+        intro: page.intro.as_ref().map(|t| t.get(lang).to_string()),
+        step: ui.step_of(n, m),
+        body_html: page_body(form, page_index, draft, version, doc, ctx, errors, lang)
+            .render()
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    vis: Option<String>,
+}
+
+async fn view_page_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    owner: Owner,
+    Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
+    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
+    let ctx = context();
+    let doc = &draft.document.0;
+    if !document::page_visible(&form, pi, doc, &ctx) {
+        let next = first_visible(&form, doc, &ctx, pi + 1);
+        return Ok(Redirect::to(&page_url(&form, &draft.id, next)).into_response());
+    }
+    let errors = if q.vis.as_deref() == Some("feil") {
+        validate(&form, doc, Scope::Page(pi), &ctx)
+    } else {
+        Vec::new()
+    };
+    render(
+        &page_view(&form, pi, &draft.id, draft.version, doc, &ctx, &errors, lang),
+        StatusCode::OK,
+    )
+}
+
+/// A parsed page post.
+struct Posted {
+    version: i64,
+    action: Action,
+    values: Vec<(String, String)>,
+}
+
+enum Action {
+    Next,
+    Back,
+    Save,
+    Lang(Lang),
+    Add(Vec<Seg>),
+    Remove(Vec<Seg>, usize),
+}
+
+fn parse_post(body: &Bytes) -> AppResult<Posted> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("the form data could not be read".into()))?;
+    let mut version = None;
+    let mut action = None;
+    let mut values = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "_version" => {
+                version = Some(
+                    v.parse::<i64>()
+                        .map_err(|_| AppError::BadRequest("bad _version".into()))?,
+                )
+            }
+            "_action" => action = Some(v),
+            _ => values.push((k, v)),
+        }
+    }
+    let version = version.ok_or_else(|| AppError::BadRequest("no _version".into()))?;
+    let bad = || AppError::BadRequest("unknown _action".into());
+    let action = match action.as_deref().unwrap_or("next") {
+        "next" => Action::Next,
+        "back" => Action::Back,
+        "save" => Action::Save,
+        a if a.starts_with("lang:") => Action::Lang(Lang::parse(&a[5..]).ok_or_else(bad)?),
+        a if a.starts_with("add:") => Action::Add(parse_path(&a[4..]).map_err(|_| bad())?),
+        a if a.starts_with("remove:") => {
+            let (p, i) = a[7..].rsplit_once(':').ok_or_else(bad)?;
+            Action::Remove(
+                parse_path(p).map_err(|_| bad())?,
+                i.parse().map_err(|_| bad())?,
+            )
+        }
+        _ => return Err(bad()),
+    };
+    Ok(Posted {
+        version,
+        action,
+        values,
+    })
+}
+
+/// Writes the posted answers of one page into the document. A name the page does not have is
+/// refused (a tampered or stale form), and a field of the page that was not posted is emptied.
+fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult<()> {
+    fn fields_of<'a>(
+        f: &'a crate::form::Field,
+        path: Vec<Seg>,
+        out: &mut Vec<(Vec<Seg>, &'a FieldKind)>,
+    ) {
+        match &f.kind {
+            FieldKind::Static | FieldKind::Group(_) => {}
+            FieldKind::Either { alternatives } => {
+                for a in alternatives {
+                    let mut p = path.clone();
+                    p.push(Seg::Key(a.key.clone()));
+                    out.push((p, &a.kind));
+                }
+            }
+            k => out.push((path, k)),
+        }
+    }
+    let mut list: Vec<(Vec<Seg>, &FieldKind)> = Vec::new();
+    for f in &page.fields {
+        if let FieldKind::Group(g) = &f.kind {
+            for r in 0..row_count(doc, &f.bind) {
+                let mut row = f.bind.clone();
+                row.push(Seg::Index(r));
+                for rf in &g.fields {
+                    fields_of(rf, instantiate(&rf.bind, &row), &mut list);
+                }
+            }
+        } else {
+            fields_of(f, f.bind.clone(), &mut list);
+        }
+    }
+    let mut known: HashMap<String, (Vec<Seg>, &FieldKind)> = HashMap::new();
+    for (p, k) in list {
+        known.insert(format_path(&p), (p, k));
+    }
+    let mut posted: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (k, v) in values {
+        if !known.contains_key(k.as_str()) {
+            return Err(AppError::BadRequest(format!("unknown field {k:?}")));
+        }
+        posted.entry(k.as_str()).or_default().push(v.as_str());
+    }
+    for (name, (path, kind)) in &known {
+        let raw = posted.get(name.as_str());
+        let value = match kind {
+            FieldKind::MultiChoice { .. } => Value::Array(
+                raw.map(|v| v.iter().filter(|s| !s.is_empty()).map(|s| Value::from(*s)).collect())
+                    .unwrap_or_default(),
+            ),
+            k => match raw.and_then(|v| v.last()) {
+                Some(s) => input::parse(k, s),
+                None => Value::Null,
+            },
+        };
+        document::set(doc, path, value);
+    }
+    Ok(())
+}
+
+/// The group field on `page` bound at `path`.
+fn group_on<'a>(page: &'a Page, path: &[Seg]) -> Option<&'a crate::form::Field> {
+    page.fields
+        .iter()
+        .find(|f| matches!(f.kind, FieldKind::Group(_)) && f.bind == path)
+}
+
+#[derive(Template)]
+#[template(path = "stale.html")]
+struct StaleView {
+    base: Base,
+    reload: String,
+    typed: Vec<(String, String)>,
+}
+
+/// Reads, applies and saves a page post. Returns the saved document and version, or the response
+/// to send instead (a stale tab).
+async fn save_post(
+    state: &AppState,
+    owner: &Owner,
+    form: &Form,
+    draft: &Draft,
+    pi: usize,
+    body: &Bytes,
+    lang: Lang,
+    ctx: &Context,
+) -> AppResult<Result<(Posted, Value, i64, Option<String>), Response>> {
+    let page = &form.pages[pi];
+    let posted = parse_post(body)?;
+    let mut doc = draft.document.0.clone();
+    if posted.version == draft.version {
+        apply(page, &mut doc, &posted.values)?;
+    }
+    let mut focus = None;
+    match &posted.action {
+        Action::Add(g) => {
+            let f = group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
+            let n = row_count(&doc, g);
+            if f.max.is_none_or(|m| (n as f64) < m) {
+                let mut row = g.clone();
+                row.push(Seg::Index(n));
+                document::set(&mut doc, &row, Value::Object(Default::default()));
+                if let FieldKind::Group(grp) = &f.kind
+                    && let Some(first) = grp.fields.iter().find(|f| !matches!(f.kind, FieldKind::Static))
+                {
+                    let mut p = instantiate(&first.bind, &row);
+                    if let FieldKind::Either { alternatives } = &first.kind {
+                        p.push(Seg::Key(alternatives[0].key.clone()));
+                    }
+                    focus = Some(dom_id(&p));
+                }
+            }
+        }
+        Action::Remove(g, i) => {
+            group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
+            let mut row = g.clone();
+            row.push(Seg::Index(*i));
+            document::remove(&mut doc, &row);
+            focus = Some(format!("{}-add", dom_id(g)));
+        }
+        _ => {}
+    }
+    document::compute(form, &mut doc, ctx);
+    document::prune_hidden(form, &mut doc, ctx);
+    match state
+        .store
+        .save_draft(owner, &draft.id, posted.version, &doc, Some(&page.id))
+        .await?
+    {
+        Saved::Ok(v) => Ok(Ok((posted, doc, v, focus))),
+        Saved::NotFound => Err(AppError::NotFound),
+        Saved::Stale { .. } => {
+            let labels: HashMap<String, String> = form
+                .all_fields()
+                .map(|f| (format_path(&f.bind), f.label.get(lang).to_string()))
+                .collect();
+            let typed = posted
+                .values
+                .iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| {
+                    let general = k
+                        .split('.')
+                        .map(|s| match s.find('[') {
+                            Some(i) => format!("{}[*]", &s[..i]),
+                            None => s.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    let label = labels.get(&general).cloned().unwrap_or_else(|| k.clone());
+                    (label, v.clone())
+                })
+                .collect();
+            let u = super::ui(lang);
+            let url = page_url(form, &draft.id, Some(pi));
+            let r = render(
+                &StaleView {
+                    base: Base::new(lang, u.stale_title, url.clone()),
+                    reload: url,
+                    typed,
+                },
+                StatusCode::CONFLICT,
+            )?;
+            Ok(Err(r))
+        }
+    }
+}
+
+async fn view_page_post(
+    State(state): State<AppState>,
+    L(lang): L,
+    owner: Owner,
+    Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<Response> {
+    let body = body.map_err(body_error)?;
+    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
+    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
+    let ctx = context();
+    let (posted, doc, version, focus) =
+        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx).await? {
+            Ok(x) => x,
+            Err(stale) => return Ok(stale),
+        };
+    let here = page_url(&form, &draft.id, Some(pi));
+    let to = match posted.action {
+        Action::Next => {
+            let errors = validate(&form, &doc, Scope::Page(pi), &ctx);
+            if !errors.is_empty() {
+                return render(
+                    &page_view(&form, pi, &draft.id, version, &doc, &ctx, &errors, lang),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                );
+            }
+            page_url(&form, &draft.id, first_visible(&form, &doc, &ctx, pi + 1))
+        }
+        Action::Back => match last_visible_before(&form, &doc, &ctx, pi) {
+            Some(p) => page_url(&form, &draft.id, Some(p)),
+            None => format!("/skjema/{}", form.id),
+        },
+        Action::Save => "/utkast".to_string(),
+        Action::Lang(l) => {
+            let mut r = Redirect::to(&here).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, lang_cookie(l));
+            return Ok(r);
+        }
+        Action::Add(_) | Action::Remove(..) => match focus {
+            Some(id) => format!("{here}#{id}"),
+            None => here,
+        },
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// Maps a body rejection to our error, keeping its meaning (413 stays 413).
+pub fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(e.body_text())
+    }
+}
+
+/// htmx: saves the page's answers on every change and returns the re-rendered page body, with the
+/// error of the field that changed (inline validation), conditional parts shown or hidden, and rows
+/// added or removed.
+async fn view_page_fragment(
+    State(state): State<AppState>,
+    L(lang): L,
+    owner: Owner,
+    headers: HeaderMap,
+    Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<Response> {
+    if !is_htmx(&headers) {
+        // Without htmx this route has nothing to show: go to the page itself.
+        return Ok(Redirect::to(&format!("/skjema/{form_id}/{draft_id}/{page_id}")).into_response());
+    }
+    let body = body.map_err(body_error)?;
+    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
+    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
+    let ctx = context();
+    let (_, doc, version, focus) =
+        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx).await? {
+            Ok(x) => x,
+            Err(stale) => {
+                let mut r = stale;
+                r.headers_mut()
+                    .insert("hx-retarget", HeaderValue::from_static("body"));
+                r.headers_mut()
+                    .insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+                return Ok(r);
+            }
+        };
+    let trigger = headers
+        .get("hx-trigger-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let errors: Vec<_> = if trigger.is_empty() {
+        Vec::new()
+    } else {
+        validate(&form, &doc, Scope::Page(pi), &ctx)
+            .into_iter()
+            .filter(|e| {
+                let sti = e.sti();
+                sti == trigger || trigger.starts_with(&format!("{sti}."))
+            })
+            .collect()
+    };
+    let mut body = page_body(&form, pi, &draft.id, version, &doc, &ctx, &errors, lang);
+    // Inline errors sit at their field; the summary is for full page posts.
+    body.errors.clear();
+    body.focus = focus;
+    render(&body, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "form_summary.html")]
+struct SummaryView {
+    base: Base,
+    form_title: String,
+    step: String,
+    pages: Vec<PageAnswers>,
+    computed: Vec<(String, String)>,
+    errors: Vec<SummaryError>,
+    back: String,
+}
+
+async fn view_summary_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    owner: Owner,
+    Path((form_id, draft_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
+    let ctx = context();
+    let doc = &draft.document.0;
+    let ui = super::ui(lang);
+    let base_url = format!("/skjema/{}/{}", form.id, draft.id);
+    let errors = validate(&form, doc, Scope::All, &ctx);
+    let mut summary = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for e in &errors {
+        if !seen.insert(e.sti()) {
+            continue;
+        }
+        let page = form.pages.iter().find(|p| {
+            p.all_fields()
+                .any(|f| !f.bind.is_empty() && covers(&f.bind, &e.path))
+        });
+        let href = match page {
+            Some(p) => format!("{base_url}/{}?vis=feil#{}", p.id, dom_id(&e.path)),
+            None => format!("#{}", dom_id(&e.path)),
+        };
+        summary.push(SummaryError {
+            href,
+            message: e.message(lang),
+        });
+    }
+    let computed = form
+        .computed
+        .iter()
+        .filter_map(|c| {
+            let label = c.label.as_ref()?.get(lang).to_string();
+            let v = document::get(doc, &c.bind);
+            Some((label, input::display(&c.kind, v, lang)))
+        })
+        .collect();
+    let last = (0..form.pages.len())
+        .rev()
+        .find(|&i| document::page_visible(&form, i, doc, &ctx))
+        .unwrap_or(0);
+    let visible = (0..form.pages.len())
+        .filter(|&i| document::page_visible(&form, i, doc, &ctx))
+        .count();
+    render(
+        &SummaryView {
+            base: Base::new(
+                lang,
+                format!("{} – {}", ui.summary_title, form.title.get(lang)),
+                format!("{base_url}/oppsummering"),
+            ),
+            form_title: form.title.get(lang).to_string(),
+            step: ui.step_of(visible + 1, visible + 1),
+            pages: view::answers(&form, doc, &ctx, lang, ui, &base_url),
+            computed,
+            errors: summary,
+            back: format!("{base_url}/{}", form.pages[last].id),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// Whether a field's bind (with `[*]`) covers a concrete path.
+fn covers(pattern: &[Seg], path: &[Seg]) -> bool {
+    pattern.len() <= path.len()
+        && pattern.iter().zip(path).all(|(a, b)| {
+            a == b || matches!((a, b), (Seg::All, Seg::Index(_)))
+        })
+}
