@@ -233,7 +233,7 @@ struct RawField {
     hint: Option<Text>,
     help: Option<Text>,
     required: Option<RawRequired>,
-    when: Option<String>,
+    when: Option<Spanned<String>>,
     min: Option<f64>,
     max: Option<f64>,
     min_length: Option<usize>,
@@ -243,7 +243,7 @@ struct RawField {
     display: Option<String>,
     alternatives: Option<Vec<RawAlternative>>,
     autocomplete: Option<String>,
-    prefill: Option<String>,
+    prefill: Option<Spanned<String>>,
     row_label: Option<Text>,
     add_label: Option<Text>,
     #[serde(default)]
@@ -584,8 +584,9 @@ impl FormBuilder<'_> {
         } else {
             row.map(|r| r.to_vec())
         };
-        let mut push = |src: Option<String>, what: &'static str| {
-            if let Some(src) = src {
+        let src_text = self.src;
+        let mut push = |src: Option<(String, usize)>, what: &'static str| {
+            if let Some((src, line)) = src {
                 pending.push((
                     at.clone(),
                     Pending {
@@ -601,12 +602,16 @@ impl FormBuilder<'_> {
             None => Required::Fixed(false),
             Some(RawRequired::Fixed(b)) => Required::Fixed(b),
             Some(RawRequired::When(s)) => {
-                push(Some(s), "required");
+                push(Some((s, line)), "required");
                 Required::Fixed(false)
             }
         };
-        push(raw.when, "when");
-        push(raw.prefill, "prefill");
+        let spanned = |s: Option<Spanned<String>>| {
+            s.map(|s| (line_of(src_text, s.span().start), s.into_inner()))
+                .map(|(l, s)| (s, l))
+        };
+        push(spanned(raw.when), "when");
+        push(spanned(raw.prefill), "prefill");
         Some(Field {
             bind,
             kind,
@@ -941,7 +946,7 @@ mod tests {
         let (f, p) = load_str(&src);
         assert!(f.is_none());
         let e = p.iter().find(|p| !p.warning).expect("an error");
-        assert_eq!(e.line, 9, "{e}");
+        assert_eq!(e.line, 13, "{e}");
         assert!(e.message.contains("a.c"), "{e}");
     }
 
@@ -972,7 +977,7 @@ mod tests {
         let (f, p) = load_str(&src);
         assert!(f.is_some());
         assert_eq!(p.len(), 2);
-        assert!(p.iter().all(|p| p.warning && p.line == 7), "{p:?}");
+        assert!(p.iter().all(|p| p.warning && p.line == 6), "{p:?}");
     }
 
     #[test]

@@ -28,12 +28,15 @@ impl Node {
     }
 
     /// Walks to the node at `path`, marking keys required on the way when `required`.
+    /// Only keys inside the innermost row are marked: a required row field does not make its
+    /// group required.
     fn at(&mut self, path: &[Seg], required: bool) -> &mut Node {
+        let inner = path.iter().rposition(|s| *s == Seg::All).map_or(0, |i| i + 1);
         let mut n = self;
-        for s in path {
+        for (i, s) in path.iter().enumerate() {
             n = match s {
                 Seg::Key(k) => {
-                    if required && !n.required.contains(k) {
+                    if required && i >= inner && !n.required.contains(k) {
                         n.required.push(k.clone());
                     }
                     n.child(k)

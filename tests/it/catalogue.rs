@@ -1,0 +1,57 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_catalogue_lists_every_area_and_its_forms() {
+    let app = spawn_app().await;
+    let p = app.get("/").await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("<html lang=\"nb\">"));
+    for area in [
+        "grunnlagsdata",
+        "aksjonaerregisteret",
+        "toll",
+        "innkreving",
+        "motorvogn-saeravgifter",
+        "a-ordningen",
+        "skatteprosessen",
+        "publikumstjenester",
+        "ovrige",
+    ] {
+        assert!(p.body.contains(&format!("id=\"area-{area}\"")), "{area}");
+    }
+    for form in ["/skjema/RF-1140", "/skjema/RF-1139", "/skjema/skriv-til-oss"] {
+        assert!(p.body.contains(form), "{form}");
+    }
+    assert_eq!(p.body.matches("<h1").count(), 1);
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered() {
+    let app = spawn_app().await;
+    let r = app.get("/?lang=en").await;
+    assert_eq!(r.status, 303);
+    let p = app.get("/").await;
+    assert!(p.body.contains("<html lang=\"en\">"));
+    assert!(p.body.contains("Forms and services"));
+    app.get("/?lang=nn").await;
+    let p = app.get("/").await;
+    assert!(p.body.contains("<html lang=\"nn\">"));
+    assert!(p.body.contains("Skjema og tenester"));
+}
+
+#[tokio::test]
+async fn health_checks_the_database() {
+    let app = spawn_app().await;
+    let p = app.get("/healthz").await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.body, "ok");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = spawn_app().await;
+    let r = app.client.get(format!("{}/", app.addr)).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"));
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}

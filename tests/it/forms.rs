@@ -1,0 +1,319 @@
+//! Filling in forms page by page, as a browser without JavaScript does, and with htmx.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, path_of, spawn_app, synthetic_fnr};
+
+/// Fills in RF-1140 from start to check-your-answers with two owners (a person and an
+/// organisation) and a third row added and removed again. Returns the summary path.
+pub async fn fill_rf1140(app: &TestApp) -> String {
+    let p1 = app.start("RF-1140").await;
+    assert!(p1.ends_with("/om-leveransen"), "{p1}");
+    let page = app.get(&p1).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Steg 1 av"));
+    let r = app
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "2025"),
+                ("leveranse.leveransetype", "ordinaer"),
+                ("leveranse.oppgavegiversLeveranseReferanse", "Leveranse-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p2 = r.location.unwrap();
+    assert!(p2.ends_with("/oppgavegiver"), "{p2}");
+    let r = app
+        .post_page(
+            &p2,
+            "next",
+            &[
+                ("leveranse.oppgavegiver.organisasjonsnummer", "819 897 522"),
+                ("leveranse.oppgavegiver.kontaktinformasjon.navn", "Kari Testperson"),
+                ("leveranse.oppgavegiver.kontaktinformasjon.telefonnummer", "22 22 22 22"),
+                (
+                    "leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse",
+                    "kontakt@eksempel.no",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p3 = r.location.unwrap();
+    assert!(p3.ends_with("/oppgaver"), "{p3}");
+    for _ in 0..3 {
+        let r = app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
+        assert_eq!(r.status, 303);
+        assert_eq!(path_of(r.location.as_deref().unwrap()), p3);
+    }
+    let page = app.get(&p3).await;
+    assert!(page.body.contains("leveranse.oppgave[2].oppgaveeier.navn"));
+    let fnr = synthetic_fnr(15, 3, 75);
+    let row = |i: usize, who: (&'static str, String), navn: &'static str, seksjon: &'static str| {
+        let p = |k: &str| format!("leveranse.oppgave[{i}].{k}");
+        vec![
+            (p(&format!("oppgaveeier.{}", who.0)), who.1),
+            (p("oppgaveeier.navn"), navn.to_string()),
+            (p("matrikkelnummer.kommunenummer"), "1554".to_string()),
+            (p("matrikkelnummer.gaardsnummer"), "91".to_string()),
+            (p("matrikkelnummer.bruksnummer"), "227".to_string()),
+            (p("matrikkelnummer.seksjonsnummer"), seksjon.to_string()),
+            (p("eiertid.start"), "0101".to_string()),
+            (p("eiertid.slutt"), "3112".to_string()),
+            (p("andelSkattepliktigeInntekter"), "1 766".to_string()),
+            (p("andelFradragsberettigedeKostnader"), "1766".to_string()),
+            (p("andelFormue"), "9336".to_string()),
+            (p("andelGjeld"), "21761".to_string()),
+        ]
+    };
+    let mut fields = row(0, ("foedselsnummer", fnr.clone()), "ALLA TESTESEN", "30");
+    fields.extend(row(1, ("organisasjonsnummer", "800877830".into()), "NØYTRALE TEST AS", "11"));
+    fields.extend(row(2, ("organisasjonsnummer", "932061899".into()), "FJERNES AS", "12"));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post_page(&p3, "remove:leveranse.oppgave:2", &borrowed).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let doc = app.document(&p3).await;
+    assert_eq!(doc["leveranse"]["oppgave"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["leveranse"]["oppgave"][0]["oppgaveeier"]["foedselsnummer"], json!(fnr));
+    let r = app.post_page(&p3, "next", &borrowed[..24]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p4 = r.location.unwrap();
+    assert!(p4.ends_with("/sletting"), "{p4}");
+    let r = app.post_page(&p4, "next", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let summary = r.location.unwrap();
+    assert!(summary.ends_with("/oppsummering"), "{summary}");
+    summary
+}
+
+#[tokio::test]
+async fn rf1140_can_be_filled_in_page_by_page_and_checked() {
+    let app = spawn_app().await;
+    let summary = fill_rf1140(&app).await;
+    let p = app.get(&summary).await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("Se over svarene"));
+    assert!(!p.body.contains("error-summary"), "{}", p.body);
+    assert!(p.body.contains("ALLA TESTESEN") && p.body.contains("NØYTRALE TEST AS"));
+    assert!(!p.body.contains("FJERNES AS"));
+    let doc = app.document(&summary).await;
+    let sum = &doc["leveranse"]["oppgaveoppsummering"];
+    assert_eq!(sum["antallOppgaver"], json!(2));
+    assert_eq!(sum["sumAndelFormue"], json!(2 * 9336));
+    assert_eq!(sum["sumAndelSkattepliktigeInntekter"], json!(2 * 1766));
+    assert_eq!(doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("819897522"));
+    assert_eq!(doc["leveranse"]["kildesystem"], json!("Tasteskjema"));
+    // The document the browser produced is what the API channel's schema accepts.
+    let schema = tasteskjema::form::schema::json_schema(
+        app_catalog().latest("RF-1140").unwrap(),
+    );
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errs: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errs.is_empty(), "{errs:?}");
+}
+
+pub fn app_catalog() -> tasteskjema::form::Catalog {
+    tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap()
+}
+
+#[tokio::test]
+async fn errors_are_shown_beside_fields_and_summarised_and_nothing_is_lost() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let r = app
+        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .await;
+    let p2 = r.location.unwrap();
+    let r = app
+        .post_page(
+            &p2,
+            "next",
+            &[
+                ("leveranse.oppgavegiver.organisasjonsnummer", "819897523"),
+                ("leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse", "ikke-epost"),
+                ("leveranse.oppgavegiver.kontaktinformasjon.telefonnummer", "12a"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let b = &r.body;
+    assert!(b.contains("id=\"error-summary\""));
+    assert!(b.contains("href=\"#f-leveranse-oppgavegiver-organisasjonsnummer\""));
+    assert!(b.contains("aria-invalid=\"true\""));
+    assert!(b.contains("Organisasjonsnummeret er ikke gyldig"));
+    assert!(b.contains("id=\"f-leveranse-oppgavegiver-organisasjonsnummer-error\""));
+    assert!(b.contains("aria-describedby=\"f-leveranse-oppgavegiver-organisasjonsnummer-hint f-leveranse-oppgavegiver-organisasjonsnummer-error\"")
+        || b.contains("aria-describedby=\"f-leveranse-oppgavegiver-organisasjonsnummer-error\""));
+    // What was typed is shown again and saved, invalid or not.
+    assert!(b.contains("value=\"819897523\"") && b.contains("value=\"ikke-epost\""));
+    let doc = app.document(&p2).await;
+    assert_eq!(doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("819897523"));
+    assert_eq!(doc["leveranse"]["oppgavegiver"]["kontaktinformasjon"]["telefonnummer"], json!("12a"));
+    // The error page title says there are errors.
+    assert!(b.contains("<title>Noen av svarene må rettes"));
+    // In English too.
+    app.get("/?lang=en").await;
+    let r = app
+        .post_page(&p2, "next", &[("leveranse.oppgavegiver.organisasjonsnummer", "12345")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("The organisation number must have 9 digits"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn amounts_with_letters_are_kept_and_reported() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let p2 = app
+        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .await
+        .location
+        .unwrap();
+    let p3 = p2.replace("/oppgavegiver", "/oppgaver");
+    app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
+    let r = app
+        .post_page(&p3, "next", &[("leveranse.oppgave[0].andelFormue", "12a"), ("leveranse.oppgave[0].eiertid.start", "3102")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("må være et tall"));
+    assert!(r.body.contains("som 0101 for 1. januar"));
+    assert!(r.body.contains("value=\"12a\""));
+    assert!(r.body.contains("Fyll ut ett av feltene under"));
+}
+
+#[tokio::test]
+async fn a_stale_tab_cannot_overwrite_newer_answers() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let v = app.version(&p1).await;
+    let r = app
+        .post_form(&p1, &[("_version", &v), ("_action", "save"), ("leveranse.leveransetype", "ordinaer")])
+        .await;
+    assert_eq!(r.status, 303);
+    // The same version again, as from a second tab opened before the save.
+    let r = app
+        .post_form(&p1, &[("_version", &v), ("_action", "next"), ("leveranse.leveransetype", "ingenoppgaver"), ("leveranse.oppgavegiversLeveranseReferanse", "fra gammel fane")])
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("endret i en annen fane"));
+    assert!(r.body.contains("fra gammel fane"), "what was typed is shown");
+    let doc = app.document(&p1).await;
+    assert_eq!(doc["leveranse"]["leveransetype"], json!("ordinaer"));
+}
+
+#[tokio::test]
+async fn hidden_answers_are_removed_before_saving() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let p2 = app
+        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .await
+        .location
+        .unwrap();
+    let p3 = p2.replace("/oppgavegiver", "/oppgaver");
+    app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
+    app.post_page(&p3, "save", &[("leveranse.oppgave[0].oppgaveeier.navn", "X")]).await;
+    assert_eq!(app.document(&p3).await["leveranse"]["oppgave"][0]["oppgaveeier"]["navn"], json!("X"));
+    app.post_page(&p1, "save", &[("leveranse.leveransetype", "ingenoppgaver")]).await;
+    let doc = app.document(&p1).await;
+    assert!(doc["leveranse"].get("oppgave").is_none(), "{doc}");
+    assert_eq!(doc["leveranse"]["oppgaveoppsummering"]["antallOppgaver"], json!(0));
+    // The hidden page is skipped.
+    let r = app.get(&p3).await;
+    assert_eq!(r.status, 303);
+    assert!(r.location.unwrap().ends_with("/sletting"));
+}
+
+#[tokio::test]
+async fn changing_language_mid_form_keeps_the_answers() {
+    let app = spawn_app().await;
+    let p1 = app.start("skriv-til-oss").await;
+    let r = app
+        .post_page(&p1, "lang:nn", &[("henvendelse.emne", "Spørsmål om frist")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some(p1.as_str()));
+    let p = app.get(&p1).await;
+    assert!(p.body.contains("<html lang=\"nn\">"));
+    assert!(p.body.contains("value=\"Spørsmål om frist\""));
+}
+
+#[tokio::test]
+async fn conditional_required_fields_follow_the_answers() {
+    let app = spawn_app().await;
+    let p1 = app.start("skriv-til-oss").await;
+    let r = app
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("henvendelse.tema", "skatt"),
+                ("henvendelse.emne", "Frist"),
+                ("henvendelse.melding", "Når er fristen?"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p2 = r.location.unwrap();
+    let r = app
+        .post_page(&p2, "next", &[("kontakt.navn", "Ola Test"), ("kontakt.svarkanal", "telefon")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-kontakt-telefon\""), "{}", r.body);
+    let r = app
+        .post_page(&p2, "next", &[("kontakt.navn", "Ola Test"), ("kontakt.svarkanal", "telefon"), ("kontakt.telefon", "+47 22 33 44 55")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[tokio::test]
+async fn htmx_saves_on_change_and_validates_the_changed_field_inline() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let p2 = app
+        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .await
+        .location
+        .unwrap();
+    let v = app.version(&p2).await;
+    let name = "leveranse.oppgavegiver.organisasjonsnummer";
+    let body = serde_urlencoded::to_string([("_version", v.as_str()), (name, "123")]).unwrap();
+    let r = app
+        .post_raw(
+            &format!("{p2}/felt"),
+            body.into_bytes(),
+            &[("hx-request", "true"), ("hx-trigger-name", name)],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with("<form id=\"page-form\""), "a fragment, not a page");
+    assert!(!r.body.contains("<html"));
+    assert!(r.body.contains("må ha 9 siffer"));
+    // Only the changed field's error, no summary.
+    assert!(!r.body.contains("error-summary"));
+    assert_eq!(app.document(&p2).await["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("123"));
+    // The new version is in the fragment, so the next change is not refused as stale.
+    let v2 = crate::helpers::hidden_version(&r.body);
+    assert_ne!(v, v2);
+}
+
+#[tokio::test]
+async fn drafts_are_listed_resumed_and_deleted() {
+    let app = spawn_app().await;
+    let p1 = app.start("skriv-til-oss").await;
+    app.post_page(&p1, "save", &[("henvendelse.emne", "Hei")]).await;
+    let list = app.get("/utkast").await;
+    assert!(list.body.contains("Skriv til oss"), "{}", list.body);
+    let start = app.get("/skjema/skriv-til-oss").await;
+    assert!(start.body.contains(&p1), "the start page offers to resume");
+    let id = p1.split('/').nth(3).unwrap();
+    let confirm = app.get(&format!("/utkast/{id}/slett")).await;
+    assert_eq!(confirm.status, 200);
+    let r = app.post_form(&format!("/utkast/{id}/slett"), &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.get(&p1).await.status, 404);
+    assert!(app.get("/utkast").await.body.contains("ingen lagrede utkast"));
+}

@@ -1,0 +1,192 @@
+//! Starting the real portal on a free port, against SQLite (always) or PostgreSQL (when
+//! `TASTESKJEMA_TEST_DATABASE_URL` names a server: each test gets a fresh database).
+
+use std::path::PathBuf;
+
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use sqlx::Connection;
+use tasteskjema::config::{Config, Secret};
+
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::Client,
+    pub store: tasteskjema::store::Store,
+    _dir: tempfile::TempDir,
+}
+
+pub fn forms_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("forms")
+}
+
+/// A fresh PostgreSQL database on the server named by the env var, or `None` for SQLite.
+async fn fresh_postgres() -> Option<String> {
+    let admin = std::env::var("TASTESKJEMA_TEST_DATABASE_URL").ok()?;
+    let name = format!("ts_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        database_url: fresh_postgres().await.map(Secret::new),
+        forms_dir: forms_dir(),
+        db_max_connections: 4,
+        ..Config::default()
+    };
+    let app = tasteskjema::build(&config).await.expect("the app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router;
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    TestApp {
+        addr,
+        client: client(),
+        store: app.store,
+        _dir: dir,
+    }
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(&self.client, path).await
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> Page {
+        let r = client
+            .get(format!("{}{path}", self.addr))
+            .send()
+            .await
+            .unwrap();
+        page(r).await
+    }
+
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(pairs).unwrap();
+        self.post_raw(path, body.into_bytes(), &[]).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Page {
+        let mut rb = self
+            .client
+            .post(format!("{}{path}", self.addr))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        page(rb.send().await.unwrap()).await
+    }
+
+    /// Starts a new draft of a form; returns the first page's path.
+    pub async fn start(&self, form: &str) -> String {
+        let r = self.post_form(&format!("/skjema/{form}"), &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.location.unwrap()
+    }
+
+    /// The draft version shown in a page.
+    pub async fn version(&self, path: &str) -> String {
+        let p = self.get(path).await;
+        hidden_version(&p.body)
+    }
+
+    /// The saved document of the draft in a page path (read past the owner check).
+    pub async fn document(&self, path: &str) -> Value {
+        let id = path.split('/').nth(3).unwrap();
+        self.store
+            .draft_without_owner_check(id)
+            .await
+            .unwrap()
+            .expect("the draft exists")
+            .document
+            .0
+    }
+}
+
+pub fn hidden_version(body: &str) -> String {
+    let i = body.find("name=\"_version\" value=\"").expect("a version field") + 23;
+    body[i..].split('"').next().unwrap().to_string()
+}
+
+async fn page(r: reqwest::Response) -> Page {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = r.text().await.unwrap();
+    Page {
+        status,
+        location,
+        body,
+    }
+}
+
+/// A synthetic fødselsnummer (month + 80) for a date: never a real person.
+pub fn synthetic_fnr(day: u32, month: u32, yy: u32) -> String {
+    (100..500)
+        .find_map(|i| fnr_with(day, month, yy, i))
+        .expect("some individual number works")
+}
+
+fn fnr_with(day: u32, month: u32, yy: u32, individ: u32) -> Option<String> {
+    let mut d: Vec<u32> = format!("{day:02}{:02}{yy:02}{individ:03}", month + 80)
+        .bytes()
+        .map(|b| (b - b'0') as u32)
+        .collect();
+    let k = |d: &[u32], w: &[u32]| {
+        let s: u32 = d.iter().zip(w).map(|(a, b)| a * b).sum();
+        match 11 - s % 11 {
+            11 => Some(0),
+            10 => None,
+            x => Some(x),
+        }
+    };
+    let k1 = k(&d, &[3, 7, 6, 1, 8, 9, 4, 5, 2])?;
+    d.push(k1);
+    let k2 = k(&d, &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2])?;
+    d.push(k2);
+    Some(d.iter().map(|x| x.to_string()).collect())
+}
+
+impl TestApp {
+    /// Posts a page as a browser would: with the version it was shown with and an action.
+    pub async fn post_page(&self, path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let v = self.version(path).await;
+        let mut pairs: Vec<(&str, &str)> = vec![("_version", &v), ("_action", action)];
+        pairs.extend_from_slice(fields);
+        self.post_form(path, &pairs).await
+    }
+}
+
+/// The path part of a redirect, without any `#fragment`.
+pub fn path_of(location: &str) -> String {
+    location.split('#').next().unwrap().to_string()
+}

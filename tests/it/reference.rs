@@ -1,0 +1,154 @@
+//! Against Skatteetaten's official specs and examples. They are not part of the repository: `.ci/run`
+//! points `TASTESKJEMA_REFERENCE_DIR` at them. Without it these tests say so and pass, except in CI.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, synthetic_fnr};
+
+fn reference_dir() -> Option<PathBuf> {
+    match std::env::var("TASTESKJEMA_REFERENCE_DIR") {
+        Ok(d) => Some(PathBuf::from(d)),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set TASTESKJEMA_REFERENCE_DIR"
+            );
+            eprintln!("TASTESKJEMA_REFERENCE_DIR is not set: reference checks skipped");
+            None
+        }
+    }
+}
+
+fn read(dir: &std::path::Path, file: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("skatteetaten").join(file)).unwrap())
+        .unwrap()
+}
+
+/// The official `Melding` schema as a standalone JSON Schema (components kept for `$ref`).
+fn melding_schema(openapi: &Value) -> jsonschema::Validator {
+    let schema = json!({
+        "$ref": "#/components/schemas/Melding",
+        "components": openapi["components"],
+    });
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// Replaces the documentation placeholder `00000000000` with synthetic numbers.
+fn synthetic(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "foedselsnummer" && x == "00000000000" {
+                        *x = json!(synthetic_fnr(1, 1, 80));
+                    } else {
+                        walk(x);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+#[test]
+fn our_schemas_accept_skatteetatens_examples() {
+    let Some(dir) = reference_dir() else { return };
+    let catalog = crate::forms::app_catalog();
+    for (form, example) in [
+        ("RF-1140", "boligsameie-innsending.request.json"),
+        ("RF-1139", "boligselskap-innsending.request.json"),
+    ] {
+        let schema = tasteskjema::form::schema::json_schema(catalog.latest(form).unwrap());
+        let v = jsonschema::validator_for(&schema).unwrap();
+        let doc = synthetic(read(&dir, example));
+        let e = errors(&v, &doc);
+        assert!(e.is_empty(), "{form}: {e:?}");
+    }
+}
+
+#[test]
+fn every_bind_path_is_a_path_of_the_official_melding() {
+    let Some(dir) = reference_dir() else { return };
+    let catalog = crate::forms::app_catalog();
+    for (form, spec) in [
+        ("RF-1140", "skatteetaten-boligsameie-api-1.0.0.openapi.json"),
+        ("RF-1139", "skatteetaten-boligselskap-api-1.0.1.openapi.json"),
+    ] {
+        let openapi = read(&dir, spec);
+        let schema = tasteskjema::form::schema::json_schema(catalog.latest(form).unwrap());
+        // Walk our schema's properties and find each in the official one.
+        fn resolve<'a>(openapi: &'a Value, s: &'a Value) -> &'a Value {
+            match s.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let name = r.rsplit('/').next().unwrap();
+                    resolve(openapi, &openapi["components"]["schemas"][name])
+                }
+                None => s,
+            }
+        }
+        fn props<'a>(openapi: &'a Value, s: &'a Value) -> Vec<(&'a String, &'a Value)> {
+            let s = resolve(openapi, s);
+            let mut out: Vec<_> = s["properties"].as_object().map(|m| m.iter().collect()).unwrap_or_default();
+            for alt in s["oneOf"].as_array().into_iter().flatten() {
+                out.extend(alt["properties"].as_object().into_iter().flatten());
+            }
+            out
+        }
+        fn walk(openapi: &Value, ours: &Value, theirs: &Value, at: &str, missing: &mut Vec<String>) {
+            if ours["type"] == "array" {
+                let t = resolve(openapi, theirs);
+                return walk(openapi, &ours["items"], &t["items"], &format!("{at}[]"), missing);
+            }
+            let tp = props(openapi, theirs);
+            for (k, sub) in ours["properties"].as_object().into_iter().flatten() {
+                match tp.iter().find(|(n, _)| *n == k) {
+                    Some((_, t)) => walk(openapi, sub, t, &format!("{at}.{k}"), missing),
+                    None => missing.push(format!("{at}.{k}")),
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&openapi, &schema, &json!({"$ref": "#/components/schemas/Melding"}), "", &mut missing);
+        assert!(missing.is_empty(), "{form}: not in the official Melding: {missing:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_document_saved_from_the_browser_is_a_valid_official_melding() {
+    let Some(dir) = reference_dir() else { return };
+    let app = spawn_app().await;
+    let summary = crate::forms::fill_rf1140(&app).await;
+    let doc = app.document(&summary).await;
+    let v = melding_schema(&read(&dir, "skatteetaten-boligsameie-api-1.0.0.openapi.json"));
+    let e = errors(&v, &doc);
+    assert!(e.is_empty(), "{e:?}\n{doc:#}");
+}
+
+#[test]
+fn skatteetatens_example_passes_our_validation_with_synthetic_numbers() {
+    let Some(dir) = reference_dir() else { return };
+    let catalog = crate::forms::app_catalog();
+    let form = catalog.latest("RF-1140").unwrap();
+    let mut doc = synthetic(read(&dir, "boligsameie-innsending.request.json"));
+    doc["leveranse"]["inntektsaar"] = json!(2025);
+    let ctx = tasteskjema::form::Context::default();
+    let errs = tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
+    let list: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.sti(), e.message(tasteskjema::form::Lang::En))).collect();
+    assert!(list.is_empty(), "{list:?}");
+    // A sum that does not match the rows is an error at its path.
+    doc["leveranse"]["oppgaveoppsummering"]["sumAndelFormue"] = json!(1);
+    let errs = tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
+    assert!(errs.iter().any(|e| e.sti() == "leveranse.oppgaveoppsummering.sumAndelFormue"));
+}

@@ -1,0 +1,173 @@
+//! Bad input: each gets a clear page in the user's language, a status that means what it says, and
+//! nothing typed is lost. No internals in any response.
+
+use crate::helpers::{client, spawn_app};
+
+fn no_internals(body: &str) {
+    for leak in ["sqlx", "panicked", "SELECT", "stack backtrace", "src/"] {
+        assert!(!body.contains(leak), "response leaks {leak:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_form_or_page_is_404_in_the_users_language() {
+    let app = spawn_app().await;
+    let r = app.get("/skjema/RF-9999").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("Vi fant ikke siden"));
+    assert!(r.body.contains("<html lang=\"nb\">"));
+    let p1 = app.start("RF-1140").await;
+    let r = app.get(&p1.replace("/om-leveransen", "/finnes-ikke")).await;
+    assert_eq!(r.status, 404);
+    app.get("/?lang=en").await;
+    let r = app.get("/ingen/slik/side").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("We could not find the page"));
+    no_internals(&r.body);
+}
+
+#[tokio::test]
+async fn a_draft_of_a_form_version_that_no_longer_exists_is_404() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let owner_draft = app.document(&p1).await;
+    assert!(owner_draft.is_object());
+    // A draft pinned to a version that is not in the catalogue (as after a version is retired).
+    let d = app
+        .store
+        .create_draft(
+            &tasteskjema::store::Owner::Browser("x".into()),
+            "RF-1140",
+            "1999-1",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let r = app.get(&format!("/skjema/RF-1140/{}/om-leveransen", d.id)).await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn another_browsers_draft_is_404() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let other = client();
+    let r = app.get_with(&other, &p1).await;
+    assert_eq!(r.status, 404);
+    let r = other
+        .post(format!("{}{p1}", app.addr))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("_version=1&_action=save&leveranse.leveransetype=ordinaer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let id = p1.split('/').nth(3).unwrap();
+    let r = other
+        .post(format!("{}/utkast/{id}/slett", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(app.document(&p1).await.is_object(), "still there");
+}
+
+#[tokio::test]
+async fn unknown_fields_and_tampered_hidden_fields_are_400_and_change_nothing() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let before = app.document(&p1).await;
+    let v = app.version(&p1).await;
+    let r = app
+        .post_form(&p1, &[("_version", &v), ("_action", "next"), ("leveranse.hemmelig", "x")])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Forespørselen kunne ikke leses"));
+    let r = app
+        .post_form(&p1, &[("_version", "abc"), ("leveranse.leveransetype", "ordinaer")])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = app
+        .post_form(&p1, &[("_version", &v), ("_action", "slett-alt")])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = app
+        .post_form(&p1, &[("_version", &v), ("_action", "add:leveranse.oppgavegiver")])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = app.post_raw(&p1, b"_version=1&%ff%fe=%zz".to_vec(), &[]).await;
+    assert_eq!(r.status, 400);
+    no_internals(&r.body);
+    assert_eq!(app.document(&p1).await, before);
+}
+
+#[tokio::test]
+async fn a_wrong_type_where_a_choice_belongs_is_422_with_the_value_kept() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let r = app
+        .post_page(&p1, "next", &[("leveranse.inntektsaar", "tjuefemogtjue"), ("leveranse.leveransetype", "noe-annet")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Velg et av alternativene"));
+    assert!(r.body.contains("value=\"tjuefemogtjue\""));
+}
+
+#[tokio::test]
+async fn an_oversized_post_is_413_with_a_page() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let v = app.version(&p1).await;
+    let mut body = format!("_version={v}&_action=save&leveranse.oppgavegiversLeveranseReferanse=").into_bytes();
+    body.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024 + 1));
+    let r = app.post_raw(&p1, body, &[]).await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.contains("for stort"), "{}", &r.body[..r.body.len().min(500)]);
+    no_internals(&r.body);
+    // The draft is unharmed and the version unchanged.
+    assert_eq!(app.version(&p1).await, v);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .delete(format!("{}/", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn check_names_file_and_line_of_a_broken_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::helpers::forms_dir().join("areas.toml"),
+        dir.path().join("areas.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("toll")).unwrap();
+    std::fs::write(
+        dir.path().join("toll/T-1.toml"),
+        "id = \"T-1\"\nversion = \"1\"\narea = \"toll\"\nresource = \"r\"\ntitle = { nb = \"T\", nn = \"T\", en = \"T\" }\n\n[[page]]\nid = \"p\"\ntitle = { nb = \"P\", nn = \"P\", en = \"P\" }\n\n  [[page.field]]\n  bind = \"a.b\"\n  kind = \"amount\"\n  label = { nb = \"A\", nn = \"A\", en = \"A\" }\n  when = \"a.finnes.ikke > 0\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("T-1.toml:15:"), "{err}");
+    assert!(err.contains("a.finnes.ikke"), "{err}");
+    // The shipped forms pass.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+        .arg("check")
+        .arg(crate::helpers::forms_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
