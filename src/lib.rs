@@ -61,7 +61,11 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .await
         .context("connecting to the database")?;
     let sessions = store.session_store();
-    tokio::spawn(sessions.clone().delete_expired_every(Duration::from_secs(600)));
+    tokio::spawn(
+        sessions
+            .clone()
+            .delete_expired_every(Duration::from_secs(600)),
+    );
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("tasteskjema_id")
         .with_http_only(true)
@@ -118,8 +122,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

@@ -157,8 +157,7 @@ pub fn prune_hidden(form: &Form, doc: &mut Value, ctx: &Context) {
                 continue;
             }
             let shown = page_shown
-                && f
-                    .when
+                && f.when
                     .as_ref()
                     .is_none_or(|w| w.eval(doc, ctx, None).truthy() == Some(true));
             if !shown {
@@ -267,7 +266,10 @@ mod tests {
         let p = parse_path("leveranse[0].oppgave[2].andelFormue").unwrap();
         set(&mut d, &p, json!(12));
         assert_eq!(get(&d, &p), Some(&json!(12)));
-        assert_eq!(row_count(&d, &parse_path("leveranse[0].oppgave").unwrap()), 3);
+        assert_eq!(
+            row_count(&d, &parse_path("leveranse[0].oppgave").unwrap()),
+            3
+        );
         assert!(remove(&mut d, &p));
         assert_eq!(get(&d, &p), None);
     }

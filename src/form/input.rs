@@ -70,9 +70,17 @@ pub fn parse(kind: &FieldKind, raw: &str) -> Value {
 /// Reads `DD.MM.YYYY` (or ISO `YYYY-MM-DD`) into ISO form, when it is a real date.
 pub fn parse_date(t: &str) -> Option<String> {
     let (y, m, d) = if let [d, m, y] = t.split(['.', '/']).collect::<Vec<_>>()[..] {
-        (y.parse::<i32>().ok()?, m.parse::<u8>().ok()?, d.parse::<u8>().ok()?)
+        (
+            y.parse::<i32>().ok()?,
+            m.parse::<u8>().ok()?,
+            d.parse::<u8>().ok()?,
+        )
     } else if let [y, m, d] = t.split('-').collect::<Vec<_>>()[..] {
-        (y.parse::<i32>().ok()?, m.parse::<u8>().ok()?, d.parse::<u8>().ok()?)
+        (
+            y.parse::<i32>().ok()?,
+            m.parse::<u8>().ok()?,
+            d.parse::<u8>().ok()?,
+        )
     } else {
         return None;
     };
@@ -154,8 +162,9 @@ pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        (FieldKind::Kontonummer, Some(Value::String(s))) => no::Kontonummer::parse(s)
-            .map_or_else(|_| s.clone(), |k| k.to_string()),
+        (FieldKind::Kontonummer, Some(Value::String(s))) => {
+            no::Kontonummer::parse(s).map_or_else(|_| s.clone(), |k| k.to_string())
+        }
         _ => to_input(kind, v),
     }
 }
@@ -192,7 +201,10 @@ mod tests {
     fn dates_read_norwegian_and_iso() {
         assert_eq!(parse(&FieldKind::Date, "29.02.2024"), json!("2024-02-29"));
         assert_eq!(parse(&FieldKind::Date, "29.02.2025"), json!("29.02.2025"));
-        assert_eq!(to_input(&FieldKind::Date, Some(&json!("2024-02-29"))), "29.02.2024");
+        assert_eq!(
+            to_input(&FieldKind::Date, Some(&json!("2024-02-29"))),
+            "29.02.2024"
+        );
     }
 
     #[test]

@@ -28,7 +28,13 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let w = if self.warning { "warning: " } else { "" };
-        write!(f, "{}:{}: {w}{}", self.file.display(), self.line, self.message)
+        write!(
+            f,
+            "{}:{}: {w}{}",
+            self.file.display(),
+            self.line,
+            self.message
+        )
     }
 }
 
@@ -278,8 +284,11 @@ struct TextCheck<'a> {
 impl TextCheck<'_> {
     fn check(&mut self, t: &Text, line: usize, what: &str) {
         if t.nb.trim().is_empty() {
-            self.problems
-                .push(err(self.file, line, format!("{what}: the nb text is empty")));
+            self.problems.push(err(
+                self.file,
+                line,
+                format!("{what}: the nb text is empty"),
+            ));
         }
         for (name, v) in [("nn", &t.nn), ("en", &t.en)] {
             if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -385,10 +394,7 @@ impl FormBuilder<'_> {
         if let Some(prev) = self.binds.insert(path.clone(), line) {
             self.error(
                 line,
-                format!(
-                    "{} is already bound on line {prev}",
-                    format_path(&path)
-                ),
+                format!("{} is already bound on line {prev}", format_path(&path)),
             );
         }
         self.types.insert(path, ty);
@@ -498,7 +504,10 @@ impl FormBuilder<'_> {
             "either" => {
                 let alts = raw.alternatives.unwrap_or_default();
                 if alts.len() < 2 {
-                    self.error(line, "an either field needs at least two alternatives".into());
+                    self.error(
+                        line,
+                        "an either field needs at least two alternatives".into(),
+                    );
                 }
                 let mut alternatives = Vec::new();
                 for a in alts {
@@ -564,9 +573,16 @@ impl FormBuilder<'_> {
         if let (Some(a), Some(b)) = (raw.min_length, raw.max_length)
             && a > b
         {
-            self.error(line, format!("min_length {a} is greater than max_length {b}"));
+            self.error(
+                line,
+                format!("min_length {a} is greater than max_length {b}"),
+            );
         }
-        let pattern = match raw.pattern.as_deref().map(|p| Regex::new(&format!("^(?:{p})$"))) {
+        let pattern = match raw
+            .pattern
+            .as_deref()
+            .map(|p| Regex::new(&format!("^(?:{p})$")))
+        {
             Some(Ok(r)) => Some(r),
             Some(Err(e)) => {
                 self.error(line, format!("bad pattern: {e}"));
@@ -574,8 +590,10 @@ impl FormBuilder<'_> {
             }
             None => None,
         };
-        if !matches!(kind, FieldKind::Group(_) | FieldKind::Either { .. } | FieldKind::Static)
-            && let Some(t) = kind.value_type()
+        if !matches!(
+            kind,
+            FieldKind::Group(_) | FieldKind::Either { .. } | FieldKind::Static
+        ) && let Some(t) = kind.value_type()
         {
             self.claim(bind.clone(), t, line);
         }
@@ -668,7 +686,10 @@ fn parse_form(
     let id_line = line_of(src, raw.id.span().start);
     let id = raw.id.into_inner();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        b.error(id_line, format!("form id {id:?} must be letters, digits and '-'"));
+        b.error(
+            id_line,
+            format!("form id {id:?} must be letters, digits and '-'"),
+        );
     }
     let area_line = line_of(src, raw.area.span().start);
     if !areas.contains(raw.area.get_ref().as_str()) {
@@ -687,10 +708,16 @@ fn parse_form(
         let line = line_of(src, p.span().start);
         let p = p.into_inner();
         if !page_ids.insert(p.id.clone()) || p.id == "oppsummering" {
-            b.error(line, format!("page id {:?} is used twice or reserved", p.id));
+            b.error(
+                line,
+                format!("page id {:?} is used twice or reserved", p.id),
+            );
         }
         if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            b.error(line, format!("page id {:?} must be letters, digits and '-'", p.id));
+            b.error(
+                line,
+                format!("page id {:?} must be letters, digits and '-'", p.id),
+            );
         }
         b.texts(&p.title, line, "page title");
         if let Some(w) = p.when {
@@ -734,9 +761,14 @@ fn parse_form(
             b.error(line, format!("{} is already bound on line {prev}", c.bind));
         }
         let declared = match c.kind.as_deref().map(kind_from) {
-            Some(Some(k)) => k.value_type().map(|t| (t, k.is_whole(), c.kind.clone().unwrap_or_default())),
+            Some(Some(k)) => k
+                .value_type()
+                .map(|t| (t, k.is_whole(), c.kind.clone().unwrap_or_default())),
             Some(None) => {
-                b.error(line, format!("unknown kind {:?}", c.kind.unwrap_or_default()));
+                b.error(
+                    line,
+                    format!("unknown kind {:?}", c.kind.unwrap_or_default()),
+                );
                 None
             }
             None => None,
@@ -767,7 +799,11 @@ fn parse_form(
                 let kind = declared
                     .as_ref()
                     .and_then(|d| kind_from(&d.2))
-                    .unwrap_or(if whole { FieldKind::Integer } else { FieldKind::Text });
+                    .unwrap_or(if whole {
+                        FieldKind::Integer
+                    } else {
+                        FieldKind::Text
+                    });
                 computed[i] = Some(Computed {
                     bind: bind.clone(),
                     value: e,
@@ -987,7 +1023,13 @@ mod tests {
         );
         let (f, p) = load_str(&src);
         assert!(f.is_none());
-        assert!(p.iter().any(|p| p.line == 13 && p.message.contains("already bound")));
-        assert!(p.iter().any(|p| p.line == 17 && p.message.contains("nonsense")));
+        assert!(
+            p.iter()
+                .any(|p| p.line == 13 && p.message.contains("already bound"))
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.line == 17 && p.message.contains("nonsense"))
+        );
     }
 }

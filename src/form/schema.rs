@@ -31,7 +31,10 @@ impl Node {
     /// Only keys inside the innermost row are marked: a required row field does not make its
     /// group required.
     fn at(&mut self, path: &[Seg], required: bool) -> &mut Node {
-        let inner = path.iter().rposition(|s| *s == Seg::All).map_or(0, |i| i + 1);
+        let inner = path
+            .iter()
+            .rposition(|s| *s == Seg::All)
+            .map_or(0, |i| i + 1);
         let mut n = self;
         for (i, s) in path.iter().enumerate() {
             n = match s {

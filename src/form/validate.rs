@@ -227,17 +227,38 @@ impl FieldError {
             (E::NotText, Nb) => format!("«{l}» må være tekst"),
             (E::NotText, Nn) => format!("«{l}» må vere tekst"),
             (E::NotText, En) => format!("«{l}» must be text"),
-            (E::Orgnr(e), _) => id(e, "Organisasjonsnummeret", "Organisasjonsnummeret", "The organisation number"),
-            (E::Fnr(e), _) => id(e, "Fødselsnummeret", "Fødselsnummeret", "The national identity number"),
+            (E::Orgnr(e), _) => id(
+                e,
+                "Organisasjonsnummeret",
+                "Organisasjonsnummeret",
+                "The organisation number",
+            ),
+            (E::Fnr(e), _) => id(
+                e,
+                "Fødselsnummeret",
+                "Fødselsnummeret",
+                "The national identity number",
+            ),
             (E::Kontonummer(e), _) => id(e, "Kontonummeret", "Kontonummeret", "The account number"),
-            (E::Kommunenummer(e), _) => id(e, "Kommunenummeret", "Kommunenummeret", "The municipality number"),
+            (E::Kommunenummer(e), _) => id(
+                e,
+                "Kommunenummeret",
+                "Kommunenummeret",
+                "The municipality number",
+            ),
             (E::Postnummer(e), _) => id(e, "Postnummeret", "Postnummeret", "The postcode"),
             (E::Email, Nb) => format!("«{l}» må være en e-postadresse, som navn@eksempel.no"),
             (E::Email, Nn) => format!("«{l}» må vere ei e-postadresse, som namn@døme.no"),
             (E::Email, En) => format!("«{l}» must be an email address, like name@example.no"),
-            (E::Phone, Nb) => format!("«{l}» må være et telefonnummer, bare siffer og eventuelt + foran"),
-            (E::Phone, Nn) => format!("«{l}» må vere eit telefonnummer, berre siffer og eventuelt + framfor"),
-            (E::Phone, En) => format!("«{l}» must be a phone number: digits, with an optional + first"),
+            (E::Phone, Nb) => {
+                format!("«{l}» må være et telefonnummer, bare siffer og eventuelt + foran")
+            }
+            (E::Phone, Nn) => {
+                format!("«{l}» må vere eit telefonnummer, berre siffer og eventuelt + framfor")
+            }
+            (E::Phone, En) => {
+                format!("«{l}» must be a phone number: digits, with an optional + first")
+            }
             (E::EitherNone, Nb) => format!("Fyll ut ett av feltene under «{l}»"),
             (E::EitherNone, Nn) => format!("Fyll ut eitt av felta under «{l}»"),
             (E::EitherNone, En) => format!("Fill in one of the fields under «{l}»"),
@@ -359,7 +380,10 @@ fn check_field(
         FieldKind::Group(g) => {
             let n = row_count(doc, path);
             if get(doc, path).is_some_and(|v| !v.is_array()) {
-                push(path.to_vec(), ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize));
+                push(
+                    path.to_vec(),
+                    ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize),
+                );
                 return;
             }
             if let Some(min) = f.min
@@ -464,9 +488,10 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             let Some(a) = v.as_array() else {
                 return Some(ErrorKind::NotOption);
             };
-            let ok = a
-                .iter()
-                .all(|x| x.as_str().is_some_and(|s| options.iter().any(|o| o.value == s)));
+            let ok = a.iter().all(|x| {
+                x.as_str()
+                    .is_some_and(|s| options.iter().any(|o| o.value == s))
+            });
             return (!ok).then_some(ErrorKind::NotOption);
         }
         _ => {}
@@ -482,8 +507,9 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             .filter(|iso| iso == s)
             .is_none()
             .then_some(ErrorKind::NotDate),
-        FieldKind::DayMonth => (s.len() != 4 || no::DayMonth::parse(s).is_err())
-            .then_some(ErrorKind::NotDayMonth),
+        FieldKind::DayMonth => {
+            (s.len() != 4 || no::DayMonth::parse(s).is_err()).then_some(ErrorKind::NotDayMonth)
+        }
         FieldKind::Orgnr => no::Orgnr::parse(s).err().map(ErrorKind::Orgnr),
         FieldKind::Fnr => no::Fodselsnummer::parse(s).err().map(ErrorKind::Fnr),
         FieldKind::Kontonummer => no::Kontonummer::parse(s).err().map(ErrorKind::Kontonummer),

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -151,7 +153,10 @@ impl Store {
 
     /// Answers when the database does.
     pub async fn health(&self) -> Result<(), Error> {
-        on_pool!(&self.db, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+        on_pool!(&self.db, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))
     }
 
     /// The session store on the same database.

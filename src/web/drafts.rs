@@ -14,12 +14,10 @@ use crate::store::Owner;
 
 /// The drafts routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/utkast", get(view_drafts_get))
-        .route(
-            "/utkast/{draft}/slett",
-            get(view_delete_get).post(view_delete_post),
-        )
+    Router::new().route("/utkast", get(view_drafts_get)).route(
+        "/utkast/{draft}/slett",
+        get(view_delete_get).post(view_delete_post),
+    )
 }
 
 struct DraftRow {

@@ -30,8 +30,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/skjema/{form}", get(view_start_get).post(view_start_post))
         .route("/skjema/{form}/{draft}/oppsummering", get(view_summary_get))
-        .route("/skjema/{form}/{draft}/{page}", get(view_page_get).post(view_page_post))
-        .route("/skjema/{form}/{draft}/{page}/felt", post(view_page_fragment))
+        .route(
+            "/skjema/{form}/{draft}/{page}",
+            get(view_page_get).post(view_page_post),
+        )
+        .route(
+            "/skjema/{form}/{draft}/{page}/felt",
+            post(view_page_fragment),
+        )
 }
 
 /// The evaluation context of a request (login will add the person and party).
@@ -235,6 +241,23 @@ fn page_view(
     }
 }
 
+/// Renders one form page as the browser gets it (for the benchmark).
+pub fn render_page(form: &Form, page: usize, doc: &Value, lang: Lang) -> String {
+    let ctx = context();
+    page_view(
+        form,
+        page,
+        "00000000-0000-4000-8000-000000000000",
+        1,
+        doc,
+        &ctx,
+        &[],
+        lang,
+    )
+    .render()
+    .unwrap_or_default()
+}
+
 #[derive(Deserialize)]
 struct PageQuery {
     vis: Option<String>,
@@ -261,7 +284,16 @@ async fn view_page_get(
         Vec::new()
     };
     render(
-        &page_view(&form, pi, &draft.id, draft.version, doc, &ctx, &errors, lang),
+        &page_view(
+            &form,
+            pi,
+            &draft.id,
+            draft.version,
+            doc,
+            &ctx,
+            &errors,
+            lang,
+        ),
         StatusCode::OK,
     )
 }
@@ -373,8 +405,13 @@ fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult
         let raw = posted.get(name.as_str());
         let value = match kind {
             FieldKind::MultiChoice { .. } => Value::Array(
-                raw.map(|v| v.iter().filter(|s| !s.is_empty()).map(|s| Value::from(*s)).collect())
-                    .unwrap_or_default(),
+                raw.map(|v| {
+                    v.iter()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Value::from(*s))
+                        .collect()
+                })
+                .unwrap_or_default(),
             ),
             k => match raw.and_then(|v| v.last()) {
                 Some(s) => input::parse(k, s),
@@ -403,6 +440,7 @@ struct StaleView {
 
 /// Reads, applies and saves a page post. Returns the saved document and version, or the response
 /// to send instead (a stale tab).
+#[allow(clippy::too_many_arguments)]
 async fn save_post(
     state: &AppState,
     owner: &Owner,
@@ -422,14 +460,18 @@ async fn save_post(
     let mut focus = None;
     match &posted.action {
         Action::Add(g) => {
-            let f = group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
+            let f =
+                group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
             let n = row_count(&doc, g);
             if f.max.is_none_or(|m| (n as f64) < m) {
                 let mut row = g.clone();
                 row.push(Seg::Index(n));
                 document::set(&mut doc, &row, Value::Object(Default::default()));
                 if let FieldKind::Group(grp) = &f.kind
-                    && let Some(first) = grp.fields.iter().find(|f| !matches!(f.kind, FieldKind::Static))
+                    && let Some(first) = grp
+                        .fields
+                        .iter()
+                        .find(|f| !matches!(f.kind, FieldKind::Static))
                 {
                     let mut p = instantiate(&first.bind, &row);
                     if let FieldKind::Either { alternatives } = &first.kind {
@@ -564,7 +606,9 @@ async fn view_page_fragment(
 ) -> AppResult<Response> {
     if !is_htmx(&headers) {
         // Without htmx this route has nothing to show: go to the page itself.
-        return Ok(Redirect::to(&format!("/skjema/{form_id}/{draft_id}/{page_id}")).into_response());
+        return Ok(
+            Redirect::to(&format!("/skjema/{form_id}/{draft_id}/{page_id}")).into_response(),
+        );
     }
     let body = body.map_err(body_error)?;
     let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
@@ -684,7 +728,8 @@ async fn view_summary_get(
 /// Whether a field's bind (with `[*]`) covers a concrete path.
 fn covers(pattern: &[Seg], path: &[Seg]) -> bool {
     pattern.len() <= path.len()
-        && pattern.iter().zip(path).all(|(a, b)| {
-            a == b || matches!((a, b), (Seg::All, Seg::Index(_)))
-        })
+        && pattern
+            .iter()
+            .zip(path)
+            .all(|(a, b)| a == b || matches!((a, b), (Seg::All, Seg::Index(_))))
 }

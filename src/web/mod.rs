@@ -15,11 +15,12 @@ use crate::error::{AppError, ErrorPage};
 use crate::form::{Catalog, Lang};
 use crate::store::{Owner, Store};
 
+/// Front-end files, embedded in the binary.
 #[path = "assets_tmp.rs"]
 pub mod assets;
 mod catalogue;
 mod drafts;
-mod forms;
+pub mod forms;
 pub mod i18n;
 pub mod view;
 
@@ -134,7 +135,8 @@ async fn lang_switch(req: Request, next: Next) -> Response {
             })
     {
         let mut r = Redirect::to(req.uri().path()).into_response();
-        r.headers_mut().insert(header::SET_COOKIE, lang_cookie(lang));
+        r.headers_mut()
+            .insert(header::SET_COOKIE, lang_cookie(lang));
         return r;
     }
     next.run(req).await

@@ -234,7 +234,14 @@ fn group_view(
     }
 }
 
-fn scalar_style(kind: &FieldKind) -> (&'static str, Option<&'static str>, Option<&'static str>, &'static str) {
+fn scalar_style(
+    kind: &FieldKind,
+) -> (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+) {
     // (input type, inputmode, autocomplete, width class)
     match kind {
         FieldKind::Integer | FieldKind::Amount => ("text", Some("numeric"), None, "w-m"),
@@ -290,15 +297,16 @@ fn field_view(
         alternatives: Vec::new(),
         width,
     };
-    let opt = |i: usize, value: &str, label: &str, hint: Option<String>, checked: bool, id: &str| {
-        OptionView {
-            id: format!("{id}-{i}"),
-            value: value.to_string(),
-            label: label.to_string(),
-            hint,
-            checked,
-        }
-    };
+    let opt =
+        |i: usize, value: &str, label: &str, hint: Option<String>, checked: bool, id: &str| {
+            OptionView {
+                id: format!("{id}-{i}"),
+                value: value.to_string(),
+                label: label.to_string(),
+                hint,
+                checked,
+            }
+        };
     match &f.kind {
         FieldKind::Textarea => v.widget = "textarea",
         FieldKind::Choice { options, select } => {
@@ -472,7 +480,14 @@ fn answer(f: &Field, path: &[Seg], doc: &Value, lang: Lang, ui: &Ui) -> AnswerVi
 }
 
 /// The answers of every visible page, for the check-your-answers page.
-pub fn answers(form: &Form, doc: &Value, ctx: &Context, lang: Lang, ui: &Ui, base: &str) -> Vec<PageAnswers> {
+pub fn answers(
+    form: &Form,
+    doc: &Value,
+    ctx: &Context,
+    lang: Lang,
+    ui: &Ui,
+    base: &str,
+) -> Vec<PageAnswers> {
     let mut out = Vec::new();
     for (pi, page) in form.pages.iter().enumerate() {
         if !document::page_visible(form, pi, doc, ctx) {

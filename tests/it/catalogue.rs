@@ -19,7 +19,11 @@ async fn the_catalogue_lists_every_area_and_its_forms() {
     ] {
         assert!(p.body.contains(&format!("id=\"area-{area}\"")), "{area}");
     }
-    for form in ["/skjema/RF-1140", "/skjema/RF-1139", "/skjema/skriv-til-oss"] {
+    for form in [
+        "/skjema/RF-1140",
+        "/skjema/RF-1139",
+        "/skjema/skriv-til-oss",
+    ] {
         assert!(p.body.contains(form), "{form}");
     }
     assert_eq!(p.body.matches("<h1").count(), 1);
@@ -50,7 +54,12 @@ async fn health_checks_the_database() {
 #[tokio::test]
 async fn pages_carry_security_headers() {
     let app = spawn_app().await;
-    let r = app.client.get(format!("{}/", app.addr)).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}/", app.addr))
+        .send()
+        .await
+        .unwrap();
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");

@@ -32,8 +32,14 @@ pub async fn fill_rf1140(app: &TestApp) -> String {
             "next",
             &[
                 ("leveranse.oppgavegiver.organisasjonsnummer", "819 897 522"),
-                ("leveranse.oppgavegiver.kontaktinformasjon.navn", "Kari Testperson"),
-                ("leveranse.oppgavegiver.kontaktinformasjon.telefonnummer", "22 22 22 22"),
+                (
+                    "leveranse.oppgavegiver.kontaktinformasjon.navn",
+                    "Kari Testperson",
+                ),
+                (
+                    "leveranse.oppgavegiver.kontaktinformasjon.telefonnummer",
+                    "22 22 22 22",
+                ),
                 (
                     "leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse",
                     "kontakt@eksempel.no",
@@ -70,14 +76,32 @@ pub async fn fill_rf1140(app: &TestApp) -> String {
         ]
     };
     let mut fields = row(0, ("foedselsnummer", fnr.clone()), "ALLA TESTESEN", "30");
-    fields.extend(row(1, ("organisasjonsnummer", "800877830".into()), "NØYTRALE TEST AS", "11"));
-    fields.extend(row(2, ("organisasjonsnummer", "932061899".into()), "FJERNES AS", "12"));
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let r = app.post_page(&p3, "remove:leveranse.oppgave:2", &borrowed).await;
+    fields.extend(row(
+        1,
+        ("organisasjonsnummer", "800877830".into()),
+        "NØYTRALE TEST AS",
+        "11",
+    ));
+    fields.extend(row(
+        2,
+        ("organisasjonsnummer", "932061899".into()),
+        "FJERNES AS",
+        "12",
+    ));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = app
+        .post_page(&p3, "remove:leveranse.oppgave:2", &borrowed)
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let doc = app.document(&p3).await;
     assert_eq!(doc["leveranse"]["oppgave"].as_array().unwrap().len(), 2);
-    assert_eq!(doc["leveranse"]["oppgave"][0]["oppgaveeier"]["foedselsnummer"], json!(fnr));
+    assert_eq!(
+        doc["leveranse"]["oppgave"][0]["oppgaveeier"]["foedselsnummer"],
+        json!(fnr)
+    );
     let r = app.post_page(&p3, "next", &borrowed[..24]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let p4 = r.location.unwrap();
@@ -104,12 +128,13 @@ async fn rf1140_can_be_filled_in_page_by_page_and_checked() {
     assert_eq!(sum["antallOppgaver"], json!(2));
     assert_eq!(sum["sumAndelFormue"], json!(2 * 9336));
     assert_eq!(sum["sumAndelSkattepliktigeInntekter"], json!(2 * 1766));
-    assert_eq!(doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("819897522"));
+    assert_eq!(
+        doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"],
+        json!("819897522")
+    );
     assert_eq!(doc["leveranse"]["kildesystem"], json!("Tasteskjema"));
     // The document the browser produced is what the API channel's schema accepts.
-    let schema = tasteskjema::form::schema::json_schema(
-        app_catalog().latest("RF-1140").unwrap(),
-    );
+    let schema = tasteskjema::form::schema::json_schema(app_catalog().latest("RF-1140").unwrap());
     let v = jsonschema::validator_for(&schema).unwrap();
     let errs: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errs.is_empty(), "{errs:?}");
@@ -124,7 +149,14 @@ async fn errors_are_shown_beside_fields_and_summarised_and_nothing_is_lost() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let r = app
-        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "2025"),
+                ("leveranse.leveransetype", "ordinaer"),
+            ],
+        )
         .await;
     let p2 = r.location.unwrap();
     let r = app
@@ -133,8 +165,14 @@ async fn errors_are_shown_beside_fields_and_summarised_and_nothing_is_lost() {
             "next",
             &[
                 ("leveranse.oppgavegiver.organisasjonsnummer", "819897523"),
-                ("leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse", "ikke-epost"),
-                ("leveranse.oppgavegiver.kontaktinformasjon.telefonnummer", "12a"),
+                (
+                    "leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse",
+                    "ikke-epost",
+                ),
+                (
+                    "leveranse.oppgavegiver.kontaktinformasjon.telefonnummer",
+                    "12a",
+                ),
             ],
         )
         .await;
@@ -150,17 +188,32 @@ async fn errors_are_shown_beside_fields_and_summarised_and_nothing_is_lost() {
     // What was typed is shown again and saved, invalid or not.
     assert!(b.contains("value=\"819897523\"") && b.contains("value=\"ikke-epost\""));
     let doc = app.document(&p2).await;
-    assert_eq!(doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("819897523"));
-    assert_eq!(doc["leveranse"]["oppgavegiver"]["kontaktinformasjon"]["telefonnummer"], json!("12a"));
+    assert_eq!(
+        doc["leveranse"]["oppgavegiver"]["organisasjonsnummer"],
+        json!("819897523")
+    );
+    assert_eq!(
+        doc["leveranse"]["oppgavegiver"]["kontaktinformasjon"]["telefonnummer"],
+        json!("12a")
+    );
     // The error page title says there are errors.
     assert!(b.contains("<title>Noen av svarene må rettes"));
     // In English too.
     app.get("/?lang=en").await;
     let r = app
-        .post_page(&p2, "next", &[("leveranse.oppgavegiver.organisasjonsnummer", "12345")])
+        .post_page(
+            &p2,
+            "next",
+            &[("leveranse.oppgavegiver.organisasjonsnummer", "12345")],
+        )
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("The organisation number must have 9 digits"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("The organisation number must have 9 digits"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -168,14 +221,28 @@ async fn amounts_with_letters_are_kept_and_reported() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let p2 = app
-        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "2025"),
+                ("leveranse.leveransetype", "ordinaer"),
+            ],
+        )
         .await
         .location
         .unwrap();
     let p3 = p2.replace("/oppgavegiver", "/oppgaver");
     app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
     let r = app
-        .post_page(&p3, "next", &[("leveranse.oppgave[0].andelFormue", "12a"), ("leveranse.oppgave[0].eiertid.start", "3102")])
+        .post_page(
+            &p3,
+            "next",
+            &[
+                ("leveranse.oppgave[0].andelFormue", "12a"),
+                ("leveranse.oppgave[0].eiertid.start", "3102"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("må være et tall"));
@@ -190,16 +257,37 @@ async fn a_stale_tab_cannot_overwrite_newer_answers() {
     let p1 = app.start("RF-1140").await;
     let v = app.version(&p1).await;
     let r = app
-        .post_form(&p1, &[("_version", &v), ("_action", "save"), ("leveranse.leveransetype", "ordinaer")])
+        .post_form(
+            &p1,
+            &[
+                ("_version", &v),
+                ("_action", "save"),
+                ("leveranse.leveransetype", "ordinaer"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303);
     // The same version again, as from a second tab opened before the save.
     let r = app
-        .post_form(&p1, &[("_version", &v), ("_action", "next"), ("leveranse.leveransetype", "ingenoppgaver"), ("leveranse.oppgavegiversLeveranseReferanse", "fra gammel fane")])
+        .post_form(
+            &p1,
+            &[
+                ("_version", &v),
+                ("_action", "next"),
+                ("leveranse.leveransetype", "ingenoppgaver"),
+                (
+                    "leveranse.oppgavegiversLeveranseReferanse",
+                    "fra gammel fane",
+                ),
+            ],
+        )
         .await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("endret i en annen fane"));
-    assert!(r.body.contains("fra gammel fane"), "what was typed is shown");
+    assert!(
+        r.body.contains("fra gammel fane"),
+        "what was typed is shown"
+    );
     let doc = app.document(&p1).await;
     assert_eq!(doc["leveranse"]["leveransetype"], json!("ordinaer"));
 }
@@ -209,18 +297,37 @@ async fn hidden_answers_are_removed_before_saving() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let p2 = app
-        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "2025"),
+                ("leveranse.leveransetype", "ordinaer"),
+            ],
+        )
         .await
         .location
         .unwrap();
     let p3 = p2.replace("/oppgavegiver", "/oppgaver");
     app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
-    app.post_page(&p3, "save", &[("leveranse.oppgave[0].oppgaveeier.navn", "X")]).await;
-    assert_eq!(app.document(&p3).await["leveranse"]["oppgave"][0]["oppgaveeier"]["navn"], json!("X"));
-    app.post_page(&p1, "save", &[("leveranse.leveransetype", "ingenoppgaver")]).await;
+    app.post_page(
+        &p3,
+        "save",
+        &[("leveranse.oppgave[0].oppgaveeier.navn", "X")],
+    )
+    .await;
+    assert_eq!(
+        app.document(&p3).await["leveranse"]["oppgave"][0]["oppgaveeier"]["navn"],
+        json!("X")
+    );
+    app.post_page(&p1, "save", &[("leveranse.leveransetype", "ingenoppgaver")])
+        .await;
     let doc = app.document(&p1).await;
     assert!(doc["leveranse"].get("oppgave").is_none(), "{doc}");
-    assert_eq!(doc["leveranse"]["oppgaveoppsummering"]["antallOppgaver"], json!(0));
+    assert_eq!(
+        doc["leveranse"]["oppgaveoppsummering"]["antallOppgaver"],
+        json!(0)
+    );
     // The hidden page is skipped.
     let r = app.get(&p3).await;
     assert_eq!(r.status, 303);
@@ -259,12 +366,27 @@ async fn conditional_required_fields_follow_the_answers() {
     assert_eq!(r.status, 303, "{}", r.body);
     let p2 = r.location.unwrap();
     let r = app
-        .post_page(&p2, "next", &[("kontakt.navn", "Ola Test"), ("kontakt.svarkanal", "telefon")])
+        .post_page(
+            &p2,
+            "next",
+            &[
+                ("kontakt.navn", "Ola Test"),
+                ("kontakt.svarkanal", "telefon"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("href=\"#f-kontakt-telefon\""), "{}", r.body);
     let r = app
-        .post_page(&p2, "next", &[("kontakt.navn", "Ola Test"), ("kontakt.svarkanal", "telefon"), ("kontakt.telefon", "+47 22 33 44 55")])
+        .post_page(
+            &p2,
+            "next",
+            &[
+                ("kontakt.navn", "Ola Test"),
+                ("kontakt.svarkanal", "telefon"),
+                ("kontakt.telefon", "+47 22 33 44 55"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
@@ -274,7 +396,14 @@ async fn htmx_saves_on_change_and_validates_the_changed_field_inline() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let p2 = app
-        .post_page(&p1, "next", &[("leveranse.inntektsaar", "2025"), ("leveranse.leveransetype", "ordinaer")])
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "2025"),
+                ("leveranse.leveransetype", "ordinaer"),
+            ],
+        )
         .await
         .location
         .unwrap();
@@ -289,12 +418,18 @@ async fn htmx_saves_on_change_and_validates_the_changed_field_inline() {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(r.body.starts_with("<form id=\"page-form\""), "a fragment, not a page");
+    assert!(
+        r.body.starts_with("<form id=\"page-form\""),
+        "a fragment, not a page"
+    );
     assert!(!r.body.contains("<html"));
     assert!(r.body.contains("må ha 9 siffer"));
     // Only the changed field's error, no summary.
     assert!(!r.body.contains("error-summary"));
-    assert_eq!(app.document(&p2).await["leveranse"]["oppgavegiver"]["organisasjonsnummer"], json!("123"));
+    assert_eq!(
+        app.document(&p2).await["leveranse"]["oppgavegiver"]["organisasjonsnummer"],
+        json!("123")
+    );
     // The new version is in the fragment, so the next change is not refused as stale.
     let v2 = crate::helpers::hidden_version(&r.body);
     assert_ne!(v, v2);
@@ -304,7 +439,8 @@ async fn htmx_saves_on_change_and_validates_the_changed_field_inline() {
 async fn drafts_are_listed_resumed_and_deleted() {
     let app = spawn_app().await;
     let p1 = app.start("skriv-til-oss").await;
-    app.post_page(&p1, "save", &[("henvendelse.emne", "Hei")]).await;
+    app.post_page(&p1, "save", &[("henvendelse.emne", "Hei")])
+        .await;
     let list = app.get("/utkast").await;
     assert!(list.body.contains("Skriv til oss"), "{}", list.body);
     let start = app.get("/skjema/skriv-til-oss").await;
@@ -315,5 +451,10 @@ async fn drafts_are_listed_resumed_and_deleted() {
     let r = app.post_form(&format!("/utkast/{id}/slett"), &[]).await;
     assert_eq!(r.status, 303);
     assert_eq!(app.get(&p1).await.status, 404);
-    assert!(app.get("/utkast").await.body.contains("ingen lagrede utkast"));
+    assert!(
+        app.get("/utkast")
+            .await
+            .body
+            .contains("ingen lagrede utkast")
+    );
 }

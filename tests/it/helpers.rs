@@ -131,7 +131,10 @@ impl TestApp {
 }
 
 pub fn hidden_version(body: &str) -> String {
-    let i = body.find("name=\"_version\" value=\"").expect("a version field") + 23;
+    let i = body
+        .find("name=\"_version\" value=\"")
+        .expect("a version field")
+        + 23;
     body[i..].split('"').next().unwrap().to_string()
 }
 

@@ -84,7 +84,10 @@ fn every_bind_path_is_a_path_of_the_official_melding() {
     let catalog = crate::forms::app_catalog();
     for (form, spec) in [
         ("RF-1140", "skatteetaten-boligsameie-api-1.0.0.openapi.json"),
-        ("RF-1139", "skatteetaten-boligselskap-api-1.0.1.openapi.json"),
+        (
+            "RF-1139",
+            "skatteetaten-boligselskap-api-1.0.1.openapi.json",
+        ),
     ] {
         let openapi = read(&dir, spec);
         let schema = tasteskjema::form::schema::json_schema(catalog.latest(form).unwrap());
@@ -100,16 +103,31 @@ fn every_bind_path_is_a_path_of_the_official_melding() {
         }
         fn props<'a>(openapi: &'a Value, s: &'a Value) -> Vec<(&'a String, &'a Value)> {
             let s = resolve(openapi, s);
-            let mut out: Vec<_> = s["properties"].as_object().map(|m| m.iter().collect()).unwrap_or_default();
+            let mut out: Vec<_> = s["properties"]
+                .as_object()
+                .map(|m| m.iter().collect())
+                .unwrap_or_default();
             for alt in s["oneOf"].as_array().into_iter().flatten() {
                 out.extend(alt["properties"].as_object().into_iter().flatten());
             }
             out
         }
-        fn walk(openapi: &Value, ours: &Value, theirs: &Value, at: &str, missing: &mut Vec<String>) {
+        fn walk(
+            openapi: &Value,
+            ours: &Value,
+            theirs: &Value,
+            at: &str,
+            missing: &mut Vec<String>,
+        ) {
             if ours["type"] == "array" {
                 let t = resolve(openapi, theirs);
-                return walk(openapi, &ours["items"], &t["items"], &format!("{at}[]"), missing);
+                return walk(
+                    openapi,
+                    &ours["items"],
+                    &t["items"],
+                    &format!("{at}[]"),
+                    missing,
+                );
             }
             let tp = props(openapi, theirs);
             for (k, sub) in ours["properties"].as_object().into_iter().flatten() {
@@ -120,8 +138,17 @@ fn every_bind_path_is_a_path_of_the_official_melding() {
             }
         }
         let mut missing = Vec::new();
-        walk(&openapi, &schema, &json!({"$ref": "#/components/schemas/Melding"}), "", &mut missing);
-        assert!(missing.is_empty(), "{form}: not in the official Melding: {missing:?}");
+        walk(
+            &openapi,
+            &schema,
+            &json!({"$ref": "#/components/schemas/Melding"}),
+            "",
+            &mut missing,
+        );
+        assert!(
+            missing.is_empty(),
+            "{form}: not in the official Melding: {missing:?}"
+        );
     }
 }
 
@@ -131,7 +158,10 @@ async fn a_document_saved_from_the_browser_is_a_valid_official_melding() {
     let app = spawn_app().await;
     let summary = crate::forms::fill_rf1140(&app).await;
     let doc = app.document(&summary).await;
-    let v = melding_schema(&read(&dir, "skatteetaten-boligsameie-api-1.0.0.openapi.json"));
+    let v = melding_schema(&read(
+        &dir,
+        "skatteetaten-boligsameie-api-1.0.0.openapi.json",
+    ));
     let e = errors(&v, &doc);
     assert!(e.is_empty(), "{e:?}\n{doc:#}");
 }
@@ -144,11 +174,19 @@ fn skatteetatens_example_passes_our_validation_with_synthetic_numbers() {
     let mut doc = synthetic(read(&dir, "boligsameie-innsending.request.json"));
     doc["leveranse"]["inntektsaar"] = json!(2025);
     let ctx = tasteskjema::form::Context::default();
-    let errs = tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
-    let list: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.sti(), e.message(tasteskjema::form::Lang::En))).collect();
+    let errs =
+        tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
+    let list: Vec<String> = errs
+        .iter()
+        .map(|e| format!("{}: {}", e.sti(), e.message(tasteskjema::form::Lang::En)))
+        .collect();
     assert!(list.is_empty(), "{list:?}");
     // A sum that does not match the rows is an error at its path.
     doc["leveranse"]["oppgaveoppsummering"]["sumAndelFormue"] = json!(1);
-    let errs = tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
-    assert!(errs.iter().any(|e| e.sti() == "leveranse.oppgaveoppsummering.sumAndelFormue"));
+    let errs =
+        tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx);
+    assert!(
+        errs.iter()
+            .any(|e| e.sti() == "leveranse.oppgaveoppsummering.sumAndelFormue")
+    );
 }

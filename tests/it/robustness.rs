@@ -43,7 +43,9 @@ async fn a_draft_of_a_form_version_that_no_longer_exists_is_404() {
         )
         .await
         .unwrap();
-    let r = app.get(&format!("/skjema/RF-1140/{}/om-leveransen", d.id)).await;
+    let r = app
+        .get(&format!("/skjema/RF-1140/{}/om-leveransen", d.id))
+        .await;
     assert_eq!(r.status, 404);
 }
 
@@ -79,12 +81,22 @@ async fn unknown_fields_and_tampered_hidden_fields_are_400_and_change_nothing() 
     let before = app.document(&p1).await;
     let v = app.version(&p1).await;
     let r = app
-        .post_form(&p1, &[("_version", &v), ("_action", "next"), ("leveranse.hemmelig", "x")])
+        .post_form(
+            &p1,
+            &[
+                ("_version", &v),
+                ("_action", "next"),
+                ("leveranse.hemmelig", "x"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("Forespørselen kunne ikke leses"));
     let r = app
-        .post_form(&p1, &[("_version", "abc"), ("leveranse.leveransetype", "ordinaer")])
+        .post_form(
+            &p1,
+            &[("_version", "abc"), ("leveranse.leveransetype", "ordinaer")],
+        )
         .await;
     assert_eq!(r.status, 400);
     let r = app
@@ -92,10 +104,15 @@ async fn unknown_fields_and_tampered_hidden_fields_are_400_and_change_nothing() 
         .await;
     assert_eq!(r.status, 400);
     let r = app
-        .post_form(&p1, &[("_version", &v), ("_action", "add:leveranse.oppgavegiver")])
+        .post_form(
+            &p1,
+            &[("_version", &v), ("_action", "add:leveranse.oppgavegiver")],
+        )
         .await;
     assert_eq!(r.status, 400);
-    let r = app.post_raw(&p1, b"_version=1&%ff%fe=%zz".to_vec(), &[]).await;
+    let r = app
+        .post_raw(&p1, b"_version=1&%ff%fe=%zz".to_vec(), &[])
+        .await;
     assert_eq!(r.status, 400);
     no_internals(&r.body);
     assert_eq!(app.document(&p1).await, before);
@@ -106,7 +123,14 @@ async fn a_wrong_type_where_a_choice_belongs_is_422_with_the_value_kept() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let r = app
-        .post_page(&p1, "next", &[("leveranse.inntektsaar", "tjuefemogtjue"), ("leveranse.leveransetype", "noe-annet")])
+        .post_page(
+            &p1,
+            "next",
+            &[
+                ("leveranse.inntektsaar", "tjuefemogtjue"),
+                ("leveranse.leveransetype", "noe-annet"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Velg et av alternativene"));
@@ -118,11 +142,16 @@ async fn an_oversized_post_is_413_with_a_page() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
     let v = app.version(&p1).await;
-    let mut body = format!("_version={v}&_action=save&leveranse.oppgavegiversLeveranseReferanse=").into_bytes();
+    let mut body = format!("_version={v}&_action=save&leveranse.oppgavegiversLeveranseReferanse=")
+        .into_bytes();
     body.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024 + 1));
     let r = app.post_raw(&p1, body, &[]).await;
     assert_eq!(r.status, 413);
-    assert!(r.body.contains("for stort"), "{}", &r.body[..r.body.len().min(500)]);
+    assert!(
+        r.body.contains("for stort"),
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
     no_internals(&r.body);
     // The draft is unharmed and the version unchanged.
     assert_eq!(app.version(&p1).await, v);
@@ -169,5 +198,9 @@ async fn check_names_file_and_line_of_a_broken_form() {
         .arg(crate::helpers::forms_dir())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,0 +1,183 @@
+//! `cargo run --release --bin bench`: the figures in BENCHMARKS.md, measured on this machine.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tasteskjema::config::Config;
+use tasteskjema::form::{Context, Lang, Scope, validate::validate};
+
+fn forms_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("forms")
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// An RF-1140 document with `n` owner rows (synthetic organisation owners) and matching sums.
+fn document(n: usize) -> Value {
+    let rows: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "oppgaveeier": { "organisasjonsnummer": "800877830", "navn": format!("EIER {i} AS") },
+                "matrikkelnummer": { "kommunenummer": "1554", "gaardsnummer": 91, "bruksnummer": 227, "seksjonsnummer": (i % 9999) + 1 },
+                "eiertid": { "start": "0101", "slutt": "3112" },
+                "andelSkattepliktigeInntekter": 100, "andelFradragsberettigedeKostnader": 50,
+                "andelFormue": 1000, "andelGjeld": 500
+            })
+        })
+        .collect();
+    let n64 = n as i64;
+    json!({ "leveranse": {
+        "inntektsaar": 2025, "leveransetype": "ordinaer", "kildesystem": "Tasteskjema",
+        "oppgavegiver": { "organisasjonsnummer": "819897522" },
+        "oppgave": rows,
+        "oppgaveoppsummering": {
+            "antallOppgaver": n64, "sumAndelSkattepliktigeInntekter": 100 * n64,
+            "sumAndelFradragsberettigedeKostnader": 50 * n64, "sumAndelFormue": 1000 * n64, "sumAndelGjeld": 500 * n64
+        }
+    }})
+}
+
+fn main() {
+    println!(
+        "Tasteskjema benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    // 1. Start-up: load and check every form, open the database, migrate, build the app.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        forms_dir: forms_dir(),
+        ..Config::default()
+    };
+    let t = Instant::now();
+    let catalog = tasteskjema::load_catalog(&config.forms_dir).unwrap();
+    let load = t.elapsed();
+    let t = Instant::now();
+    let app = rt.block_on(tasteskjema::build(&config)).unwrap();
+    let build = t.elapsed();
+    drop(app);
+    println!(
+        "start-up: forms loaded and checked in {}, whole app (forms + SQLite + migrations) in {}  [target < 300 ms]",
+        ms(load),
+        ms(build)
+    );
+
+    // 2. Render of an RF-1140 page (the owners page with three rows).
+    let form = catalog.latest("RF-1140").unwrap();
+    let doc = document(3);
+    let (pi, _) = form.page("oppgaver").unwrap();
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..2000 {
+        let t = Instant::now();
+        let html = tasteskjema::web::forms::render_page(form, pi, &doc, Lang::Nb);
+        times.push(t.elapsed());
+        bytes = html.len();
+    }
+    println!(
+        "render RF-1140 page 'oppgaver' (3 rows, {bytes} bytes): p50 {}, p99 {}  [target p50 < 1 ms]",
+        ms(percentile(&mut times, 0.5)),
+        ms(percentile(&mut times, 0.99))
+    );
+    let (p1, _) = form.page("om-leveransen").unwrap();
+    let mut times = Vec::new();
+    for _ in 0..2000 {
+        let t = Instant::now();
+        let _ = tasteskjema::web::forms::render_page(form, p1, &doc, Lang::Nb);
+        times.push(t.elapsed());
+    }
+    println!(
+        "render RF-1140 page 'om-leveransen': p50 {}, p99 {}",
+        ms(percentile(&mut times, 0.5)),
+        ms(percentile(&mut times, 0.99))
+    );
+
+    // 3. Full validation of a 10 000-row document.
+    let big = document(10_000);
+    let ctx = Context::default();
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let errs = validate(form, &big, Scope::All, &ctx);
+        times.push(t.elapsed());
+        assert!(errs.is_empty(), "{:?}", errs.first());
+    }
+    println!(
+        "validate RF-1140 with 10 000 rows (all pages, rules, sums): p50 {}, max {}  [target < 50 ms]",
+        ms(percentile(&mut times, 0.5)),
+        ms(percentile(&mut times, 1.0))
+    );
+
+    // 4. Peak memory of the idle server: the release binary, started as a user would.
+    let exe = std::env::current_exe()
+        .unwrap()
+        .with_file_name("tasteskjema");
+    if !exe.exists() {
+        println!("idle memory: build the server first (cargo build --release)");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(&exe)
+        .env("TASTESKJEMA_LISTEN", "127.0.0.1:0")
+        .env("TASTESKJEMA_DATA_DIR", data.path())
+        .env("TASTESKJEMA_FORMS_DIR", forms_dir())
+        .env("TASTESKJEMA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    for path in [
+        "/",
+        "/skjema/RF-1140",
+        "/skjema/RF-1139",
+        "/utkast",
+        "/healthz",
+    ] {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .map(|l| l[k.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    println!(
+        "idle server after serving each page once: peak RSS (VmHWM) {}, now (VmRSS) {}  [target < 50 MB]",
+        field("VmHWM:"),
+        field("VmRSS:")
+    );
+    let _ = child.kill();
+}

@@ -1,0 +1,157 @@
+/* Tasteskjema: focus management on top of server-rendered pages and htmx swaps.
+   Plain ES2017, no dependencies, no eval; loaded with <script src defer> after htmx. */
+(function () {
+  'use strict';
+
+  // Same settings as the layout's <meta name="htmx-config">, in case it is missing. htmx merges
+  // the meta tag (and inserts its indicator styles) on DOMContentLoaded, after this has run.
+  var config = window.htmx && window.htmx.config;
+  if (config) {
+    config.allowEval = false;
+    config.allowScriptTags = false;
+    config.includeIndicatorStyles = false;
+    config.historyCacheSize = 0;
+    config.selfRequestsOnly = true;
+  }
+
+  var CONTROLS = 'input:not([type="hidden"]):not([disabled]),select:not([disabled]),' +
+    'textarea:not([disabled]),button:not([disabled])';
+
+  function isControl(el) {
+    return el.matches('input,select,textarea,button');
+  }
+
+  function childLegend(fieldset) {
+    for (var i = 0; i < fieldset.children.length; i++) {
+      if (fieldset.children[i].tagName === 'LEGEND') return fieldset.children[i];
+    }
+    return null;
+  }
+
+  // What names the control: the group's legend for a fieldset or a radio/checkbox, else its label.
+  function nameOf(control, target) {
+    var fieldset = target.tagName === 'FIELDSET' ? target
+      : /^(radio|checkbox)$/.test(control.type) ? control.closest('fieldset') : null;
+    var legend = fieldset && childLegend(fieldset);
+    if (legend) return legend;
+    if (control.labels && control.labels.length) return control.labels[0];
+    return control;
+  }
+
+  // Focus the field an error message is about: the element with that id when it is a control,
+  // else the first control inside it (the first radio of a group). Scrolls its label into view.
+  function focusField(id) {
+    var target = document.getElementById(id);
+    if (!target) return false;
+    var control = isControl(target) ? target : target.querySelector(CONTROLS);
+    if (!control) return false;
+    nameOf(control, target).scrollIntoView({ block: 'start' });
+    control.focus({ preventScroll: true });
+    return true;
+  }
+
+  // Focus #error-summary if it is inside root (or root itself).
+  function focusSummary(root) {
+    var summary = document.getElementById('error-summary');
+    if (!summary || !root.contains(summary)) return false;
+    summary.focus();
+    return true;
+  }
+
+  // Focus an element by id: a control, else its first control, else the element itself.
+  function focusById(id) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    var control = isControl(el) ? el : el.querySelector(CONTROLS);
+    if (!control) {
+      control = el;
+      if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    }
+    control.focus();
+  }
+
+  document.addEventListener('click', function (event) {
+    if (event.defaultPrevented || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest ? event.target.closest('#error-summary a[href^="#"]') : null;
+    if (!link) return;
+    var id;
+    try {
+      id = decodeURIComponent(link.getAttribute('href').slice(1));
+    } catch (e) {
+      return;
+    }
+    if (id && focusField(id)) event.preventDefault();
+  });
+
+  // htmx gives focus back after a swap only to an element with an id. When the focused element
+  // has none (a details summary, a button, a link) and the swap replaces it, find its counterpart
+  // in the new content: same kind, name, value, href and text, nearest the old position.
+  var FOCUSABLE = 'a[href],button,input,select,textarea,summary,[tabindex]';
+  var lost = null;
+
+  function keyOf(el) {
+    return [el.tagName, el.getAttribute('name'), el.getAttribute('value'), el.getAttribute('href'),
+      el.textContent.trim()].join('|');
+  }
+
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    var active = document.activeElement;
+    var target = event.detail && event.detail.target;
+    lost = null;
+    if (!active || active === document.body || active.id || !target || !target.contains(active)) return;
+    var all = target.querySelectorAll(FOCUSABLE);
+    lost = { index: Array.prototype.indexOf.call(all, active), key: keyOf(active) };
+  });
+
+  function refocusLost(root) {
+    var was = lost;
+    lost = null;
+    var active = document.activeElement;
+    if (!was || (active && active !== document.body)) return;
+    var all = root.querySelectorAll(FOCUSABLE);
+    var best = null;
+    for (var i = 0; i < all.length; i++) {
+      if (keyOf(all[i]) === was.key &&
+          (!best || Math.abs(i - was.index) < Math.abs(best.i - was.index))) best = { i: i, el: all[i] };
+    }
+    var el = best ? best.el : all[was.index];
+    if (el) el.focus({ preventScroll: true });
+  }
+
+  // A request a field makes as the user leaves it (inline validation) must not move focus.
+  var FIELD = 'input:not([type="submit"]):not([type="button"]):not([type="image"]),select,textarea';
+
+  // htmx fires afterSettle on each element the swap put in (the target itself for innerHTML).
+  // The server's data-focus="<id>" on the new content wins; else a new #error-summary gets focus.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var root = event.target;
+    if (!(root instanceof Element) || !root.isConnected) return;
+    var holder = root.hasAttribute('data-focus') ? root : root.querySelector('[data-focus]');
+    if (holder) {
+      var id = holder.getAttribute('data-focus');
+      holder.removeAttribute('data-focus'); // used once
+      if (id) focusById(id);
+      lost = null;
+      return;
+    }
+    var request = event.detail && event.detail.requestConfig;
+    var source = request && request.elt; // (detail.elt is the settled element itself)
+    var byField = source instanceof Element && source.matches(FIELD);
+    if (!byField && focusSummary(root)) {
+      lost = null;
+      return;
+    }
+    refocusLost(root);
+  });
+
+  // On load: the error summary; else the control a "#id" in the URL names (the server's redirect
+  // after adding or removing a row without htmx), which browsers scroll to but do not focus.
+  if (!focusSummary(document.body) && location.hash.length > 1) {
+    var target = null;
+    try {
+      target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    } catch (e) { /* malformed hash: leave it */ }
+    if (target && isControl(target)) focusField(target.id);
+  }
+})();
