@@ -180,4 +180,5 @@ fn main() {
         field("VmRSS:")
     );
     let _ = child.kill();
+    let _ = child.wait();
 }

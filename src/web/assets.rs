@@ -20,9 +20,11 @@ use axum::response::{IntoResponse, Response};
 pub struct Asset {
     /// Logical name, e.g. `"site.css"`.
     pub name: &'static str,
+    /// `Content-Type` to serve it with.
     pub content_type: &'static str,
     /// First 10 hex digits of the SHA-256 of `body`.
     pub hash: &'static str,
+    /// The bytes as they are.
     pub body: &'static [u8],
     /// gzip-compressed body; empty when compression would not make it smaller.
     pub gzip: &'static [u8],

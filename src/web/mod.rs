@@ -16,7 +16,6 @@ use crate::form::{Catalog, Lang};
 use crate::store::{Owner, Store};
 
 /// Front-end files, embedded in the binary.
-#[path = "assets_tmp.rs"]
 pub mod assets;
 mod catalogue;
 mod drafts;
