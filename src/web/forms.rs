@@ -195,7 +195,7 @@ fn page_body(
     let ui = super::ui(lang);
     let page = &form.pages[page_index];
     let url = page_url(form, draft, Some(page_index));
-    let (shown, summary) = view::shown_errors(errors, lang, "");
+    let (shown, summary) = view::shown_errors(form, errors, lang, ui, "");
     PageBody {
         ui,
         fragment: format!("{url}/felt"),
@@ -686,10 +686,11 @@ async fn view_summary_get(
             Some(p) => format!("{base_url}/{}?vis=feil#{}", p.id, dom_id(&e.path)),
             None => format!("#{}", dom_id(&e.path)),
         };
-        summary.push(SummaryError {
-            href,
-            message: e.message(lang),
-        });
+        let message = match view::row_heading(&form, &e.path, lang, ui) {
+            Some(h) => format!("{h}: {}", e.message(lang)),
+            None => e.message(lang),
+        };
+        summary.push(SummaryError { href, message });
     }
     let computed = form
         .computed

@@ -404,8 +404,10 @@ fn alternative_view(
 
 /// The errors to show at fields (first per path) and in the summary, in page order.
 pub fn shown_errors(
+    form: &Form,
     errors: &[FieldError],
     lang: Lang,
+    ui: &Ui,
     href_base: &str,
 ) -> (HashMap<String, String>, Vec<SummaryError>) {
     let mut at = HashMap::new();
@@ -416,13 +418,39 @@ pub fn shown_errors(
             continue;
         }
         let msg = e.message(lang);
+        // In the summary, say which row an error is in.
+        let message = match row_heading(form, &e.path, lang, ui) {
+            Some(h) => format!("{h}: {msg}"),
+            None => msg.clone(),
+        };
         summary.push(SummaryError {
             href: format!("{href_base}#{}", dom_id(&e.path)),
-            message: msg.clone(),
+            message,
         });
         at.insert(sti, msg);
     }
     (at, summary)
+}
+
+/// The heading of the row a concrete path lies in ("Oppgave 2"), if it is in a row.
+pub fn row_heading(form: &Form, path: &[Seg], lang: Lang, ui: &Ui) -> Option<String> {
+    form.all_fields().find_map(|f| {
+        let FieldKind::Group(g) = &f.kind else {
+            return None;
+        };
+        let n = f.bind.len();
+        if path.len() > n && path[..n] == f.bind[..] {
+            let Seg::Index(r) = path[n] else { return None };
+            Some(
+                g.row_label
+                    .as_ref()
+                    .map_or(ui.row, |t| t.get(lang))
+                    .replace("{n}", &(r + 1).to_string()),
+            )
+        } else {
+            None
+        }
+    })
 }
 
 /// One answer on the check-your-answers page.
