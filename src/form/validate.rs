@@ -297,7 +297,12 @@ pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<Fi
             {
                 continue;
             }
-            check_field(f, &f.bind, None, doc, ctx, &mut errors);
+            let at = At {
+                base: Some(doc),
+                prefix: &[],
+                rel: &f.bind,
+            };
+            check_field(f, at, None, doc, ctx, &mut errors);
         }
     }
     for rule in &form.rules {
@@ -358,9 +363,26 @@ fn same_number_or_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Where a field's answer is: `rel` below `base`, which is the value at `prefix` (the document
+/// itself, or a row). The full path is built only for an error, so big documents stay cheap.
+struct At<'a> {
+    base: Option<&'a Value>,
+    prefix: &'a [Seg],
+    rel: &'a [Seg],
+}
+
+impl At<'_> {
+    fn value(&self) -> Option<&Value> {
+        self.base.and_then(|b| get(b, self.rel))
+    }
+    fn path(&self) -> Vec<Seg> {
+        [self.prefix, self.rel].concat()
+    }
+}
+
 fn check_field(
     f: &Field,
-    path: &[Seg],
+    at: At<'_>,
     row: Option<&[Seg]>,
     doc: &Value,
     ctx: &Context,
@@ -378,27 +400,29 @@ fn check_field(
     match &f.kind {
         FieldKind::Static => {}
         FieldKind::Group(g) => {
-            let n = row_count(doc, path);
-            if get(doc, path).is_some_and(|v| !v.is_array()) {
-                push(
-                    path.to_vec(),
-                    ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize),
-                );
+            let v = at.value();
+            if v.is_some_and(|v| !v.is_array() && !v.is_null()) {
+                push(at.path(), ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize));
                 return;
             }
+            let rows: &[Value] = v.and_then(Value::as_array).map_or(&[], Vec::as_slice);
+            let n = rows.len();
             if let Some(min) = f.min
                 && (n as f64) < min
             {
-                push(path.to_vec(), ErrorKind::TooFewRows(min as usize));
+                push(at.path(), ErrorKind::TooFewRows(min as usize));
             }
             if let Some(max) = f.max
                 && (n as f64) > max
             {
-                push(path.to_vec(), ErrorKind::TooManyRows(max as usize));
+                push(at.path(), ErrorKind::TooManyRows(max as usize));
             }
-            for r in 0..n {
-                let mut rowp = path.to_vec();
-                rowp.push(Seg::Index(r));
+            let group_path = at.path();
+            let depth = group_path.len() + 1;
+            let mut rowp = group_path;
+            rowp.push(Seg::Index(0));
+            for (r, row_value) in rows.iter().enumerate() {
+                rowp[depth - 1] = Seg::Index(r);
                 for rf in &g.fields {
                     if rf
                         .when
@@ -407,23 +431,27 @@ fn check_field(
                     {
                         continue;
                     }
-                    let p = instantiate(&rf.bind, &rowp);
-                    check_field(rf, &p, Some(&rowp), doc, ctx, errors);
+                    let here = At {
+                        base: Some(row_value),
+                        prefix: &rowp,
+                        rel: &rf.bind[depth.min(rf.bind.len())..],
+                    };
+                    check_field(rf, here, Some(&rowp), doc, ctx, errors);
                 }
             }
         }
         FieldKind::Either { alternatives } => {
-            let filled: Vec<_> = alternatives
-                .iter()
-                .filter(|a| !is_empty(get(doc, &[path, &[Seg::Key(a.key.clone())]].concat())))
-                .collect();
+            let obj = at.value();
+            let of = |a: &super::definition::Alternative| obj.and_then(|o| o.get(&a.key));
+            let filled: Vec<_> = alternatives.iter().filter(|a| !is_empty(of(a))).collect();
             match filled.len() {
-                0 if required => push(path.to_vec(), ErrorKind::EitherNone),
+                0 if required => push(at.path(), ErrorKind::EitherNone),
                 0 => {}
                 1 => {
                     let a = filled[0];
-                    let p = [path, &[Seg::Key(a.key.clone())]].concat();
-                    if let Some(k) = check_value(&a.kind, a.bounds(), get(doc, &p)) {
+                    if let Some(k) = check_value(&a.kind, a.bounds(), of(a)) {
+                        let mut p = at.path();
+                        p.push(Seg::Key(a.key.clone()));
                         errors.push(FieldError {
                             path: p,
                             kind: k,
@@ -431,17 +459,17 @@ fn check_field(
                         });
                     }
                 }
-                _ => push(path.to_vec(), ErrorKind::EitherMany),
+                _ => push(at.path(), ErrorKind::EitherMany),
             }
         }
         kind => {
-            let v = get(doc, path);
+            let v = at.value();
             if is_empty(v) {
                 if required {
-                    push(path.to_vec(), ErrorKind::Required);
+                    push(at.path(), ErrorKind::Required);
                 }
             } else if let Some(k) = check_value(kind, f.bounds(), v) {
-                push(path.to_vec(), k);
+                push(at.path(), k);
             }
         }
     }
