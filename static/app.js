@@ -12,6 +12,13 @@
     config.includeIndicatorStyles = false;
     config.historyCacheSize = 0;
     config.selfRequestsOnly = true;
+    // Show error answers too (the server sends them with HX-Retarget): a check refused because
+    // another tab saved the draft, or the draft is gone, must not fail silently.
+    config.responseHandling = [
+      { code: '204', swap: false },
+      { code: '[23]..', swap: true },
+      { code: '[45]..', swap: true, error: true }
+    ];
   }
 
   var CONTROLS = 'input:not([type="hidden"]):not([disabled]),select:not([disabled]),' +
@@ -144,6 +151,141 @@
     }
     refocusLost(root);
   });
+
+  // While a request of the page form is on its way: (1) what the user types or picks meanwhile
+  // would be replaced by the response's form, and the request htmx queues for it is dropped with
+  // the old form; (2) a page submitted meanwhile would carry the old _version, which the server
+  // refuses as changed elsewhere. So note the answers as sent, put back what changed since into
+  // the new form (and save it), and hold a button press until the form is back and settled.
+  var pending = [];      // xhr objects of page-form requests on their way
+  var sentValues = null; // answers when the latest request was sent
+  var carried = null;    // answers the user changed since, to put back
+  var toSave = [];       // fields put back, to post once htmx has set up the new form
+  var held = null;       // { name, value } of a button pressed meanwhile
+  var holdTimer = null;
+
+  function answers(form) {
+    var out = {};
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (!el.id || !el.name || el.type === 'hidden' || !el.matches(FIELD)) continue;
+      out[el.id] = /^(radio|checkbox)$/.test(el.type) ? el.checked : el.value;
+    }
+    return out;
+  }
+
+  function change(el) {
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    var form = document.getElementById('page-form');
+    var xhr = event.detail && event.detail.xhr;
+    if (!form || !xhr || !form.contains(event.target)) return;
+    pending.push(xhr);
+    sentValues = answers(form);
+    // Rows after a removed one change their ids: nothing can be put back by id then.
+    if ((event.target.getAttribute('value') || '').indexOf('remove:') === 0) sentValues = null;
+  });
+
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    var d = event.detail || {};
+    carried = null;
+    if (pending.indexOf(d.xhr) < 0 || !d.shouldSwap) return;
+    d.xhr.tsSwapped = true;
+    if (!sentValues || !d.target || d.target.id !== 'page-form') return;
+    var now = answers(d.target);
+    for (var id in now) {
+      if (Object.prototype.hasOwnProperty.call(sentValues, id) && now[id] !== sentValues[id]) {
+        carried = carried || {};
+        carried[id] = now[id];
+      }
+    }
+  });
+
+  document.addEventListener('htmx:afterSwap', function (event) {
+    var was = carried;
+    carried = null;
+    if (!was || event.target.id !== 'page-form') return;
+    // Unchecked first, so that a radio checked again is not unchecked after.
+    Object.keys(was).sort(function (a, b) { return (was[a] === true) - (was[b] === true); })
+      .forEach(function (id) {
+        var el = document.getElementById(id);
+        if (!el || !el.matches(FIELD)) return;
+        if (typeof was[id] === 'boolean') el.checked = was[id];
+        else el.value = was[id];
+        if (el === document.activeElement && !/^(radio|checkbox)$/.test(el.type)) {
+          el.setAttribute('data-unsaved', ''); // saved when the user leaves it
+        } else if (el.type !== 'radio' || el.checked) {
+          toSave.push(el);
+        }
+      });
+  });
+
+  // A request is done when its response is settled (or, without a swap, when it has returned).
+  function done(xhr) {
+    var i = pending.indexOf(xhr);
+    if (i < 0) return;
+    pending.splice(i, 1);
+    var save = toSave;
+    toSave = [];
+    save.forEach(function (el) { if (el.isConnected) change(el); });
+    if (!pending.length) replay();
+  }
+
+  // Presses the held button again, in the form as it is now.
+  function replay() {
+    var was = held;
+    held = null;
+    clearTimeout(holdTimer);
+    var form = was && document.getElementById('page-form');
+    if (!form) return;
+    for (var j = 0; j < form.elements.length; j++) {
+      var b = form.elements[j];
+      if (b.type === 'submit' && b.name === was.name && b.value === was.value) {
+        b.click();
+        return;
+      }
+    }
+  }
+
+  document.addEventListener('htmx:afterRequest', function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && !xhr.tsSwapped) done(xhr);
+  });
+
+  document.addEventListener('htmx:afterSettle', function (event) {
+    if (event.detail && event.detail.xhr) done(event.detail.xhr);
+  });
+
+  document.addEventListener('change', function (event) {
+    if (event.target.removeAttribute) event.target.removeAttribute('data-unsaved');
+  }, true);
+
+  // The browser fires no change for a value set by script; the capture listener above has seen
+  // any change it did fire, since that comes before focusout.
+  document.addEventListener('focusout', function (event) {
+    var el = event.target;
+    if (!el.hasAttribute || !el.hasAttribute('data-unsaved')) return;
+    el.removeAttribute('data-unsaved');
+    if (el.value !== el.defaultValue) change(el);
+  });
+
+  // A button of the page form pressed while a request is on its way waits for it. Capture, so
+  // this runs before htmx's own listener on an add or remove button.
+  document.addEventListener('click', function (event) {
+    var b = event.target.closest ? event.target.closest('button[type="submit"]') : null;
+    if (!b || !pending.length || !b.form || b.form.id !== 'page-form') return;
+    event.preventDefault();
+    event.stopPropagation();
+    held = { name: b.name, value: b.value };
+    // Should a finished request never report back, the button must not stay dead.
+    clearTimeout(holdTimer);
+    holdTimer = setTimeout(function () {
+      pending = pending.filter(function (x) { return x.readyState !== 4; });
+      if (!pending.length) replay();
+    }, 3000);
+  }, true);
 
   // On load: the error summary; else the control a "#id" in the URL names (the server's redirect
   // after adding or removing a row without htmx), which browsers scroll to but do not focus.

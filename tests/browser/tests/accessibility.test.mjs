@@ -1,0 +1,76 @@
+// Every page of the portal, found from the running server, in bokmål, nynorsk and English:
+// axe (WCAG 2.0/2.1 A and AA and best practice), reflow at 320 px and zoom at 200 %.
+// No form is named here: the catalogue's links give the forms, check-your-answers gives the pages.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Audit } from '../lib/audit.mjs';
+import { assertNoProblems } from '../lib/browser.mjs';
+import { crawlForm, discoverForms } from '../lib/crawl.mjs';
+import { navigation } from '../lib/portal.mjs';
+import { usePortal } from '../lib/setup.mjs';
+
+const portal = usePortal();
+
+for (const lang of ['nb', 'nn', 'en']) {
+  test(`every page is accessible (${lang})`, async (t) => {
+    const { page, context, problems } = await portal.open();
+    try {
+      await page.goto('/');
+      if (lang !== 'nb') {
+        // The language links of the header (GET ?lang=xx), as a user would choose.
+        await navigation(page, () => page.locator(`a[hreflang="${lang}"]`).click());
+      }
+      assert.equal(await page.locator('html').getAttribute('lang'), lang);
+      const forms = await discoverForms(page);
+      assert.ok(forms.length > 0, 'the catalogue links to forms');
+
+      await t.test('catalogue, empty drafts list, page not found', async () => {
+        const audit = new Audit(page, lang);
+        await page.goto('/');
+        await audit.check('catalogue');
+        await page.goto('/utkast');
+        await audit.check('my drafts (none)');
+        const r = await page.goto('/finnes-ikke');
+        assert.equal(r.status(), 404);
+        await audit.check('page not found');
+        audit.assertClean();
+      });
+
+      for (const formId of forms) {
+        await t.test(formId, async () => {
+          const audit = new Audit(page, lang);
+          const { visited } = await crawlForm(page, formId, (label) => audit.check(label));
+          assert.ok(visited.length > 0);
+          audit.assertClean();
+        });
+      }
+
+      await t.test('my drafts, deleting a draft, a page changed in another tab', async () => {
+        const audit = new Audit(page, lang);
+        await page.goto('/utkast');
+        assert.ok(await page.locator('a[href$="/slett"]').count() >= forms.length, 'the drafts are listed');
+        await audit.check('my drafts');
+        await navigation(page, () => page.locator('a[href$="/slett"]').first().click());
+        await audit.check('delete a draft?');
+        await navigation(page, () => page.locator('main form button[type="submit"]').click());
+        assert.match(page.url(), /\/utkast\?slettet=1$/);
+        await audit.check('my drafts (one deleted)');
+
+        // A form page saved in a second tab: the first tab's post is refused, showing what was typed.
+        const first = await page.locator('a[href^="/skjema/"]:not([href$="/slett"])').first().getAttribute('href');
+        await page.goto(first);
+        const other = await context.newPage();
+        await other.goto(first);
+        await navigation(other, () => other.locator('#page-form button[value="save"]').click());
+        await other.close();
+        const r = await navigation(page, () => page.locator('#page-form button[value="next"]:not([aria-hidden="true"])').click());
+        assert.equal(r.status(), 409);
+        await audit.check('changed in another tab');
+        audit.assertClean();
+      });
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+}
