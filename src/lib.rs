@@ -3,7 +3,9 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod config;
+pub mod dev;
 pub mod error;
 pub mod form;
 mod security;

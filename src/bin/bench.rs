@@ -1,4 +1,8 @@
 //! `cargo run --release --bin bench`: the figures in BENCHMARKS.md, measured on this machine.
+//!
+//! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
+//! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
+//! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -48,7 +52,26 @@ fn document(n: usize) -> Value {
     }})
 }
 
+/// Serves `GET /` → "hello" until the process is stopped.
+fn hello(listen: &str) {
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    rt.block_on(async {
+        let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .unwrap_or_else(|e| panic!("binding {listen}: {e}"));
+        let addr = listener.local_addr().expect("a local address");
+        println!("hello is running: open http://{addr}/");
+        axum::serve(listener, app).await.expect("serving");
+    });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("hello") {
+        hello(args.get(1).map_or("127.0.0.1:0", String::as_str));
+        return;
+    }
     println!(
         "Tasteskjema benchmark ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -95,11 +118,12 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..2000 {
         let t = Instant::now();
-        let _ = tasteskjema::web::forms::render_page(form, p1, &doc, Lang::Nb);
+        let html = tasteskjema::web::forms::render_page(form, p1, &doc, Lang::Nb);
         times.push(t.elapsed());
+        bytes = html.len();
     }
     println!(
-        "render RF-1140 page 'om-leveransen': p50 {}, p99 {}",
+        "render RF-1140 page 'om-leveransen' ({bytes} bytes): p50 {}, p99 {}",
         ms(percentile(&mut times, 0.5)),
         ms(percentile(&mut times, 0.99))
     );
@@ -129,6 +153,7 @@ fn main() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
+    let spawned = Instant::now();
     let mut child = Command::new(&exe)
         .env("TASTESKJEMA_LISTEN", "127.0.0.1:0")
         .env("TASTESKJEMA_DATA_DIR", data.path())
@@ -141,6 +166,10 @@ fn main() {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
+    println!(
+        "start-up of the release binary, exec to listening (forms, SQLite, migrations): {}  [target < 300 ms]",
+        ms(spawned.elapsed())
+    );
     let addr = line
         .trim()
         .rsplit("http://")

@@ -402,7 +402,10 @@ fn check_field(
         FieldKind::Group(g) => {
             let v = at.value();
             if v.is_some_and(|v| !v.is_array() && !v.is_null()) {
-                push(at.path(), ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize));
+                push(
+                    at.path(),
+                    ErrorKind::TooFewRows(f.min.unwrap_or(0.0) as usize),
+                );
                 return;
             }
             let rows: &[Value] = v.and_then(Value::as_array).map_or(&[], Vec::as_slice);

@@ -115,10 +115,14 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Under constant load readers keep the WAL from resetting; cap what it keeps.
+                .pragma("journal_size_limit", "67108864");
             Db::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(max_connections)
+                    // A local file does not drop connections: skip the ping before each query.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?,

@@ -96,6 +96,10 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
 }
 
 const OWNER_KEY: &str = "owner";
+/// When the session was last written. tower-sessions only saves (and so only extends the idle
+/// expiry of) a session that changed, so an active user's session is touched now and then.
+const SEEN_KEY: &str = "seen";
+const TOUCH_EVERY_S: i64 = 60;
 
 impl FromRequestParts<AppState> for Owner {
     type Rejection = AppError;
@@ -115,6 +119,19 @@ impl FromRequestParts<AppState> for Owner {
             }
             Err(e) => return Err(AppError::Internal(e.to_string())),
         };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let seen = session
+            .get::<i64>(SEEN_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        if now - seen >= TOUCH_EVERY_S {
+            session
+                .insert(SEEN_KEY, now)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
         Ok(Owner::Browser(id))
     }
 }

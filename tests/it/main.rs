@@ -3,5 +3,7 @@
 mod catalogue;
 mod forms;
 mod helpers;
+mod login;
+mod parties;
 mod reference;
 mod robustness;

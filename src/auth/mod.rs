@@ -1,0 +1,5 @@
+//! Who the user is: logging in with ID-porten, and (later) sessions, Maskinporten tokens and party
+//! access.
+
+pub mod altinn;
+pub mod idporten;

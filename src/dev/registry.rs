@@ -1,0 +1,760 @@
+//! The built-in stand-in for Altinn Authorization: a registry of synthetic persons,
+//! organisations (with sub-units), ER roles, delegated access packages and resources, and system
+//! users, read from `dev/registry.toml`. It answers Altinn's authorized-parties and PDP decision
+//! APIs on their real paths and in their real shapes, so the portal's
+//! [`AltinnClient`](crate::auth::altinn::AltinnClient) cannot tell it from the platform.
+//!
+//! Like Altinn, it derives access packages from ER roles ([`role_packages`]), resources from
+//! packages (a resource is authorized when a package its policy accepts is held, see
+//! [`accepted_packages`]), and lets rights on a main unit reach its sub-units.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::altinn::{
+    AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AuthorizedParty, Decision, PartyId, PartyLookup,
+    PartyType, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse, XacmlResult,
+    XacmlStatus, XacmlStatusCode, accepted_packages, action, package, urn,
+};
+use crate::form::no::{Fodselsnummer, Orgnr};
+
+/// The shipped registry file.
+const EMBEDDED: &str = include_str!("../../dev/registry.toml");
+
+/// ER role codes the registry accepts; anything else is a typo worth refusing at start-up.
+const ROLE_CODES: &[&str] = &[
+    "DAGL", "LEDE", "NEST", "MEDL", "VARA", "OBS", "INNH", "DTPR", "DTSO", "KOMP", "BEST", "BOBE",
+    "REGN", "REVI", "KONT", "FFØR", "REPR",
+];
+
+/// The access packages an ER role gives automatically.
+pub fn role_packages(code: &str) -> &'static [&'static str] {
+    match code {
+        "DAGL" | "LEDE" | "INNH" | "DTPR" | "DTSO" | "KOMP" | "BEST" | "BOBE" => TAX_PACKAGES,
+        "FFØR" => &[package::FORRETNINGSFORER_EIENDOM],
+        "REGN" => &[package::REGNSKAPSFORER_MED_SIGNERING],
+        "REVI" => &[package::ANSVARLIG_REVISOR],
+        _ => &[],
+    }
+}
+
+/// A synthetic person.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Synthetic fødselsnummer (month + 80).
+    pub pid: String,
+    /// Full name.
+    pub name: String,
+}
+
+/// A synthetic organisation or sub-unit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Organisasjonsnummer.
+    pub orgnr: String,
+    /// Name as in Enhetsregisteret.
+    pub name: String,
+    /// ER unit type: AS, ESEK, BRL, BEDR, …
+    pub unit_type: String,
+    /// For a sub-unit: its main unit's organisasjonsnummer.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Deleted from the register.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// An ER role a person holds in an organisation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// The person.
+    pub pid: String,
+    /// The organisation.
+    pub orgnr: String,
+    /// The role code, e.g. `DAGL`.
+    pub code: String,
+}
+
+/// Access packages or single resources delegated to a person for an organisation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// The person.
+    pub pid: String,
+    /// The organisation (or sub-unit).
+    pub orgnr: String,
+    /// Access package ids.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Resource ids.
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+/// A system user: an organisation's machine-to-machine caller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemUser {
+    /// Its uuid (the `systemuser_id` in a Maskinporten token).
+    pub id: String,
+    /// The organisation it acts for.
+    pub orgnr: String,
+    /// The vendor's system id (`system_id` in the token).
+    #[serde(default)]
+    pub system_id: Option<String>,
+    /// A name for people.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Resources it may use for its organisation.
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+/// What `dev/registry.toml` holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    #[serde(default)]
+    resources: Vec<String>,
+    #[serde(default)]
+    person_resources: Vec<String>,
+    #[serde(default)]
+    person: Vec<Person>,
+    #[serde(default)]
+    organisation: Vec<Organisation>,
+    #[serde(default)]
+    role: Vec<Role>,
+    #[serde(default)]
+    grant: Vec<Grant>,
+    #[serde(default)]
+    systemuser: Vec<SystemUser>,
+}
+
+/// Why a registry file was refused: every problem found, one a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryError(pub Vec<String>);
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+/// The loaded, checked registry.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    data: RegistryFile,
+}
+
+/// What a person holds for one organisation.
+#[derive(Debug, Default)]
+struct Rights {
+    roles: BTreeSet<String>,
+    packages: BTreeSet<String>,
+    resources: BTreeSet<String>,
+}
+
+impl Rights {
+    fn any(&self) -> bool {
+        !(self.roles.is_empty() && self.packages.is_empty() && self.resources.is_empty())
+    }
+
+    fn covers(&self, resource: &str) -> bool {
+        self.resources.contains(resource)
+            || accepted_packages(resource)
+                .iter()
+                .any(|p| self.packages.contains(*p))
+    }
+}
+
+impl Registry {
+    /// The shipped `dev/registry.toml` (checked by the tests, so it always loads).
+    pub fn embedded() -> Self {
+        Self::from_toml(EMBEDDED).expect("the shipped dev/registry.toml is valid")
+    }
+
+    /// The file at `path`, or the shipped one when `None`.
+    pub fn load(path: Option<&Path>) -> Result<Self, RegistryError> {
+        match path {
+            None => Self::from_toml(EMBEDDED),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| RegistryError(vec![format!("{}: {e}", p.display())]))?;
+                Self::from_toml(&text).map_err(|RegistryError(list)| {
+                    RegistryError(
+                        list.into_iter()
+                            .map(|m| format!("{}: {m}", p.display()))
+                            .collect(),
+                    )
+                })
+            }
+        }
+    }
+
+    /// Parses and checks a registry: identifiers well-formed (and persons synthetic), every
+    /// reference known, every role code and resource known.
+    pub fn from_toml(text: &str) -> Result<Self, RegistryError> {
+        let data: RegistryFile =
+            toml::from_str(text).map_err(|e| RegistryError(vec![e.to_string()]))?;
+        let problems = check(&data);
+        if problems.is_empty() {
+            Ok(Registry { data })
+        } else {
+            Err(RegistryError(problems))
+        }
+    }
+
+    /// Every person, in file order (for a test login page).
+    pub fn persons(&self) -> &[Person] {
+        &self.data.person
+    }
+
+    /// The person with this number.
+    pub fn person(&self, pid: &str) -> Option<&Person> {
+        self.data.person.iter().find(|p| p.pid == pid)
+    }
+
+    /// Every organisation and sub-unit, in file order.
+    pub fn organisations(&self) -> &[Organisation] {
+        &self.data.organisation
+    }
+
+    /// The organisation with this number.
+    pub fn organisation(&self, orgnr: &str) -> Option<&Organisation> {
+        self.data.organisation.iter().find(|o| o.orgnr == orgnr)
+    }
+
+    /// Every system user (for a Maskinporten stand-in).
+    pub fn system_users(&self) -> &[SystemUser] {
+        &self.data.systemuser
+    }
+
+    /// The system user with this uuid (any case).
+    pub fn system_user(&self, id: &str) -> Option<&SystemUser> {
+        self.data
+            .systemuser
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
+    /// What `pid` holds for `orgnr` itself: roles, their packages, delegations, and the resources
+    /// those packages open.
+    fn direct_rights(&self, pid: &str, orgnr: &str) -> Rights {
+        let mut r = Rights::default();
+        for role in self
+            .data
+            .role
+            .iter()
+            .filter(|x| x.pid == pid && x.orgnr == orgnr)
+        {
+            r.roles.insert(role.code.clone());
+            r.packages
+                .extend(role_packages(&role.code).iter().map(|p| p.to_string()));
+        }
+        for grant in self
+            .data
+            .grant
+            .iter()
+            .filter(|x| x.pid == pid && x.orgnr == orgnr)
+        {
+            r.packages.extend(grant.packages.iter().cloned());
+            r.resources.extend(grant.resources.iter().cloned());
+        }
+        for resource in &self.data.resources {
+            if accepted_packages(resource)
+                .iter()
+                .any(|p| r.packages.contains(*p))
+            {
+                r.resources.insert(resource.clone());
+            }
+        }
+        r
+    }
+
+    /// What `pid` may use for `org`: its own rights plus, for a sub-unit, the main unit's
+    /// packages and resources (roles stay where they are registered).
+    fn effective_rights(&self, pid: &str, org: &Organisation) -> Rights {
+        let mut r = self.direct_rights(pid, &org.orgnr);
+        if let Some(parent) = &org.parent {
+            let p = self.direct_rights(pid, parent);
+            r.packages.extend(p.packages);
+            r.resources.extend(p.resources);
+        }
+        r
+    }
+
+    /// The authorized-parties answer for `pid`: the person themself, then every main unit they
+    /// hold something for (with all its sub-units), or, when they hold rights only on some
+    /// sub-units, the main unit as a hierarchy element with just those. Unknown persons get none.
+    pub fn authorized_parties(&self, pid: &str) -> Vec<AuthorizedParty> {
+        let Some(person) = self.person(pid) else {
+            return Vec::new();
+        };
+        let mut out = vec![AuthorizedParty {
+            party_uuid: party_uuid("person", pid),
+            name: person.name.clone(),
+            organization_number: None,
+            person_id: Some(pid.to_owned()),
+            kind: PartyType::Person,
+            unit_type: None,
+            is_deleted: false,
+            only_hierarchy_element_with_no_access: false,
+            authorized_resources: self.data.person_resources.clone(),
+            authorized_access_packages: Vec::new(),
+            authorized_roles: vec!["PRIV".to_owned()],
+            subunits: Vec::new(),
+        }];
+        for main in self.data.organisation.iter().filter(|o| o.parent.is_none()) {
+            let subs = self
+                .data
+                .organisation
+                .iter()
+                .filter(|o| o.parent.as_deref() == Some(main.orgnr.as_str()));
+            let rights = self.direct_rights(pid, &main.orgnr);
+            if rights.any() {
+                let subunits = subs
+                    .map(|s| org_party(s, &self.effective_rights(pid, s), false, Vec::new()))
+                    .collect();
+                out.push(org_party(main, &rights, false, subunits));
+            } else {
+                let subunits: Vec<_> = subs
+                    .filter_map(|s| {
+                        let r = self.direct_rights(pid, &s.orgnr);
+                        r.any().then(|| org_party(s, &r, false, Vec::new()))
+                    })
+                    .collect();
+                if !subunits.is_empty() {
+                    out.push(org_party(main, &Rights::default(), true, subunits));
+                }
+            }
+        }
+        out
+    }
+
+    /// The PDP: `Permit` iff the subject holds, for the party (or its main unit, for a
+    /// sub-unit), the resource or a package it accepts; a person may act for themself on the
+    /// `person_resources`; a system user only for its own organisation on its own resources.
+    /// `read` and `write` are the actions the portal's policies know; others are denied.
+    /// An unknown resource is `NotApplicable`, as no policy exists for it.
+    pub fn decide(
+        &self,
+        subject: &Subject,
+        action_id: &str,
+        resource: &str,
+        party: &PartyId,
+    ) -> Decision {
+        if !self.data.resources.iter().any(|r| r == resource) {
+            return Decision::NotApplicable;
+        }
+        if action_id != action::READ && action_id != action::WRITE {
+            return Decision::Deny;
+        }
+        let permit = match (subject, party) {
+            (Subject::Person(pid), PartyId::Person(for_pid)) => {
+                pid == for_pid
+                    && self.person(pid).is_some()
+                    && self.data.person_resources.iter().any(|r| r == resource)
+            }
+            (Subject::Person(pid), PartyId::Organisation(orgnr)) => {
+                self.person(pid).is_some()
+                    && self
+                        .organisation(orgnr)
+                        .filter(|o| !o.deleted)
+                        .is_some_and(|o| self.effective_rights(pid, o).covers(resource))
+            }
+            (Subject::SystemUser(id), PartyId::Organisation(orgnr)) => {
+                self.system_user(id)
+                    .is_some_and(|s| s.orgnr == *orgnr && s.resources.iter().any(|r| r == resource))
+                    && self.organisation(orgnr).is_some_and(|o| !o.deleted)
+            }
+            (Subject::SystemUser(_), PartyId::Person(_)) => false,
+        };
+        if permit {
+            Decision::Permit
+        } else {
+            Decision::Deny
+        }
+    }
+}
+
+fn org_party(
+    org: &Organisation,
+    rights: &Rights,
+    hierarchy_only: bool,
+    subunits: Vec<AuthorizedParty>,
+) -> AuthorizedParty {
+    AuthorizedParty {
+        party_uuid: party_uuid("organisation", &org.orgnr),
+        name: org.name.clone(),
+        organization_number: Some(org.orgnr.clone()),
+        person_id: None,
+        kind: PartyType::Organization,
+        unit_type: Some(org.unit_type.clone()),
+        is_deleted: org.deleted,
+        only_hierarchy_element_with_no_access: hierarchy_only,
+        authorized_resources: rights.resources.iter().cloned().collect(),
+        authorized_access_packages: rights.packages.iter().cloned().collect(),
+        authorized_roles: rights.roles.iter().cloned().collect(),
+        subunits,
+    }
+}
+
+/// A stable party uuid from the identifier, so links and stored choices survive restarts.
+fn party_uuid(kind: &str, id: &str) -> Uuid {
+    let hash = Sha256::digest(format!("tasteskjema-dev-registry:{kind}:{id}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+fn check(d: &RegistryFile) -> Vec<String> {
+    let mut problems = Vec::new();
+    let resources: HashSet<&str> = d.resources.iter().map(String::as_str).collect();
+    let check_resources = |what: &str, list: &[String], problems: &mut Vec<String>| {
+        for r in list.iter().filter(|r| !resources.contains(r.as_str())) {
+            problems.push(format!("{what}: resource {r:?} is not in `resources`"));
+        }
+    };
+    check_resources("person_resources", &d.person_resources, &mut problems);
+
+    let mut pids = HashSet::new();
+    for (i, p) in d.person.iter().enumerate() {
+        let what = format!("person {} ({})", i + 1, p.name);
+        match Fodselsnummer::parse(&p.pid) {
+            Err(e) => problems.push(format!("{what}: pid {}: {e}", p.pid)),
+            // Real-looking numbers could be a real person's: only test numbers are allowed here.
+            Ok(f) if !f.is_synthetic() => problems.push(format!(
+                "{what}: pid is not a synthetic number (month + 80)"
+            )),
+            Ok(_) => {}
+        }
+        if p.name.trim().is_empty() {
+            problems.push(format!("{what}: name is empty"));
+        }
+        if !pids.insert(p.pid.as_str()) {
+            problems.push(format!("{what}: pid {} appears twice", p.pid));
+        }
+    }
+
+    let mut orgs = HashSet::new();
+    for (i, o) in d.organisation.iter().enumerate() {
+        let what = format!("organisation {} ({})", i + 1, o.name);
+        if let Err(e) = Orgnr::parse(&o.orgnr) {
+            problems.push(format!("{what}: orgnr {}: {e}", o.orgnr));
+        }
+        if o.unit_type.trim().is_empty() || o.name.trim().is_empty() {
+            problems.push(format!("{what}: name and unit_type are required"));
+        }
+        if !orgs.insert(o.orgnr.as_str()) {
+            problems.push(format!("{what}: orgnr {} appears twice", o.orgnr));
+        }
+        if let Some(parent) = &o.parent {
+            // Enhetsregisteret has two levels: a sub-unit's parent is a main unit.
+            match d.organisation.iter().find(|x| &x.orgnr == parent) {
+                None => problems.push(format!("{what}: parent {parent} is not an organisation")),
+                Some(x) if x.parent.is_some() => {
+                    problems.push(format!("{what}: parent {parent} is itself a sub-unit"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    let known = |what: &str, pid: &str, orgnr: &str, problems: &mut Vec<String>| {
+        if !pids.contains(pid) {
+            problems.push(format!("{what}: pid {pid} is not a person"));
+        }
+        if !orgs.contains(orgnr) {
+            problems.push(format!("{what}: orgnr {orgnr} is not an organisation"));
+        }
+    };
+    for (i, r) in d.role.iter().enumerate() {
+        let what = format!("role {}", i + 1);
+        known(&what, &r.pid, &r.orgnr, &mut problems);
+        if !ROLE_CODES.contains(&r.code.as_str()) {
+            problems.push(format!("{what}: unknown ER role code {:?}", r.code));
+        }
+    }
+    for (i, g) in d.grant.iter().enumerate() {
+        let what = format!("grant {}", i + 1);
+        known(&what, &g.pid, &g.orgnr, &mut problems);
+        if g.packages.is_empty() && g.resources.is_empty() {
+            problems.push(format!("{what}: grants no packages and no resources"));
+        }
+        for p in g
+            .packages
+            .iter()
+            .filter(|p| !p.starts_with("urn:altinn:accesspackage:"))
+        {
+            problems.push(format!(
+                "{what}: package {p:?} must start with urn:altinn:accesspackage:"
+            ));
+        }
+        check_resources(&what, &g.resources, &mut problems);
+    }
+    let mut ids = HashSet::new();
+    for (i, s) in d.systemuser.iter().enumerate() {
+        let what = format!("systemuser {}", i + 1);
+        if Uuid::parse_str(&s.id).is_err() {
+            problems.push(format!("{what}: id {:?} is not a uuid", s.id));
+        }
+        if !ids.insert(s.id.to_ascii_lowercase()) {
+            problems.push(format!("{what}: id {} appears twice", s.id));
+        }
+        if !orgs.contains(s.orgnr.as_str()) {
+            problems.push(format!("{what}: orgnr {} is not an organisation", s.orgnr));
+        }
+        check_resources(&what, &s.resources, &mut problems);
+    }
+    problems
+}
+
+/// The registry's two Altinn endpoints on their real paths; nest it under a prefix (e.g.
+/// `/dev/altinn`) and point the [`AltinnClient`](crate::auth::altinn::AltinnClient) there.
+pub fn router(registry: Arc<Registry>) -> Router {
+    Router::new()
+        .route(AUTHORIZED_PARTIES_PATH, post(authorized_parties))
+        .route(AUTHORIZE_PATH, post(authorize))
+        .with_state(registry)
+}
+
+async fn authorized_parties(State(registry): State<Arc<Registry>>, body: Bytes) -> Response {
+    let lookup: PartyLookup = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return problem(format!("the body is not a party lookup: {e}")),
+    };
+    if lookup.kind != urn::PERSON {
+        return problem(format!(
+            "this registry looks up persons only: type must be {}",
+            urn::PERSON
+        ));
+    }
+    if Fodselsnummer::parse(&lookup.value).is_err() {
+        return problem("value is not a fødselsnummer or d-nummer".to_owned());
+    }
+    json_response(StatusCode::OK, &registry.authorized_parties(&lookup.value))
+}
+
+async fn authorize(State(registry): State<Arc<Registry>>, body: Bytes) -> Response {
+    let root: XacmlRequestRoot = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return problem(format!("the body is not a XACML JSON request: {e}")),
+    };
+    let (subject, action_id, resource, party) = match read_request(&root.request) {
+        Ok(parts) => parts,
+        Err(detail) => return problem(detail),
+    };
+    let decision = registry.decide(&subject, action_id, resource, &party);
+    tracing::debug!(
+        ?subject,
+        action_id,
+        resource,
+        ?party,
+        ?decision,
+        "registry PDP"
+    );
+    let answer = XacmlResponse {
+        response: vec![XacmlResult {
+            decision,
+            status: Some(XacmlStatus {
+                status_code: XacmlStatusCode {
+                    value: urn::STATUS_OK.to_owned(),
+                },
+            }),
+            obligations: Vec::new(),
+        }],
+    };
+    json_response(StatusCode::OK, &answer)
+}
+
+/// The subject, action, resource and party of a decision request, or what is missing.
+fn read_request(r: &XacmlRequest) -> Result<(Subject, &str, &str, PartyId), String> {
+    let subject = match (
+        XacmlRequest::value(&r.access_subject, urn::PERSON),
+        XacmlRequest::value(&r.access_subject, urn::SYSTEM_USER),
+    ) {
+        (Some(pid), None) => Subject::Person(pid.to_owned()),
+        (None, Some(id)) => Subject::SystemUser(id.to_owned()),
+        _ => {
+            return Err(format!(
+                "AccessSubject needs exactly one of {} and {}",
+                urn::PERSON,
+                urn::SYSTEM_USER
+            ));
+        }
+    };
+    let action_id = XacmlRequest::value(&r.action, urn::ACTION)
+        .ok_or_else(|| format!("Action needs {}", urn::ACTION))?;
+    let resource = XacmlRequest::value(&r.resource, urn::RESOURCE)
+        .ok_or_else(|| format!("Resource needs {}", urn::RESOURCE))?;
+    let party = match (
+        XacmlRequest::value(&r.resource, urn::ORGANISATION),
+        XacmlRequest::value(&r.resource, urn::PERSON),
+    ) {
+        (Some(orgnr), None) => PartyId::Organisation(orgnr.to_owned()),
+        (None, Some(pid)) => PartyId::Person(pid.to_owned()),
+        _ => {
+            return Err(format!(
+                "Resource needs exactly one of {} and {}",
+                urn::ORGANISATION,
+                urn::PERSON
+            ));
+        }
+    };
+    Ok((subject, action_id, resource, party))
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A 400 with an RFC 9457 problem body, as Altinn answers a request it cannot read.
+fn problem(detail: String) -> Response {
+    let body = serde_json::json!({
+        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": detail,
+    });
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::altinn::resource;
+
+    const DINA: &str = "12837810092";
+    const RITA: &str = "23866410070";
+
+    #[test]
+    fn the_shipped_registry_loads_and_is_synthetic() {
+        let r = Registry::load(None).unwrap();
+        assert!(r.persons().len() >= 4);
+        for p in r.persons() {
+            assert!(Fodselsnummer::parse(&p.pid).unwrap().is_synthetic());
+        }
+        assert!(r.organisations().iter().any(|o| o.unit_type == "BEDR"));
+    }
+
+    #[test]
+    fn roles_give_packages_and_packages_give_resources() {
+        let r = Registry::embedded();
+        let dina = r.direct_rights(DINA, "819897522");
+        assert!(dina.packages.contains(package::SKATTEGRUNNLAG));
+        assert!(dina.packages.contains(package::FORRETNINGSFORER_EIENDOM));
+        assert!(dina.resources.contains(resource::BOLIGSAMEIE));
+        assert!(dina.resources.contains(resource::SKRIV_TIL_OSS));
+        let rita = r.direct_rights(RITA, "932061899");
+        assert_eq!(
+            rita.packages.iter().collect::<Vec<_>>(),
+            [package::REGNSKAPSFORER_MED_SIGNERING]
+        );
+        assert!(rita.resources.contains(resource::BOLIGSELSKAP));
+        // A board member's role carries no tax packages.
+        assert!(
+            r.direct_rights("05918510062", "819897522")
+                .resources
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn party_uuids_are_stable_and_distinct() {
+        assert_eq!(party_uuid("person", DINA), party_uuid("person", DINA));
+        assert_ne!(party_uuid("person", DINA), party_uuid("organisation", DINA));
+    }
+
+    #[test]
+    fn bad_files_name_every_problem() {
+        let err = Registry::from_toml(
+            r#"
+            resources = ["r"]
+            person_resources = ["x"]
+            [[person]]
+            pid = "01017012345"
+            name = "Real-looking"
+            [[organisation]]
+            orgnr = "311800010"
+            name = "Bad checksum"
+            unit_type = "AS"
+            [[organisation]]
+            orgnr = "311800027"
+            name = "Orphan"
+            unit_type = "BEDR"
+            parent = "311800035"
+            [[role]]
+            pid = "30819210027"
+            orgnr = "311800027"
+            code = "DALG"
+            [[grant]]
+            pid = "30819210027"
+            orgnr = "311800027"
+            [[systemuser]]
+            id = "not-a-uuid"
+            orgnr = "311800027"
+            resources = ["q"]
+            "#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for needle in [
+            "person_resources: resource \"x\"",
+            "person 1 (Real-looking): pid",
+            "orgnr 311800010",
+            "parent 311800035 is not an organisation",
+            "role 1: pid 30819210027 is not a person",
+            "unknown ER role code \"DALG\"",
+            "grant 1: grants no packages",
+            "id \"not-a-uuid\" is not a uuid",
+            "systemuser 1: resource \"q\"",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+        }
+        assert!(Registry::from_toml("unknown_key = 1").is_err());
+    }
+
+    #[test]
+    fn unknown_resources_and_actions_are_not_permitted() {
+        let r = Registry::embedded();
+        let dina = Subject::Person(DINA.into());
+        let sameie = PartyId::Organisation("819897522".into());
+        assert_eq!(
+            r.decide(&dina, "write", resource::BOLIGSAMEIE, &sameie),
+            Decision::Permit
+        );
+        assert_eq!(
+            r.decide(&dina, "delete", resource::BOLIGSAMEIE, &sameie),
+            Decision::Deny
+        );
+        assert_eq!(
+            r.decide(&dina, "write", "ske-ukjent", &sameie),
+            Decision::NotApplicable
+        );
+    }
+}
