@@ -15,10 +15,10 @@ RF-1140 page, stops both servers and prints a Markdown table (or JSON with `--js
 to stderr. Exit status: 0 when every run was valid, 1 when not, 2 when wrk or a binary is missing.
 
 Needs wrk (Debian: `apt-get install -y wrk`) and the release build (`cargo build --release`); it
-builds nothing itself. Python 3.11, standard library only. See bench/LOAD.md.
+builds nothing itself. Python 3.11, standard library only. See BENCHMARKS.md.
 
     python3 bench/load.py                          # Markdown, one run per case (about 3 minutes)
-    python3 bench/load.py --repeat 3 --perf-stat   # the figures in bench/LOAD.md
+    python3 bench/load.py --repeat 3 --perf-stat   # the figures in BENCHMARKS.md
     python3 bench/load.py --json                   # JSON on stdout
 """
 
