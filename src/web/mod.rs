@@ -43,6 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        // Every unsafe request must come from the portal's own pages (Origin / Sec-Fetch-Site);
+        // a refusal is a 403 that `error_pages` shows in the user's language.
+        .layer(tower_http::csrf::CsrfLayer::new())
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(lang_switch))
         .with_state(state)

@@ -204,3 +204,31 @@ async fn check_names_file_and_line_of_a_broken_form() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let v = app.version(&p1).await;
+    let body = format!("_version={v}&_action=save&leveranse.leveransetype=ingenoppgaver");
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("origin", "https://angriper.example")][..],
+    ] {
+        let r = app.post_raw(&p1, body.clone().into_bytes(), headers).await;
+        assert_eq!(r.status, 403, "{headers:?}");
+        assert!(r.body.contains("ble avvist"), "{}", r.body);
+        no_internals(&r.body);
+    }
+    assert_eq!(app.version(&p1).await, v, "nothing was saved");
+    // The portal's own pages pass: same origin, as a browser sends it.
+    let origin = app.addr.clone();
+    let r = app
+        .post_raw(
+            &p1,
+            body.into_bytes(),
+            &[("sec-fetch-site", "same-origin"), ("origin", &origin)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+}
