@@ -219,19 +219,7 @@ async fn errors_are_shown_beside_fields_and_summarised_and_nothing_is_lost() {
 #[tokio::test]
 async fn amounts_with_letters_are_kept_and_reported() {
     let app = spawn_app().await;
-    let p1 = app.start("RF-1140").await;
-    let p2 = app
-        .post_page(
-            &p1,
-            "next",
-            &[
-                ("leveranse.inntektsaar", "2025"),
-                ("leveranse.leveransetype", "ordinaer"),
-            ],
-        )
-        .await
-        .location
-        .unwrap();
+    let (_, p2) = app.start_rf1140_with_owners().await;
     let p3 = p2.replace("/oppgavegiver", "/oppgaver");
     app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
     let r = app
@@ -295,19 +283,7 @@ async fn a_stale_tab_cannot_overwrite_newer_answers() {
 #[tokio::test]
 async fn hidden_answers_are_removed_before_saving() {
     let app = spawn_app().await;
-    let p1 = app.start("RF-1140").await;
-    let p2 = app
-        .post_page(
-            &p1,
-            "next",
-            &[
-                ("leveranse.inntektsaar", "2025"),
-                ("leveranse.leveransetype", "ordinaer"),
-            ],
-        )
-        .await
-        .location
-        .unwrap();
+    let (p1, p2) = app.start_rf1140_with_owners().await;
     let p3 = p2.replace("/oppgavegiver", "/oppgaver");
     app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
     app.post_page(
@@ -394,19 +370,7 @@ async fn conditional_required_fields_follow_the_answers() {
 #[tokio::test]
 async fn htmx_saves_on_change_and_validates_the_changed_field_inline() {
     let app = spawn_app().await;
-    let p1 = app.start("RF-1140").await;
-    let p2 = app
-        .post_page(
-            &p1,
-            "next",
-            &[
-                ("leveranse.inntektsaar", "2025"),
-                ("leveranse.leveransetype", "ordinaer"),
-            ],
-        )
-        .await
-        .location
-        .unwrap();
+    let (_, p2) = app.start_rf1140_with_owners().await;
     let v = app.version(&p2).await;
     let name = "leveranse.oppgavegiver.organisasjonsnummer";
     let body = serde_urlencoded::to_string([("_version", v.as_str()), (name, "123")]).unwrap();

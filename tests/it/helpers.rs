@@ -111,6 +111,24 @@ impl TestApp {
         r.location.unwrap()
     }
 
+    /// Starts RF-1140 and answers its first page so that owners are to be reported; returns the
+    /// first and second pages' paths.
+    pub async fn start_rf1140_with_owners(&self) -> (String, String) {
+        let p1 = self.start("RF-1140").await;
+        let r = self
+            .post_page(
+                &p1,
+                "next",
+                &[
+                    ("leveranse.inntektsaar", "2025"),
+                    ("leveranse.leveransetype", "ordinaer"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        (p1, r.location.unwrap())
+    }
+
     /// The draft version shown in a page.
     pub async fn version(&self, path: &str) -> String {
         let p = self.get(path).await;
