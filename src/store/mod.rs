@@ -178,22 +178,27 @@ impl Store {
         form_id: &str,
         form_version: &str,
         document: &Value,
+        request_id: &str,
     ) -> Result<Draft, Error> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         let doc = document.to_string();
         let sql = "INSERT INTO drafts (id, owner, form_id, form_version, version, document, last_page, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, 1, $5, NULL, $6, $6)";
-        on_pool!(&self.db, |p| sqlx::query(sql)
-            .bind(&id)
-            .bind(owner.key())
-            .bind(form_id)
-            .bind(form_version)
-            .bind(&doc)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+        on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(sql)
+                .bind(&id)
+                .bind(owner.key())
+                .bind(form_id)
+                .bind(form_version)
+                .bind(&doc)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            audit_in(&mut *tx, "draft.started", owner, &id, request_id).await?;
+            tx.commit().await
+        })?;
         Ok(Draft {
             id,
             form_id: form_id.into(),
@@ -257,20 +262,28 @@ impl Store {
         expected: i64,
         document: &Value,
         last_page: Option<&str>,
+        request_id: &str,
     ) -> Result<Saved, Error> {
         let doc = document.to_string();
         let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), updated_at = $3 \
                    WHERE id = $4 AND owner = $5 AND version = $6";
-        let done = on_pool!(&self.db, |p| sqlx::query(sql)
-            .bind(&doc)
-            .bind(last_page)
-            .bind(now_ms())
-            .bind(id)
-            .bind(owner.key())
-            .bind(expected)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let done = on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(sql)
+                .bind(&doc)
+                .bind(last_page)
+                .bind(now_ms())
+                .bind(id)
+                .bind(owner.key())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                audit_in(&mut *tx, "draft.saved", owner, id, request_id).await?;
+            }
+            tx.commit().await.map(|_| n)
+        })?;
         if done == 1 {
             return Ok(Saved::Ok(expected + 1));
         }
@@ -287,15 +300,80 @@ impl Store {
     }
 
     /// Deletes one of the owner's drafts; false when there was none.
-    pub async fn delete_draft(&self, owner: &Owner, id: &str) -> Result<bool, Error> {
+    pub async fn delete_draft(
+        &self,
+        owner: &Owner,
+        id: &str,
+        request_id: &str,
+    ) -> Result<bool, Error> {
         let sql = "DELETE FROM drafts WHERE id = $1 AND owner = $2";
-        on_pool!(&self.db, |p| sqlx::query(sql)
-            .bind(id)
-            .bind(owner.key())
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected() == 1))
+        on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(sql)
+                .bind(id)
+                .bind(owner.key())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                audit_in(&mut *tx, "draft.deleted", owner, id, request_id).await?;
+            }
+            tx.commit().await.map(|_| n == 1)
+        })
     }
+
+    /// Records that the owner opened a draft (once per session and draft: see the web layer).
+    pub async fn audit(
+        &self,
+        event: &str,
+        owner: &Owner,
+        subject: &str,
+        request_id: &str,
+    ) -> Result<(), Error> {
+        on_pool!(&self.db, |p| audit_in(p, event, owner, subject, request_id)
+            .await)
+    }
+
+    /// The audit log of one subject, oldest first: (event, owner, request id).
+    pub async fn audit_trail(&self, subject: &str) -> Result<Vec<(String, String, String)>, Error> {
+        let sql = "SELECT event, owner, request_id FROM audit_log WHERE subject = $1 ORDER BY id";
+        on_pool!(&self.db, |p| sqlx::query_as(sql)
+            .bind(subject)
+            .fetch_all(p)
+            .await)
+    }
+}
+
+/// Appends one audit row, inside the caller's transaction when given one.
+async fn audit_in<'e, E, DB>(
+    exec: E,
+    event: &str,
+    owner: &Owner,
+    subject: &str,
+    request_id: &str,
+) -> Result<(), Error>
+where
+    E: sqlx::Executor<'e, Database = DB>,
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let sql = "INSERT INTO audit_log (at, event, owner, person, party, subject, request_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    sqlx::query(sql)
+        .bind(now_ms())
+        .bind(event)
+        .bind(owner.key())
+        .bind(owner.person())
+        .bind(owner.party())
+        .bind(subject)
+        .bind(request_id)
+        .execute(exec)
+        .await
+        .map(|_| ())
 }
 
 /// The session store for whichever database is configured.

@@ -9,6 +9,20 @@ pub enum Owner {
 }
 
 impl Owner {
+    /// The logged-in person's pid, when there is one (the audit log's `person`).
+    pub fn person(&self) -> Option<&str> {
+        match self {
+            Owner::Browser(_) => None,
+        }
+    }
+
+    /// The party acted for, when there is one (the audit log's `party`).
+    pub fn party(&self) -> Option<&str> {
+        match self {
+            Owner::Browser(_) => None,
+        }
+    }
+
     /// The key stored in the `owner` column.
     pub fn key(&self) -> String {
         match self {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::{AppState, Base, L, render};
+use super::{AppState, Base, L, RequestId, render};
 use crate::error::{AppError, AppResult};
 use crate::store::Owner;
 
@@ -142,9 +142,10 @@ async fn view_delete_get(
 async fn view_delete_post(
     State(state): State<AppState>,
     owner: Owner,
+    RequestId(rid): RequestId,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    if !state.store.delete_draft(&owner, &id).await? {
+    if !state.store.delete_draft(&owner, &id, &rid).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(draft = %id, "draft deleted");

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::view::{self, Item, PageAnswers, SummaryError};
-use super::{AppState, Base, L, Ui, is_htmx, lang_cookie, render};
+use super::{AppState, Base, L, RequestId, Ui, is_htmx, lang_cookie, render};
 use crate::error::{AppError, AppResult};
 use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
@@ -90,6 +90,7 @@ async fn view_start_get(
 async fn view_start_post(
     State(state): State<AppState>,
     owner: Owner,
+    RequestId(rid): RequestId,
     Path(form_id): Path<String>,
 ) -> AppResult<Response> {
     let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
@@ -97,7 +98,7 @@ async fn view_start_post(
     let doc = document::prefill(form, &ctx);
     let draft = state
         .store
-        .create_draft(&owner, &form.id, &form.version, &doc)
+        .create_draft(&owner, &form.id, &form.version, &doc, &rid)
         .await?;
     tracing::info!(form = %form.id, draft = %draft.id, "draft started");
     let first = first_visible(form, &doc, &ctx, 0);
@@ -267,11 +268,14 @@ async fn view_page_get(
     State(state): State<AppState>,
     L(lang): L,
     owner: Owner,
+    RequestId(rid): RequestId,
+    session: tower_sessions::Session,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
+    opened(&state, &owner, &session, &draft.id, &rid).await?;
     let ctx = context();
     let doc = &draft.document.0;
     if !document::page_visible(&form, pi, doc, &ctx) {
@@ -296,6 +300,31 @@ async fn view_page_get(
         ),
         StatusCode::OK,
     )
+}
+
+/// Writes `draft.opened` to the audit log the first time a session opens a draft (not on every
+/// page, which would make each page view a database write).
+async fn opened(
+    state: &AppState,
+    owner: &Owner,
+    session: &tower_sessions::Session,
+    draft: &str,
+    rid: &str,
+) -> AppResult<()> {
+    const KEY: &str = "opened";
+    let mut seen: Vec<String> = session.get(KEY).await.ok().flatten().unwrap_or_default();
+    if seen.iter().any(|d| d == draft) {
+        return Ok(());
+    }
+    state.store.audit("draft.opened", owner, draft, rid).await?;
+    seen.push(draft.to_string());
+    if seen.len() > 20 {
+        seen.remove(0);
+    }
+    session
+        .insert(KEY, seen)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// A parsed page post.
@@ -450,6 +479,7 @@ async fn save_post(
     body: &Bytes,
     lang: Lang,
     ctx: &Context,
+    rid: &str,
 ) -> AppResult<Result<(Posted, Value, i64, Option<String>), Response>> {
     let page = &form.pages[pi];
     let posted = parse_post(body)?;
@@ -496,7 +526,7 @@ async fn save_post(
     document::compute(form, &mut doc, ctx);
     match state
         .store
-        .save_draft(owner, &draft.id, posted.version, &doc, Some(&page.id))
+        .save_draft(owner, &draft.id, posted.version, &doc, Some(&page.id), rid)
         .await?
     {
         Saved::Ok(v) => Ok(Ok((posted, doc, v, focus))),
@@ -542,6 +572,7 @@ async fn view_page_post(
     State(state): State<AppState>,
     L(lang): L,
     owner: Owner,
+    RequestId(rid): RequestId,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
@@ -550,7 +581,7 @@ async fn view_page_post(
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
     let ctx = context();
     let (posted, doc, version, focus) =
-        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx).await? {
+        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
             Ok(x) => x,
             Err(stale) => return Ok(stale),
         };
@@ -600,6 +631,7 @@ async fn view_page_fragment(
     State(state): State<AppState>,
     L(lang): L,
     owner: Owner,
+    RequestId(rid): RequestId,
     headers: HeaderMap,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -615,7 +647,7 @@ async fn view_page_fragment(
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
     let ctx = context();
     let (_, doc, version, focus) =
-        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx).await? {
+        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
             Ok(x) => x,
             Err(stale) => {
                 let mut r = stale;

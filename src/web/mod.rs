@@ -98,6 +98,23 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some_and(|v| v == "true")
 }
 
+/// The request's id (`x-request-id`, set by the outermost layer and echoed in the response), for
+/// the audit log and to find the request's log lines.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        Ok(RequestId(id.to_string()))
+    }
+}
+
 const OWNER_KEY: &str = "owner";
 /// When the session was last written. tower-sessions only saves (and so only extends the idle
 /// expiry of) a session that changed, so an active user's session is touched now and then.

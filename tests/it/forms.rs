@@ -422,3 +422,35 @@ async fn drafts_are_listed_resumed_and_deleted() {
             .contains("ingen lagrede utkast")
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_records_each_draft_event_with_its_request_id() {
+    let app = spawn_app().await;
+    let p1 = app.start("skriv-til-oss").await;
+    let id = p1.split('/').nth(3).unwrap().to_string();
+    app.get(&p1).await;
+    app.get(&p1).await; // opened once per session, not per page view
+    let r = app
+        .client
+        .post(format!("{}{p1}", app.addr))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_version={}&_action=save", app.version(&p1).await))
+        .send()
+        .await
+        .unwrap();
+    let rid = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    app.post_form(&format!("/utkast/{id}/slett"), &[]).await;
+    let trail = app.store.audit_trail(&id).await.unwrap();
+    let events: Vec<&str> = trail.iter().map(|(e, _, _)| e.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "draft.started",
+            "draft.opened",
+            "draft.saved",
+            "draft.deleted"
+        ]
+    );
+    assert!(trail.iter().all(|(_, owner, _)| owner == &trail[0].1));
+    assert_eq!(trail[2].2, rid, "the save carries its request's id");
+}
