@@ -82,7 +82,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let router = web::router(state)
         .layer(session_layer)
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            config.production,
+            security::headers,
+        ))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

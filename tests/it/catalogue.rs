@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_catalogue_lists_every_area_and_its_forms() {
@@ -63,4 +63,40 @@ async fn pages_carry_security_headers() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn production_tells_browsers_to_stay_on_https() {
+    let dev = spawn_app().await;
+    let r = dev
+        .client
+        .get(format!("{}/", dev.addr))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+    let prod = spawn_app_with(|c| c.production = true).await;
+    let r = prod
+        .client
+        .get(format!("{}/", prod.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    // Form pages set the session cookie, Secure in production.
+    let r = prod
+        .client
+        .post(format!("{}/skjema/RF-1140", prod.addr))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
 }

@@ -43,8 +43,13 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with the configuration changed first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
         database_url: fresh_postgres().await.map(Secret::new),
@@ -52,6 +57,7 @@ pub async fn spawn_app() -> TestApp {
         db_max_connections: 4,
         ..Config::default()
     };
+    change(&mut config);
     let app = tasteskjema::build(&config).await.expect("the app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
