@@ -45,6 +45,9 @@ pub enum LogFormat {
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// The portal's own URL as browsers reach it (e.g. `https://skjema.example.no`); by default
+    /// `http://` and the address it listens on. The stand-ins' issuer and the login callback use it.
+    pub public_url: Option<String>,
     /// Where the SQLite file (and other local state) lives.
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; default: SQLite in `data_dir`.
@@ -67,6 +70,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
             forms_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/forms")),
@@ -119,6 +123,9 @@ impl Config {
                 .parse()
                 .map_err(|e| ConfigError::Env("TASTESKJEMA_LISTEN", format!("{e}")))?;
         }
+        if let Some(v) = env("TASTESKJEMA_PUBLIC_URL").filter(|v| !v.is_empty()) {
+            c.public_url = Some(v.trim_end_matches('/').to_string());
+        }
         if let Some(v) = env("TASTESKJEMA_DATA_DIR") {
             c.data_dir = v.into();
         }
@@ -142,6 +149,15 @@ impl Config {
             c.production = matches!(v.as_str(), "1" | "true" | "yes");
         }
         Ok(c)
+    }
+
+    /// The portal's own base URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// The database URL to use: the configured one, or a SQLite file in the data directory.

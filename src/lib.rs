@@ -79,7 +79,11 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         catalog: catalog.clone(),
         store: store.clone(),
     };
-    let router = web::router(state)
+    let mut router = web::router(state);
+    if !config.production {
+        router = router.merge(stand_ins(config)?);
+    }
+    let router = router
         .layer(session_layer)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -107,6 +111,38 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     })
 }
 
+/// The built-in stand-ins for ID-porten and Altinn Authorization, as HTTP services of their own
+/// under `/dev/`: the portal's clients reach them over HTTP exactly as they reach the real ones.
+/// Never mounted in production.
+fn stand_ins(config: &Config) -> anyhow::Result<Router> {
+    use dev::idporten::{DevClient, IdpConfig, IdpState};
+    let public = config.public_url();
+    // A fresh secret per start: only this process's own login client knows it.
+    let secret: String = {
+        use rand::Rng;
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect()
+    };
+    let idp = IdpState::new(IdpConfig {
+        issuer: format!("{public}/dev/idporten"),
+        clients: vec![DevClient {
+            client_id: "tasteskjema".into(),
+            client_secret: Some(config::Secret::new(secret)),
+            jwks: None,
+            redirect_uris: vec![format!("{public}/logg-inn/tilbake")],
+            post_logout_redirect_uris: vec![format!("{public}/")],
+            frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
+        }],
+    })?;
+    let registry = dev::registry::Registry::embedded();
+    Ok(Router::new()
+        .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
+        .nest("/dev/altinn", dev::registry::router(Arc::new(registry))))
+}
+
 /// Starts logging as configured.
 pub fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
@@ -119,12 +155,14 @@ pub fn init_tracing(config: &Config) {
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM, then finishes the requests under way.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let app = build(&config).await?;
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    // Bind first: with port 0 the address, and so the default public URL, is known only now.
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
+    config.listen = addr;
+    let app = build(&config).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     println!("Tasteskjema is running: open http://{addr}/");
     axum::serve(listener, app.router)

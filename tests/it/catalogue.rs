@@ -100,3 +100,46 @@ async fn production_tells_browsers_to_stay_on_https() {
     );
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
 }
+
+#[tokio::test]
+async fn the_stand_ins_answer_in_the_same_binary_but_never_in_production() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(format!(
+            "{}/dev/idporten/.well-known/openid-configuration",
+            app.addr
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let meta: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(meta["issuer"], format!("{}/dev/idporten", app.addr));
+    assert!(meta["pushed_authorization_request_endpoint"].is_string());
+    // The registry answers Altinn's authorized-parties shape for a synthetic person.
+    let r = app
+        .client
+        .post(format!(
+            "{}/dev/altinn/accessmanagement/api/v1/resourceowner/authorizedparties",
+            app.addr
+        ))
+        .json(
+            &serde_json::json!({"type": "urn:altinn:person:identifier-no", "value": "12837810092"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let parties: serde_json::Value = r.json().await.unwrap();
+    assert!(parties.to_string().contains("819897522"), "{parties}");
+
+    let prod = spawn_app_with(|c| c.production = true).await;
+    for path in [
+        "/dev/idporten/.well-known/openid-configuration",
+        "/dev/altinn/accessmanagement/api/v1/resourceowner/authorizedparties",
+    ] {
+        let r = prod.get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+}

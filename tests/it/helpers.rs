@@ -58,9 +58,10 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     change(&mut config);
-    let app = tasteskjema::build(&config).await.expect("the app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
+    config.listen = listener.local_addr().unwrap();
+    let addr = format!("http://{}", config.listen);
+    let app = tasteskjema::build(&config).await.expect("the app builds");
     let router = app.router;
     tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
