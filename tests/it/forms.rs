@@ -454,3 +454,63 @@ async fn the_audit_log_records_each_draft_event_with_its_request_id() {
     assert!(trail.iter().all(|(_, owner, _)| owner == &trail[0].1));
     assert_eq!(trail[2].2, rid, "the save carries its request's id");
 }
+
+#[tokio::test]
+async fn a_draft_keeps_the_form_version_it_began_on() {
+    let src = crate::helpers::forms_dir();
+    let catalogue = |with_newer: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in ["areas.toml", "grunnlagsdata/RF-1140.toml"] {
+            let to = dir.path().join(entry);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(src.join(entry), &to).unwrap();
+        }
+        if with_newer {
+            let newer = std::fs::read_to_string(src.join("grunnlagsdata/RF-1140.toml"))
+                .unwrap()
+                .replace("version = \"2025-1\"", "version = \"2026-1\"")
+                .replacen("Om leveransen", "Om leveransen (ny versjon)", 1);
+            std::fs::write(dir.path().join("grunnlagsdata/RF-1140-2026.toml"), newer).unwrap();
+        }
+        dir
+    };
+    let (old_forms, both_forms) = (catalogue(false), catalogue(true));
+    // One database for both servers, as when a new version is deployed.
+    let data = tempfile::tempdir().unwrap();
+    let on = |forms: &std::path::Path| {
+        let (forms, data) = (forms.to_path_buf(), data.path().to_path_buf());
+        move |c: &mut tasteskjema::config::Config| {
+            c.forms_dir = forms;
+            c.data_dir = data;
+            c.database_url = None;
+        }
+    };
+    let before = crate::helpers::spawn_app_with(on(old_forms.path())).await;
+    let begun = before.start("RF-1140").await;
+    let after = crate::helpers::spawn_app_with(on(both_forms.path())).await;
+    // The same browser (its session is in the shared database) resumes on the new deployment.
+    let page = after.get_with(&before.client, &begun).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        !page.body.contains("(ny versjon)"),
+        "the draft keeps 2025-1"
+    );
+    let id = begun.split('/').nth(3).unwrap();
+    let d = after
+        .store
+        .draft_without_owner_check(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.form_version, "2025-1");
+    // A draft started now takes the newest version.
+    let r = before
+        .client
+        .post(format!("{}/skjema/RF-1140", after.addr))
+        .send()
+        .await
+        .unwrap();
+    let fresh = r.headers()["location"].to_str().unwrap().to_string();
+    let page = after.get_with(&before.client, &fresh).await;
+    assert!(page.body.contains("(ny versjon)"), "{}", page.body);
+}
