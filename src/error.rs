@@ -20,6 +20,9 @@ pub enum AppError {
     /// A version conflict.
     #[error("conflict")]
     Conflict,
+    /// A login that did not succeed (refused, cancelled, or no login under way).
+    #[error("login failed")]
+    LoginFailed,
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -43,6 +46,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict => StatusCode::CONFLICT,
+            AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

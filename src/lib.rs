@@ -75,13 +75,40 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_secure(config.production)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+    // The embedded default logs in at the built-in ID-porten with a secret made for this start.
+    let dev_secret = (!config.production).then(|| {
+        use rand::Rng;
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect::<String>()
+    });
+    let public = config.public_url();
+    let login = dev_secret
+        .as_ref()
+        .map(|secret| {
+            web::login::Login::new(auth::idporten::OidcConfig {
+                issuer: format!("{public}/dev/idporten"),
+                client_id: DEV_CLIENT_ID.into(),
+                client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(
+                    secret.clone(),
+                )),
+                redirect_uri: format!("{public}/logg-inn/tilbake"),
+                post_logout_redirect_uri: format!("{public}/"),
+                use_par: true,
+            })
+            .map(Arc::new)
+        })
+        .transpose()?;
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
+        login,
     };
     let mut router = web::router(state);
-    if !config.production {
-        router = router.merge(stand_ins(config)?);
+    if let Some(secret) = &dev_secret {
+        router = router.merge(stand_ins(config, secret)?);
     }
     let router = router
         .layer(session_layer)
@@ -111,25 +138,19 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     })
 }
 
+/// The portal's client id at the built-in ID-porten.
+const DEV_CLIENT_ID: &str = "tasteskjema";
+
 /// The built-in stand-ins for ID-porten and Altinn Authorization, as HTTP services of their own
 /// under `/dev/`: the portal's clients reach them over HTTP exactly as they reach the real ones.
 /// Never mounted in production.
-fn stand_ins(config: &Config) -> anyhow::Result<Router> {
+fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     use dev::idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
-    // A fresh secret per start: only this process's own login client knows it.
-    let secret: String = {
-        use rand::Rng;
-        rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(40)
-            .map(char::from)
-            .collect()
-    };
     let idp = IdpState::new(IdpConfig {
         issuer: format!("{public}/dev/idporten"),
         clients: vec![DevClient {
-            client_id: "tasteskjema".into(),
+            client_id: DEV_CLIENT_ID.into(),
             client_secret: Some(config::Secret::new(secret)),
             jwks: None,
             redirect_uris: vec![format!("{public}/logg-inn/tilbake")],

@@ -21,6 +21,7 @@ mod catalogue;
 mod drafts;
 pub mod forms;
 pub mod i18n;
+pub mod login;
 pub mod view;
 
 pub use i18n::{Ui, ui};
@@ -32,6 +33,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// The database.
     pub store: Store,
+    /// Login with ID-porten (`None` when not configured).
+    pub login: Option<Arc<login::Login>>,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).
@@ -40,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalogue::router())
         .merge(forms::router())
         .merge(drafts::router())
+        .merge(login::router())
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)

@@ -7,3 +7,4 @@ mod login;
 mod parties;
 mod reference;
 mod robustness;
+mod signin;
