@@ -191,11 +191,7 @@ fn group_view(
         .map(|r| {
             let mut row = f.bind.clone();
             row.push(Seg::Index(r));
-            let heading = g
-                .row_label
-                .as_ref()
-                .map_or(ui.row, |t| t.get(lang))
-                .replace("{n}", &(r + 1).to_string());
+            let heading = row_title(g, r, lang, ui);
             let fields = g
                 .fields
                 .iter()
@@ -432,6 +428,14 @@ pub fn shown_errors(
     (at, summary)
 }
 
+/// The heading of row `r` (0-based) of a group: its `row_label` with `{n}`, or the portal's default.
+fn row_title(g: &Group, r: usize, lang: Lang, ui: &Ui) -> String {
+    g.row_label
+        .as_ref()
+        .map_or(ui.row, |t| t.get(lang))
+        .replace("{n}", &(r + 1).to_string())
+}
+
 /// The heading of the row a concrete path lies in ("Oppgave 2"), if it is in a row.
 pub fn row_heading(form: &Form, path: &[Seg], lang: Lang, ui: &Ui) -> Option<String> {
     form.all_fields().find_map(|f| {
@@ -441,12 +445,7 @@ pub fn row_heading(form: &Form, path: &[Seg], lang: Lang, ui: &Ui) -> Option<Str
         let n = f.bind.len();
         if path.len() > n && path[..n] == f.bind[..] {
             let Seg::Index(r) = path[n] else { return None };
-            Some(
-                g.row_label
-                    .as_ref()
-                    .map_or(ui.row, |t| t.get(lang))
-                    .replace("{n}", &(r + 1).to_string()),
-            )
+            Some(row_title(g, r, lang, ui))
         } else {
             None
         }
@@ -542,11 +541,7 @@ pub fn answers(
                         .map(|r| {
                             let mut row = f.bind.clone();
                             row.push(Seg::Index(r));
-                            let heading = g
-                                .row_label
-                                .as_ref()
-                                .map_or(ui.row, |t| t.get(lang))
-                                .replace("{n}", &(r + 1).to_string());
+                            let heading = row_title(g, r, lang, ui);
                             let answers = g
                                 .fields
                                 .iter()
