@@ -64,6 +64,58 @@ pub struct Config {
     pub body_limit: usize,
     /// Max database connections.
     pub db_max_connections: u32,
+    /// Login starts and callbacks allowed per client address and minute.
+    pub login_per_minute: usize,
+    /// A session ends after this many seconds without a request.
+    pub session_idle_s: i64,
+    /// A login ends this many seconds after it began, active or not.
+    pub session_absolute_s: i64,
+    /// The real ID-porten (required in production; outside it the built-in stand-in is used).
+    pub idporten: Option<IdportenSettings>,
+    /// The real Altinn Authorization (required in production; outside it the built-in registry).
+    pub altinn: Option<AltinnSettings>,
+}
+
+/// How the portal logs in at ID-porten.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdportenSettings {
+    /// The issuer, e.g. `https://test.idporten.no`.
+    pub issuer: String,
+    /// Our client id.
+    pub client_id: String,
+    /// `client_secret_basic`, `client_secret_post` or `private_key_jwt` (the default).
+    #[serde(default = "default_client_auth")]
+    pub client_auth: String,
+    /// The secret, for the `client_secret_*` methods.
+    pub client_secret: Option<Secret>,
+    /// PEM file of our RSA key, for `private_key_jwt`.
+    pub client_key_file: Option<PathBuf>,
+    /// The key id registered with ID-porten, for `private_key_jwt`.
+    pub client_key_id: Option<String>,
+    /// Push authorization requests (PAR) when the issuer offers it.
+    #[serde(default = "yes")]
+    pub use_par: bool,
+}
+
+fn default_client_auth() -> String {
+    "private_key_jwt".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where Altinn Authorization is and how the portal authenticates to it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AltinnSettings {
+    /// The platform's base URL, e.g. `https://platform.tt02.altinn.no`.
+    pub url: String,
+    /// The bearer token for the platform (an Altinn token exchanged from Maskinporten).
+    pub token: Option<Secret>,
+    /// The API gateway's subscription key.
+    pub subscription_key: Option<Secret>,
 }
 
 impl Default for Config {
@@ -79,6 +131,11 @@ impl Default for Config {
             production: false,
             body_limit: 10 * 1024 * 1024,
             db_max_connections: 16,
+            login_per_minute: 30,
+            session_idle_s: 30 * 60,
+            session_absolute_s: 120 * 60,
+            idporten: None,
+            altinn: None,
         }
     }
 }
@@ -147,6 +204,30 @@ impl Config {
         }
         if let Some(v) = env("TASTESKJEMA_PRODUCTION") {
             c.production = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("TASTESKJEMA_LOGIN_PER_MINUTE") {
+            c.login_per_minute = v
+                .parse()
+                .map_err(|e| ConfigError::Env("TASTESKJEMA_LOGIN_PER_MINUTE", format!("{e}")))?;
+        }
+        if let Some(issuer) = env("TASTESKJEMA_IDPORTEN_ISSUER").filter(|v| !v.is_empty()) {
+            c.idporten = Some(IdportenSettings {
+                issuer,
+                client_id: env("TASTESKJEMA_IDPORTEN_CLIENT_ID").unwrap_or_default(),
+                client_auth: env("TASTESKJEMA_IDPORTEN_CLIENT_AUTH")
+                    .unwrap_or_else(default_client_auth),
+                client_secret: env("TASTESKJEMA_IDPORTEN_CLIENT_SECRET").map(Secret),
+                client_key_file: env("TASTESKJEMA_IDPORTEN_CLIENT_KEY_FILE").map(PathBuf::from),
+                client_key_id: env("TASTESKJEMA_IDPORTEN_CLIENT_KEY_ID"),
+                use_par: env("TASTESKJEMA_IDPORTEN_PAR").is_none_or(|v| v != "false"),
+            });
+        }
+        if let Some(url) = env("TASTESKJEMA_ALTINN_URL").filter(|v| !v.is_empty()) {
+            c.altinn = Some(AltinnSettings {
+                url,
+                token: env("TASTESKJEMA_ALTINN_TOKEN").map(Secret),
+                subscription_key: env("TASTESKJEMA_ALTINN_SUBSCRIPTION_KEY").map(Secret),
+            });
         }
         Ok(c)
     }

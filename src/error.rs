@@ -23,6 +23,16 @@ pub enum AppError {
     /// A login that did not succeed (refused, cancelled, or no login under way).
     #[error("login failed")]
     LoginFailed,
+    /// The page needs a login (or a stronger one); the user is sent to log in and then back to
+    /// the path given.
+    #[error("login needed")]
+    NeedLogin(String),
+    /// The page needs a party that may use it; the user is sent to choose one and then back.
+    #[error("party needed")]
+    NeedParty(String),
+    /// Too many attempts from one client.
+    #[error("too many requests")]
+    TooManyRequests,
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -47,6 +57,8 @@ impl AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::LoginFailed => StatusCode::UNAUTHORIZED,
+            AppError::NeedLogin(_) | AppError::NeedParty(_) => StatusCode::SEE_OTHER,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -54,8 +66,28 @@ impl AppError {
     }
 }
 
+/// Marker on a redirect to login or the party choice: for an htmx request the `error_pages`
+/// middleware turns it into `HX-Redirect`, so the whole page goes there.
+#[derive(Debug, Clone, Copy)]
+pub struct WholePageRedirect;
+
+fn to_with_next(route: &str, next: &str) -> String {
+    let q = serde_urlencoded::to_string([("neste", next)]).unwrap_or_default();
+    format!("{route}?{q}")
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let to = match &self {
+            AppError::NeedLogin(next) => Some(to_with_next("/logg-inn", next)),
+            AppError::NeedParty(next) => Some(to_with_next("/aktor", next)),
+            _ => None,
+        };
+        if let Some(to) = to {
+            let mut r = axum::response::Redirect::to(&to).into_response();
+            r.extensions_mut().insert(WholePageRedirect);
+            return r;
+        }
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

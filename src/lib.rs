@@ -8,6 +8,7 @@ pub mod config;
 pub mod dev;
 pub mod error;
 pub mod form;
+pub mod ratelimit;
 mod security;
 pub mod store;
 pub mod web;
@@ -74,7 +75,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_http_only(true)
         .with_secure(config.production)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            config.session_idle_s,
+        )));
     // The embedded default logs in at the built-in ID-porten with a secret made for this start.
     let dev_secret = (!config.production).then(|| {
         use rand::Rng;
@@ -85,26 +88,55 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             .collect::<String>()
     });
     let public = config.public_url();
-    let login = dev_secret
-        .as_ref()
-        .map(|secret| {
-            web::login::Login::new(auth::idporten::OidcConfig {
-                issuer: format!("{public}/dev/idporten"),
-                client_id: DEV_CLIENT_ID.into(),
-                client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(
-                    secret.clone(),
-                )),
-                redirect_uri: format!("{public}/logg-inn/tilbake"),
-                post_logout_redirect_uri: format!("{public}/"),
-                use_par: true,
-            })
-            .map(Arc::new)
-        })
+    let oidc = match (&config.idporten, &dev_secret) {
+        (Some(s), _) => Some(idporten_config(s, &public)?),
+        (None, Some(secret)) => Some(auth::idporten::OidcConfig {
+            issuer: format!("{public}/dev/idporten"),
+            client_id: DEV_CLIENT_ID.into(),
+            client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(
+                secret.clone(),
+            )),
+            redirect_uri: format!("{public}/logg-inn/tilbake"),
+            post_logout_redirect_uri: format!("{public}/"),
+            use_par: true,
+        }),
+        (None, None) => anyhow::bail!(
+            "production needs ID-porten: set [idporten] in the configuration file or TASTESKJEMA_IDPORTEN_ISSUER"
+        ),
+    };
+    let login = oidc
+        .map(|c| web::login::Login::new(c, config.login_per_minute).map(Arc::new))
         .transpose()?;
+    let http = auth::idporten::http_client()?;
+    let authz: Arc<dyn auth::altinn::Authorization> = match &config.altinn {
+        Some(a) => {
+            let mut c = auth::altinn::AltinnClient::new(&a.url, http);
+            if let Some(t) = &a.token {
+                c = c.with_bearer_token(t.expose());
+            }
+            if let Some(k) = &a.subscription_key {
+                c = c.with_subscription_key(k.expose());
+            }
+            Arc::new(c)
+        }
+        None if !config.production => Arc::new(auth::altinn::AltinnClient::new(
+            format!("{public}/dev/altinn"),
+            http,
+        )),
+        None => anyhow::bail!(
+            "production needs Altinn Authorization: set [altinn] in the configuration file or TASTESKJEMA_ALTINN_URL"
+        ),
+    };
+    let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
         login,
+        authz: Some(authz),
+        limits: web::auth::Limits {
+            idle_s: config.session_idle_s,
+            absolute_s: config.session_absolute_s,
+        },
     };
     let mut router = web::router(state);
     if let Some(secret) = &dev_secret {
@@ -114,7 +146,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .layer(session_layer)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(axum::middleware::from_fn_with_state(
-            config.production,
+            Arc::new(security::Policy::new(
+                config.production,
+                idp_origin.as_deref().filter(|o| *o != public_origin(&public)),
+            )),
             security::headers,
         ))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
@@ -135,6 +170,54 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         router,
         store,
         catalog,
+    })
+}
+
+/// The origin (scheme, host, port) of a URL.
+fn public_origin(url: &str) -> String {
+    openidconnect::url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// The client configuration for the real ID-porten.
+fn idporten_config(
+    s: &config::IdportenSettings,
+    public: &str,
+) -> anyhow::Result<auth::idporten::OidcConfig> {
+    use auth::idporten::ClientAuth;
+    let secret = || {
+        s.client_secret
+            .clone()
+            .context("idporten.client_secret is required for this client_auth")
+    };
+    let client_auth = match s.client_auth.as_str() {
+        "client_secret_basic" => ClientAuth::SecretBasic(secret()?),
+        "client_secret_post" => ClientAuth::SecretPost(secret()?),
+        "private_key_jwt" => {
+            let file = s
+                .client_key_file
+                .as_ref()
+                .context("idporten.client_key_file is required for private_key_jwt")?;
+            let pem = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            ClientAuth::PrivateKeyJwt {
+                key_pem: config::Secret::new(pem),
+                kid: s
+                    .client_key_id
+                    .clone()
+                    .context("idporten.client_key_id is required for private_key_jwt")?,
+            }
+        }
+        other => anyhow::bail!("unknown idporten.client_auth {other:?}"),
+    };
+    Ok(auth::idporten::OidcConfig {
+        issuer: s.issuer.clone(),
+        client_id: s.client_id.clone(),
+        client_auth,
+        redirect_uri: format!("{public}/logg-inn/tilbake"),
+        post_logout_redirect_uri: format!("{public}/"),
+        use_par: s.use_par,
     })
 }
 
@@ -186,9 +269,13 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let app = build(&config).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     println!("Tasteskjema is running: open http://{addr}/");
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

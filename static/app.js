@@ -296,4 +296,38 @@
     } catch (e) { /* malformed hash: leave it */ }
     if (target && isControl(target)) focusField(target.id);
   }
+  // The session: a warning five minutes before it ends, with a button that keeps it alive
+  // without leaving the page (WCAG 2.2.1). Without JavaScript the bar says when it ends, and the
+  // button posts normally.
+  var bar = document.getElementById('session-bar');
+  var warning = document.getElementById('session-warning');
+  var warnTimer = null;
+  function schedule() {
+    if (!bar || !warning) return;
+    clearTimeout(warnTimer);
+    var ends = parseInt(bar.getAttribute('data-ends'), 10) * 1000;
+    var wait = ends - 5 * 60 * 1000 - Date.now();
+    warnTimer = setTimeout(function () { warning.hidden = false; }, Math.max(wait, 0));
+  }
+  var extend = document.getElementById('session-extend');
+  if (extend) {
+    extend.addEventListener('submit', function (event) {
+      event.preventDefault();
+      fetch(extend.action, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'fetch', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(extend)).toString()
+      }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (s) {
+          bar.setAttribute('data-ends', String(s.ends));
+          var until = document.getElementById('session-until');
+          if (until) until.textContent = s.text;
+          warning.hidden = true;
+          schedule();
+        })
+        .catch(function () { extend.submit(); });
+    });
+  }
+  schedule();
 })();

@@ -185,6 +185,27 @@ impl PartyId {
         matches!(self, PartyId::Person(_))
     }
 
+    /// The party as stored on drafts and in the audit log, and posted by the party choice:
+    /// `org:<orgnr>` or `person:<pid>`.
+    pub fn key(&self) -> String {
+        match self {
+            PartyId::Organisation(orgnr) => format!("org:{orgnr}"),
+            PartyId::Person(pid) => format!("person:{pid}"),
+        }
+    }
+
+    /// The party a [`key`](Self::key) names.
+    pub fn from_key(key: &str) -> Option<PartyId> {
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if let Some(orgnr) = key.strip_prefix("org:") {
+            digits(orgnr, 9).then(|| PartyId::Organisation(orgnr.to_owned()))
+        } else if let Some(pid) = key.strip_prefix("person:") {
+            digits(pid, 11).then(|| PartyId::Person(pid.to_owned()))
+        } else {
+            None
+        }
+    }
+
     fn attribute(&self) -> XacmlAttribute {
         match self {
             PartyId::Organisation(orgnr) => XacmlAttribute::new(urn::ORGANISATION, orgnr),

@@ -479,6 +479,11 @@ impl Catalog {
         self.forms.get(id).and_then(|v| v.get(version))
     }
 
+    /// Newest version of every form.
+    pub fn latest_forms(&self) -> impl Iterator<Item = &Arc<Form>> {
+        self.forms.values().filter_map(|v| v.values().next_back())
+    }
+
     /// Newest version of every form in an area.
     pub fn forms_in(&self, area: &str) -> Vec<&Arc<Form>> {
         self.forms

@@ -183,20 +183,29 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         let doc = document.to_string();
-        let sql = "INSERT INTO drafts (id, owner, form_id, form_version, version, document, last_page, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, 1, $5, NULL, $6, $6)";
+        let sql = "INSERT INTO drafts (id, owner, person, party, form_id, form_version, version, document, last_page, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, 1, $7, NULL, $8, $8)";
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(sql)
                 .bind(&id)
                 .bind(owner.key())
+                .bind(owner.person())
+                .bind(owner.party())
                 .bind(form_id)
                 .bind(form_version)
                 .bind(&doc)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            audit_in(&mut *tx, "draft.started", owner, &id, request_id).await?;
+            audit_in(
+                &mut *tx,
+                "draft.started",
+                &Actor::from(owner),
+                &id,
+                request_id,
+            )
+            .await?;
             tx.commit().await
         })?;
         Ok(Draft {
@@ -214,10 +223,11 @@ impl Store {
     /// One of the owner's drafts; another owner's draft is `None`, like a missing one.
     pub async fn draft(&self, owner: &Owner, id: &str) -> Result<Option<Draft>, Error> {
         let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
-                   FROM drafts WHERE id = $1 AND owner = $2";
+                   FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
             .bind(id)
-            .bind(owner.key())
+            .bind(owner.person())
+            .bind(owner.party())
             .fetch_optional(p)
             .await)
     }
@@ -236,9 +246,10 @@ impl Store {
     /// The owner's most recently saved draft of a form.
     pub async fn latest_draft(&self, owner: &Owner, form_id: &str) -> Result<Option<Draft>, Error> {
         let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
-                   FROM drafts WHERE owner = $1 AND form_id = $2 ORDER BY updated_at DESC, id LIMIT 1";
+                   FROM drafts WHERE person = $1 AND party = $2 AND form_id = $3 ORDER BY updated_at DESC, id LIMIT 1";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
-            .bind(owner.key())
+            .bind(owner.person())
+            .bind(owner.party())
             .bind(form_id)
             .fetch_optional(p)
             .await)
@@ -247,9 +258,10 @@ impl Store {
     /// All of the owner's drafts, newest first.
     pub async fn drafts(&self, owner: &Owner) -> Result<Vec<Draft>, Error> {
         let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
-                   FROM drafts WHERE owner = $1 ORDER BY updated_at DESC, id";
+                   FROM drafts WHERE person = $1 AND party = $2 ORDER BY updated_at DESC, id";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
-            .bind(owner.key())
+            .bind(owner.person())
+            .bind(owner.party())
             .fetch_all(p)
             .await)
     }
@@ -266,7 +278,7 @@ impl Store {
     ) -> Result<Saved, Error> {
         let doc = document.to_string();
         let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), updated_at = $3 \
-                   WHERE id = $4 AND owner = $5 AND version = $6";
+                   WHERE id = $4 AND person = $5 AND party = $6 AND version = $7";
         let done = on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(sql)
@@ -274,23 +286,25 @@ impl Store {
                 .bind(last_page)
                 .bind(now_ms())
                 .bind(id)
-                .bind(owner.key())
+                .bind(owner.person())
+                .bind(owner.party())
                 .bind(expected)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if n == 1 {
-                audit_in(&mut *tx, "draft.saved", owner, id, request_id).await?;
+                audit_in(&mut *tx, "draft.saved", &Actor::from(owner), id, request_id).await?;
             }
             tx.commit().await.map(|_| n)
         })?;
         if done == 1 {
             return Ok(Saved::Ok(expected + 1));
         }
-        let sql = "SELECT version FROM drafts WHERE id = $1 AND owner = $2";
+        let sql = "SELECT version FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         let current: Option<(i64,)> = on_pool!(&self.db, |p| sqlx::query_as(sql)
             .bind(id)
-            .bind(owner.key())
+            .bind(owner.person())
+            .bind(owner.party())
             .fetch_optional(p)
             .await)?;
         Ok(match current {
@@ -306,32 +320,93 @@ impl Store {
         id: &str,
         request_id: &str,
     ) -> Result<bool, Error> {
-        let sql = "DELETE FROM drafts WHERE id = $1 AND owner = $2";
+        let sql = "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(sql)
                 .bind(id)
-                .bind(owner.key())
+                .bind(owner.person())
+                .bind(owner.party())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if n == 1 {
-                audit_in(&mut *tx, "draft.deleted", owner, id, request_id).await?;
+                audit_in(
+                    &mut *tx,
+                    "draft.deleted",
+                    &Actor::from(owner),
+                    id,
+                    request_id,
+                )
+                .await?;
             }
             tx.commit().await.map(|_| n == 1)
         })
     }
 
-    /// Records that the owner opened a draft (once per session and draft: see the web layer).
+    /// Appends an event to the audit log: a draft opened, a login, a party chosen, a logout.
     pub async fn audit(
         &self,
         event: &str,
-        owner: &Owner,
+        actor: &Actor<'_>,
         subject: &str,
         request_id: &str,
     ) -> Result<(), Error> {
-        on_pool!(&self.db, |p| audit_in(p, event, owner, subject, request_id)
+        on_pool!(&self.db, |p| audit_in(p, event, actor, subject, request_id)
             .await)
+    }
+
+    /// The full audit rows of one subject, oldest first.
+    pub async fn audit_rows(&self, subject: &str) -> Result<Vec<AuditRow>, Error> {
+        let sql = "SELECT at, event, owner, person, party, subject, request_id FROM audit_log \
+                   WHERE subject = $1 ORDER BY id";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, AuditRow>(sql)
+            .bind(subject)
+            .fetch_all(p)
+            .await)
+    }
+
+    /// Remembers which portal session an ID-porten session is logged in to.
+    pub async fn remember_login(
+        &self,
+        session_id: &str,
+        sid: &str,
+        person: &str,
+    ) -> Result<(), Error> {
+        let sql = "INSERT INTO login_sessions (session_id, sid, person, created_at) VALUES ($1, $2, $3, $4)";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(session_id)
+            .bind(sid)
+            .bind(person)
+            .bind(now_ms())
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+
+    /// The portal sessions (id, ID-porten sid) a person is logged in to: for support tooling and
+    /// tests.
+    pub async fn logins_of(&self, person: &str) -> Result<Vec<(String, String)>, Error> {
+        let sql =
+            "SELECT session_id, sid FROM login_sessions WHERE person = $1 ORDER BY created_at";
+        on_pool!(&self.db, |p| sqlx::query_as(sql)
+            .bind(person)
+            .fetch_all(p)
+            .await)
+    }
+
+    /// Forgets the logins of an ID-porten session and returns the portal sessions (id, person)
+    /// they were in, for the caller to end.
+    pub async fn forget_logins(&self, sid: &str) -> Result<Vec<(String, String)>, Error> {
+        let select = "SELECT session_id, person FROM login_sessions WHERE sid = $1";
+        let delete = "DELETE FROM login_sessions WHERE sid = $1";
+        on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let rows: Vec<(String, String)> =
+                sqlx::query_as(select).bind(sid).fetch_all(&mut *tx).await?;
+            sqlx::query(delete).bind(sid).execute(&mut *tx).await?;
+            tx.commit().await.map(|_| rows)
+        })
     }
 
     /// The audit log of one subject, oldest first: (event, owner, request id).
@@ -344,11 +419,63 @@ impl Store {
     }
 }
 
+/// Who did something the audit log records: a person (once logged in) acting for a party (once
+/// chosen).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor<'a> {
+    /// The person's pid.
+    pub person: Option<&'a str>,
+    /// The party acted for.
+    pub party: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// A person not (yet) acting for anyone.
+    pub fn person(pid: &'a str) -> Actor<'a> {
+        Actor {
+            person: Some(pid),
+            party: None,
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("{}|{}", self.person.unwrap_or(""), self.party.unwrap_or(""))
+    }
+}
+
+impl<'a> From<&'a Owner> for Actor<'a> {
+    fn from(o: &'a Owner) -> Actor<'a> {
+        Actor {
+            person: Some(o.person()),
+            party: Some(o.party()),
+        }
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Unix milliseconds.
+    pub at: i64,
+    /// What happened.
+    pub event: String,
+    /// `person|party`.
+    pub owner: String,
+    /// The person's pid.
+    pub person: Option<String>,
+    /// The party acted for.
+    pub party: Option<String>,
+    /// What it concerns.
+    pub subject: String,
+    /// The request's id.
+    pub request_id: String,
+}
+
 /// Appends one audit row, inside the caller's transaction when given one.
 async fn audit_in<'e, E, DB>(
     exec: E,
     event: &str,
-    owner: &Owner,
+    actor: &Actor<'_>,
     subject: &str,
     request_id: &str,
 ) -> Result<(), Error>
@@ -366,9 +493,9 @@ where
     sqlx::query(sql)
         .bind(now_ms())
         .bind(event)
-        .bind(owner.key())
-        .bind(owner.person())
-        .bind(owner.party())
+        .bind(actor.key())
+        .bind(actor.person)
+        .bind(actor.party)
         .bind(subject)
         .bind(request_id)
         .execute(exec)

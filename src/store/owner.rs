@@ -1,32 +1,35 @@
 //! Who a row of user data belongs to.
 
-/// The owner of drafts. Until login exists a draft belongs to the browser session; login will add a
-/// person-and-party variant here, and the handlers, which only pass an `Owner` along, stay as they are.
+/// The owner of drafts (and later submissions): a logged-in person acting for a party. Both are
+/// stored on every row and every query filters on both, so another person's draft, or the same
+/// person's draft for another party, is simply not found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owner {
-    /// An anonymous browser session, by a random id kept in the server-side session.
-    Browser(String),
+pub struct Owner {
+    person: String,
+    party: String,
 }
 
 impl Owner {
-    /// The logged-in person's pid, when there is one (the audit log's `person`).
-    pub fn person(&self) -> Option<&str> {
-        match self {
-            Owner::Browser(_) => None,
+    /// `person` is the pid; `party` a party key such as `org:819897522` or `person:<pid>`.
+    pub fn new(person: impl Into<String>, party: impl Into<String>) -> Owner {
+        Owner {
+            person: person.into(),
+            party: party.into(),
         }
     }
 
-    /// The party acted for, when there is one (the audit log's `party`).
-    pub fn party(&self) -> Option<&str> {
-        match self {
-            Owner::Browser(_) => None,
-        }
+    /// The logged-in person's pid.
+    pub fn person(&self) -> &str {
+        &self.person
     }
 
-    /// The key stored in the `owner` column.
+    /// The party acted for.
+    pub fn party(&self) -> &str {
+        &self.party
+    }
+
+    /// Both together, for the audit log's `owner` column.
     pub fn key(&self) -> String {
-        match self {
-            Owner::Browser(id) => format!("browser:{id}"),
-        }
+        format!("{}|{}", self.person, self.party)
     }
 }

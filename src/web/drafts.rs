@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use tower_sessions::Session;
 
-use super::{AppState, Base, L, RequestId, render};
+use super::{AppState, Base, L, RequestId, auth, render};
 use crate::error::{AppError, AppResult};
-use crate::store::Owner;
 
 /// The drafts routes.
 pub fn router() -> Router<AppState> {
@@ -42,11 +42,9 @@ struct DraftsQuery {
     slettet: Option<String>,
 }
 
-fn when(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    // Norwegian time without a time-zone database: UTC+1, +2 in summer (last Sunday of March to
-    // last Sunday of October), which is what the portal's users live in.
+/// Norwegian local time without a time-zone database: UTC+1, +2 in summer (last Sunday of March to
+/// last Sunday of October, at 01:00 UTC), which is what the portal's users live in.
+pub fn norway_local(t: time::OffsetDateTime) -> time::PrimitiveDateTime {
     let y = t.year();
     let last_sunday = |m: time::Month| {
         let mut d = time::Date::from_calendar_date(y, m, 31).expect("31st exists");
@@ -56,7 +54,15 @@ fn when(ms: i64) -> String {
         d.with_hms(1, 0, 0).expect("valid").assume_utc()
     };
     let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
-    let local = t + time::Duration::hours(if summer { 2 } else { 1 });
+    let local =
+        t.to_offset(time::UtcOffset::UTC) + time::Duration::hours(if summer { 2 } else { 1 });
+    time::PrimitiveDateTime::new(local.date(), local.time())
+}
+
+fn when(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let local = norway_local(t);
     format!(
         "{:02}.{:02}.{} {:02}:{:02}",
         local.day(),
@@ -70,9 +76,10 @@ fn when(ms: i64) -> String {
 async fn view_drafts_get(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
     Query(q): Query<DraftsQuery>,
 ) -> AppResult<Response> {
+    let owner = auth::signed_in(&state, &session, "/utkast").await?.owner;
     let drafts = state.store.drafts(&owner).await?;
     let rows = drafts
         .into_iter()
@@ -116,9 +123,12 @@ struct DeleteView {
 async fn view_delete_get(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let owner = auth::signed_in(&state, &session, &format!("/utkast/{id}/slett"))
+        .await?
+        .owner;
     let d = state
         .store
         .draft(&owner, &id)
@@ -141,10 +151,11 @@ async fn view_delete_get(
 
 async fn view_delete_post(
     State(state): State<AppState>,
-    owner: Owner,
+    session: Session,
     RequestId(rid): RequestId,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let owner = auth::signed_in(&state, &session, "/utkast").await?.owner;
     if !state.store.delete_draft(&owner, &id, &rid).await? {
         return Err(AppError::NotFound);
     }

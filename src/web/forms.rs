@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::auth::{self, Signed};
 use super::view::{self, Item, PageAnswers, SummaryError};
 use super::{AppState, Base, L, RequestId, Ui, is_htmx, lang_cookie, render};
 use crate::error::{AppError, AppResult};
@@ -23,7 +24,8 @@ use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};
 use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
-use crate::store::{Draft, Owner, Saved};
+use crate::store::{Actor, Draft, Owner, Saved};
+use tower_sessions::Session;
 
 /// The routes of form pages.
 pub fn router() -> Router<AppState> {
@@ -40,7 +42,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The evaluation context of a request (login will add the person and party).
+/// The evaluation context without a person or party (today's date only).
 pub fn context() -> Context {
     let d = time::OffsetDateTime::now_utc().date();
     Context {
@@ -59,13 +61,29 @@ struct StartView<'a> {
     action: String,
 }
 
+/// The login and party checks of a form's routes, for the newest version of the form (a draft
+/// pinned to an older version has the same resource and level).
+async fn signed(
+    state: &AppState,
+    session: &Session,
+    form_id: &str,
+    here: &str,
+    rid: &str,
+) -> AppResult<Signed> {
+    let form = state.catalog.latest(form_id).ok_or(AppError::NotFound)?;
+    auth::for_form(state, session, form, here, rid).await
+}
+
 async fn view_start_get(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
+    RequestId(rid): RequestId,
     Path(form_id): Path<String>,
 ) -> AppResult<Response> {
     let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
+    let here = format!("/skjema/{}", form.id);
+    let owner = signed(&state, &session, &form.id, &here, &rid).await?.owner;
     let existing = state.store.latest_draft(&owner, &form.id).await?;
     let existing = existing.map(|d| {
         let page = d
@@ -89,16 +107,18 @@ async fn view_start_get(
 
 async fn view_start_post(
     State(state): State<AppState>,
-    owner: Owner,
+    session: Session,
     RequestId(rid): RequestId,
     Path(form_id): Path<String>,
 ) -> AppResult<Response> {
     let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
-    let ctx = context();
+    let here = format!("/skjema/{}", form.id);
+    let s = signed(&state, &session, &form.id, &here, &rid).await?;
+    let ctx = s.context();
     let doc = document::prefill(form, &ctx);
     let draft = state
         .store
-        .create_draft(&owner, &form.id, &form.version, &doc, &rid)
+        .create_draft(&s.owner, &form.id, &form.version, &doc, &rid)
         .await?;
     tracing::info!(form = %form.id, draft = %draft.id, "draft started");
     let first = first_visible(form, &doc, &ctx, 0);
@@ -267,16 +287,23 @@ struct PageQuery {
 async fn view_page_get(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
     RequestId(rid): RequestId,
-    session: tower_sessions::Session,
+    session: Session,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
+    let here = format!("/skjema/{form_id}/{draft_id}/{page_id}");
+    let s = signed(&state, &session, &form_id, &here, &rid).await?;
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
-    opened(&state, &owner, &session, &draft.id, &rid).await?;
-    let ctx = context();
+    opened(&state, &s.owner, &session, &draft.id, &rid).await?;
+    if let Some(stash) = auth::take_stash(&session, &draft.id, &page_id).await? {
+        // Answers posted while the session had ended: saved now, as the post would have.
+        tracing::info!(draft = %draft.id, "saving answers kept over a login");
+        let body = Bytes::from(stash.body);
+        return handle_post(&state, &s, form, draft, pi, body, lang, &rid).await;
+    }
+    let ctx = s.context();
     let doc = &draft.document.0;
     if !document::page_visible(&form, pi, doc, &ctx) {
         let next = first_visible(&form, doc, &ctx, pi + 1);
@@ -307,7 +334,7 @@ async fn view_page_get(
 async fn opened(
     state: &AppState,
     owner: &Owner,
-    session: &tower_sessions::Session,
+    session: &Session,
     draft: &str,
     rid: &str,
 ) -> AppResult<()> {
@@ -316,7 +343,10 @@ async fn opened(
     if seen.iter().any(|d| d == draft) {
         return Ok(());
     }
-    state.store.audit("draft.opened", owner, draft, rid).await?;
+    state
+        .store
+        .audit("draft.opened", &Actor::from(owner), draft, rid)
+        .await?;
     seen.push(draft.to_string());
     if seen.len() > 20 {
         seen.remove(0);
@@ -568,20 +598,78 @@ async fn save_post(
     }
 }
 
+/// The checks of a page post; when the session has ended (or lost its party) the answers are kept
+/// in the new session and put into the draft once the person is back (see `view_page_get`).
+async fn signed_for_post(
+    state: &AppState,
+    session: &Session,
+    (form_id, draft_id, page_id): (&str, &str, &str),
+    body: &[u8],
+    rid: &str,
+) -> AppResult<Signed> {
+    let here = format!("/skjema/{form_id}/{draft_id}/{page_id}");
+    match signed(state, session, form_id, &here, rid).await {
+        Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
+            if uuid::Uuid::parse_str(draft_id).is_ok() {
+                auth::stash(session, draft_id, page_id, body).await?;
+            }
+            Err(e)
+        }
+        r => r,
+    }
+}
+
+/// The checks and the draft of a post to a page: who posts, the form version, the draft, the
+/// page's index.
+async fn posted_draft(
+    state: &AppState,
+    session: &Session,
+    ids: (&str, &str, &str),
+    body: &[u8],
+    rid: &str,
+) -> AppResult<(Signed, Arc<Form>, Draft, usize)> {
+    let s = signed_for_post(state, session, ids, body, rid).await?;
+    let (form, draft) = load(state, &s.owner, ids.0, ids.1).await?;
+    let (pi, _) = form.page(ids.2).ok_or(AppError::NotFound)?;
+    Ok((s, form, draft, pi))
+}
+
 async fn view_page_post(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
     RequestId(rid): RequestId,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
     let body = body.map_err(body_error)?;
-    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
-    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
-    let ctx = context();
+    let (s, form, draft, pi) = posted_draft(
+        &state,
+        &session,
+        (&form_id, &draft_id, &page_id),
+        &body,
+        &rid,
+    )
+    .await?;
+    handle_post(&state, &s, form, draft, pi, body, lang, &rid).await
+}
+
+/// Saves a page post and answers it: the next page, the same page with its errors, the language
+/// switched, a row added or removed.
+#[allow(clippy::too_many_arguments)]
+async fn handle_post(
+    state: &AppState,
+    s: &Signed,
+    form: Arc<Form>,
+    draft: Draft,
+    pi: usize,
+    body: Bytes,
+    lang: Lang,
+    rid: &str,
+) -> AppResult<Response> {
+    let ctx = s.context();
     let (posted, doc, version, focus) =
-        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
+        match save_post(state, &s.owner, &form, &draft, pi, &body, lang, &ctx, rid).await? {
             Ok(x) => x,
             Err(stale) => return Ok(stale),
         };
@@ -630,7 +718,7 @@ pub fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
 async fn view_page_fragment(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
     RequestId(rid): RequestId,
     headers: HeaderMap,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
@@ -643,11 +731,17 @@ async fn view_page_fragment(
         );
     }
     let body = body.map_err(body_error)?;
-    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
-    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
-    let ctx = context();
+    let (s, form, draft, pi) = posted_draft(
+        &state,
+        &session,
+        (&form_id, &draft_id, &page_id),
+        &body,
+        &rid,
+    )
+    .await?;
+    let ctx = s.context();
     let (_, doc, version, focus) =
-        match save_post(&state, &owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
+        match save_post(&state, &s.owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
             Ok(x) => x,
             Err(stale) => {
                 let mut r = stale;
@@ -695,11 +789,14 @@ struct SummaryView {
 async fn view_summary_get(
     State(state): State<AppState>,
     L(lang): L,
-    owner: Owner,
+    session: Session,
+    RequestId(rid): RequestId,
     Path((form_id, draft_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (form, draft) = load(&state, &owner, &form_id, &draft_id).await?;
-    let ctx = context();
+    let here = format!("/skjema/{form_id}/{draft_id}/oppsummering");
+    let s = signed(&state, &session, &form_id, &here, &rid).await?;
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    let ctx = s.context();
     let doc = &draft.document.0;
     let ui = super::ui(lang);
     let base_url = format!("/skjema/{}/{}", form.id, draft.id);

@@ -1,19 +1,27 @@
-//! Logging in with ID-porten and out again. The pages do not require login yet; this is the flow
-//! they will send people through.
+//! Logging in with ID-porten and out again: RP-initiated logout through ID-porten, and the
+//! front-channel logout ID-porten calls when the person logs out of another service.
+
+use std::str::FromStr;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use tower_sessions::Session;
 
-use super::{AppState, L, RequestId};
+use super::auth::{
+    ACTING_KEY, LOGIN_AT_KEY, PERSON_KEY, PERSON_NAME_KEY, SEEN_KEY, authorized_parties, person,
+};
+use super::{AppState, ClientAddr, L, RequestId};
+use crate::auth::altinn::PartyType;
 use crate::auth::idporten::{CallbackQuery, IdportenClient, LoggedIn, OidcConfig, PendingLogin};
 use crate::error::{AppError, AppResult};
 use crate::form::definition::Level;
-use crate::store::Owner;
+use crate::ratelimit::RateLimit;
+use crate::store::Actor;
 
 /// The login routes.
 pub fn router() -> Router<AppState> {
@@ -21,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/logg-inn", get(view_login_get))
         .route("/logg-inn/tilbake", get(view_callback_get))
         .route("/logg-ut", post(view_logout_post))
+        .route("/logg-ut/frontkanal", get(view_frontchannel_get))
+        .route("/okt/forleng", post(view_extend_post))
 }
 
 /// The ID-porten client, discovered on first use: the embedded stand-in lives in this very server,
@@ -29,16 +39,36 @@ pub struct Login {
     config: OidcConfig,
     http: reqwest::Client,
     client: OnceCell<IdportenClient>,
+    limit: RateLimit,
 }
 
 impl Login {
-    /// A login service for this client configuration.
-    pub fn new(config: OidcConfig) -> anyhow::Result<Login> {
+    /// A login service for this client configuration, allowing each client address
+    /// `per_minute` login starts and callbacks a minute.
+    pub fn new(config: OidcConfig, per_minute: usize) -> anyhow::Result<Login> {
         Ok(Login {
             config,
             http: crate::auth::idporten::http_client()?,
             client: OnceCell::new(),
+            limit: RateLimit::new(per_minute, std::time::Duration::from_secs(60)),
         })
+    }
+
+    /// The issuer's origin (`https://idporten.no`), which the portal's pages may send forms to
+    /// (logout) and which may frame the front-channel logout.
+    pub fn issuer_origin(&self) -> Option<String> {
+        let u = openidconnect::url::Url::parse(&self.config.issuer).ok()?;
+        Some(u.origin().ascii_serialization())
+    }
+
+    fn check_rate(&self, addr: Option<std::net::IpAddr>) -> AppResult<()> {
+        let key = addr.map_or_else(|| "-".to_owned(), |a| a.to_string());
+        if self.limit.allow(&key) {
+            Ok(())
+        } else {
+            tracing::warn!(client = %key, "login rate limit reached");
+            Err(AppError::TooManyRequests)
+        }
     }
 
     async fn client(&self) -> AppResult<&IdportenClient> {
@@ -50,8 +80,6 @@ impl Login {
 }
 
 const PENDING_KEY: &str = "login_pending";
-const PERSON_KEY: &str = "person";
-const LOGIN_AT_KEY: &str = "login_at";
 
 #[derive(Serialize, Deserialize)]
 struct Pending {
@@ -65,7 +93,7 @@ struct LoginQuery {
 }
 
 /// Only a path on this site may be returned to (no `//host` or absolute URL: no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
@@ -80,9 +108,11 @@ async fn view_login_get(
     State(state): State<AppState>,
     L(lang): L,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     Query(q): Query<LoginQuery>,
 ) -> AppResult<Response> {
     let login = state.login.as_ref().ok_or(AppError::NotFound)?;
+    login.check_rate(addr)?;
     let next = safe_next(q.neste.as_deref());
     // A form's own level decides how strongly the person must log in.
     let level = next
@@ -112,64 +142,207 @@ async fn view_login_get(
 async fn view_callback_get(
     State(state): State<AppState>,
     session: Session,
-    owner: Owner,
+    ClientAddr(addr): ClientAddr,
     RequestId(rid): RequestId,
     Query(q): Query<CallbackQuery>,
 ) -> AppResult<Response> {
     let login = state.login.as_ref().ok_or(AppError::NotFound)?;
+    login.check_rate(addr)?;
     // Taken out before it is used, so a callback can never be replayed against it.
     let pending: Pending = session
         .remove(PENDING_KEY)
         .await
         .map_err(session_error)?
         .ok_or(AppError::LoginFailed)?;
-    let person: LoggedIn = match login.client().await?.finish(&pending.login, q).await {
+    let new: LoggedIn = match login.client().await?.finish(&pending.login, q).await {
         Ok(p) => p,
         Err(e) => {
             tracing::info!(reason = e.code(), "login refused");
             return Err(AppError::LoginFailed);
         }
     };
+    let before = person(&session, state.limits).await?;
+    if before.as_ref().is_none_or(|b| b.pid != new.pid) {
+        // Another person in this browser: nothing of the one before carries over, except answers
+        // kept over the login (which only reach a draft the new person owns).
+        let stash: Option<serde_json::Value> = session
+            .get(super::auth::STASH_KEY)
+            .await
+            .map_err(session_error)?;
+        session.clear().await;
+        if let Some(stash) = stash {
+            session
+                .insert(super::auth::STASH_KEY, stash)
+                .await
+                .map_err(session_error)?;
+        }
+    }
     // A new session id at login: an id planted before login is worth nothing after it.
     session.cycle_id().await.map_err(session_error)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    state
-        .store
-        .audit("login", &owner, &person.pid, &rid)
-        .await?;
+    // The name the header shows; Altinn knows it (a login does not fail for want of it).
+    let name = match authorized_parties(&state, &new.pid).await {
+        Ok(parties) => parties
+            .into_iter()
+            .find(|p| p.kind == PartyType::Person && p.person_id.as_deref() == Some(&new.pid))
+            .map(|p| p.name),
+        Err(e) => {
+            tracing::warn!(error = %e, "no name for the person");
+            None
+        }
+    };
     session
-        .insert(PERSON_KEY, &person)
+        .insert(PERSON_KEY, &new)
         .await
         .map_err(session_error)?;
     session
         .insert(LOGIN_AT_KEY, now)
         .await
         .map_err(session_error)?;
+    session.insert(SEEN_KEY, now).await.map_err(session_error)?;
+    if let Some(name) = name {
+        session
+            .insert(PERSON_NAME_KEY, name)
+            .await
+            .map_err(session_error)?;
+    }
+    // Saved now, so that its id is known for front-channel logout.
+    session.save().await.map_err(session_error)?;
+    if let Some(id) = session.id() {
+        state
+            .store
+            .remember_login(&id.to_string(), &new.sid, &new.pid)
+            .await?;
+    }
+    state
+        .store
+        .audit("login", &Actor::person(&new.pid), &new.pid, &rid)
+        .await?;
     Ok(Redirect::to(&pending.next).into_response())
 }
 
 async fn view_logout_post(
     State(state): State<AppState>,
     session: Session,
-    owner: Owner,
     RequestId(rid): RequestId,
 ) -> AppResult<Response> {
-    let person: Option<LoggedIn> = session.remove(PERSON_KEY).await.map_err(session_error)?;
-    let _: Option<i64> = session.remove(LOGIN_AT_KEY).await.map_err(session_error)?;
+    let person: Option<LoggedIn> = session.get(PERSON_KEY).await.map_err(session_error)?;
+    let acting: Option<super::auth::Acting> =
+        session.get(ACTING_KEY).await.map_err(session_error)?;
+    // Everything goes: person, party, drafts opened, pending answers.
+    session.flush().await.map_err(session_error)?;
     let (Some(person), Some(login)) = (person, state.login.as_ref()) else {
         return Ok(Redirect::to("/").into_response());
     };
+    state.store.forget_logins(&person.sid).await?;
+    let party = acting.map(|a| a.party.key());
     state
         .store
-        .audit("logout", &owner, &person.pid, &rid)
+        .audit(
+            "logout",
+            &Actor {
+                person: Some(&person.pid),
+                party: party.as_deref(),
+            },
+            &person.pid,
+            &rid,
+        )
         .await?;
-    session.cycle_id().await.map_err(session_error)?;
     let logout_state = uuid::Uuid::new_v4().to_string();
     let url = login
         .client()
         .await?
         .end_session_url(&person.id_token, &logout_state);
     Ok(Redirect::to(url.as_str()).into_response())
+}
+
+#[derive(Deserialize)]
+struct FrontChannelQuery {
+    iss: Option<String>,
+    sid: Option<String>,
+}
+
+/// ID-porten's front-channel logout (loaded in a hidden iframe when the person logs out of
+/// ID-porten elsewhere): ends every portal session logged in with that ID-porten session.
+async fn view_frontchannel_get(
+    State(state): State<AppState>,
+    RequestId(rid): RequestId,
+    Query(q): Query<FrontChannelQuery>,
+) -> AppResult<Response> {
+    let login = state.login.as_ref().ok_or(AppError::NotFound)?;
+    let client = login.client().await?;
+    let (Some(iss), Some(sid)) = (q.iss, q.sid) else {
+        return Err(AppError::BadRequest("iss and sid are required".into()));
+    };
+    if !client.is_issuer(&iss) {
+        return Err(AppError::BadRequest("unknown issuer".into()));
+    }
+    let ended = state.store.forget_logins(&sid).await?;
+    let sessions = state.store.session_store();
+    for (id, pid) in &ended {
+        if let Ok(id) = tower_sessions::session::Id::from_str(id) {
+            use tower_sessions::SessionStore;
+            sessions
+                .delete(&id)
+                .await
+                .map_err(|e| AppError::Internal(format!("ending a session: {e}")))?;
+        }
+        state
+            .store
+            .audit("logout.frontchannel", &Actor::person(pid), pid, &rid)
+            .await?;
+    }
+    tracing::info!(sessions = ended.len(), "front-channel logout");
+    let mut r = (
+        StatusCode::OK,
+        Html("<!doctype html><html lang=\"nb\"><title>Logget ut</title></html>"),
+    )
+        .into_response();
+    // The one page another site may frame: ID-porten, which loads it in an iframe.
+    if let Some(origin) = login.issuer_origin() {
+        let csp = format!("default-src 'none'; frame-ancestors 'self' {origin}");
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+struct ExtendForm {
+    neste: Option<String>,
+}
+
+/// "Stay logged in": a request is activity, which is all the idle limit needs. With JavaScript the
+/// page calls this in the background and gets the new end time and the sentence that says it.
+async fn view_extend_post(
+    State(state): State<AppState>,
+    session: Session,
+    L(lang): L,
+    headers: axum::http::HeaderMap,
+    axum::Form(f): axum::Form<ExtendForm>,
+) -> AppResult<Response> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut ends = None;
+    if person(&session, state.limits).await?.is_some() {
+        session.insert(SEEN_KEY, now).await.map_err(session_error)?;
+        let login_at: i64 = session
+            .get(LOGIN_AT_KEY)
+            .await
+            .map_err(session_error)?
+            .unwrap_or(now);
+        ends = Some((now + state.limits.idle_s).min(login_at + state.limits.absolute_s));
+    }
+    if headers.get("x-requested-with").is_some() {
+        let Some(ends) = ends else {
+            return Ok(StatusCode::UNAUTHORIZED.into_response());
+        };
+        let text = super::ui(lang)
+            .session_until
+            .replace("{t}", &super::clock(ends));
+        return Ok(axum::Json(serde_json::json!({ "ends": ends, "text": text })).into_response());
+    }
+    Ok(Redirect::to(&safe_next(f.neste.as_deref())).into_response())
 }
 
 #[cfg(test)]

@@ -11,17 +11,20 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use crate::error::{AppError, ErrorPage};
+use crate::auth::altinn::Authorization;
+use crate::error::{AppError, ErrorPage, WholePageRedirect};
 use crate::form::{Catalog, Lang};
-use crate::store::{Owner, Store};
+use crate::store::Store;
 
 /// Front-end files, embedded in the binary.
 pub mod assets;
+pub mod auth;
 mod catalogue;
 mod drafts;
 pub mod forms;
 pub mod i18n;
 pub mod login;
+mod party;
 pub mod view;
 
 pub use i18n::{Ui, ui};
@@ -35,21 +38,28 @@ pub struct AppState {
     pub store: Store,
     /// Login with ID-porten (`None` when not configured).
     pub login: Option<Arc<login::Login>>,
+    /// Altinn Authorization: parties and decisions (`None` when not configured).
+    pub authz: Option<Arc<dyn Authorization>>,
+    /// How long sessions last.
+    pub limits: auth::Limits,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).
 pub fn router(state: AppState) -> Router {
+    let limits = state.limits;
     Router::new()
         .merge(catalogue::router())
         .merge(forms::router())
         .merge(drafts::router())
         .merge(login::router())
+        .merge(party::router())
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         // Every unsafe request must come from the portal's own pages (Origin / Sec-Fetch-Site);
         // a refusal is a 403 that `error_pages` shows in the user's language.
         .layer(tower_http::csrf::CsrfLayer::new())
+        .layer(middleware::from_fn_with_state(limits, auth::who_layer))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(lang_switch))
         .with_state(state)
@@ -102,6 +112,22 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some_and(|v| v == "true")
 }
 
+/// The client's address when the server knows it (served with connect info), for rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// The request's id (`x-request-id`, set by the outermost layer and echoed in the response), for
 /// the audit log and to find the request's log lines.
 #[derive(Debug, Clone)]
@@ -116,47 +142,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
         Ok(RequestId(id.to_string()))
-    }
-}
-
-const OWNER_KEY: &str = "owner";
-/// When the session was last written. tower-sessions only saves (and so only extends the idle
-/// expiry of) a session that changed, so an active user's session is touched now and then.
-const SEEN_KEY: &str = "seen";
-const TOUCH_EVERY_S: i64 = 60;
-
-impl FromRequestParts<AppState> for Owner {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let session = tower_sessions::Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, m)| AppError::Internal(m.into()))?;
-        let id = match session.get::<String>(OWNER_KEY).await {
-            Ok(Some(id)) => id,
-            Ok(None) => {
-                let id = uuid::Uuid::new_v4().to_string();
-                session
-                    .insert(OWNER_KEY, &id)
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                id
-            }
-            Err(e) => return Err(AppError::Internal(e.to_string())),
-        };
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let seen = session
-            .get::<i64>(SEEN_KEY)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or(0);
-        if now - seen >= TOUCH_EVERY_S {
-            session
-                .insert(SEEN_KEY, now)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-        }
-        Ok(Owner::Browser(id))
     }
 }
 
@@ -194,6 +179,8 @@ pub struct Base {
     pub path: String,
     /// When set, the language switch submits this form (so typed answers are kept).
     pub form_id: Option<&'static str>,
+    /// Who is logged in, for the header.
+    pub who: Option<auth::Who>,
 }
 
 impl Base {
@@ -205,7 +192,48 @@ impl Base {
             title: title.into(),
             path: path.into(),
             form_id: None,
+            who: auth::who(),
         }
+    }
+
+    /// Where "change party" leads: the party choice, returning to this form's start (a draft
+    /// belongs to one party, so its pages are not the way back) or to this page.
+    pub fn switch_party(&self) -> String {
+        let back = match self.path.strip_prefix("/skjema/") {
+            Some(rest) => format!("/skjema/{}", rest.split('/').next().unwrap_or("")),
+            None if self.path.starts_with("/aktor") => "/".to_owned(),
+            None => self.path.clone(),
+        };
+        format!(
+            "/aktor?{}",
+            serde_urlencoded::to_string([("neste", back)]).unwrap_or_default()
+        )
+    }
+
+    /// Where "log in" returns to.
+    pub fn login_href(&self) -> String {
+        format!(
+            "/logg-inn?{}",
+            serde_urlencoded::to_string([("neste", &self.path)]).unwrap_or_default()
+        )
+    }
+
+    /// The session's end, as a clock time in Norway, and the sentence that says so.
+    pub fn session_until(&self) -> Option<String> {
+        let w = self.who.as_ref()?;
+        Some(self.ui.session_until.replace("{t}", &clock(w.ends_at)))
+    }
+
+    /// The warning shown (by script) shortly before the session ends.
+    pub fn session_warning(&self) -> Option<String> {
+        let w = self.who.as_ref()?;
+        Some(if w.final_ {
+            self.ui
+                .session_warning_final
+                .replace("{t}", &clock(w.ends_at))
+        } else {
+            self.ui.session_warning.to_owned()
+        })
     }
     /// The stylesheet URL.
     pub fn css(&self) -> &'static str {
@@ -223,6 +251,14 @@ impl Base {
     pub fn langs(&self) -> [(Lang, bool); 3] {
         Lang::ALL.map(|l| (l, l == self.lang))
     }
+}
+
+/// Unix seconds as a Norwegian clock time ("14:05").
+pub fn clock(unix_s: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix_s)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = drafts::norway_local(t);
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// Renders a template with a status.
@@ -251,6 +287,15 @@ async fn error_pages(req: Request, next: Next) -> Response {
     let htmx = is_htmx(req.headers());
     let path = req.uri().path().to_string();
     let resp = next.run(req).await;
+    if htmx
+        && resp.extensions().get::<WholePageRedirect>().is_some()
+        && let Some(to) = resp.headers().get(header::LOCATION).cloned()
+    {
+        // An htmx request cannot follow a redirect to another site: have the page go there.
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert("hx-redirect", to);
+        return r;
+    }
     let status = resp.status();
     let ours = resp.extensions().get::<ErrorPage>().is_some();
     let is_html = resp

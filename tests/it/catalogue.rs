@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{production, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_catalogue_lists_every_area_and_its_forms() {
@@ -75,7 +75,7 @@ async fn production_tells_browsers_to_stay_on_https() {
         .await
         .unwrap();
     assert!(r.headers().get("strict-transport-security").is_none());
-    let prod = spawn_app_with(|c| c.production = true).await;
+    let prod = spawn_app_with(production(&dev)).await;
     let r = prod
         .client
         .get(format!("{}/", prod.addr))
@@ -86,13 +86,14 @@ async fn production_tells_browsers_to_stay_on_https() {
         r.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
     );
-    // Form pages set the session cookie, Secure in production.
+    // A login under way is kept in the session, whose cookie is Secure in production.
     let r = prod
         .client
-        .post(format!("{}/skjema/RF-1140", prod.addr))
+        .get(format!("{}/logg-inn?neste=/", prod.addr))
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
     assert!(
         cookie.contains("Secure") && cookie.contains("HttpOnly"),
@@ -134,7 +135,7 @@ async fn the_stand_ins_answer_in_the_same_binary_but_never_in_production() {
     let parties: serde_json::Value = r.json().await.unwrap();
     assert!(parties.to_string().contains("819897522"), "{parties}");
 
-    let prod = spawn_app_with(|c| c.production = true).await;
+    let prod = spawn_app_with(production(&app)).await;
     for path in [
         "/dev/idporten/.well-known/openid-configuration",
         "/dev/altinn/accessmanagement/api/v1/resourceowner/authorizedparties",

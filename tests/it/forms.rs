@@ -486,6 +486,10 @@ async fn a_draft_keeps_the_form_version_it_began_on() {
         }
     };
     let before = crate::helpers::spawn_app_with(on(old_forms.path())).await;
+    before
+        .log_in(crate::helpers::DINA, crate::helpers::SUBSTANTIAL)
+        .await;
+    before.choose_party(crate::helpers::SKOGLY).await;
     let begun = before.start("RF-1140").await;
     let after = crate::helpers::spawn_app_with(on(both_forms.path())).await;
     // The same browser (its session is in the shared database) resumes on the new deployment.

@@ -42,11 +42,51 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Dina Daglig Testesen (synthetic), daglig leder of TESTSAMEIET SKOGLY and more.
+pub const DINA: &str = "12837810092";
+/// TESTSAMEIET SKOGLY (synthetic), as a party key.
+pub const SKOGLY: &str = "org:819897522";
+/// The level most forms need.
+pub const SUBSTANTIAL: &str = "idporten-loa-substantial";
+
+/// The portal, with Dina logged in (at the built-in ID-porten) acting for Skogly.
 pub async fn spawn_app() -> TestApp {
+    let app = spawn_anonymous().await;
+    app.log_in(DINA, SUBSTANTIAL).await;
+    app.choose_party(SKOGLY).await;
+    app
+}
+
+/// Production settings: the real ID-porten and Altinn replaced by another (development) portal's
+/// stand-ins, as a production deployment would name the real ones.
+pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
+    let issuer = format!("{}/dev/idporten", dev.addr);
+    let altinn = format!("{}/dev/altinn", dev.addr);
+    move |c: &mut Config| {
+        c.production = true;
+        c.idporten = Some(tasteskjema::config::IdportenSettings {
+            issuer,
+            client_id: "tasteskjema".into(),
+            client_auth: "client_secret_basic".into(),
+            client_secret: Some(Secret::new("not-registered-at-the-dev-idp")),
+            client_key_file: None,
+            client_key_id: None,
+            use_par: false,
+        });
+        c.altinn = Some(tasteskjema::config::AltinnSettings {
+            url: altinn,
+            token: None,
+            subscription_key: None,
+        });
+    }
+}
+
+/// The portal, nobody logged in.
+pub async fn spawn_anonymous() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// As [`spawn_app`], with the configuration changed first.
+/// As [`spawn_anonymous`], with the configuration changed first.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config {
@@ -64,7 +104,12 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let app = tasteskjema::build(&config).await.expect("the app builds");
     let router = app.router;
     tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     TestApp {
         addr,
@@ -80,7 +125,75 @@ pub struct Page {
     pub body: String,
 }
 
+/// A value of an attribute of the first tag starting with `tag_start`.
+pub fn attr(html: &str, tag_start: &str, name: &str) -> String {
+    let at = html
+        .find(tag_start)
+        .unwrap_or_else(|| panic!("no {tag_start} in {html}"));
+    let rest = &html[at..];
+    let key = format!("{name}=\"");
+    let i = rest.find(&key).unwrap() + key.len();
+    rest[i..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
 impl TestApp {
+    /// The browser's part of a login at the stand-in, from `/logg-inn` to the portal's callback;
+    /// returns the callback's answer.
+    pub async fn log_in_via(
+        &self,
+        client: &reqwest::Client,
+        next: &str,
+        pid: &str,
+        acr: &str,
+    ) -> Page {
+        let q = serde_urlencoded::to_string([("neste", next)]).unwrap();
+        let r = self.get_with(client, &format!("/logg-inn?{q}")).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let authorize = r.location.unwrap();
+        assert!(
+            authorize.starts_with(&format!("{}/dev/idporten/authorize?", self.addr)),
+            "{authorize}"
+        );
+        let page = self
+            .get_with(client, authorize.trim_start_matches(&self.addr))
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let login = attr(&page.body, "<input type=\"hidden\" name=\"login\"", "value");
+        let action = attr(&page.body, "<form", "action");
+        let body = serde_urlencoded::to_string([
+            ("login", login.as_str()),
+            ("pid", pid),
+            ("acr", acr),
+            ("action", "login"),
+        ])
+        .unwrap();
+        let r = self
+            .post_raw_with(client, &action, body.into_bytes(), &[])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let callback = r.location.unwrap();
+        assert!(
+            callback.starts_with(&format!("{}/logg-inn/tilbake?", self.addr)),
+            "{callback}"
+        );
+        self.get_with(client, callback.trim_start_matches(&self.addr))
+            .await
+    }
+
+    /// Logs in with the app's own client; the login must succeed.
+    pub async fn log_in(&self, pid: &str, acr: &str) {
+        let r = self.log_in_via(&self.client, "/", pid, acr).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+
+    /// Chooses whom to act for (a party key such as `org:819897522`).
+    pub async fn choose_party(&self, party: &str) {
+        let r = self
+            .post_form("/aktor", &[("party", party), ("neste", "/")])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         self.get_with(&self.client, path).await
     }
@@ -100,8 +213,17 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Page {
-        let mut rb = self
-            .client
+        self.post_raw_with(&self.client, path, body, headers).await
+    }
+
+    pub async fn post_raw_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut rb = client
             .post(format!("{}{path}", self.addr))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);

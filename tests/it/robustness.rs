@@ -1,7 +1,7 @@
 //! Bad input: each gets a clear page in the user's language, a status that means what it says, and
 //! nothing typed is lost. No internals in any response.
 
-use crate::helpers::{client, spawn_app};
+use crate::helpers::{SKOGLY, SUBSTANTIAL, client, spawn_app};
 
 fn no_internals(body: &str) {
     for leak in ["sqlx", "panicked", "SELECT", "stack backtrace", "src/"] {
@@ -36,7 +36,7 @@ async fn a_draft_of_a_form_version_that_no_longer_exists_is_404() {
     let d = app
         .store
         .create_draft(
-            &tasteskjema::store::Owner::Browser("x".into()),
+            &tasteskjema::store::Owner::new(crate::helpers::DINA, crate::helpers::SKOGLY),
             "RF-1140",
             "1999-1",
             &serde_json::json!({}),
@@ -50,28 +50,56 @@ async fn a_draft_of_a_form_version_that_no_longer_exists_is_404() {
     assert_eq!(r.status, 404);
 }
 
+/// Rita Regnskap Fiktivsen (synthetic), regnskapsfører for Skogly among others.
+const RITA: &str = "23866410070";
+
 #[tokio::test]
-async fn another_browsers_draft_is_404() {
+async fn another_persons_or_another_partys_draft_is_404() {
     let app = spawn_app().await;
     let p1 = app.start("RF-1140").await;
-    let other = client();
-    let r = app.get_with(&other, &p1).await;
+    let id = p1.split('/').nth(3).unwrap().to_string();
+    // Nobody logged in: sent to log in, nothing shown.
+    let anonymous = client();
+    let r = app.get_with(&anonymous, &p1).await;
+    assert_eq!(r.status, 303);
+    assert!(r.location.unwrap().starts_with("/logg-inn?neste="));
+    // Rita may act for the same party, but the draft is Dina's: not found, by any route.
+    let rita = client();
+    let r = app.log_in_via(&rita, "/", RITA, SUBSTANTIAL).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app
+        .post_raw_with(
+            &rita,
+            "/aktor",
+            b"party=org%3A819897522&neste=%2F".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app.get_with(&rita, &p1).await;
     assert_eq!(r.status, 404);
-    let r = other
-        .post(format!("{}{p1}", app.addr))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("_version=1&_action=save&leveranse.leveransetype=ordinaer")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let id = p1.split('/').nth(3).unwrap();
-    let r = other
-        .post(format!("{}/utkast/{id}/slett", app.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    let r = app
+        .post_raw_with(
+            &rita,
+            &p1,
+            b"_version=1&_action=save&leveranse.leveransetype=ordinaer".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .post_raw_with(&rita, &format!("/utkast/{id}/slett"), Vec::new(), &[])
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app.get_with(&rita, "/utkast").await;
+    assert!(!r.body.contains(&id), "not listed for another person");
+    // Dina herself, acting for another party: not found either.
+    app.choose_party("org:311800019").await;
+    let r = app.get(&p1).await;
+    assert_eq!(r.status, 404);
+    app.choose_party(SKOGLY).await;
+    let r = app.get(&p1).await;
+    assert_eq!(r.status, 200);
     assert!(app.document(&p1).await.is_object(), "still there");
 }
 

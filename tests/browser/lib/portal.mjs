@@ -119,3 +119,28 @@ export const UI = {
 export function domId(path) {
   return `f-${path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}`;
 }
+
+/** Dina Daglig Testesen (synthetic): daglig leder of TESTSAMEIET SKOGLY, among others. */
+export const DINA = '12837810092';
+/** TESTSAMEIET SKOGLY (synthetic), as the party choice names it. */
+export const SKOGLY = 'org:819897522';
+
+/**
+ * Logs in through the built-in ID-porten's page as a person would: the fødselsnummer typed, the
+ * level chosen, "Logg inn" pressed; then, when `party` is given, chooses it on the party page.
+ * Ends on `next` (or the party page's destination).
+ */
+export async function logIn(page, { pid = DINA, acr = 'idporten-loa-substantial', party = SKOGLY, next = '/' } = {}) {
+  await page.goto(`/logg-inn?neste=${encodeURIComponent(next)}`);
+  if (!new URL(page.url()).pathname.endsWith('/dev/idporten/authorize')) {
+    throw new Error(`not at the test login page: ${page.url()}`);
+  }
+  await page.locator('#pid').fill(pid);
+  await page.locator(`input[name="acr"][value="${acr}"]`).check();
+  await navigation(page, () => page.locator('button[name="action"][value="login"]').click());
+  if (party) {
+    await page.goto(`/aktor?neste=${encodeURIComponent(next)}`);
+    await page.locator(`input[name="party"][value="${party}"]`).check();
+    await navigation(page, () => page.locator('.party-form button[type="submit"]').click());
+  }
+}

@@ -27,6 +27,8 @@ export async function startServer({ timeoutMs = 30_000, formsDir = null } = {}) 
       TASTESKJEMA_LISTEN: '127.0.0.1:0',
       TASTESKJEMA_DATA_DIR: dataDir,
       TASTESKJEMA_LOG: 'warn',
+      // Every test logs in from 127.0.0.1; the per-client login limit is for the real world.
+      TASTESKJEMA_LOGIN_PER_MINUTE: '10000',
       ...(formsDir ? { TASTESKJEMA_FORMS_DIR: formsDir } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,14 @@
 // One server and one browser per test file, started before its tests and stopped after.
 import { after, before } from 'node:test';
 import { launchBrowser, openPage } from './browser.mjs';
-import { installHtmxProbe } from './portal.mjs';
+import { installHtmxProbe, logIn } from './portal.mjs';
 import { startServer } from './server.mjs';
 
 /**
  * Registers before/after hooks; the returned object's `url` and `browser` are set once the
- * hooks have run, and `open(options)` gives a fresh context and page (see openPage).
+ * hooks have run, and `open(options)` gives a fresh context and page (see openPage), logged in
+ * through the built-in ID-porten as `options.login` says (see logIn; by default Dina acting for
+ * Skogly; `login: false` for nobody).
  * `formsDir` serves another form catalogue than the source tree's forms/.
  */
 export function usePortal({ formsDir = null } = {}) {
@@ -17,6 +19,7 @@ export function usePortal({ formsDir = null } = {}) {
     async open(options = {}) {
       const opened = await openPage(portal.browser, portal.url, options);
       if (options.javaScript !== false) await installHtmxProbe(opened.context);
+      if (options.login !== false) await logIn(opened.page, options.login ?? {});
       return opened;
     },
   };

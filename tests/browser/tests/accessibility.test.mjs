@@ -10,6 +10,8 @@ import { navigation } from '../lib/portal.mjs';
 import { usePortal } from '../lib/setup.mjs';
 
 const portal = usePortal();
+/** Per Rolleløs Testmann (synthetic): no roles, no delegations. */
+const PER = '30819210027';
 
 for (const lang of ['nb', 'nn', 'en']) {
   test(`every page is accessible (${lang})`, async (t) => {
@@ -33,7 +35,28 @@ for (const lang of ['nb', 'nn', 'en']) {
         const r = await page.goto('/finnes-ikke');
         assert.equal(r.status(), 404);
         await audit.check('page not found');
+        await page.goto('/aktor?neste=%2Fskjema%2FRF-1140');
+        assert.ok(await page.locator('input[name="party"]').count() > 1, 'parties to choose from');
+        await audit.check('party choice');
+        // The built-in ID-porten's page, which every login on the embedded default passes.
+        await page.goto('/logg-inn?neste=%2F');
+        assert.match(page.url(), /\/dev\/idporten\/authorize/);
+        await audit.check('test login (built-in ID-porten)');
         audit.assertClean();
+      });
+
+      await t.test('a person without rights for a form', async () => {
+        const per = await portal.open({ login: { pid: PER, party: null } });
+        try {
+          if (lang !== 'nb') await per.page.goto(`/?lang=${lang}`);
+          const r = await per.page.goto('/aktor?neste=%2Fskjema%2FRF-1140');
+          assert.equal(r.status(), 403);
+          const audit = new Audit(per.page, lang);
+          await audit.check('no party may use the form');
+          audit.assertClean();
+        } finally {
+          await per.context.close();
+        }
       });
 
       for (const formId of forms) {

@@ -1,0 +1,76 @@
+//! A sliding-window rate limit per key (a client address), kept in memory: each process limits
+//! what reaches it, which is what protects it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// At most `max` events per key within any `window`.
+#[derive(Debug)]
+pub struct RateLimit {
+    max: usize,
+    window: Duration,
+    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+/// Past this many keys, keys with no recent events are dropped, so memory stays bounded.
+const PRUNE_AT: usize = 10_000;
+
+impl RateLimit {
+    /// A limit of `max` events per `window`.
+    pub fn new(max: usize, window: Duration) -> RateLimit {
+        RateLimit {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records an event for `key` now; false when it is over the limit (and then not counted).
+    pub fn allow(&self, key: &str) -> bool {
+        self.allow_at(key, Instant::now())
+    }
+
+    fn allow_at(&self, key: &str, now: Instant) -> bool {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() >= PRUNE_AT && !hits.contains_key(key) {
+            hits.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
+        }
+        let q = hits.entry(key.to_owned()).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.max {
+            return false;
+        }
+        q.push_back(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key_within_the_window() {
+        let l = RateLimit::new(3, Duration::from_secs(60));
+        let t = Instant::now();
+        assert!((0..3).all(|_| l.allow_at("a", t)));
+        assert!(!l.allow_at("a", t + Duration::from_secs(1)));
+        assert!(
+            l.allow_at("b", t + Duration::from_secs(1)),
+            "another key has its own count"
+        );
+        assert!(
+            l.allow_at("a", t + Duration::from_secs(60)),
+            "the window has moved on"
+        );
+    }
+}
