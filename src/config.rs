@@ -210,6 +210,16 @@ impl Config {
                 .parse()
                 .map_err(|e| ConfigError::Env("TASTESKJEMA_LOGIN_PER_MINUTE", format!("{e}")))?;
         }
+        for (var, field) in [
+            ("TASTESKJEMA_SESSION_IDLE_S", &mut c.session_idle_s),
+            ("TASTESKJEMA_SESSION_ABSOLUTE_S", &mut c.session_absolute_s),
+        ] {
+            if let Some(v) = env(var) {
+                *field = v.parse().ok().filter(|n: &i64| *n > 0).ok_or_else(|| {
+                    ConfigError::Env(var, format!("{v} is not a number of seconds"))
+                })?;
+            }
+        }
         if let Some(issuer) = env("TASTESKJEMA_IDPORTEN_ISSUER").filter(|v| !v.is_empty()) {
             c.idporten = Some(IdportenSettings {
                 issuer,

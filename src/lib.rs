@@ -230,6 +230,13 @@ const DEV_CLIENT_ID: &str = "tasteskjema";
 fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     use dev::idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
+    let registry = dev::registry::Registry::embedded();
+    // The registry's people are the ones worth logging in as: the login page offers them.
+    let people = registry
+        .persons()
+        .iter()
+        .map(|p| (p.pid.clone(), p.name.clone()))
+        .collect();
     let idp = IdpState::new(IdpConfig {
         issuer: format!("{public}/dev/idporten"),
         clients: vec![DevClient {
@@ -240,8 +247,8 @@ fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
             post_logout_redirect_uris: vec![format!("{public}/")],
             frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
         }],
+        people,
     })?;
-    let registry = dev::registry::Registry::embedded();
     Ok(Router::new()
         .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
         .nest("/dev/altinn", dev::registry::router(Arc::new(registry))))

@@ -307,7 +307,11 @@
     clearTimeout(warnTimer);
     var ends = parseInt(bar.getAttribute('data-ends'), 10) * 1000;
     var wait = ends - 5 * 60 * 1000 - Date.now();
-    warnTimer = setTimeout(function () { warning.hidden = false; }, Math.max(wait, 0));
+    warnTimer = setTimeout(function () {
+      // An alert only when it shows, so it is announced then (and not counted while hidden).
+      warning.setAttribute('role', 'alert');
+      warning.hidden = false;
+    }, Math.max(wait, 0));
   }
   var extend = document.getElementById('session-extend');
   if (extend) {
@@ -324,6 +328,7 @@
           var until = document.getElementById('session-until');
           if (until) until.textContent = s.text;
           warning.hidden = true;
+          warning.removeAttribute('role');
           schedule();
         })
         .catch(function () { extend.submit(); });

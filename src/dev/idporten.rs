@@ -74,6 +74,9 @@ pub struct IdpConfig {
     pub issuer: String,
     /// The registered clients.
     pub clients: Vec<DevClient>,
+    /// Synthetic people offered on the login page to pick from (fødselsnummer, name), as
+    /// ID-porten's TestID lists test users; any other synthetic number may still be typed.
+    pub people: Vec<(String, String)>,
 }
 
 /// A client registered with the stand-in, as an integration is registered in ID-porten's
@@ -1097,6 +1100,23 @@ async fn view_endsession(State(idp): State<Arc<IdpState>>, RawQuery(q): RawQuery
     page(texts, StatusCode::OK, texts.logged_out_title, &body)
 }
 
+/// The test people as suggestions for the number field (a `datalist`: no script needed).
+fn people_list(people: &[(String, String)]) -> String {
+    if people.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<datalist id=\"people\">\n");
+    for (pid, name) in people {
+        out.push_str(&format!(
+            "<option value=\"{}\" label=\"{}\"></option>\n",
+            esc(pid),
+            esc(name)
+        ));
+    }
+    out.push_str("</datalist>\n");
+    out
+}
+
 /// The login page: a synthetic fødselsnummer and a level, as plain HTML (no script, no inline style).
 fn login_page(
     idp: &IdpState,
@@ -1131,8 +1151,14 @@ fn login_page(
          <p><label for=\"pid\">{label}</label><br>\n\
          <span id=\"pid-hint\">{hint}</span><br>\n\
          <input id=\"pid\" name=\"pid\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" \
-         spellcheck=\"false\" required value=\"{typed}\" aria-describedby=\"{described}\"{invalid}></p>\n\
-         <fieldset>\n<legend>{legend}</legend>\n",
+         spellcheck=\"false\" required value=\"{typed}\" aria-describedby=\"{described}\"{invalid}{list}></p>\n\
+         {people}<fieldset>\n<legend>{legend}</legend>\n",
+        list = if idp.config.people.is_empty() {
+            ""
+        } else {
+            " list=\"people\""
+        },
+        people = people_list(&idp.config.people),
         action = esc(&format!("{}/authorize", idp.base_path)),
         login = esc(login_id),
         label = esc(t.pid_label),
@@ -1489,6 +1515,7 @@ mod tests {
         let idp = IdpState::new(IdpConfig {
             issuer: "http://127.0.0.1:1/dev/idporten/".into(),
             clients: vec![],
+            people: vec![],
         })
         .unwrap();
         assert_eq!(idp.issuer(), "http://127.0.0.1:1/dev/idporten");

@@ -85,6 +85,7 @@ async fn spawn_idp() -> Idp {
             post_logout_redirect_uris: vec![format!("{base}/logged-out")],
             frontchannel_logout_uri: Some(format!("{base}/logout/frontchannel")),
         }],
+        people: vec![],
     };
     let state = Arc::new(IdpState::new(config).unwrap());
     let frontchannel = Arc::new(Mutex::new(Vec::new()));

@@ -74,7 +74,7 @@ async function makeProgress(page) {
 export async function crawlForm(page, formId, check) {
   await page.goto(`/skjema/${formId}`);
   await check(`${formId} start page`);
-  await navigation(page, () => page.locator('form[action] button[type="submit"]').first().click());
+  await navigation(page, () => page.locator('main form[action] button[type="submit"]').first().click());
   const base = draftBase(page.url());
   const visited = [];
   let pageId = new URL(page.url()).pathname.slice(base.length + 1);

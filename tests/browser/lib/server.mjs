@@ -18,7 +18,7 @@ export function binaryPath() {
  * Starts the server; resolves to { url, stop() } once it prints the address it listens on.
  * `url` has no trailing slash, e.g. "http://127.0.0.1:41234". `formsDir` replaces the form catalogue.
  */
-export async function startServer({ timeoutMs = 30_000, formsDir = null } = {}) {
+export async function startServer({ timeoutMs = 30_000, formsDir = null, env = {} } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tasteskjema-browser-'));
   const bin = binaryPath();
   const child = spawn(bin, [], {
@@ -30,6 +30,7 @@ export async function startServer({ timeoutMs = 30_000, formsDir = null } = {}) 
       // Every test logs in from 127.0.0.1; the per-client login limit is for the real world.
       TASTESKJEMA_LOGIN_PER_MINUTE: '10000',
       ...(formsDir ? { TASTESKJEMA_FORMS_DIR: formsDir } : {}),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -56,6 +56,7 @@ test('typing on while the previous answer is checked keeps what was typed, and s
     const navn = page.locator('#f-leveranse-oppgavegiver-kontaktinformasjon-navn');
     const tlf = page.locator('#f-leveranse-oppgavegiver-kontaktinformasjon-telefonnummer');
     await orgnr.click();
+    await page.keyboard.press('ControlOrMeta+a'); // the party's number is prefilled
     await page.keyboard.type(ORGNR_REPORTER);
     await page.keyboard.press('Tab'); // the check of the organisation number starts
     await page.keyboard.type(CONTACT.navn); // typed while it is on its way
