@@ -74,6 +74,8 @@ pub struct Config {
     pub idporten: Option<IdportenSettings>,
     /// The real Altinn Authorization (required in production; outside it the built-in registry).
     pub altinn: Option<AltinnSettings>,
+    /// Another registry file for the built-in Altinn stand-in (same layout as `dev/registry.toml`).
+    pub dev_registry: Option<PathBuf>,
 }
 
 /// How the portal logs in at ID-porten.
@@ -136,6 +138,7 @@ impl Default for Config {
             session_absolute_s: 120 * 60,
             idporten: None,
             altinn: None,
+            dev_registry: None,
         }
     }
 }
@@ -219,6 +222,9 @@ impl Config {
                     ConfigError::Env(var, format!("{v} is not a number of seconds"))
                 })?;
             }
+        }
+        if let Some(v) = env("TASTESKJEMA_DEV_REGISTRY").filter(|v| !v.is_empty()) {
+            c.dev_registry = Some(v.into());
         }
         if let Some(issuer) = env("TASTESKJEMA_IDPORTEN_ISSUER").filter(|v| !v.is_empty()) {
             c.idporten = Some(IdportenSettings {

@@ -3,6 +3,8 @@
 //! language and whether htmx asked) renders it. Nothing internal ever reaches the response.
 
 use axum::http::StatusCode;
+
+use crate::web::Ui;
 use axum::response::{IntoResponse, Response};
 
 /// Everything that can go wrong in a request.
@@ -30,6 +32,9 @@ pub enum AppError {
     /// The page needs a party that may use it; the user is sent to choose one and then back.
     #[error("party needed")]
     NeedParty(String),
+    /// The person may not do this for the party they act for (a right withdrawn meanwhile).
+    #[error("no access")]
+    NoAccess,
     /// Too many attempts from one client.
     #[error("too many requests")]
     TooManyRequests,
@@ -43,6 +48,10 @@ pub enum AppError {
     #[error("internal: {0}")]
     Internal(String),
 }
+
+/// The text of an error page when the status alone does not say it.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorText(pub fn(&Ui) -> &'static str);
 
 /// Marker on an error response: the middleware renders the page for it.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +68,7 @@ impl AppError {
             AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::NeedLogin(_) | AppError::NeedParty(_) => StatusCode::SEE_OTHER,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::NoAccess => StatusCode::FORBIDDEN,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -96,6 +106,10 @@ impl IntoResponse for AppError {
         }
         let mut r = status.into_response();
         r.extensions_mut().insert(ErrorPage);
+        if matches!(self, AppError::NoAccess) {
+            r.extensions_mut()
+                .insert(ErrorText(|ui: &Ui| ui.submit_forbidden));
+        }
         r
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod dev;
 pub mod error;
 pub mod form;
+pub mod intake;
 pub mod ratelimit;
 mod security;
 pub mod store;
@@ -230,7 +231,8 @@ const DEV_CLIENT_ID: &str = "tasteskjema";
 fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     use dev::idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
-    let registry = dev::registry::Registry::embedded();
+    let registry = dev::registry::Registry::load(config.dev_registry.as_deref())
+        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?;
     // The registry's people are the ones worth logging in as: the login page offers them.
     let people = registry
         .persons()

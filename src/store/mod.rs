@@ -37,6 +37,9 @@ macro_rules! on_pool {
     };
 }
 
+mod submissions;
+pub use submissions::{Inserted, NewSubmission, SubmissionRow};
+
 /// A saved draft.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Draft {

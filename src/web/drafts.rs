@@ -59,7 +59,7 @@ pub fn norway_local(t: time::OffsetDateTime) -> time::PrimitiveDateTime {
     time::PrimitiveDateTime::new(local.date(), local.time())
 }
 
-fn when(ms: i64) -> String {
+pub fn when(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let local = norway_local(t);

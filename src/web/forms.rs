@@ -63,7 +63,7 @@ struct StartView<'a> {
 
 /// The login and party checks of a form's routes, for the newest version of the form (a draft
 /// pinned to an older version has the same resource and level).
-async fn signed(
+pub(super) async fn signed(
     state: &AppState,
     session: &Session,
     form_id: &str,
@@ -126,7 +126,7 @@ async fn view_start_post(
 }
 
 /// The draft and the form version it is pinned to; anything not the owner's is a 404.
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     owner: &Owner,
     form_id: &str,
@@ -784,6 +784,8 @@ struct SummaryView {
     computed: Vec<(String, String)>,
     errors: Vec<SummaryError>,
     back: String,
+    submit: String,
+    version: i64,
 }
 
 async fn view_summary_get(
@@ -850,6 +852,8 @@ async fn view_summary_get(
             computed,
             errors: summary,
             back: format!("{base_url}/{}", form.pages[last].id),
+            submit: format!("{base_url}/send"),
+            version: draft.version,
         },
         StatusCode::OK,
     )

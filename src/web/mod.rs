@@ -20,11 +20,12 @@ use crate::store::Store;
 pub mod assets;
 pub mod auth;
 mod catalogue;
-mod drafts;
+pub(crate) mod drafts;
 pub mod forms;
 pub mod i18n;
 pub mod login;
 mod party;
+mod submitted;
 pub mod view;
 
 pub use i18n::{Ui, ui};
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(drafts::router())
         .merge(login::router())
         .merge(party::router())
+        .merge(submitted::router())
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -306,7 +308,10 @@ async fn error_pages(req: Request, next: Next) -> Response {
         return resp;
     }
     let u = ui(lang);
-    let message = u.status_text(status.as_u16());
+    let message = match resp.extensions().get::<crate::error::ErrorText>() {
+        Some(t) => (t.0)(u),
+        None => u.status_text(status.as_u16()),
+    };
     let body = if htmx {
         ErrorPartial { message }.render()
     } else {

@@ -8,3 +8,4 @@ mod parties;
 mod reference;
 mod robustness;
 mod signin;
+mod submit;

@@ -1,0 +1,250 @@
+//! The one intake of both channels: a browser submission and an API submission go through the same
+//! [`submit`], which validates the whole document with the code the pages use, asks Altinn's PDP
+//! whether the submitter may do this for the party, and then stores the submission, its receipt and
+//! its deliveries (outbox jobs) in one transaction.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::auth::altinn::{Authorization, PartyId, Subject, action};
+use crate::form::validate::{FieldError, Scope, validate};
+use crate::form::{Context, Form};
+use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
+
+pub mod canonical;
+pub mod reference;
+
+/// Which door a submission came in by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A person in the browser.
+    Browser,
+    /// An end-user system through the API.
+    Api,
+}
+
+impl Channel {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Browser => "browser",
+            Channel::Api => "api",
+        }
+    }
+}
+
+/// The outbox jobs every submission causes.
+pub const JOBS: &[&str] = &["dialogporten", "domain"];
+
+/// A submission on its way in.
+pub struct Submission<'a> {
+    /// The form version the document follows.
+    pub form: &'a Form,
+    /// Whom it is for.
+    pub party: &'a PartyId,
+    /// Who sends it.
+    pub submitter: &'a Subject,
+    /// How.
+    pub channel: Channel,
+    /// The document (the API payload).
+    pub document: &'a Value,
+    /// The channel's idempotency key: the same key gives the same receipt.
+    pub key: String,
+    /// The evaluation context of the form's expressions.
+    pub context: &'a Context,
+    /// For the browser: the draft (owner, id, version) that becomes the submission.
+    pub draft: Option<(&'a Owner, &'a str, i64)>,
+    /// Builds the answer to give (and to give again on a retry) from the receipt.
+    pub respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
+}
+
+/// What a submission's receipt says.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The submission's id.
+    pub id: String,
+    /// Its short reference.
+    pub reference: String,
+    /// The Dialogporten dialog it goes to.
+    pub dialog_id: String,
+    /// The Dialogporten transmission of the submission.
+    pub transmission_id: String,
+    /// SHA-256 of the canonical document.
+    pub sha256: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// The answer given to the submitter (JSON).
+    pub response: Value,
+}
+
+impl Receipt {
+    fn of(row: &SubmissionRow) -> Receipt {
+        Receipt {
+            id: row.id.clone(),
+            reference: row.reference.clone(),
+            dialog_id: row.dialog_id.clone(),
+            transmission_id: row.transmission_id.clone(),
+            sha256: row.sha256.clone(),
+            created_at: row.created_at,
+            response: serde_json::from_str(&row.response).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// What came of a submission.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Received now.
+    New(Receipt),
+    /// Received before under the same key, with the same document: the first receipt.
+    Repeat(Receipt),
+}
+
+impl Outcome {
+    /// The receipt, new or repeated.
+    pub fn receipt(&self) -> &Receipt {
+        match self {
+            Outcome::New(r) | Outcome::Repeat(r) => r,
+        }
+    }
+}
+
+/// Why a submission was not received.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The document has errors; nothing was stored.
+    #[error("the document has {} error(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// The submitter may not send this form for the party (the PDP said no, or could not answer).
+    #[error("not authorised for the party")]
+    Forbidden,
+    /// The key was used before for another document.
+    #[error("the idempotency key was used for another document")]
+    KeyReused,
+    /// The draft changed (another tab) or was removed since it was read.
+    #[error("the draft changed")]
+    DraftChanged,
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Receives a submission; see the module documentation. A repeat of an earlier submission (same
+/// key, same document) gives its receipt again without asking anything else; the same key with
+/// another document is refused.
+pub async fn submit(
+    store: &Store,
+    authz: &Arc<dyn Authorization>,
+    s: Submission<'_>,
+    request_id: &str,
+) -> Result<Outcome, SubmitError> {
+    let document = canonical::canonical(s.document);
+    let sha256 = canonical::sha256_hex(document.as_bytes());
+    if let Some(done) = repeat(store, &s.key, &sha256).await? {
+        return Ok(done);
+    }
+    let errors = validate(s.form, s.document, Scope::All, s.context);
+    if !errors.is_empty() {
+        return Err(SubmitError::Invalid(errors));
+    }
+    // Rights may have been withdrawn since the form was opened: ask again, now.
+    match authz
+        .decide(
+            s.submitter.clone(),
+            action::WRITE,
+            &s.form.resource,
+            s.party,
+        )
+        .await
+    {
+        Ok(d) if d.is_permit() => {}
+        Ok(d) => {
+            tracing::info!(decision = ?d, form = %s.form.id, "submission refused by the PDP");
+            return Err(SubmitError::Forbidden);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the PDP could not answer; submission refused");
+            return Err(SubmitError::Forbidden);
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let dialog_id = uuid::Uuid::now_v7().to_string();
+    let transmission_id = uuid::Uuid::now_v7().to_string();
+    let party = s.party.key();
+    let submitter = subject_key(s.submitter);
+    let actor = Actor {
+        person: match s.submitter {
+            Subject::Person(pid) => Some(pid.as_str()),
+            Subject::SystemUser(_) => None,
+        },
+        party: Some(&party),
+    };
+    for _ in 0..5 {
+        let reference = reference::new_reference();
+        let mut receipt = Receipt {
+            id: id.clone(),
+            reference: reference.clone(),
+            dialog_id: dialog_id.clone(),
+            transmission_id: transmission_id.clone(),
+            sha256: sha256.clone(),
+            created_at: 0,
+            response: Value::Null,
+        };
+        receipt.response = (s.respond)(&receipt);
+        let response = receipt.response.to_string();
+        let row = NewSubmission {
+            id: &id,
+            reference: &reference,
+            idempotency_key: &s.key,
+            form_id: &s.form.id,
+            form_version: &s.form.version,
+            party: &party,
+            submitter: &submitter,
+            channel: s.channel.as_str(),
+            document: &document,
+            sha256: &sha256,
+            dialog_id: &dialog_id,
+            transmission_id: &transmission_id,
+            response: &response,
+            jobs: JOBS,
+            draft: s.draft,
+        };
+        match store.insert_submission(&row, &actor, request_id).await? {
+            Inserted::New => {
+                let stored = store.submission_without_owner_check(&id).await?;
+                receipt.created_at = stored.map_or(0, |r| r.created_at);
+                tracing::info!(submission = %id, reference = %reference, form = %s.form.id, channel = s.channel.as_str(), "submission received");
+                return Ok(Outcome::New(receipt));
+            }
+            Inserted::ReferenceTaken => continue,
+            Inserted::DraftChanged => return Err(SubmitError::DraftChanged),
+            // Another request with the same key won the race.
+            Inserted::KeyTaken => {
+                return repeat(store, &s.key, &sha256)
+                    .await?
+                    .ok_or(SubmitError::KeyReused);
+            }
+        }
+    }
+    Err(SubmitError::Db(sqlx::Error::Protocol(
+        "no free reference after five tries".into(),
+    )))
+}
+
+/// The earlier outcome under `key`: its receipt for the same document, an error for another.
+async fn repeat(store: &Store, key: &str, sha256: &str) -> Result<Option<Outcome>, SubmitError> {
+    match store.submission_by_key(key).await? {
+        Some(row) if row.sha256 == sha256 => Ok(Some(Outcome::Repeat(Receipt::of(&row)))),
+        Some(_) => Err(SubmitError::KeyReused),
+        None => Ok(None),
+    }
+}
+
+/// The submitter as stored: `person:<pid>` or `systemuser:<uuid>`.
+pub fn subject_key(s: &Subject) -> String {
+    match s {
+        Subject::Person(pid) => format!("person:{pid}"),
+        Subject::SystemUser(id) => format!("systemuser:{id}"),
+    }
+}

@@ -1,0 +1,241 @@
+//! Submissions, their receipts and their outbox jobs.
+
+use super::{Actor, Db, Error, Owner, Store, audit_in, now_ms};
+
+/// A submission to store, with everything its receipt says.
+#[derive(Debug, Clone)]
+pub struct NewSubmission<'a> {
+    /// UUID.
+    pub id: &'a str,
+    /// The receipt's reference.
+    pub reference: &'a str,
+    /// Per channel: `draft:<id>` or `api:<party>:<key>`.
+    pub idempotency_key: &'a str,
+    /// Form id.
+    pub form_id: &'a str,
+    /// Form version.
+    pub form_version: &'a str,
+    /// `org:<orgnr>` or `person:<pid>`.
+    pub party: &'a str,
+    /// `person:<pid>` or `systemuser:<uuid>`.
+    pub submitter: &'a str,
+    /// `browser` or `api`.
+    pub channel: &'a str,
+    /// Canonical JSON.
+    pub document: &'a str,
+    /// SHA-256 of the document.
+    pub sha256: &'a str,
+    /// Dialogporten dialog id.
+    pub dialog_id: &'a str,
+    /// Dialogporten transmission id.
+    pub transmission_id: &'a str,
+    /// The answer to give (again) for this submission, as JSON.
+    pub response: &'a str,
+    /// Outbox jobs to create, by kind.
+    pub jobs: &'a [&'a str],
+    /// A draft that becomes this submission: deleted in the same transaction, if it is still the
+    /// owner's at this version.
+    pub draft: Option<(&'a Owner, &'a str, i64)>,
+}
+
+/// What happened to an insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored, with its jobs.
+    New,
+    /// A submission with the same idempotency key exists; nothing was written.
+    KeyTaken,
+    /// The reference was taken (very rare): try again with another.
+    ReferenceTaken,
+    /// The draft was changed or removed since it was read; nothing was written.
+    DraftChanged,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubmissionRow {
+    /// UUID.
+    pub id: String,
+    /// The receipt's reference.
+    pub reference: String,
+    /// Its idempotency key.
+    pub idempotency_key: String,
+    /// Form id.
+    pub form_id: String,
+    /// Form version.
+    pub form_version: String,
+    /// The party.
+    pub party: String,
+    /// The submitter.
+    pub submitter: String,
+    /// `browser` or `api`.
+    pub channel: String,
+    /// Canonical JSON.
+    pub document: String,
+    /// SHA-256 of the document.
+    pub sha256: String,
+    /// Dialogporten dialog id.
+    pub dialog_id: String,
+    /// Dialogporten transmission id.
+    pub transmission_id: String,
+    /// The first answer given, as JSON.
+    pub response: String,
+    /// `received`, `accepted` or `rejected`.
+    pub status: String,
+    /// The domain system's feedback, as JSON.
+    pub feedback: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, reference, idempotency_key, form_id, form_version, party, submitter, channel, \
+                       document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at";
+
+fn unique_violation_on(e: &Error, column: &str) -> bool {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            d.message().contains(column) || d.constraint().is_some_and(|c| c.contains(column))
+        }
+        _ => false,
+    }
+}
+
+impl Store {
+    /// Stores a submission, its receipt and its outbox jobs in one transaction (and removes the
+    /// draft it came from, if any), with an audit row.
+    pub async fn insert_submission(
+        &self,
+        s: &NewSubmission<'_>,
+        actor: &Actor<'_>,
+        request_id: &str,
+    ) -> Result<Inserted, Error> {
+        let now = now_ms();
+        let insert = format!(
+            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, $14)"
+        );
+        let job = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
+                   VALUES ($1, $2, 'pending', 0, $3, $3)";
+        let consume =
+            "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3 AND version = $4";
+        let result: Result<Inserted, Error> = on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            if let Some((owner, draft, version)) = s.draft {
+                let n = sqlx::query(consume)
+                    .bind(draft)
+                    .bind(owner.person())
+                    .bind(owner.party())
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    return Ok(Inserted::DraftChanged);
+                }
+            }
+            let r = sqlx::query(&insert)
+                .bind(s.id)
+                .bind(s.reference)
+                .bind(s.idempotency_key)
+                .bind(s.form_id)
+                .bind(s.form_version)
+                .bind(s.party)
+                .bind(s.submitter)
+                .bind(s.channel)
+                .bind(s.document)
+                .bind(s.sha256)
+                .bind(s.dialog_id)
+                .bind(s.transmission_id)
+                .bind(s.response)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+            match r {
+                Err(e) if unique_violation_on(&e, "idempotency_key") => {
+                    return Ok(Inserted::KeyTaken);
+                }
+                Err(e) if unique_violation_on(&e, "reference") => {
+                    return Ok(Inserted::ReferenceTaken);
+                }
+                r => r?,
+            };
+            for kind in s.jobs {
+                sqlx::query(job)
+                    .bind(s.id)
+                    .bind(*kind)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_in(&mut *tx, "submission.received", actor, s.id, request_id).await?;
+            tx.commit().await.map(|_| Inserted::New)
+        });
+        result
+    }
+
+    /// The submission with this idempotency key.
+    pub async fn submission_by_key(&self, key: &str) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE idempotency_key = $1");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(key)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// A submission by id, for a party (the API: whoever may act for the party may read it).
+    pub async fn submission_of_party(
+        &self,
+        id: &str,
+        party: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE id = $1 AND party = $2");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(id)
+            .bind(party)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// A submission by id, for the person who sent it and the party it was for (the browser).
+    pub async fn submission_of(
+        &self,
+        owner: &Owner,
+        id: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM submissions WHERE id = $1 AND submitter = $2 AND party = $3"
+        );
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(id)
+            .bind(format!("person:{}", owner.person()))
+            .bind(owner.party())
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// The person's submissions for the party, newest first.
+    pub async fn submissions_of(&self, owner: &Owner) -> Result<Vec<SubmissionRow>, Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM submissions WHERE submitter = $1 AND party = $2 ORDER BY created_at DESC, id"
+        );
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(format!("person:{}", owner.person()))
+            .bind(owner.party())
+            .fetch_all(p)
+            .await)
+    }
+
+    /// A submission by id alone: for support tooling, workers and tests, never for a request made
+    /// on a user's behalf.
+    pub async fn submission_without_owner_check(
+        &self,
+        id: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE id = $1");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)
+    }
+}

@@ -1,0 +1,244 @@
+//! Submitting from check-your-answers, the receipt, and the list of what was submitted.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_sessions::Session;
+
+use super::auth::{self, Signed};
+use super::forms::{load, signed};
+use super::view::{self, PageAnswers};
+use super::{AppState, Base, L, RequestId, Ui, render};
+use crate::auth::altinn::Subject;
+use crate::error::{AppError, AppResult};
+use crate::form::Lang;
+use crate::intake::{self, Channel, Submission, SubmitError};
+use crate::store::SubmissionRow;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/skjema/{form}/{draft}/send", post(view_submit_post))
+        .route("/innsendt", get(view_submitted_get))
+        .route("/innsendt/{id}", get(view_receipt_get))
+}
+
+#[derive(Deserialize)]
+struct SubmitForm {
+    #[serde(rename = "_version")]
+    version: i64,
+}
+
+/// The browser's idempotency key: a draft is submitted once, however often the button is pressed
+/// or the page re-posted (a second tab, the back button).
+fn draft_key(draft: &str) -> String {
+    format!("draft:{draft}")
+}
+
+async fn view_submit_post(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(rid): RequestId,
+    Path((form_id, draft_id)): Path<(String, String)>,
+    axum::Form(f): axum::Form<SubmitForm>,
+) -> AppResult<Response> {
+    let summary = format!("/skjema/{form_id}/{draft_id}/oppsummering");
+    let s = signed(&state, &session, &form_id, &summary, &rid).await?;
+    // Submitted already (a double click, the back button, another tab): its receipt.
+    if let Some(done) = state.store.submission_by_key(&draft_key(&draft_id)).await?
+        && done.party == s.owner.party()
+        && done.submitter == format!("person:{}", s.pid)
+    {
+        return Ok(Redirect::to(&format!("/innsendt/{}", done.id)).into_response());
+    }
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    if f.version != draft.version {
+        return Err(AppError::Conflict);
+    }
+    let authz = state
+        .authz
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("Altinn Authorization is not configured".into()))?;
+    let ctx = s.context();
+    let submitter = Subject::Person(s.pid.clone());
+    let respond = |r: &intake::Receipt| json!({ "id": r.id, "reference": r.reference });
+    let outcome = intake::submit(
+        &state.store,
+        authz,
+        Submission {
+            form: &form,
+            party: &s.party,
+            submitter: &submitter,
+            channel: Channel::Browser,
+            document: &draft.document.0,
+            key: draft_key(&draft.id),
+            context: &ctx,
+            draft: Some((&s.owner, &draft.id, draft.version)),
+            respond: &respond,
+        },
+        &rid,
+    )
+    .await;
+    match outcome {
+        Ok(o) => Ok(Redirect::to(&format!("/innsendt/{}", o.receipt().id)).into_response()),
+        // Check-your-answers shows what is wrong.
+        Err(SubmitError::Invalid(_)) => Ok(Redirect::to(&summary).into_response()),
+        Err(SubmitError::Forbidden) => Err(AppError::NoAccess),
+        Err(SubmitError::DraftChanged | SubmitError::KeyReused) => Err(AppError::Conflict),
+        Err(SubmitError::Db(e)) => Err(AppError::Db(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptView {
+    base: Base,
+    form_title: String,
+    reference: String,
+    facts: Vec<(&'static str, String)>,
+    pages: Vec<PageAnswers>,
+}
+
+/// A unix-millisecond time as Norwegian local date and time.
+fn when(ms: i64) -> String {
+    super::drafts::when(ms)
+}
+
+/// The facts a receipt states, in the order it states them (the page and the PDF).
+pub fn receipt_facts(
+    ui: &'static Ui,
+    row: &SubmissionRow,
+    form_title: &str,
+    party: String,
+    submitter: String,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (ui.receipt_reference, row.reference.clone()),
+        (ui.receipt_time, when(row.created_at)),
+        (
+            ui.receipt_form,
+            format!(
+                "{} {form_title} ({} {})",
+                row.form_id, ui.version, row.form_version
+            ),
+        ),
+        (ui.receipt_party, party),
+        (ui.receipt_submitter, submitter),
+        (ui.receipt_status, ui.status(&row.status).to_owned()),
+        (ui.receipt_hash, row.sha256.clone()),
+    ]
+}
+
+fn party_line(s: &Signed) -> String {
+    match &s.party {
+        crate::auth::altinn::PartyId::Organisation(orgnr) => {
+            format!("{} ({})", s.party_name, auth::orgnr_spaced(orgnr))
+        }
+        crate::auth::altinn::PartyId::Person(_) => s.party_name.clone(),
+    }
+}
+
+async fn view_receipt_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    session: Session,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let here = format!("/innsendt/{id}");
+    let s = auth::signed_in(&state, &session, &here).await?;
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let row = state
+        .store
+        .submission_of(&s.owner, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = state
+        .catalog
+        .get(&row.form_id, &row.form_version)
+        .ok_or(AppError::NotFound)?;
+    let doc: Value = serde_json::from_str(&row.document)
+        .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
+    let ui = super::ui(lang);
+    let ctx = s.context();
+    let mut pages = view::answers(form, &doc, &ctx, lang, ui, "");
+    for p in &mut pages {
+        // A receipt is not changed: no links to pages.
+        p.href.clear();
+    }
+    let title = form.title.get(lang).to_string();
+    let facts = receipt_facts(ui, &row, &title, party_line(&s), s.person_name.clone());
+    render(
+        &ReceiptView {
+            base: Base::new(
+                lang,
+                format!("{} {}", ui.receipt_title, row.reference),
+                here,
+            ),
+            form_title: title,
+            reference: row.reference.clone(),
+            facts,
+            pages,
+        },
+        StatusCode::OK,
+    )
+}
+
+struct Row {
+    href: String,
+    reference: String,
+    form_id: String,
+    title: String,
+    when: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedView {
+    base: Base,
+    rows: Vec<Row>,
+}
+
+async fn view_submitted_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    session: Session,
+) -> AppResult<Response> {
+    let s = auth::signed_in(&state, &session, "/innsendt").await?;
+    let ui = super::ui(lang);
+    let rows = state
+        .store
+        .submissions_of(&s.owner)
+        .await?
+        .into_iter()
+        .map(|r| Row {
+            href: format!("/innsendt/{}", r.id),
+            title: title_of(&state, &r, lang),
+            reference: r.reference,
+            form_id: r.form_id,
+            when: when(r.created_at),
+            status: ui.status(&r.status),
+        })
+        .collect();
+    render(
+        &SubmittedView {
+            base: Base::new(lang, ui.submitted_title, "/innsendt"),
+            rows,
+        },
+        StatusCode::OK,
+    )
+}
+
+fn title_of(state: &AppState, r: &SubmissionRow, lang: Lang) -> String {
+    state
+        .catalog
+        .get(&r.form_id, &r.form_version)
+        .map_or_else(|| r.form_id.clone(), |f| f.title.get(lang).to_string())
+}

@@ -1,0 +1,204 @@
+//! Submitting from the browser through the one intake: receipt, idempotency, the PDP asked again.
+
+use serde_json::Value;
+
+use crate::forms::fill_rf1140;
+use crate::helpers::{DINA, SKOGLY, SUBSTANTIAL, hidden_version, spawn_app, spawn_app_with};
+
+/// Submits from check-your-answers; returns the answer.
+async fn submit(app: &crate::helpers::TestApp, summary: &str) -> crate::helpers::Page {
+    let page = app.get(summary).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Send inn"), "{}", page.body);
+    let v = hidden_version(&page.body);
+    let send = summary.replace("/oppsummering", "/send");
+    app.post_form(&send, &[("_version", &v)]).await
+}
+
+#[tokio::test]
+async fn a_draft_is_submitted_once_and_gets_a_receipt() {
+    let app = spawn_app().await;
+    let summary = fill_rf1140(&app).await;
+    let draft_id = summary.split('/').nth(3).unwrap().to_string();
+    let before = app.document(&summary).await;
+    let r = submit(&app, &summary).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    assert!(receipt.starts_with("/innsendt/"), "{receipt}");
+    let id = receipt.trim_start_matches("/innsendt/").to_string();
+    // The receipt: reference, party, submitter, the answers as given.
+    let page = app.get(&receipt).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Skjemaet er sendt inn."));
+    assert!(page.body.contains("TESTSAMEIET SKOGLY (819 897 522)"));
+    assert!(page.body.contains("Dina Daglig Testesen"));
+    assert!(page.body.contains("NØYTRALE TEST AS"));
+    assert!(
+        !page.body.contains(">Endre<"),
+        "a receipt has no change links"
+    );
+    let row = app
+        .store
+        .submission_without_owner_check(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(page.body.contains(&row.reference));
+    assert!(page.body.contains(&row.sha256));
+    assert_eq!(row.party, SKOGLY);
+    assert_eq!(row.submitter, format!("person:{DINA}"));
+    assert_eq!(row.channel, "browser");
+    assert_eq!(row.form_version, "2025-1");
+    // Stored as given (canonical JSON of the draft's document), with its hash.
+    let stored: Value = serde_json::from_str(&row.document).unwrap();
+    assert_eq!(stored, before);
+    assert_eq!(
+        row.sha256,
+        tasteskjema::intake::canonical::sha256_hex(row.document.as_bytes())
+    );
+    assert!(
+        tasteskjema::intake::reference::parse_reference(&row.reference).is_some(),
+        "{}",
+        row.reference
+    );
+    // The draft became the submission.
+    assert_eq!(app.get(&summary).await.status, 404);
+    // A second press of the button (or the back button, or another tab): the same receipt.
+    let again = app
+        .post_form(
+            &summary.replace("/oppsummering", "/send"),
+            &[("_version", "99")],
+        )
+        .await;
+    assert_eq!(again.status, 303);
+    assert_eq!(again.location.as_deref(), Some(receipt.as_str()));
+    // Listed under "Innsendt".
+    let list = app.get("/innsendt").await;
+    assert!(list.body.contains(&row.reference));
+    assert_eq!(list.body.matches("href=\"/innsendt/").count(), 1);
+    // Written to the audit log, with the outbox jobs, in the same transaction.
+    let trail = app.store.audit_rows(&id).await.unwrap();
+    assert_eq!(trail[0].event, "submission.received");
+    assert_eq!(trail[0].person.as_deref(), Some(DINA));
+    assert_eq!(trail[0].party.as_deref(), Some(SKOGLY));
+    assert!(
+        app.store
+            .submission_by_key(&format!("draft:{draft_id}"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_incomplete_or_stale_draft_is_not_submitted() {
+    let app = spawn_app().await;
+    let p1 = app.start("RF-1140").await;
+    let summary = p1.replace("/om-leveransen", "/oppsummering");
+    let page = app.get(&summary).await;
+    assert!(
+        !page.body.contains(">Send inn<"),
+        "no button while there are errors"
+    );
+    let send = summary.replace("/oppsummering", "/send");
+    let r = app.post_form(&send, &[("_version", "1")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some(summary.as_str()));
+    assert!(app.document(&p1).await.is_object(), "the draft is kept");
+    // A complete draft changed in another tab after check-your-answers was shown: 409.
+    let summary = fill_rf1140(&app).await;
+    let r = app
+        .post_form(
+            &summary.replace("/oppsummering", "/send"),
+            &[("_version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        app.document(&summary).await.is_object(),
+        "the draft is kept"
+    );
+    // Another person's draft cannot be submitted: not found.
+    let other = crate::helpers::client();
+    let r = app
+        .log_in_via(&other, "/", "23866410070", SUBSTANTIAL)
+        .await;
+    assert_eq!(r.status, 303);
+    let r = app
+        .post_raw_with(
+            &other,
+            "/aktor",
+            b"party=org%3A819897522&neste=%2F".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = app
+        .post_raw_with(
+            &other,
+            &summary.replace("/oppsummering", "/send"),
+            b"_version=9".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn a_right_withdrawn_while_the_draft_waited_stops_the_submission() {
+    // Two deployments on one database; on the second, Dina is no longer daglig leder of Skogly.
+    let data = tempfile::tempdir().unwrap();
+    let registry = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dev/registry.toml"),
+    )
+    .unwrap();
+    let withdrawn = registry.replacen(
+        "pid = \"12837810092\"\norgnr = \"819897522\"\ncode = \"DAGL\"",
+        "pid = \"12837810092\"\norgnr = \"819897522\"\ncode = \"MEDL\"",
+        1,
+    );
+    assert_ne!(
+        withdrawn, registry,
+        "the registry names Dina's role as expected"
+    );
+    let file = data.path().join("registry.toml");
+    std::fs::write(&file, withdrawn).unwrap();
+    let shared = data.path().to_path_buf();
+    let before = spawn_app_with({
+        let shared = shared.clone();
+        move |c| {
+            c.data_dir = shared;
+            c.database_url = None;
+        }
+    })
+    .await;
+    before.log_in(DINA, SUBSTANTIAL).await;
+    before.choose_party(SKOGLY).await;
+    let summary = fill_rf1140(&before).await;
+    let after = spawn_app_with(move |c| {
+        c.data_dir = shared;
+        c.database_url = None;
+        c.dev_registry = Some(file);
+    })
+    .await;
+    let page = after.get_with(&before.client, &summary).await;
+    let v = hidden_version(&page.body);
+    let r = after
+        .post_raw_with(
+            &before.client,
+            &summary.replace("/oppsummering", "/send"),
+            format!("_version={v}").into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.body.contains("Du har ikke tilgang til å sende inn"),
+        "{}",
+        r.body
+    );
+    assert!(
+        before.document(&summary).await.is_object(),
+        "the draft is kept"
+    );
+}
