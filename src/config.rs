@@ -76,6 +76,12 @@ pub struct Config {
     pub altinn: Option<AltinnSettings>,
     /// Another registry file for the built-in Altinn stand-in (same layout as `dev/registry.toml`).
     pub dev_registry: Option<PathBuf>,
+    /// How long the built-in domain systems take before their feedback is ready (milliseconds).
+    pub dev_domain_delay_ms: u64,
+    /// The domain systems' intake (required in production; outside it the built-in stand-in).
+    pub domain_url: Option<String>,
+    /// Outbox workers in this process.
+    pub outbox_workers: usize,
 }
 
 /// How the portal logs in at ID-porten.
@@ -139,6 +145,9 @@ impl Default for Config {
             idporten: None,
             altinn: None,
             dev_registry: None,
+            dev_domain_delay_ms: 3000,
+            domain_url: None,
+            outbox_workers: 2,
         }
     }
 }
@@ -222,6 +231,19 @@ impl Config {
                     ConfigError::Env(var, format!("{v} is not a number of seconds"))
                 })?;
             }
+        }
+        if let Some(v) = env("TASTESKJEMA_DOMAIN_URL").filter(|v| !v.is_empty()) {
+            c.domain_url = Some(v);
+        }
+        if let Some(v) = env("TASTESKJEMA_DEV_DOMAIN_DELAY_MS") {
+            c.dev_domain_delay_ms = v
+                .parse()
+                .map_err(|e| ConfigError::Env("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", format!("{e}")))?;
+        }
+        if let Some(v) = env("TASTESKJEMA_OUTBOX_WORKERS") {
+            c.outbox_workers = v
+                .parse()
+                .map_err(|e| ConfigError::Env("TASTESKJEMA_OUTBOX_WORKERS", format!("{e}")))?;
         }
         if let Some(v) = env("TASTESKJEMA_DEV_REGISTRY").filter(|v| !v.is_empty()) {
             c.dev_registry = Some(v.into());

@@ -128,12 +128,27 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "production needs Altinn Authorization: set [altinn] in the configuration file or TASTESKJEMA_ALTINN_URL"
         ),
     };
+    let domain_url = match &config.domain_url {
+        Some(u) => u.clone(),
+        None if !config.production => format!("{public}/dev/domene"),
+        None => anyhow::bail!(
+            "production needs the domain systems: set domain_url in the configuration file or TASTESKJEMA_DOMAIN_URL"
+        ),
+    };
+    let outbox = intake::outbox::Outbox::new(
+        store.clone(),
+        catalog.clone(),
+        intake::domain::DomainClient::new(domain_url, auth::idporten::http_client()?),
+        None,
+    );
+    outbox.spawn(config.outbox_workers);
     let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
         login,
         authz: Some(authz),
+        outbox: Some(outbox),
         limits: web::auth::Limits {
             idle_s: config.session_idle_s,
             absolute_s: config.session_absolute_s,
@@ -141,7 +156,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     };
     let mut router = web::router(state);
     if let Some(secret) = &dev_secret {
-        router = router.merge(stand_ins(config, secret)?);
+        router = router.merge(stand_ins(config, secret).await?);
     }
     let router = router
         .layer(session_layer)
@@ -228,7 +243,7 @@ const DEV_CLIENT_ID: &str = "tasteskjema";
 /// The built-in stand-ins for ID-porten and Altinn Authorization, as HTTP services of their own
 /// under `/dev/`: the portal's clients reach them over HTTP exactly as they reach the real ones.
 /// Never mounted in production.
-fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
+async fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     use dev::idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
     let registry = dev::registry::Registry::load(config.dev_registry.as_deref())
@@ -239,6 +254,14 @@ fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
         .iter()
         .map(|p| (p.pid.clone(), p.name.clone()))
         .collect();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let domain = dev::domain::DomainState::open(
+        &config.data_dir.join("dev-domene.db"),
+        Duration::from_millis(config.dev_domain_delay_ms),
+    )
+    .await
+    .context("opening the built-in domain systems' database")?;
     let idp = IdpState::new(IdpConfig {
         issuer: format!("{public}/dev/idporten"),
         clients: vec![DevClient {
@@ -253,7 +276,8 @@ fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     })?;
     Ok(Router::new()
         .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
-        .nest("/dev/altinn", dev::registry::router(Arc::new(registry))))
+        .nest("/dev/altinn", dev::registry::router(Arc::new(registry)))
+        .nest("/dev/domene", dev::domain::router(Arc::new(domain))))
 }
 
 /// Starts logging as configured.

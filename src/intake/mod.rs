@@ -13,6 +13,8 @@ use crate::form::{Context, Form};
 use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 
 pub mod canonical;
+pub mod domain;
+pub mod outbox;
 pub mod reference;
 
 /// Which door a submission came in by.

@@ -37,7 +37,9 @@ macro_rules! on_pool {
     };
 }
 
+mod outbox;
 mod submissions;
+pub use outbox::{Job, JobRow};
 pub use submissions::{Inserted, NewSubmission, SubmissionRow};
 
 /// A saved draft.

@@ -197,6 +197,21 @@ impl Store {
             .await)
     }
 
+    /// A submission by its Dialogporten transmission id (the API's `forsendelseId`), for a party.
+    pub async fn submission_by_transmission(
+        &self,
+        transmission_id: &str,
+        party: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM submissions WHERE transmission_id = $1 AND party = $2");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(transmission_id)
+            .bind(party)
+            .fetch_optional(p)
+            .await)
+    }
+
     /// A submission by id, for the person who sent it and the party it was for (the browser).
     pub async fn submission_of(
         &self,

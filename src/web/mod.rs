@@ -41,6 +41,8 @@ pub struct AppState {
     pub login: Option<Arc<login::Login>>,
     /// Altinn Authorization: parties and decisions (`None` when not configured).
     pub authz: Option<Arc<dyn Authorization>>,
+    /// The outbox (woken when a submission arrives).
+    pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
     /// How long sessions last.
     pub limits: auth::Limits,
 }

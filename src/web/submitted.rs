@@ -17,6 +17,7 @@ use super::{AppState, Base, L, RequestId, Ui, render};
 use crate::auth::altinn::Subject;
 use crate::error::{AppError, AppResult};
 use crate::form::Lang;
+use crate::intake::domain::Feedback;
 use crate::intake::{self, Channel, Submission, SubmitError};
 use crate::store::SubmissionRow;
 
@@ -84,6 +85,9 @@ async fn view_submit_post(
         &rid,
     )
     .await;
+    if let (Ok(_), Some(outbox)) = (&outcome, &state.outbox) {
+        outbox.wake();
+    }
     match outcome {
         Ok(o) => Ok(Redirect::to(&format!("/innsendt/{}", o.receipt().id)).into_response()),
         // Check-your-answers shows what is wrong.
@@ -102,6 +106,56 @@ struct ReceiptView {
     reference: String,
     facts: Vec<(&'static str, String)>,
     pages: Vec<PageAnswers>,
+    feedback: Option<FeedbackView>,
+}
+
+/// The domain system's feedback on a receipt: its messages, each linked to the answer it concerns.
+struct FeedbackView {
+    messages: Vec<(String, String)>,
+}
+
+/// Puts the feedback's messages beside the answers they concern and lists them, linked.
+fn attach_feedback(
+    form: &crate::form::Form,
+    f: &Feedback,
+    pages: &mut [PageAnswers],
+    lang: Lang,
+    ui: &Ui,
+) -> FeedbackView {
+    let mut messages = Vec::new();
+    for m in &f.meldinger {
+        let mut href = String::new();
+        let mut label = None;
+        if let Some(sti) = &m.sti {
+            let all = pages.iter_mut().flat_map(|p| {
+                p.answers.iter_mut().chain(
+                    p.groups
+                        .iter_mut()
+                        .flat_map(|g| g.rows.iter_mut().flat_map(|r| r.1.iter_mut())),
+                )
+            });
+            for a in all {
+                if sti == &a.sti || sti.starts_with(&format!("{}.", a.sti)) {
+                    a.note = Some(m.melding.clone());
+                    href = format!("#{}", a.id);
+                    label = Some(a.label.clone());
+                    break;
+                }
+            }
+        }
+        let row = m
+            .sti
+            .as_deref()
+            .and_then(|s| crate::form::expr::parse_path(s).ok())
+            .and_then(|p| view::row_heading(form, &p, lang, ui));
+        let text = match (row, label) {
+            (Some(r), Some(l)) => format!("{r}, {l}: {}", m.melding),
+            (None, Some(l)) => format!("{l}: {}", m.melding),
+            _ => m.melding.clone(),
+        };
+        messages.push((href, text));
+    }
+    FeedbackView { messages }
 }
 
 /// A unix-millisecond time as Norwegian local date and time.
@@ -172,6 +226,11 @@ async fn view_receipt_get(
         // A receipt is not changed: no links to pages.
         p.href.clear();
     }
+    let feedback = row
+        .feedback
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
+        .map(|f| attach_feedback(form, &f, &mut pages, lang, ui));
     let title = form.title.get(lang).to_string();
     let facts = receipt_facts(ui, &row, &title, party_line(&s), s.person_name.clone());
     render(
@@ -185,6 +244,7 @@ async fn view_receipt_get(
             reference: row.reference.clone(),
             facts,
             pages,
+            feedback,
         },
         StatusCode::OK,
     )

@@ -460,6 +460,12 @@ pub struct AnswerView {
     pub value: String,
     /// Whether it was left empty.
     pub empty: bool,
+    /// Its path in the document (the API's `sti`).
+    pub sti: String,
+    /// Element id of the row, for links to it.
+    pub id: String,
+    /// A message about it (the domain system's feedback on a receipt).
+    pub note: Option<String>,
 }
 
 /// A group's rows on the check-your-answers page.
@@ -497,6 +503,9 @@ fn answer(f: &Field, path: &[Seg], doc: &Value, lang: Lang, ui: &Ui) -> AnswerVi
     };
     AnswerView {
         label: f.label.get(lang).to_string(),
+        sti: crate::form::expr::format_path(path),
+        id: format!("svar-{}", document::dom_id(path)),
+        note: None,
         empty: value.is_empty(),
         value: if value.is_empty() {
             ui.not_answered.to_string()

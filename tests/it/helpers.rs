@@ -51,7 +51,12 @@ pub const SUBSTANTIAL: &str = "idporten-loa-substantial";
 
 /// The portal, with Dina logged in (at the built-in ID-porten) acting for Skogly.
 pub async fn spawn_app() -> TestApp {
-    let app = spawn_anonymous().await;
+    spawn_logged_in_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with the configuration changed first.
+pub async fn spawn_logged_in_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    let app = spawn_app_with(change).await;
     app.log_in(DINA, SUBSTANTIAL).await;
     app.choose_party(SKOGLY).await;
     app

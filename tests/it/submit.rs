@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use crate::forms::fill_rf1140;
-use crate::helpers::{DINA, SKOGLY, SUBSTANTIAL, hidden_version, spawn_app, spawn_app_with};
+use crate::helpers::{
+    DINA, SKOGLY, SUBSTANTIAL, hidden_version, spawn_app, spawn_app_with, spawn_logged_in_with,
+};
 
 /// Submits from check-your-answers; returns the answer.
 async fn submit(app: &crate::helpers::TestApp, summary: &str) -> crate::helpers::Page {
@@ -201,4 +203,127 @@ async fn a_right_withdrawn_while_the_draft_waited_stops_the_submission() {
         before.document(&summary).await.is_object(),
         "the draft is kept"
     );
+}
+
+/// Waits (up to 20 s) until the receipt page shows `text`.
+async fn receipt_shows(app: &crate::helpers::TestApp, receipt: &str, text: &str) -> String {
+    for _ in 0..200 {
+        let page = app.get(receipt).await;
+        if page.body.contains(text) {
+            return page.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{receipt} never showed {text:?}");
+}
+
+#[tokio::test]
+async fn the_domain_systems_feedback_reaches_the_receipt() {
+    let app = spawn_logged_in_with(|c| c.dev_domain_delay_ms = 200).await;
+    let summary = fill_rf1140(&app).await;
+    let r = submit(&app, &summary).await;
+    let receipt = r.location.unwrap();
+    let first = app.get(&receipt).await;
+    assert!(first.body.contains("blir kontrollert"), "pending at first");
+    let body = receipt_shows(&app, &receipt, "kontrollert og godkjent").await;
+    assert!(body.contains(">Godkjent<"), "the status changed");
+    let id = receipt.trim_start_matches("/innsendt/");
+    let row = app
+        .store
+        .submission_without_owner_check(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "accepted");
+    let jobs = app.store.jobs_of(id).await.unwrap();
+    let kinds: Vec<(&str, &str)> = jobs
+        .iter()
+        .map(|j| (j.kind.as_str(), j.state.as_str()))
+        .collect();
+    assert!(kinds.contains(&("domain", "done")), "{kinds:?}");
+    assert!(kinds.contains(&("feedback", "done")), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_rejection_is_shown_beside_the_answer_it_concerns() {
+    let app = spawn_logged_in_with(|c| c.dev_domain_delay_ms = 100).await;
+    let summary = fill_rf1140(&app).await;
+    // The second owner becomes the reporting sameie itself: valid to the form, refused by the
+    // domain system.
+    let mut doc = app.document(&summary).await;
+    assert_eq!(
+        doc["leveranse"]["oppgave"][1]["oppgaveeier"]["organisasjonsnummer"],
+        "800877830"
+    );
+    doc["leveranse"]["oppgave"][1]["oppgaveeier"]["organisasjonsnummer"] = "819897522".into();
+    let id = summary.split('/').nth(3).unwrap();
+    let owner = tasteskjema::store::Owner::new(DINA, SKOGLY);
+    let v: i64 = hidden_version(&app.get(&summary).await.body)
+        .parse()
+        .unwrap();
+    let saved = app
+        .store
+        .save_draft(&owner, id, v, &doc, None, "test")
+        .await
+        .unwrap();
+    assert_eq!(saved, tasteskjema::store::Saved::Ok(v + 1));
+    let r = submit(&app, &summary).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    let body = receipt_shows(&app, &receipt, "ble avvist").await;
+    assert!(body.contains(">Avvist<"));
+    assert!(
+        body.contains("Oppgavegiveren kan ikke oppgis som eier"),
+        "{body}"
+    );
+    // Linked from the list to the answer, which carries the message.
+    let anchor = "svar-f-leveranse-oppgave-1-oppgaveeier";
+    assert!(body.contains(&format!("href=\"#{anchor}\"")), "{body}");
+    let at = body
+        .find(&format!("id=\"{anchor}\""))
+        .expect("the answer row");
+    assert!(
+        body[at..]
+            .split("</div>")
+            .next()
+            .unwrap()
+            .contains("Oppgavegiveren kan ikke")
+    );
+}
+
+#[tokio::test]
+async fn deliveries_complete_after_the_domain_system_comes_back() {
+    let app = spawn_logged_in_with(|c| c.dev_domain_delay_ms = 100).await;
+    let r = app.post_form("/dev/domene/nede?sekunder=3", &[]).await;
+    assert_eq!(r.status, 204);
+    let summary = fill_rf1140(&app).await;
+    let r = submit(&app, &summary).await;
+    let receipt = r.location.unwrap();
+    let id = receipt.trim_start_matches("/innsendt/").to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let jobs = app.store.jobs_of(&id).await.unwrap();
+    let domain = jobs.iter().find(|j| j.kind == "domain").unwrap();
+    assert_eq!(domain.state, "pending", "still down");
+    assert!(domain.attempts >= 1);
+    assert!(
+        domain.last_error.as_deref().unwrap_or("").contains("503"),
+        "{domain:?}"
+    );
+    receipt_shows(&app, &receipt, "kontrollert og godkjent").await;
+    let stats: Value = app
+        .client
+        .get(format!("{}/dev/domene/stats", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<&Value> = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"] == id.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "stored once: {stats}");
 }

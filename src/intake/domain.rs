@@ -1,0 +1,165 @@
+//! The domain systems behind each service area: they receive every submission, check it by their
+//! own rules and answer later with feedback (*tilbakemelding*). One HTTP adapter per area speaks
+//! their intake protocol:
+//!
+//! - `POST {base}/{area}/innsendinger` with the submission (its id makes a repeat harmless);
+//! - `GET {base}/{area}/innsendinger/{id}/tilbakemelding`: 202 while it is being processed, then
+//!   200 with `{id, innsendingId, status: "godkjent" | "avvist", meldinger: [{kode, melding, sti}]}`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::store::SubmissionRow;
+
+/// Why a delivery did not happen; the outbox retries the first kind and parks the second.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth trying again (the receiver is down, busy, or unreachable).
+    #[error("retryable: {0}")]
+    Retryable(String),
+    /// Trying again will not help (the receiver refuses what we send).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// How one call may take at most.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One message of feedback, at a path of the document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Melding {
+    /// A code of the domain system.
+    pub kode: String,
+    /// What it says, in Norwegian.
+    pub melding: String,
+    /// The path of the field it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sti: Option<String>,
+}
+
+/// The domain system's feedback on a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Feedback {
+    /// The feedback document's id (the API's `dokumentId`).
+    pub id: String,
+    /// The submission it answers.
+    pub innsending_id: String,
+    /// `godkjent` or `avvist`.
+    pub status: String,
+    /// What it says.
+    #[serde(default)]
+    pub meldinger: Vec<Melding>,
+}
+
+impl Feedback {
+    /// The submission status it gives: `accepted` or `rejected`.
+    pub fn submission_status(&self) -> &'static str {
+        if self.status == "godkjent" {
+            "accepted"
+        } else {
+            "rejected"
+        }
+    }
+}
+
+/// What a poll for feedback found.
+#[derive(Debug, Clone)]
+pub enum Poll {
+    /// Not ready yet.
+    Pending,
+    /// Ready.
+    Ready(Feedback),
+}
+
+/// The HTTP adapter of the domain systems, at `base` (one path per area below it).
+#[derive(Debug, Clone)]
+pub struct DomainClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+fn classify(e: reqwest::Error) -> DeliveryError {
+    DeliveryError::Retryable(format!("the domain system did not answer: {e}"))
+}
+
+async fn refused(resp: reqwest::Response) -> DeliveryError {
+    let status = resp.status();
+    let body: String = resp
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let msg = format!("the domain system answered {status}: {body}");
+    if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
+        DeliveryError::Retryable(msg)
+    } else {
+        DeliveryError::Permanent(msg)
+    }
+}
+
+impl DomainClient {
+    /// The adapter for the domain systems at `base` (e.g. `{public}/dev/domene`).
+    pub fn new(base: impl Into<String>, http: reqwest::Client) -> DomainClient {
+        DomainClient {
+            base: base.into().trim_end_matches('/').to_owned(),
+            http,
+        }
+    }
+
+    /// Delivers a submission to its area's domain system.
+    pub async fn deliver(&self, area: &str, s: &SubmissionRow) -> Result<(), DeliveryError> {
+        let document: Value = serde_json::from_str(&s.document)
+            .map_err(|e| DeliveryError::Permanent(format!("stored document: {e}")))?;
+        let body = json!({
+            "id": s.id,
+            "referanse": s.reference,
+            "skjema": s.form_id,
+            "skjemaversjon": s.form_version,
+            "part": s.party,
+            "innsender": s.submitter,
+            "kanal": s.channel,
+            "sha256": s.sha256,
+            "mottatt": s.created_at,
+            "dokument": document,
+        });
+        let resp = self
+            .http
+            .post(format!("{}/{area}/innsendinger", self.base))
+            .timeout(TIMEOUT)
+            .json(&body)
+            .send()
+            .await
+            .map_err(classify)?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(refused(resp).await)
+        }
+    }
+
+    /// Asks for the feedback on a submission.
+    pub async fn feedback(&self, area: &str, id: &str) -> Result<Poll, DeliveryError> {
+        let resp = self
+            .http
+            .get(format!(
+                "{}/{area}/innsendinger/{id}/tilbakemelding",
+                self.base
+            ))
+            .timeout(TIMEOUT)
+            .send()
+            .await
+            .map_err(classify)?;
+        match resp.status().as_u16() {
+            200 => resp.json::<Feedback>().await.map(Poll::Ready).map_err(|e| {
+                DeliveryError::Permanent(format!("feedback in an unknown shape: {e}"))
+            }),
+            202 => Ok(Poll::Pending),
+            _ => Err(refused(resp).await),
+        }
+    }
+}

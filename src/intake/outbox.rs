@@ -1,0 +1,236 @@
+//! The outbox workers: every app process runs some. A worker claims a due job (with a lease, so a
+//! job whose worker died is taken again), delivers it, and marks it done together with the jobs
+//! that follow from it; a failure is retried with exponential backoff, and a job that keeps failing
+//! is parked, visible to operators. Nothing is delivered from memory only: a job exists in the
+//! database from the transaction that stored its submission until it is done. Receivers
+//! de-duplicate by the stable ids a job carries (submission, dialog and transmission ids), so a
+//! delivery repeated after a crash has effect once.
+//!
+//! Jobs: `domain` (deliver to the area's domain system) → `feedback` (poll for its feedback; store
+//! it) → `dialogporten.feedback` (tell the party); and `dialogporten` (the dialog and the
+//! submission's transmission in the party's inbox).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand::Rng;
+use tokio::sync::Notify;
+
+use super::domain::{DeliveryError, DomainClient, Feedback, Poll};
+use crate::form::{Catalog, Form};
+use crate::store::{Job, Store, SubmissionRow};
+
+/// Tries before a job is parked.
+pub const MAX_ATTEMPTS: i64 = 12;
+/// How long a claimed job is a worker's before another may take it.
+const LEASE_MS: i64 = 60_000;
+/// How often an idle worker looks for due jobs (it is also woken when a submission arrives).
+const IDLE_POLL: Duration = Duration::from_millis(250);
+/// How soon feedback that is not ready is asked for again.
+const FEEDBACK_POLL: Duration = Duration::from_millis(1000);
+
+/// Delivery to the party's inbox (Dialogporten).
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    /// The dialog for a submission and the submission's transmission.
+    async fn submission(&self, s: &SubmissionRow, form: &Form) -> Result<(), DeliveryError>;
+    /// The feedback as a transmission related to the submission's.
+    async fn feedback(
+        &self,
+        s: &SubmissionRow,
+        form: &Form,
+        f: &Feedback,
+    ) -> Result<(), DeliveryError>;
+}
+
+/// What a job's handler decided.
+enum Step {
+    /// Done; add these jobs.
+    Done(&'static [&'static str]),
+    /// Not ready: ask again after this long (not counted as a failure).
+    Later(Duration),
+}
+
+/// The workers' shared parts.
+pub struct Outbox {
+    store: Store,
+    catalog: Arc<Catalog>,
+    domain: DomainClient,
+    inbox: Option<Arc<dyn Inbox>>,
+    wake: Notify,
+}
+
+impl Outbox {
+    /// The outbox over `store`, delivering to `domain` and (when configured) `inbox`.
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        domain: DomainClient,
+        inbox: Option<Arc<dyn Inbox>>,
+    ) -> Arc<Outbox> {
+        Arc::new(Outbox {
+            store,
+            catalog,
+            domain,
+            inbox,
+            wake: Notify::new(),
+        })
+    }
+
+    /// Wakes an idle worker (a submission has just been stored).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Starts `n` workers on the current runtime; they run until the process ends.
+    pub fn spawn(self: &Arc<Self>, n: usize) {
+        for _ in 0..n {
+            let me = self.clone();
+            tokio::spawn(async move { me.run().await });
+        }
+    }
+
+    async fn run(&self) {
+        loop {
+            match self.run_one().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox worker: database"),
+            }
+            let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+        }
+    }
+
+    /// Claims and handles one due job; false when there was none.
+    pub async fn run_one(&self) -> Result<bool, sqlx::Error> {
+        let Some(job) = self.store.claim_job(LEASE_MS).await? else {
+            return Ok(false);
+        };
+        let result = self.handle(&job).await;
+        let now = now_ms();
+        match result {
+            Ok(Step::Done(next)) => {
+                self.store.finish_job(&job, next).await?;
+                if !next.is_empty() {
+                    self.wake();
+                }
+                tracing::debug!(job = job.id, kind = %job.kind, "delivered");
+            }
+            Ok(Step::Later(after)) => {
+                self.store
+                    .postpone_job(&job, now + after.as_millis() as i64)
+                    .await?;
+            }
+            Err(DeliveryError::Retryable(e)) if job.attempts < MAX_ATTEMPTS => {
+                let wait = backoff(job.attempts);
+                tracing::info!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery failed; retrying");
+                self.store
+                    .retry_job(&job, now + wait.as_millis() as i64, &e)
+                    .await?;
+            }
+            Err(DeliveryError::Retryable(e) | DeliveryError::Permanent(e)) => {
+                tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery parked");
+                self.store.park_job(&job, &e).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn handle(&self, job: &Job) -> Result<Step, DeliveryError> {
+        let s = self
+            .store
+            .submission_without_owner_check(&job.submission_id)
+            .await
+            .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?
+            .ok_or_else(|| DeliveryError::Permanent("no such submission".into()))?;
+        let form = self
+            .catalog
+            .get(&s.form_id, &s.form_version)
+            .ok_or_else(|| {
+                DeliveryError::Permanent(format!("form {} {} is gone", s.form_id, s.form_version))
+            })?
+            .clone();
+        match job.kind.as_str() {
+            "domain" => {
+                self.domain.deliver(&form.area, &s).await?;
+                Ok(Step::Done(&["feedback"]))
+            }
+            "feedback" => match self.domain.feedback(&form.area, &s.id).await? {
+                Poll::Pending => Ok(Step::Later(FEEDBACK_POLL)),
+                Poll::Ready(f) => {
+                    let text = serde_json::to_string(&f)
+                        .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+                    self.store
+                        .set_feedback(&s.id, f.submission_status(), &text)
+                        .await
+                        .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?;
+                    Ok(Step::Done(&["dialogporten.feedback"]))
+                }
+            },
+            "dialogporten" => match &self.inbox {
+                Some(inbox) => {
+                    inbox.submission(&s, &form).await?;
+                    Ok(Step::Done(&[]))
+                }
+                None => Ok(Step::Done(&[])),
+            },
+            "dialogporten.feedback" => {
+                let Some(inbox) = &self.inbox else {
+                    return Ok(Step::Done(&[]));
+                };
+                // The feedback is related to the submission's transmission: that goes first.
+                let jobs = self
+                    .store
+                    .jobs_of(&s.id)
+                    .await
+                    .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?;
+                if jobs
+                    .iter()
+                    .any(|j| j.kind == "dialogporten" && j.state != "done")
+                {
+                    return Ok(Step::Later(FEEDBACK_POLL));
+                }
+                let f: Feedback = s
+                    .feedback
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .ok_or_else(|| DeliveryError::Permanent("no feedback stored".into()))?;
+                inbox.feedback(&s, &form, &f).await?;
+                Ok(Step::Done(&[]))
+            }
+            other => Err(DeliveryError::Permanent(format!(
+                "unknown job kind {other}"
+            ))),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// How long to wait before try `attempts + 1`: 1 s doubling to at most 5 minutes, with ±20 %
+/// jitter so that many jobs failing together do not retry together.
+pub fn backoff(attempts: i64) -> Duration {
+    let base = 1000u64
+        .saturating_mul(1u64 << (attempts.clamp(1, 20) - 1))
+        .min(300_000);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    Duration::from_millis((base as f64 * jitter) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes() {
+        let ms = |a| backoff(a).as_millis();
+        assert!((800..=1200).contains(&ms(1)));
+        assert!((1600..=2400).contains(&ms(2)));
+        assert!((3200..=4800).contains(&ms(3)));
+        assert!((240_000..=360_000).contains(&ms(15)));
+        assert!((240_000..=360_000).contains(&ms(100)));
+    }
+}

@@ -1,0 +1,163 @@
+//! The outbox: deliveries a submission causes, claimed by workers in any process.
+
+use super::{Db, Error, Store, now_ms};
+
+/// A claimed job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    /// Its id.
+    pub id: i64,
+    /// The submission it delivers.
+    pub submission_id: String,
+    /// What it does: `dialogporten`, `domain`, `feedback`, `dialogporten.feedback`.
+    pub kind: String,
+    /// Tries so far, this one included.
+    pub attempts: i64,
+}
+
+/// A job as listed for operators.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    /// Its id.
+    pub id: i64,
+    /// The submission.
+    pub submission_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// `pending`, `done` or `parked`.
+    pub state: String,
+    /// Tries so far.
+    pub attempts: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Claims the oldest due job for `lease_ms` (another worker may take it after that, so a job
+    /// whose worker died is not lost). On PostgreSQL concurrent workers skip each other's rows
+    /// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway.
+    pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<Job>, Error> {
+        let now = now_ms();
+        match &self.db {
+            Db::Postgres(p) => {
+                let sql = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+                           WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
+                                       ORDER BY next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                           RETURNING id, submission_id, kind, attempts";
+                sqlx::query_as::<_, Job>(sql)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .fetch_optional(p)
+                    .await
+            }
+            Db::Sqlite(p) => {
+                let sql = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+                           WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
+                                       ORDER BY next_at, id LIMIT 1) \
+                           RETURNING id, submission_id, kind, attempts";
+                sqlx::query_as::<_, Job>(sql)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .fetch_optional(p)
+                    .await
+            }
+        }
+    }
+
+    /// Marks a job done and adds the jobs that follow from it, in one transaction.
+    pub async fn finish_job(&self, job: &Job, follow_ups: &[&str]) -> Result<(), Error> {
+        let now = now_ms();
+        let done = "UPDATE outbox SET state = 'done', done_at = $1, locked_until = 0, last_error = NULL WHERE id = $2";
+        let add = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
+                   VALUES ($1, $2, 'pending', 0, $3, $3) ON CONFLICT (submission_id, kind) DO NOTHING";
+        on_pool!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(done)
+                .bind(now)
+                .bind(job.id)
+                .execute(&mut *tx)
+                .await?;
+            for kind in follow_ups {
+                sqlx::query(add)
+                    .bind(&job.submission_id)
+                    .bind(*kind)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        })
+    }
+
+    /// Puts a job back to be tried again at `next_at` (unix ms), recording why it failed.
+    pub async fn retry_job(&self, job: &Job, next_at: i64, error: &str) -> Result<(), Error> {
+        let sql = "UPDATE outbox SET next_at = $1, locked_until = 0, last_error = $2 WHERE id = $3";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(next_at)
+            .bind(error)
+            .bind(job.id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Puts a job back for later without counting the try (a result that is not ready yet).
+    pub async fn postpone_job(&self, job: &Job, next_at: i64) -> Result<(), Error> {
+        let sql = "UPDATE outbox SET next_at = $1, locked_until = 0, attempts = attempts - 1 WHERE id = $2";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(next_at)
+            .bind(job.id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Parks a job that keeps failing: kept, visible, and not tried again until an operator acts.
+    pub async fn park_job(&self, job: &Job, error: &str) -> Result<(), Error> {
+        let sql =
+            "UPDATE outbox SET state = 'parked', locked_until = 0, last_error = $1 WHERE id = $2";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(error)
+            .bind(job.id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Every job of a submission.
+    pub async fn jobs_of(&self, submission_id: &str) -> Result<Vec<JobRow>, Error> {
+        let sql = "SELECT id, submission_id, kind, state, attempts, last_error FROM outbox WHERE submission_id = $1 ORDER BY id";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, JobRow>(sql)
+            .bind(submission_id)
+            .fetch_all(p)
+            .await)
+    }
+
+    /// Jobs not done, oldest first (pending and parked), for operators.
+    pub async fn open_jobs(&self, limit: i64) -> Result<Vec<JobRow>, Error> {
+        let sql = "SELECT id, submission_id, kind, state, attempts, last_error FROM outbox WHERE state <> 'done' ORDER BY id LIMIT $1";
+        on_pool!(&self.db, |p| sqlx::query_as::<_, JobRow>(sql)
+            .bind(limit)
+            .fetch_all(p)
+            .await)
+    }
+
+    /// Stores the domain system's feedback on a submission and its new status.
+    pub async fn set_feedback(
+        &self,
+        submission_id: &str,
+        status: &str,
+        feedback: &str,
+    ) -> Result<(), Error> {
+        let sql =
+            "UPDATE submissions SET status = $1, feedback = $2, updated_at = $3 WHERE id = $4";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(status)
+            .bind(feedback)
+            .bind(now_ms())
+            .bind(submission_id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+}
