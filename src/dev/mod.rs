@@ -3,4 +3,5 @@
 //! the configuration says production.
 
 pub mod idporten;
+pub mod maskinporten;
 pub mod registry;
