@@ -1,4 +1,5 @@
-//! The `tasteskjema` command: serve the portal, check the forms, print a form's JSON Schema.
+//! The `tasteskjema` command: serve the portal, check the forms, print a form's JSON Schema, and
+//! development helpers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,28 @@ enum Command {
     Schema {
         /// The form id, e.g. RF-1140.
         form: String,
+    },
+    /// Development helpers for the built-in stand-ins (refused in production).
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Print a Maskinporten system-user token for an organisation, signed with the built-in
+    /// stand-in's development key (the registry's system user for that organisation).
+    Token {
+        /// The organisation the system user acts for, e.g. 819897522.
+        #[arg(long)]
+        org: String,
+        /// The scope(s), space-separated, e.g. skatteetaten:innrapporteringboligsameie.
+        #[arg(long)]
+        scope: String,
+        /// The stand-in's issuer (default: the portal's /dev/maskinporten/).
+        #[arg(long)]
+        issuer: Option<String>,
     },
 }
 
@@ -85,5 +108,45 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Dev {
+            command: DevCommand::Token { org, scope, issuer },
+        } => match dev_token(&config, &org, &scope, issuer) {
+            Ok(token) => {
+                println!("{token}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
+}
+
+/// A system-user token for `org` from the built-in Maskinporten stand-in, whose clients are
+/// registered for the scopes of the configured forms.
+fn dev_token(
+    config: &Config,
+    org: &str,
+    scope: &str,
+    issuer: Option<String>,
+) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
+    use tasteskjema::dev::registry::Registry;
+    use tasteskjema::form::no::Orgnr;
+
+    anyhow::ensure!(
+        !config.production,
+        "the configuration says production: development tokens are refused"
+    );
+    let org = Orgnr::parse(org).with_context(|| format!("--org {org:?}"))?;
+    let catalog = tasteskjema::load_catalog(&config.forms_dir)?;
+    let issuer = issuer.unwrap_or_else(|| format!("{}/dev/maskinporten/", config.public_url()));
+    let stand_in =
+        MaskinportenState::from_registry(issuer, &Registry::embedded(), &api_scopes(&catalog))?;
+    let client = stand_in
+        .client_for_org(org.as_str())
+        .with_context(|| format!("the registry has no system user for {}", org.as_str()))?;
+    stand_in.mint(&client.client_id, Some(org.as_str()), scope)
 }

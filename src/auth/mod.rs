@@ -3,3 +3,4 @@
 
 pub mod altinn;
 pub mod idporten;
+pub mod maskinporten;

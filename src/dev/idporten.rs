@@ -118,16 +118,16 @@ fn rsa_jwk(n: &str, e: &str, kid: &str) -> Value {
     json!({ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e })
 }
 
-/// The stand-in's signing key.
-struct SigningKey {
-    encoding: EncodingKey,
+/// The stand-in's signing key (the Maskinporten stand-in signs the same way).
+pub(super) struct SigningKey {
+    pub(super) encoding: EncodingKey,
     decoding: DecodingKey,
-    kid: String,
-    jwk: Value,
+    pub(super) kid: String,
+    pub(super) jwk: Value,
 }
 
 impl SigningKey {
-    fn from_pem(pem: &str) -> anyhow::Result<Self> {
+    pub(super) fn from_pem(pem: &str) -> anyhow::Result<Self> {
         let key = RsaPrivateKey::from_pkcs8_pem(pem).context("reading the RSA key")?;
         let (n, e) = modulus_exponent(&key);
         // The RFC 7638 thumbprint: a kid that changes exactly when the key does.
@@ -585,10 +585,10 @@ enum AuthReqError {
 
 /// Request parameters; OAuth forbids repeating one, so a repeat is refused rather than guessed at.
 #[derive(Debug, Default)]
-struct Params(HashMap<String, String>);
+pub(super) struct Params(HashMap<String, String>);
 
 impl Params {
-    fn parse(encoded: &str) -> Result<Params, &'static str> {
+    pub(super) fn parse(encoded: &str) -> Result<Params, &'static str> {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(encoded).map_err(|_| "malformed parameters")?;
         let mut map = HashMap::with_capacity(pairs.len());
@@ -599,8 +599,14 @@ impl Params {
         }
         Ok(Params(map))
     }
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+    /// The parameters of a form-encoded body.
+    pub(super) fn from_body(body: &[u8]) -> Result<Params, &'static str> {
+        std::str::from_utf8(body)
+            .map_err(|_| "malformed parameters")
+            .and_then(Params::parse)
     }
 }
 
@@ -867,10 +873,7 @@ async fn view_par(
     RawForm(body): RawForm,
 ) -> Response {
     let now = Instant::now();
-    let p = match std::str::from_utf8(&body)
-        .map_err(|_| "malformed parameters")
-        .and_then(Params::parse)
-    {
+    let p = match Params::from_body(&body) {
         Ok(p) => p,
         Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e),
     };
@@ -913,10 +916,7 @@ async fn view_token(
     RawForm(body): RawForm,
 ) -> Response {
     let now = Instant::now();
-    let p = match std::str::from_utf8(&body)
-        .map_err(|_| "malformed parameters")
-        .and_then(Params::parse)
-    {
+    let p = match Params::from_body(&body) {
         Ok(p) => p,
         Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e),
     };
@@ -931,16 +931,7 @@ async fn view_token(
         None => "",
     };
     if !idp.lock(now).allow_token_request(bucket, now) {
-        let mut r = oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many token requests; try again shortly",
-        );
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(RATE_WINDOW.as_secs()),
-        );
-        return r;
+        return rate_limited(RATE_WINDOW);
     }
     let client = match idp.authenticate(&creds, &p, now) {
         Ok(c) => c,
@@ -1211,13 +1202,26 @@ fn page(t: &Texts, status: StatusCode, title: &str, body: &str) -> Response {
     no_store((status, Html(html)).into_response())
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+/// The answer to a client over its token request limit for `window`.
+pub(super) fn rate_limited(window: Duration) -> Response {
+    let mut r = oauth_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many token requests; try again shortly",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(window.as_secs()));
+    r
+}
+
+/// An OAuth error answer (RFC 6749 §5.2), never cached.
+pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = json!({ "error": error, "error_description": description });
     no_store((status, axum::Json(body)).into_response())
 }
 
 /// RFC 6749 §5.1: token responses must not be cached.
-fn no_store(mut r: Response) -> Response {
+pub(super) fn no_store(mut r: Response) -> Response {
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -1255,7 +1259,7 @@ fn choose_locale(ui_locales: Option<&str>) -> &'static str {
 }
 
 /// 32 random bytes, base64url: codes, session ids, request ids.
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 

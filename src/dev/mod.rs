@@ -4,4 +4,5 @@
 
 pub mod domain;
 pub mod idporten;
+pub mod maskinporten;
 pub mod registry;

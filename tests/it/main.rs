@@ -4,6 +4,7 @@ mod catalogue;
 mod forms;
 mod helpers;
 mod login;
+mod maskinporten;
 mod parties;
 mod reference;
 mod robustness;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{spawn_app, synthetic_fnr};
 
-fn reference_dir() -> Option<PathBuf> {
+pub(crate) fn reference_dir() -> Option<PathBuf> {
     match std::env::var("TASTESKJEMA_REFERENCE_DIR") {
         Ok(d) => Some(PathBuf::from(d)),
         Err(_) => {
