@@ -990,10 +990,10 @@ fn collect_paths(n: &Node, out: &mut Vec<Vec<Seg>>) {
     match &n.kind {
         Kind::Lit(_) => {}
         Kind::Path(p) => {
-            if let Res::Doc(dp) = &p.res {
-                if !out.contains(&dp.key) {
-                    out.push(dp.key.clone());
-                }
+            if let Res::Doc(dp) = &p.res
+                && !out.contains(&dp.key)
+            {
+                out.push(dp.key.clone());
             }
         }
         Kind::Unary(_, x) => collect_paths(x, out),

@@ -166,14 +166,14 @@ fn negotiate(headers: &HeaderMap, asset: &Asset) -> Coding {
             let coding = parts.next().unwrap_or("").trim();
             let mut q = Some(1.0_f32);
             for param in parts {
-                if let Some((k, v)) = param.split_once('=') {
-                    if k.trim().eq_ignore_ascii_case("q") {
-                        q = v
-                            .trim()
-                            .parse::<f32>()
-                            .ok()
-                            .filter(|q| (0.0..=1.0).contains(q));
-                    }
+                if let Some((k, v)) = param.split_once('=')
+                    && k.trim().eq_ignore_ascii_case("q")
+                {
+                    q = v
+                        .trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q));
                 }
             }
             let Some(q) = q else { continue };
