@@ -8,6 +8,7 @@ pub mod config;
 pub mod dev;
 pub mod error;
 pub mod form;
+pub mod intake;
 pub mod ratelimit;
 mod security;
 pub mod store;
