@@ -82,6 +82,9 @@ pub struct Config {
     pub domain_url: Option<String>,
     /// Outbox workers in this process.
     pub outbox_workers: usize,
+    /// The Maskinporten issuer whose tokens the API accepts, as in `iss` (with its trailing
+    /// slash; required in production; outside it the built-in stand-in).
+    pub maskinporten_issuer: Option<String>,
 }
 
 /// How the portal logs in at ID-porten.
@@ -148,6 +151,7 @@ impl Default for Config {
             dev_domain_delay_ms: 3000,
             domain_url: None,
             outbox_workers: 2,
+            maskinporten_issuer: None,
         }
     }
 }
@@ -231,6 +235,9 @@ impl Config {
                     ConfigError::Env(var, format!("{v} is not a number of seconds"))
                 })?;
             }
+        }
+        if let Some(v) = env("TASTESKJEMA_MASKINPORTEN_ISSUER").filter(|v| !v.is_empty()) {
+            c.maskinporten_issuer = Some(v);
         }
         if let Some(v) = env("TASTESKJEMA_DOMAIN_URL").filter(|v| !v.is_empty()) {
             c.domain_url = Some(v);

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod auth;
 pub mod config;
 pub mod dev;
@@ -142,21 +143,42 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         None,
     );
     outbox.spawn(config.outbox_workers);
+    let maskinporten_issuer = match &config.maskinporten_issuer {
+        Some(i) => i.clone(),
+        None if !config.production => format!("{public}/dev/maskinporten/"),
+        None => anyhow::bail!(
+            "production needs Maskinporten: set maskinporten_issuer in the configuration file or TASTESKJEMA_MASKINPORTEN_ISSUER"
+        ),
+    };
+    let tokens = auth::maskinporten::TokenValidator::new(
+        auth::maskinporten::MaskinportenConfig {
+            issuer: maskinporten_issuer,
+            jwks_uri: None,
+        },
+        auth::idporten::http_client()?,
+    )?;
     let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
         login,
-        authz: Some(authz),
-        outbox: Some(outbox),
+        authz: Some(authz.clone()),
+        outbox: Some(outbox.clone()),
         limits: web::auth::Limits {
             idle_s: config.session_idle_s,
             absolute_s: config.session_absolute_s,
         },
     };
-    let mut router = web::router(state);
+    let api = api::router(api::ApiState {
+        catalog: catalog.clone(),
+        store: store.clone(),
+        authz,
+        tokens,
+        outbox: Some(outbox),
+    });
+    let mut router = web::router(state).merge(api);
     if let Some(secret) = &dev_secret {
-        router = router.merge(stand_ins(config, secret).await?);
+        router = router.merge(stand_ins(config, &catalog, secret).await?);
     }
     let router = router
         .layer(session_layer)
@@ -243,7 +265,7 @@ const DEV_CLIENT_ID: &str = "tasteskjema";
 /// The built-in stand-ins for ID-porten and Altinn Authorization, as HTTP services of their own
 /// under `/dev/`: the portal's clients reach them over HTTP exactly as they reach the real ones.
 /// Never mounted in production.
-async fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
+async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::Result<Router> {
     use dev::idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
     let registry = dev::registry::Registry::load(config.dev_registry.as_deref())
@@ -262,6 +284,11 @@ async fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     )
     .await
     .context("opening the built-in domain systems' database")?;
+    let maskinporten = dev::maskinporten::MaskinportenState::from_registry(
+        format!("{public}/dev/maskinporten/"),
+        &registry,
+        &dev::maskinporten::api_scopes(catalog),
+    )?;
     let idp = IdpState::new(IdpConfig {
         issuer: format!("{public}/dev/idporten"),
         clients: vec![DevClient {
@@ -277,7 +304,11 @@ async fn stand_ins(config: &Config, secret: &str) -> anyhow::Result<Router> {
     Ok(Router::new()
         .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
         .nest("/dev/altinn", dev::registry::router(Arc::new(registry)))
-        .nest("/dev/domene", dev::domain::router(Arc::new(domain))))
+        .nest("/dev/domene", dev::domain::router(Arc::new(domain)))
+        .nest(
+            "/dev/maskinporten",
+            dev::maskinporten::router(Arc::new(maskinporten)),
+        ))
 }
 
 /// Starts logging as configured.

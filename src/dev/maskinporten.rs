@@ -149,13 +149,13 @@ impl DevSystemUser {
     }
 }
 
-/// The Maskinporten scopes of every form with an M2M API, each once.
+/// The Maskinporten scopes of every form (its API's, or the generic door's), each once.
 pub fn api_scopes(catalog: &Catalog) -> Vec<String> {
     let scopes: BTreeSet<String> = catalog
         .forms
         .values()
         .flat_map(|versions| versions.values())
-        .filter_map(|form| form.api.as_ref().map(|api| api.scope.clone()))
+        .map(|form| form.m2m_scope())
         .collect();
     scopes.into_iter().collect()
 }

@@ -128,6 +128,17 @@ pub struct ApiSpec {
     pub years: Vec<i32>,
 }
 
+impl Form {
+    /// The Maskinporten scope an end-user system needs to submit this form: its API's, or for the
+    /// portal's generic API door one named after the form.
+    pub fn m2m_scope(&self) -> String {
+        match &self.api {
+            Some(api) => api.scope.clone(),
+            None => format!("skatteetaten:tasteskjema.{}", self.id.to_lowercase()),
+        }
+    }
+}
+
 /// A checked form version.
 #[derive(Debug)]
 pub struct Form {

@@ -67,8 +67,12 @@ pub async fn spawn_logged_in_with(change: impl FnOnce(&mut Config)) -> TestApp {
 pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
     let issuer = format!("{}/dev/idporten", dev.addr);
     let altinn = format!("{}/dev/altinn", dev.addr);
+    let maskinporten = format!("{}/dev/maskinporten/", dev.addr);
+    let domain = format!("{}/dev/domene", dev.addr);
     move |c: &mut Config| {
         c.production = true;
+        c.maskinporten_issuer = Some(maskinporten);
+        c.domain_url = Some(domain);
         c.idporten = Some(tasteskjema::config::IdportenSettings {
             issuer,
             client_id: "tasteskjema".into(),
@@ -344,4 +348,23 @@ impl TestApp {
 /// The path part of a redirect, without any `#fragment`.
 pub fn path_of(location: &str) -> String {
     location.split('#').next().unwrap().to_string()
+}
+
+impl TestApp {
+    /// A system-user token for `org` from the built-in Maskinporten (as `tasteskjema dev token`).
+    pub fn token(&self, org: &str, scope: &str) -> String {
+        use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
+        let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+        let registry = tasteskjema::dev::registry::Registry::embedded();
+        let stand_in = MaskinportenState::from_registry(
+            format!("{}/dev/maskinporten/", self.addr),
+            &registry,
+            &api_scopes(&catalog),
+        )
+        .unwrap();
+        let client = stand_in
+            .client_for_org(org)
+            .expect("a system user for the org");
+        stand_in.mint(&client.client_id, Some(org), scope).unwrap()
+    }
 }

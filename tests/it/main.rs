@@ -1,5 +1,6 @@
 //! The one integration test binary: drives the real app over HTTP (see STYLE: one binary links once).
 
+mod api;
 mod catalogue;
 mod forms;
 mod helpers;

@@ -1,0 +1,657 @@
+//! The machine-to-machine API: for forms with a Skatteetaten API (RF-1140, RF-1139) exactly its
+//! paths, headers, bodies and errors (`POST {base}/v1/{inntektsaar}`, `Leveransebekreftelse`,
+//! `Feil` with GLD codes); for every other form whose area offers M2M a generic door with the same
+//! meaning. Both go through [`crate::intake::submit`], like the browser.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::auth::altinn::{Authorization, PartyId, Subject};
+use crate::auth::maskinporten::{M2mCaller, TokenValidator};
+use crate::form::definition::Channel as AreaChannel;
+use crate::form::validate::FieldError;
+use crate::form::{Catalog, Form, Lang};
+use crate::intake::{self, Channel, Receipt, Submission, SubmitError};
+use crate::store::Store;
+
+pub mod openapi;
+
+/// What the API's handlers reach.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Every form.
+    pub catalog: Arc<Catalog>,
+    /// The database.
+    pub store: Store,
+    /// Altinn Authorization (the PDP).
+    pub authz: Arc<dyn Authorization>,
+    /// Maskinporten token validation.
+    pub tokens: TokenValidator,
+    /// The outbox, woken when a submission arrives.
+    pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
+}
+
+/// The API's routes, from the catalogue: each form with an `[api]` section gets Skatteetaten's
+/// paths under its base; forms in areas offering M2M get the generic door.
+pub fn router(state: ApiState) -> Router {
+    let mut r = Router::new();
+    for form in state.catalog.latest_forms() {
+        if let Some(api) = &form.api {
+            let id = form.id.clone();
+            let docs = form.id.clone();
+            r = r
+                .route(
+                    &format!("{}/v1/{{inntektsaar}}", api.base),
+                    post(move |s, p, h, b| submit_gld(s, id.clone(), p, h, b)),
+                )
+                .route(
+                    &format!(
+                        "{}/v1/{{inntektsaar}}/forsendelser/{{forsendelse}}/dokumenter/{{dokument}}",
+                        api.base
+                    ),
+                    get(move |s, p, h| document_gld(s, docs.clone(), p, h)),
+                );
+        }
+    }
+    r.route("/api/v1/skjema/{form}/innsendinger", post(submit_generic))
+        .route("/api/v1/skjema/{form}/schema", get(schema))
+        .route("/api/openapi.json", get(openapi::serve))
+        // Anything else under /api is answered in the API's own error format.
+        .route("/api", axum::routing::any(not_found))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(state)
+}
+
+/// Skatteetaten's error document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Feil {
+    /// The GLD code.
+    pub kode: &'static str,
+    /// What is wrong, in Norwegian.
+    pub melding: String,
+    /// The request's id, to find it in the logs.
+    pub korrelasjonsid: String,
+    /// The details, each at a path of the document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spesifisering: Vec<Feilspesifisering>,
+}
+
+/// One detail of a [`Feil`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Feilspesifisering {
+    /// A detail code.
+    pub kode: String,
+    /// What is wrong.
+    pub melding: String,
+    /// The path of the field (as the form language and the browser's error ids write it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sti: Option<String>,
+    /// The value given, as text.
+    #[serde(rename = "angittVerdi", skip_serializing_if = "Option::is_none")]
+    pub angitt_verdi: Option<String>,
+}
+
+/// An API error: a status and a [`Feil`].
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kode: &'static str,
+    melding: String,
+    details: Vec<Feilspesifisering>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kode: &'static str, melding: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kode,
+            melding: melding.into(),
+            details: Vec::new(),
+        }
+    }
+
+    fn detail(mut self, kode: &str, melding: impl Into<String>, sti: Option<&str>) -> ApiError {
+        self.details.push(Feilspesifisering {
+            kode: kode.to_owned(),
+            melding: melding.into(),
+            sti: sti.map(str::to_owned),
+            angitt_verdi: None,
+        });
+        self
+    }
+
+    fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "API request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "GLD_001",
+            "Det oppstod en uventet feil. Prøv igjen senere.",
+        )
+    }
+
+    /// The response, with the request's id as `korrelasjonsid`.
+    fn into_response_with(self, request_id: &str) -> Response {
+        if !self.status.is_server_error() {
+            tracing::info!(
+                status = self.status.as_u16(),
+                kode = self.kode,
+                "API request refused"
+            );
+        }
+        let body = Feil {
+            kode: self.kode,
+            melding: self.melding,
+            korrelasjonsid: request_id.to_owned(),
+            spesifisering: self.details,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned()
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Ressursen finnes ikke.")
+        .into_response_with(&request_id(&headers))
+}
+
+/// The caller, from the `Authorization` header, for a form's scope: a system user acting for an
+/// organisation.
+async fn caller(
+    state: &ApiState,
+    headers: &HeaderMap,
+    scope: &str,
+) -> Result<(M2mCaller, PartyId, Subject), ApiError> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = state.tokens.validate(auth, scope).await.map_err(|e| {
+        if e.is_forbidden() {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "GLD_005",
+                format!("Tokenet mangler scope {scope}."),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "GLD_004",
+                "Mangler gyldig Maskinporten-token.",
+            )
+            .detail(e.code(), e.to_string(), None)
+        }
+    })?;
+    let Some(user) = caller.system_user.clone() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "GLD_005",
+            "Tokenet er ikke et systembruker-token: innsending krever en systembruker for den det leveres for.",
+        ));
+    };
+    let party = PartyId::Organisation(user.org.clone());
+    Ok((caller, party, Subject::SystemUser(user.id)))
+}
+
+/// The checks of an API submission's headers: JSON in, JSON out, an idempotency key.
+fn check_headers(headers: &HeaderMap) -> Result<String, ApiError> {
+    let json_type = |v: &str| {
+        let v = v.split(';').next().unwrap_or("").trim();
+        v.eq_ignore_ascii_case("application/json")
+    };
+    match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(ct) if json_type(ct) => {}
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "GLD_011",
+                "Feil i metadata for forespørselen.",
+            )
+            .detail("GLD_1047", "Content-Type må være application/json.", None));
+        }
+    }
+    if let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
+        let ok = accept.split(',').any(|a| {
+            let a = a.split(';').next().unwrap_or("").trim();
+            a == "*/*" || a == "application/*" || a.eq_ignore_ascii_case("application/json")
+        });
+        if !ok {
+            return Err(ApiError::new(
+                StatusCode::NOT_ACCEPTABLE,
+                "GLD_011",
+                "Feil i metadata for forespørselen.",
+            )
+            .detail("GLD_1030", "Accept må være application/json.", None));
+        }
+    }
+    let key = headers
+        .get("idempotencyKey")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "GLD_011",
+                "Feil i metadata for forespørselen.",
+            )
+            .detail(
+                "GLD_1028",
+                "Påkrevd header idempotencyKey mangler.",
+                Some("idempotencyKey"),
+            )
+        })?;
+    let key = uuid::Uuid::parse_str(key).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_011",
+            "Feil i metadata for forespørselen.",
+        )
+        .detail(
+            "GLD_1028",
+            "Headeren idempotencyKey må være en UUID.",
+            Some("idempotencyKey"),
+        )
+    })?;
+    Ok(key.hyphenated().to_string())
+}
+
+fn parse_body(
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Value, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "GLD_006",
+                "Forespørselen er for stor (grensen er 10 MB).",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "GLD_006",
+                "Forespørselen kunne ikke leses.",
+            )
+        }
+    })?;
+    let doc: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_008",
+            "Forespørselen er ikke gyldig JSON.",
+        )
+        .detail(
+            "json",
+            format!("linje {}, kolonne {}", e.line(), e.column()),
+            None,
+        )
+    })?;
+    if !doc.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_008",
+            "Meldingen må være et JSON-objekt.",
+        ));
+    }
+    Ok(doc)
+}
+
+/// The validation errors as `Feil`: each at its `sti`, with the value given.
+fn invalid(errors: &[FieldError], doc: &Value) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "GLD_010",
+        "Meldingen har feil i innholdet.",
+    );
+    for fe in errors {
+        let given = crate::form::document::get(doc, &fe.path);
+        e.details.push(Feilspesifisering {
+            kode: fe.kind.code().to_owned(),
+            melding: fe.message(Lang::Nb),
+            sti: Some(fe.sti()),
+            angitt_verdi: given.and_then(|v| match v {
+                Value::Null => None,
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            }),
+        });
+    }
+    e
+}
+
+fn submit_error(e: SubmitError, doc: &Value) -> ApiError {
+    match e {
+        SubmitError::Invalid(errors) => invalid(&errors, doc),
+        SubmitError::Forbidden => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "GLD_005",
+            "Systembrukeren har ikke tilgang til å levere dette for denne virksomheten.",
+        ),
+        SubmitError::KeyReused => ApiError::new(
+            StatusCode::CONFLICT,
+            "GLD_019",
+            "idempotencyKey er brukt før for en annen melding. En ny innsending med nytt innhold skal ha ny nøkkel.",
+        ),
+        SubmitError::DraftChanged => ApiError::internal("a draft changed under an API submission"),
+        SubmitError::Db(e) => ApiError::internal(e),
+    }
+}
+
+/// `Leveransebekreftelse` for a GLD document: for one `leveranse` (an object) the counts and the
+/// reference; for several (an array, as for boligselskap) the same per purpose.
+pub fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
+    let counts = |l: &Value| {
+        let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        (
+            l.get("oppgavegiversLeveranseReferanse")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            n("sletteoppgave"),
+            n("oppgave"),
+        )
+    };
+    match doc.get("leveranse") {
+        Some(Value::Array(list)) => json!({
+            "dialogId": r.dialog_id,
+            "forsendelseId": r.transmission_id,
+            "leveranseformaal": list.iter().map(|l| {
+                let (reference, slette, oppgaver) = counts(l);
+                json!({
+                    "boligselskapFormaal": l.get("boligselskapFormaal").cloned().unwrap_or(Value::Null),
+                    "oppgavegiversLeveranseReferanse": reference,
+                    "antallSletteoppgaver": slette,
+                    "antallOppgaver": oppgaver,
+                })
+            }).collect::<Vec<_>>(),
+        }),
+        other => {
+            let (reference, slette, oppgaver) = counts(other.unwrap_or(&Value::Null));
+            json!({
+                "dialogId": r.dialog_id,
+                "forsendelseId": r.transmission_id,
+                "oppgavegiversLeveranseReferanse": reference,
+                "antallSletteoppgaver": slette,
+                "antallOppgaver": oppgaver,
+            })
+        }
+    }
+}
+
+/// The income years in a GLD document (one per `leveranse`).
+fn years_in(doc: &Value) -> Vec<(String, Option<i64>)> {
+    match doc.get("leveranse") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (
+                    format!("leveranse[{i}].inntektsaar"),
+                    l.get("inntektsaar").and_then(Value::as_i64),
+                )
+            })
+            .collect(),
+        Some(l) => vec![(
+            "leveranse.inntektsaar".to_owned(),
+            l.get("inntektsaar").and_then(Value::as_i64),
+        )],
+        None => Vec::new(),
+    }
+}
+
+async fn submit_gld(
+    State(state): State<ApiState>,
+    form_id: String,
+    Path(year): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let rid = request_id(&headers);
+    match submit_gld_inner(&state, &form_id, &year, &headers, body, &rid).await {
+        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Err(e) => e.into_response_with(&rid),
+    }
+}
+
+async fn submit_gld_inner(
+    state: &ApiState,
+    form_id: &str,
+    year: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    rid: &str,
+) -> Result<Value, ApiError> {
+    let form = state
+        .catalog
+        .latest(form_id)
+        .ok_or_else(|| ApiError::internal("a routed form is gone"))?
+        .clone();
+    let api = form
+        .api
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
+    let (_, party, subject) = caller(state, headers, &api.scope).await?;
+    let key = check_headers(headers)?;
+    let year_n: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| api.years.contains(y))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "GLD_011",
+                "Feil i metadata for forespørselen.",
+            )
+            .detail(
+                "GLD_1027",
+                format!("Inntektsåret {year} støttes ikke."),
+                Some("inntektsaar"),
+            )
+        })?;
+    let doc = parse_body(body)?;
+    let wrong: Vec<_> = years_in(&doc)
+        .into_iter()
+        .filter(|(_, y)| y.is_some_and(|y| y != i64::from(year_n)))
+        .collect();
+    if !wrong.is_empty() {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_010",
+            "Meldingen har feil i innholdet.",
+        );
+        for (sti, y) in wrong {
+            e.details.push(Feilspesifisering {
+                kode: "GLD_1052".into(),
+                melding: format!("Inntektsåret i meldingen må være {year_n}, som i adressen."),
+                sti: Some(sti),
+                angitt_verdi: y.map(|y| y.to_string()),
+            });
+        }
+        return Err(e);
+    }
+    let outcome = submit_api(state, &form, &party, &subject, &doc, &key, rid, &|r| {
+        leveransebekreftelse(&doc, r)
+    })
+    .await
+    .map_err(|e| submit_error(e, &doc))?;
+    Ok(outcome.receipt().response.clone())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn submit_api(
+    state: &ApiState,
+    form: &Form,
+    party: &PartyId,
+    subject: &Subject,
+    doc: &Value,
+    key: &str,
+    rid: &str,
+    respond: &(dyn Fn(&Receipt) -> Value + Sync),
+) -> Result<intake::Outcome, SubmitError> {
+    let mut ctx = crate::web::forms::context();
+    if let PartyId::Organisation(orgnr) = party {
+        ctx.party_orgnr = Some(orgnr.clone());
+    }
+    let outcome = intake::submit(
+        &state.store,
+        &state.authz,
+        Submission {
+            form,
+            party,
+            submitter: subject,
+            channel: Channel::Api,
+            document: doc,
+            // Keys are the caller's: scoped by party and form, so no one can collide with another.
+            key: format!("api:{}:{}:{key}", party.key(), form.id),
+            context: &ctx,
+            draft: None,
+            respond,
+        },
+        rid,
+    )
+    .await;
+    if let (Ok(intake::Outcome::New(_)), Some(outbox)) = (&outcome, &state.outbox) {
+        outbox.wake();
+    }
+    outcome
+}
+
+async fn submit_generic(
+    State(state): State<ApiState>,
+    Path(form_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let rid = request_id(&headers);
+    let r = async {
+        let form = m2m_form(&state, &form_id)?;
+        let scope = generic_scope(&form);
+        let (_, party, subject) = caller(&state, &headers, &scope).await?;
+        let key = check_headers(&headers)?;
+        let doc = parse_body(body)?;
+        let outcome = submit_api(&state, &form, &party, &subject, &doc, &key, &rid, &|r| {
+            json!({
+                "innsendingId": r.id,
+                "referanse": r.reference,
+                "dialogId": r.dialog_id,
+                "forsendelseId": r.transmission_id,
+                "sha256": r.sha256,
+            })
+        })
+        .await
+        .map_err(|e| submit_error(e, &doc))?;
+        Ok::<_, ApiError>(outcome.receipt().response.clone())
+    }
+    .await;
+    match r {
+        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Err(e) => e.into_response_with(&rid),
+    }
+}
+
+/// A form that may be submitted through the generic door: its area offers M2M.
+fn m2m_form(state: &ApiState, form_id: &str) -> Result<Arc<Form>, ApiError> {
+    let form = state
+        .catalog
+        .latest(form_id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Skjemaet finnes ikke."))?;
+    let offers_m2m = state
+        .catalog
+        .areas
+        .iter()
+        .find(|a| a.id == form.area)
+        .is_some_and(|a| a.channels.contains(&AreaChannel::M2m));
+    if !offers_m2m {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "GLD_021",
+            "Skjemaet kan ikke sendes inn gjennom API-et.",
+        ));
+    }
+    Ok(form.clone())
+}
+
+/// The scope of the generic door for a form: its own API's, or one named after the form.
+pub fn generic_scope(form: &Form) -> String {
+    form.m2m_scope()
+}
+
+async fn schema(
+    State(state): State<ApiState>,
+    Path(form_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match m2m_form(&state, &form_id) {
+        Ok(form) => axum::Json(crate::form::schema::json_schema(&form)).into_response(),
+        Err(e) => e.into_response_with(&request_id(&headers)),
+    }
+}
+
+async fn document_gld(
+    State(state): State<ApiState>,
+    form_id: String,
+    Path((year, forsendelse, dokument)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let rid = request_id(&headers);
+    let r = documents::fetch(&state, &form_id, &year, &forsendelse, &dokument, &headers).await;
+    match r {
+        Ok(resp) => resp,
+        Err(e) => e.into_response_with(&rid),
+    }
+}
+
+mod documents {
+    //! Documents of a submission (its receipt; later its feedback), for the party's systems.
+
+    use super::*;
+
+    pub(super) async fn fetch(
+        state: &ApiState,
+        form_id: &str,
+        _year: &str,
+        forsendelse: &str,
+        dokument: &str,
+        headers: &HeaderMap,
+    ) -> Result<Response, ApiError> {
+        let form = state
+            .catalog
+            .latest(form_id)
+            .ok_or_else(|| ApiError::internal("a routed form is gone"))?;
+        let scope = generic_scope(form);
+        let (_, party, _) = caller(state, headers, &scope).await?;
+        let not_found =
+            || ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Dokumentet finnes ikke.");
+        if uuid::Uuid::parse_str(forsendelse).is_err() || uuid::Uuid::parse_str(dokument).is_err() {
+            return Err(not_found());
+        }
+        let row = state
+            .store
+            .submission_by_transmission(forsendelse, &party.key())
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(not_found)?;
+        // The receipt document has the transmission's id; feedback documents come later.
+        if dokument != row.transmission_id {
+            return Err(not_found());
+        }
+        let body: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
+        Ok((StatusCode::OK, axum::Json(body)).into_response())
+    }
+}

@@ -1,0 +1,153 @@
+//! The OpenAPI document of the portal's own API, made from the catalogue: the same paths the
+//! router serves, each form's request body its JSON Schema.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{ApiState, generic_scope};
+use crate::form::definition::Channel;
+use crate::form::schema::json_schema;
+
+/// `GET /api/openapi.json`.
+pub async fn serve(State(state): State<ApiState>) -> Response {
+    axum::Json(document(&state)).into_response()
+}
+
+fn feil() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "kode": {"type": "string", "maxLength": 4000},
+            "melding": {"type": "string", "maxLength": 4000},
+            "korrelasjonsid": {"type": "string", "maxLength": 4000},
+            "spesifisering": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "kode": {"type": "string"},
+                    "melding": {"type": "string"},
+                    "sti": {"type": "string", "description": "The path of the field, e.g. leveranse.oppgave[2].andelFormue."},
+                    "angittVerdi": {"type": "string"}
+                }
+            }}
+        }
+    })
+}
+
+fn errors() -> Value {
+    let e = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+    json!({
+        "400": e("GLD_006 bad request, GLD_008 not JSON, GLD_010 content errors (one spesifisering per field, with sti), GLD_011 metadata (GLD_1027 year not supported, GLD_1028 idempotencyKey missing)"),
+        "401": e("GLD_004: no valid Maskinporten token"),
+        "403": e("GLD_005: the scope is missing, the token has no system user, or the system user may not deliver for the organisation"),
+        "406": e("GLD_011 with GLD_1030: Accept must allow application/json"),
+        "409": e("GLD_019: the idempotencyKey was used for another body"),
+        "413": e("GLD_006: the body is over 10 MB"),
+        "415": e("GLD_011 with GLD_1047: Content-Type must be application/json"),
+        "500": e("GLD_001: unexpected")
+    })
+}
+
+fn idempotency_header() -> Value {
+    json!({"name": "idempotencyKey", "in": "header", "required": true, "schema": {"type": "string", "format": "uuid"},
+           "description": "A new key for every new content. The same key and body again gives the first answer again; the same key with another body gives 409 GLD_019."})
+}
+
+/// The document.
+pub fn document(state: &ApiState) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert("Feil".into(), feil());
+    for form in state.catalog.latest_forms() {
+        let m2m = state
+            .catalog
+            .areas
+            .iter()
+            .any(|a| a.id == form.area && a.channels.contains(&Channel::M2m));
+        if !m2m && form.api.is_none() {
+            continue;
+        }
+        let name = form.id.replace('-', "");
+        schemas.insert(name.clone(), json_schema(form));
+        let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let scope = generic_scope(form);
+        let security = json!([{"maskinporten": [scope]}]);
+        if let Some(api) = &form.api {
+            let mut ok = errors();
+            ok["200"] = json!({"description": "Leveransebekreftelse: dialogId and forsendelseId are the Dialogporten dialog and transmission",
+                               "content": {"application/json": {"schema": {"type": "object"}}}});
+            paths.insert(
+                format!("{}/v1/{{inntektsaar}}", api.base),
+                json!({"post": {
+                    "summary": format!("{} ({}): submit", form.title.nb, form.id),
+                    "operationId": format!("innsending_{name}"),
+                    "security": security,
+                    "parameters": [
+                        {"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string", "enum": api.years.iter().map(|y| y.to_string()).collect::<Vec<_>>()}},
+                        idempotency_header()
+                    ],
+                    "requestBody": body,
+                    "responses": ok
+                }}),
+            );
+            paths.insert(
+                format!("{}/v1/{{inntektsaar}}/forsendelser/{{forsendelseId}}/dokumenter/{{dokumentId}}", api.base),
+                json!({"get": {
+                    "summary": format!("{}: a document of a submission (its receipt, its feedback)", form.id),
+                    "operationId": format!("uthenting_dokument_{name}"),
+                    "security": security,
+                    "parameters": [
+                        {"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "forsendelseId", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                        {"name": "dokumentId", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                    ],
+                    "responses": {"200": {"description": "The document", "content": {"application/json": {}, "application/pdf": {}}},
+                                  "404": {"description": "GLD_021", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}}}
+                }}),
+            );
+        }
+        if m2m {
+            let mut ok = errors();
+            ok["200"] = json!({"description": "The receipt", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "innsendingId": {"type": "string", "format": "uuid"},
+                    "referanse": {"type": "string"},
+                    "dialogId": {"type": "string", "format": "uuid"},
+                    "forsendelseId": {"type": "string", "format": "uuid"},
+                    "sha256": {"type": "string"}}}}}});
+            paths.insert(
+                format!("/api/v1/skjema/{}/innsendinger", form.id),
+                json!({"post": {
+                    "summary": format!("{} ({}): submit", form.title.nb, form.id),
+                    "operationId": format!("innsending_generisk_{name}"),
+                    "security": security,
+                    "parameters": [idempotency_header()],
+                    "requestBody": body,
+                    "responses": ok
+                }}),
+            );
+            paths.insert(
+                format!("/api/v1/skjema/{}/schema", form.id),
+                json!({"get": {
+                    "summary": format!("{}: the JSON Schema of the document", form.id),
+                    "operationId": format!("schema_{name}"),
+                    "responses": {"200": {"description": "JSON Schema", "content": {"application/json": {}}}}
+                }}),
+            );
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Tasteskjema API",
+            "version": "1",
+            "description": "Submissions from end-user systems into the same intake as the browser forms. Authenticate with a Maskinporten token for a system user (Authorization: Bearer …)."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"maskinporten": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A Maskinporten access token with a system user (authorization_details of type urn:altinn:systemuser) and the form's scope."}}
+        }
+    })
+}

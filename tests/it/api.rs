@@ -1,0 +1,290 @@
+//! The M2M API over HTTP: Skatteetaten's paths, headers, bodies and errors, a system-user token
+//! from the built-in Maskinporten, and the same intake as the browser.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, synthetic_fnr};
+
+const SAMEIE: &str = "819897522";
+const BORETTSLAG: &str = "932061899";
+const SCOPE: &str = "skatteetaten:innrapporteringboligsameie";
+const PATH: &str = "/api/innrapportering/boligsameie/v1/2025";
+
+/// A complete RF-1140 delivery for Skogly (synthetic), with two owners and matching sums.
+fn melding(reference: &str) -> Value {
+    let owner = |id: Value, navn: &str, seksjon: i64, inntekt: i64| {
+        json!({
+            "oppgaveeier": if id.as_str().is_some_and(|s| s.len() == 11) {
+                json!({"foedselsnummer": id, "navn": navn})
+            } else {
+                json!({"organisasjonsnummer": id, "navn": navn})
+            },
+            "eiertid": {"start": "0101", "slutt": "3112"},
+            "matrikkelnummer": {"kommunenummer": "0301", "gaardsnummer": 12, "bruksnummer": 34, "seksjonsnummer": seksjon},
+            "andelSkattepliktigeInntekter": inntekt,
+            "andelFradragsberettigedeKostnader": 100,
+            "andelFormue": 5000,
+            "andelGjeld": 2000
+        })
+    };
+    json!({"leveranse": {
+        "kildesystem": "Testsystem 1",
+        "oppgavegiver": {"organisasjonsnummer": SAMEIE, "kontaktinformasjon": {
+            "navn": "Kari Testperson", "telefonnummer": "22222222", "varselEpostadresse": "kontakt@eksempel.no"}},
+        "inntektsaar": 2025,
+        "oppgavegiversLeveranseReferanse": reference,
+        "leveransetype": "ordinaer",
+        "oppgave": [
+            owner(json!(synthetic_fnr(4, 5, 71)), "ALLA TESTESEN", 1, 300),
+            owner(json!("800877830"), "NØYTRALE TEST AS", 2, 700)
+        ],
+        "oppgaveoppsummering": {"antallOppgaver": 2, "sumAndelSkattepliktigeInntekter": 1000,
+            "sumAndelFradragsberettigedeKostnader": 200, "sumAndelFormue": 10000, "sumAndelGjeld": 4000}
+    }})
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    body: &Value,
+) -> Answer {
+    let mut rb = app
+        .client
+        .post(format!("{}{path}", app.addr))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(t) = token {
+        rb = rb.bearer_auth(t);
+    }
+    if let Some(k) = key {
+        rb = rb.header("idempotencyKey", k);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let body = r.json().await.unwrap_or(Value::Null);
+    Answer { status, body }
+}
+
+fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[tokio::test]
+async fn a_delivery_gets_a_leveransebekreftelse_once_whatever_the_retries() {
+    let app = spawn_app().await;
+    let token = app.token(SAMEIE, SCOPE);
+    let k = key();
+    let doc = melding("Leveranse-A");
+    let a = post(&app, PATH, Some(&token), Some(&k), &doc).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["oppgavegiversLeveranseReferanse"], "Leveranse-A");
+    assert_eq!(a.body["antallOppgaver"], 2);
+    assert_eq!(a.body["antallSletteoppgaver"], 0);
+    let dialog = a.body["dialogId"].as_str().unwrap();
+    let forsendelse = a.body["forsendelseId"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(dialog).is_ok() && uuid::Uuid::parse_str(forsendelse).is_ok());
+    // The same key and body again (keys in another order): the same answer, one submission.
+    let reordered: Value = serde_json::from_str(&doc.to_string()).unwrap();
+    let b = post(&app, PATH, Some(&token), Some(&k), &reordered).await;
+    assert_eq!(b.status, 200);
+    assert_eq!(b.body, a.body);
+    // The same key with another body: 409 GLD_019, nothing stored.
+    let c = post(&app, PATH, Some(&token), Some(&k), &melding("Leveranse-B")).await;
+    assert_eq!(c.status, 409, "{}", c.body);
+    assert_eq!(c.body["kode"], "GLD_019");
+    assert!(
+        c.body["korrelasjonsid"]
+            .as_str()
+            .is_some_and(|s| s.len() > 8)
+    );
+    // The receipt document can be fetched by the party's systems.
+    let r = app
+        .client
+        .get(format!(
+            "{}/api/innrapportering/boligsameie/v1/2025/forsendelser/{forsendelse}/dokumenter/{forsendelse}",
+            app.addr
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), a.body);
+    // Stored as from the API, for the party, by the system user.
+    let row = app
+        .store
+        .submission_by_key(&format!("api:org:{SAMEIE}:RF-1140:{k}"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.channel, "api");
+    assert_eq!(row.party, format!("org:{SAMEIE}"));
+    assert!(row.submitter.starts_with("systemuser:"));
+    assert_eq!(row.transmission_id, forsendelse);
+}
+
+#[tokio::test]
+async fn each_kind_of_bad_request_gets_its_gld_code() {
+    let app = spawn_app().await;
+    let token = app.token(SAMEIE, SCOPE);
+    let doc = melding("L-1");
+    // No token, a bad token, the wrong scope.
+    let a = post(&app, PATH, None, Some(&key()), &doc).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (401, Some("GLD_004")));
+    let a = post(&app, PATH, Some("not-a-jwt"), Some(&key()), &doc).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (401, Some("GLD_004")));
+    let other_scope = app.token(SAMEIE, "skatteetaten:innrapporteringboligselskap");
+    let a = post(&app, PATH, Some(&other_scope), Some(&key()), &doc).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (403, Some("GLD_005")));
+    // No idempotency key, or not a UUID.
+    let a = post(&app, PATH, Some(&token), None, &doc).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (400, Some("GLD_011")));
+    assert_eq!(a.body["spesifisering"][0]["kode"], "GLD_1028");
+    let a = post(&app, PATH, Some(&token), Some("abc"), &doc).await;
+    assert_eq!(a.body["spesifisering"][0]["kode"], "GLD_1028");
+    // A year the API does not take.
+    let a = post(
+        &app,
+        "/api/innrapportering/boligsameie/v1/2019",
+        Some(&token),
+        Some(&key()),
+        &doc,
+    )
+    .await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (400, Some("GLD_011")));
+    assert_eq!(a.body["spesifisering"][0]["kode"], "GLD_1027");
+    // The body's year differs from the path's.
+    let mut wrong_year = doc.clone();
+    wrong_year["leveranse"]["inntektsaar"] = json!(2024);
+    let a = post(&app, PATH, Some(&token), Some(&key()), &wrong_year).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (400, Some("GLD_010")));
+    assert_eq!(a.body["spesifisering"][0]["kode"], "GLD_1052");
+    assert_eq!(a.body["spesifisering"][0]["sti"], "leveranse.inntektsaar");
+    // Not JSON.
+    let r = app
+        .client
+        .post(format!("{}{PATH}", app.addr))
+        .bearer_auth(&token)
+        .header("idempotencyKey", key())
+        .header("content-type", "application/json")
+        .body("{\"leveranse\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["kode"], "GLD_008");
+    // Not declared as JSON.
+    let r = app
+        .client
+        .post(format!("{}{PATH}", app.addr))
+        .bearer_auth(&token)
+        .header("idempotencyKey", key())
+        .header("content-type", "text/plain")
+        .body(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["spesifisering"][0]["kode"], "GLD_1047");
+    // Errors in the content: each at its path, with the value given.
+    let mut bad = doc.clone();
+    bad["leveranse"]["oppgave"][0]["oppgaveeier"]["foedselsnummer"] = json!("12345678901");
+    bad["leveranse"]["oppgaveoppsummering"]["sumAndelFormue"] = json!(1);
+    let a = post(&app, PATH, Some(&token), Some(&key()), &bad).await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (400, Some("GLD_010")));
+    let details = a.body["spesifisering"].as_array().unwrap();
+    let at = |sti: &str| {
+        details
+            .iter()
+            .find(|d| d["sti"] == sti)
+            .unwrap_or_else(|| panic!("{sti} in {details:?}"))
+    };
+    assert_eq!(
+        at("leveranse.oppgave[0].oppgaveeier.foedselsnummer")["angittVerdi"],
+        "12345678901"
+    );
+    assert_eq!(
+        at("leveranse.oppgaveoppsummering.sumAndelFormue")["angittVerdi"],
+        "1"
+    );
+    // The borettslag's system user may not deliver for itself on the boligsameie API: the PDP says no.
+    let theirs = app.token(BORETTSLAG, SCOPE);
+    let a = post(&app, PATH, Some(&theirs), Some(&key()), &doc).await;
+    assert_eq!(
+        (a.status, a.body["kode"].as_str()),
+        (403, Some("GLD_005")),
+        "{}",
+        a.body
+    );
+    // Unknown paths.
+    let r = app
+        .client
+        .get(format!("{}/api/finnes-ikke", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["kode"], "GLD_021");
+    // Nothing of this was stored.
+    assert!(app.store.open_jobs(100).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn other_forms_have_the_generic_door_and_the_api_is_described() {
+    let app = spawn_app().await;
+    // RF-1140's area offers M2M: the generic door takes it too, into the same intake.
+    let token = app.token(SAMEIE, SCOPE);
+    let a = post(
+        &app,
+        "/api/v1/skjema/RF-1140/innsendinger",
+        Some(&token),
+        Some(&key()),
+        &melding("G-1"),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        tasteskjema::intake::reference::parse_reference(a.body["referanse"].as_str().unwrap())
+            .is_some()
+    );
+    // Skriv til oss is a browser form only: its area offers no M2M.
+    let other = app.token(BORETTSLAG, "skatteetaten:tasteskjema.skriv-til-oss");
+    let doc = json!({"henvendelse": {"tema": "skatt", "emne": "Frist", "melding": "Når?"}});
+    let a = post(
+        &app,
+        "/api/v1/skjema/skriv-til-oss/innsendinger",
+        Some(&other),
+        Some(&key()),
+        &doc,
+    )
+    .await;
+    assert_eq!((a.status, a.body["kode"].as_str()), (404, Some("GLD_021")));
+    let r = app
+        .client
+        .get(format!("{}/api/v1/skjema/RF-1140/schema", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let schema: Value = r.json().await.unwrap();
+    assert!(schema.to_string().contains("oppgaveoppsummering"));
+    let r = app
+        .client
+        .get(format!("{}/api/openapi.json", app.addr))
+        .send()
+        .await
+        .unwrap();
+    let api: Value = r.json().await.unwrap();
+    assert_eq!(api["openapi"], "3.0.3");
+    assert!(api["paths"][PATH.replace("2025", "{inntektsaar}")]["post"].is_object());
+    assert!(api["paths"]["/api/v1/skjema/RF-1140/innsendinger"]["post"].is_object());
+    assert!(api["paths"]["/api/v1/skjema/skriv-til-oss/innsendinger"].is_null());
+}
