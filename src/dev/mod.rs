@@ -2,5 +2,6 @@
 //! system, so the portal talks to it exactly as it talks to the real one. None of them may run when
 //! the configuration says production.
 
+pub mod dialogporten;
 pub mod idporten;
 pub mod registry;
