@@ -2,6 +2,7 @@
 //! system, so the portal talks to it exactly as it talks to the real one. None of them may run when
 //! the configuration says production.
 
+pub mod dialogporten;
 pub mod domain;
 pub mod idporten;
 pub mod maskinporten;

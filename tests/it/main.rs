@@ -2,6 +2,7 @@
 
 mod api;
 mod catalogue;
+mod dialogporten;
 mod forms;
 mod helpers;
 mod login;
