@@ -85,6 +85,23 @@ pub struct Config {
     /// The Maskinporten issuer whose tokens the API accepts, as in `iss` (with its trailing
     /// slash; required in production; outside it the built-in stand-in).
     pub maskinporten_issuer: Option<String>,
+    /// The portal's own Maskinporten client (as Dialogporten's service owner); outside production
+    /// the built-in one.
+    pub maskinporten_client: Option<MaskinportenClientSettings>,
+    /// Dialogporten's base URL (required in production; outside it the built-in stand-in).
+    pub dialogporten_url: Option<String>,
+}
+
+/// The portal's own client at Maskinporten.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MaskinportenClientSettings {
+    /// The client id.
+    pub client_id: String,
+    /// PEM file of its RSA key.
+    pub key_file: PathBuf,
+    /// The key id registered with Maskinporten.
+    pub key_id: String,
 }
 
 /// How the portal logs in at ID-porten.
@@ -152,6 +169,8 @@ impl Default for Config {
             domain_url: None,
             outbox_workers: 2,
             maskinporten_issuer: None,
+            maskinporten_client: None,
+            dialogporten_url: None,
         }
     }
 }
@@ -238,6 +257,19 @@ impl Config {
         }
         if let Some(v) = env("TASTESKJEMA_MASKINPORTEN_ISSUER").filter(|v| !v.is_empty()) {
             c.maskinporten_issuer = Some(v);
+        }
+        if let Some(v) = env("TASTESKJEMA_DIALOGPORTEN_URL").filter(|v| !v.is_empty()) {
+            c.dialogporten_url = Some(v);
+        }
+        if let Some(client_id) = env("TASTESKJEMA_MASKINPORTEN_CLIENT_ID").filter(|v| !v.is_empty())
+        {
+            c.maskinporten_client = Some(MaskinportenClientSettings {
+                client_id,
+                key_file: env("TASTESKJEMA_MASKINPORTEN_KEY_FILE")
+                    .unwrap_or_default()
+                    .into(),
+                key_id: env("TASTESKJEMA_MASKINPORTEN_KEY_ID").unwrap_or_default(),
+            });
         }
         if let Some(v) = env("TASTESKJEMA_DOMAIN_URL").filter(|v| !v.is_empty()) {
             c.domain_url = Some(v);

@@ -136,13 +136,6 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "production needs the domain systems: set domain_url in the configuration file or TASTESKJEMA_DOMAIN_URL"
         ),
     };
-    let outbox = intake::outbox::Outbox::new(
-        store.clone(),
-        catalog.clone(),
-        intake::domain::DomainClient::new(domain_url, auth::idporten::http_client()?),
-        None,
-    );
-    outbox.spawn(config.outbox_workers);
     let maskinporten_issuer = match &config.maskinporten_issuer {
         Some(i) => i.clone(),
         None if !config.production => format!("{public}/dev/maskinporten/"),
@@ -150,6 +143,54 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "production needs Maskinporten: set maskinporten_issuer in the configuration file or TASTESKJEMA_MASKINPORTEN_ISSUER"
         ),
     };
+    // The portal's own Maskinporten client, for Dialogporten's service-owner API.
+    let dialogporten_url = match &config.dialogporten_url {
+        Some(u) => u.clone(),
+        None if !config.production => format!("{public}/dev/dialogporten"),
+        None => anyhow::bail!(
+            "production needs Dialogporten: set dialogporten_url in the configuration file or TASTESKJEMA_DIALOGPORTEN_URL"
+        ),
+    };
+    let mp_client = match &config.maskinporten_client {
+        Some(c) => {
+            let pem = std::fs::read_to_string(&c.key_file)
+                .with_context(|| format!("reading {}", c.key_file.display()))?;
+            auth::maskinporten_client::MaskinportenClient::new(
+                &maskinporten_issuer,
+                &c.client_id,
+                &pem,
+                &c.key_id,
+                intake::dialogporten::SCOPE,
+                auth::idporten::http_client()?,
+            )?
+        }
+        None if !config.production => auth::maskinporten_client::MaskinportenClient::new(
+            &maskinporten_issuer,
+            dev::maskinporten::PORTAL_CLIENT_ID,
+            dev::maskinporten::dev_client_key_pem(),
+            dev::maskinporten::PORTAL_KID,
+            intake::dialogporten::SCOPE,
+            auth::idporten::http_client()?,
+        )?,
+        None => anyhow::bail!(
+            "production needs the portal's Maskinporten client: set [maskinporten_client] or TASTESKJEMA_MASKINPORTEN_CLIENT_ID"
+        ),
+    };
+    let inbox = intake::inbox::DialogportenInbox::new(
+        intake::dialogporten::DialogportenClient::new(
+            dialogporten_url,
+            auth::idporten::http_client()?,
+            Arc::new(mp_client),
+        ),
+        &public,
+    );
+    let outbox = intake::outbox::Outbox::new(
+        store.clone(),
+        catalog.clone(),
+        intake::domain::DomainClient::new(domain_url, auth::idporten::http_client()?),
+        Some(inbox),
+    );
+    outbox.spawn(config.outbox_workers);
     let tokens = auth::maskinporten::TokenValidator::new(
         auth::maskinporten::MaskinportenConfig {
             issuer: maskinporten_issuer,
@@ -259,6 +300,19 @@ fn idporten_config(
     })
 }
 
+/// Dialogporten lets a service owner's system in with a Maskinporten token carrying its scope.
+struct ServiceOwnerCheck(auth::maskinporten::TokenValidator);
+
+#[async_trait::async_trait]
+impl dev::dialogporten::BearerCheck for ServiceOwnerCheck {
+    async fn check(&self, authorization_header: Option<&str>) -> bool {
+        self.0
+            .validate(authorization_header, intake::dialogporten::SCOPE)
+            .await
+            .is_ok()
+    }
+}
+
 /// The portal's client id at the built-in ID-porten.
 const DEV_CLIENT_ID: &str = "tasteskjema";
 
@@ -284,11 +338,31 @@ async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     )
     .await
     .context("opening the built-in domain systems' database")?;
-    let maskinporten = dev::maskinporten::MaskinportenState::from_registry(
-        format!("{public}/dev/maskinporten/"),
+    let mut m2m_clients = dev::maskinporten::DevM2mClient::from_registry(
         &registry,
         &dev::maskinporten::api_scopes(catalog),
     )?;
+    m2m_clients.push(dev::maskinporten::portal_client(&[
+        intake::dialogporten::SCOPE,
+    ])?);
+    let maskinporten = dev::maskinporten::MaskinportenState::new(
+        format!("{public}/dev/maskinporten/"),
+        m2m_clients,
+        dev::maskinporten::DevSystemUser::from_registry(&registry),
+    )?;
+    // The stand-in Dialogporten takes the portal's Maskinporten tokens, as the real one does.
+    let dialogporten = dev::dialogporten::DialogportenState::open(
+        config.data_dir.join("dev-dialogporten.db"),
+        Arc::new(ServiceOwnerCheck(auth::maskinporten::TokenValidator::new(
+            auth::maskinporten::MaskinportenConfig {
+                issuer: format!("{public}/dev/maskinporten/"),
+                jwks_uri: None,
+            },
+            auth::idporten::http_client()?,
+        )?)),
+    )
+    .await
+    .context("opening the built-in Dialogporten's database")?;
     let idp = IdpState::new(IdpConfig {
         issuer: format!("{public}/dev/idporten"),
         clients: vec![DevClient {
@@ -308,6 +382,10 @@ async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
         .nest(
             "/dev/maskinporten",
             dev::maskinporten::router(Arc::new(maskinporten)),
+        )
+        .nest(
+            "/dev/dialogporten",
+            dev::dialogporten::router(Arc::new(dialogporten)),
         ))
 }
 

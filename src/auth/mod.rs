@@ -4,3 +4,4 @@
 pub mod altinn;
 pub mod idporten;
 pub mod maskinporten;
+pub mod maskinporten_client;

@@ -163,6 +163,7 @@ async fn feedback(
         }
         .to_owned(),
         meldinger,
+        transmission_id: None,
     };
     let text = serde_json::to_string(&f).unwrap_or_default();
     // Decided once: a second poll (or a poll after a restart) gets the same document.

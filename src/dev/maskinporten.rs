@@ -121,6 +121,29 @@ impl DevM2mClient {
     }
 }
 
+/// The portal's own client id at the stand-in (for Dialogporten tokens).
+pub const PORTAL_CLIENT_ID: &str = "tasteskjema-portal";
+/// The key id of the portal's development client key.
+pub const PORTAL_KID: &str = "tasteskjema-portal-dev";
+
+/// The development client key (PKCS#8 PEM), never to be used outside development.
+pub fn dev_client_key_pem() -> &'static str {
+    DEV_CLIENT_KEY_PEM
+}
+
+/// The portal itself as a client of the stand-in, as Skatteetaten (the service owner) registers
+/// it, for `scopes` (Dialogporten's service-owner scope).
+pub fn portal_client(scopes: &[&str]) -> anyhow::Result<DevM2mClient> {
+    let mut jwks = public_jwks(DEV_CLIENT_KEY_PEM, PORTAL_KID)?;
+    Ok(DevM2mClient {
+        client_id: PORTAL_CLIENT_ID.to_owned(),
+        org: "974761076".to_owned(),
+        system_id: "974761076_tasteskjema".to_owned(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        public_jwk: jwks.keys.remove(0),
+    })
+}
+
 /// A system user the stand-in knows: a customer organisation's user for a vendor's system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevSystemUser {

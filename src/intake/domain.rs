@@ -52,6 +52,10 @@ pub struct Feedback {
     /// What it says.
     #[serde(default)]
     pub meldinger: Vec<Melding>,
+    /// The id of the inbox transmission that carries it (chosen by the portal when the feedback
+    /// is stored, so that a repeated delivery is the same transmission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transmission_id: Option<String>,
 }
 
 impl Feedback {

@@ -158,7 +158,8 @@ impl Outbox {
             }
             "feedback" => match self.domain.feedback(&form.area, &s.id).await? {
                 Poll::Pending => Ok(Step::Later(FEEDBACK_POLL)),
-                Poll::Ready(f) => {
+                Poll::Ready(mut f) => {
+                    f.transmission_id = Some(uuid::Uuid::now_v7().to_string());
                     let text = serde_json::to_string(&f)
                         .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
                     self.store

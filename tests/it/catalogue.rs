@@ -139,6 +139,9 @@ async fn the_stand_ins_answer_in_the_same_binary_but_never_in_production() {
     for path in [
         "/dev/idporten/.well-known/openid-configuration",
         "/dev/altinn/accessmanagement/api/v1/resourceowner/authorizedparties",
+        "/dev/maskinporten/.well-known/oauth-authorization-server",
+        "/dev/dialogporten",
+        "/dev/domene/stats",
     ] {
         let r = prod.get(path).await;
         assert_eq!(r.status, 404, "{path}");

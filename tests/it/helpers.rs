@@ -69,10 +69,18 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
     let altinn = format!("{}/dev/altinn", dev.addr);
     let maskinporten = format!("{}/dev/maskinporten/", dev.addr);
     let domain = format!("{}/dev/domene", dev.addr);
+    let dialogporten = format!("{}/dev/dialogporten", dev.addr);
     move |c: &mut Config| {
         c.production = true;
         c.maskinporten_issuer = Some(maskinporten);
         c.domain_url = Some(domain);
+        c.dialogporten_url = Some(dialogporten);
+        c.maskinporten_client = Some(tasteskjema::config::MaskinportenClientSettings {
+            client_id: tasteskjema::dev::maskinporten::PORTAL_CLIENT_ID.into(),
+            key_file: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("dev/keys/maskinporten-dev-client.pem"),
+            key_id: tasteskjema::dev::maskinporten::PORTAL_KID.into(),
+        });
         c.idporten = Some(tasteskjema::config::IdportenSettings {
             issuer,
             client_id: "tasteskjema".into(),

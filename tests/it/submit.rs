@@ -327,3 +327,67 @@ async fn deliveries_complete_after_the_domain_system_comes_back() {
         .collect();
     assert_eq!(mine.len(), 1, "stored once: {stats}");
 }
+
+#[tokio::test]
+async fn a_submission_and_its_feedback_reach_the_partys_inbox() {
+    let app = spawn_logged_in_with(|c| c.dev_domain_delay_ms = 100).await;
+    let summary = fill_rf1140(&app).await;
+    let r = submit(&app, &summary).await;
+    let receipt = r.location.unwrap();
+    receipt_shows(&app, &receipt, "kontrollert og godkjent").await;
+    let id = receipt.trim_start_matches("/innsendt/");
+    let row = app
+        .store
+        .submission_without_owner_check(id)
+        .await
+        .unwrap()
+        .unwrap();
+    // Every job done, the feedback's delivery to the inbox included.
+    for _ in 0..100 {
+        let jobs = app.store.jobs_of(id).await.unwrap();
+        if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let jobs = app.store.jobs_of(id).await.unwrap();
+    assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
+    // The party's inbox (the stand-in's page) shows the dialog with both transmissions.
+    let inbox = app.get("/dev/dialogporten?part=819897522").await;
+    assert_eq!(inbox.status, 200);
+    assert!(inbox.body.contains(&row.reference), "{}", inbox.body);
+    assert!(
+        inbox.body.contains("<strong>Innsending:</strong>"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("<strong>Godkjent:</strong>"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("Svar på:"),
+        "the feedback is related to the submission"
+    );
+    // Its events: the dialog and two transmissions, for the party.
+    let events: Value = app
+        .client
+        .get(format!(
+            "{}/dev/dialogporten/events?subject=urn:altinn:organization:identifier-no:819897522",
+            app.addr
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resourceinstance"] == row.dialog_id.as_str())
+        .collect();
+    assert_eq!(mine.len(), 3, "{events}");
+}

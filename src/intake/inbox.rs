@@ -1,0 +1,198 @@
+//! The party's inbox: each submission becomes a Dialogporten dialog with the submission as its
+//! first transmission, and the domain system's feedback a later transmission related to it. The
+//! ids were chosen when the submission was stored, so a repeated delivery is the same delivery.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::dialogporten::{
+    self as dp, Actor, Attachment, AttachmentUrl, ConsumerType, Content, ContentValue,
+    DialogStatus, DialogportenClient, Localization, NewDialog, NewTransmission, TokenSource,
+    TransmissionType,
+};
+use super::domain::{DeliveryError, Feedback};
+use super::outbox::Inbox;
+use crate::auth::maskinporten_client::MaskinportenClient;
+use crate::form::Form;
+use crate::form::definition::Text;
+use crate::store::SubmissionRow;
+
+#[async_trait]
+impl TokenSource for MaskinportenClient {
+    async fn token(&self) -> anyhow::Result<String> {
+        MaskinportenClient::token(self).await
+    }
+}
+
+/// Delivery to Dialogporten.
+pub struct DialogportenInbox {
+    client: DialogportenClient,
+    public_url: String,
+}
+
+impl DialogportenInbox {
+    /// Delivers through `client`; links in the inbox lead to the portal at `public_url`.
+    pub fn new(client: DialogportenClient, public_url: &str) -> Arc<DialogportenInbox> {
+        Arc::new(DialogportenInbox {
+            client,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+fn id(s: &str) -> Result<Uuid, DeliveryError> {
+    Uuid::parse_str(s).map_err(|e| DeliveryError::Permanent(format!("a stored id: {e}")))
+}
+
+fn mapped(e: dp::DeliveryError) -> DeliveryError {
+    match e {
+        dp::DeliveryError::Retryable(m) => DeliveryError::Retryable(m),
+        p @ dp::DeliveryError::Permanent { .. } => DeliveryError::Permanent(p.to_string()),
+    }
+}
+
+fn text(nb: String, nn: String, en: String) -> Text {
+    Text {
+        nb,
+        nn: Some(nn),
+        en: Some(en),
+    }
+}
+
+fn plain(t: Text) -> ContentValue {
+    ContentValue::plain(&t)
+}
+
+fn sender(s: &SubmissionRow) -> Actor {
+    match s.submitter.strip_prefix("person:") {
+        Some(pid) => Actor::person(pid),
+        None => Actor::named(&s.submitter),
+    }
+}
+
+#[async_trait]
+impl Inbox for DialogportenInbox {
+    async fn submission(&self, s: &SubmissionRow, form: &Form) -> Result<(), DeliveryError> {
+        let party = dp::party_urn(&s.party)
+            .ok_or_else(|| DeliveryError::Permanent(format!("party {}", s.party)))?;
+        let title = &form.title;
+        let dialog = NewDialog {
+            id: id(&s.dialog_id)?,
+            service_resource: dp::resource_urn(&form.resource),
+            party,
+            status: DialogStatus::Awaiting,
+            content: Content {
+                title: ContentValue::plain(title),
+                summary: Some(plain(text(
+                    format!("Sendt inn med referanse {}.", s.reference),
+                    format!("Sendt inn med referanse {}.", s.reference),
+                    format!("Submitted with reference {}.", s.reference),
+                ))),
+            },
+            external_reference: Some(s.reference.clone()),
+            transmissions: Vec::new(),
+        };
+        self.client.create_dialog(&dialog).await.map_err(mapped)?;
+        let receipt = format!("{}/innsendt/{}", self.public_url, s.id);
+        let transmission = NewTransmission {
+            id: id(&s.transmission_id)?,
+            kind: TransmissionType::Submission,
+            related_transmission_id: None,
+            sender: sender(s),
+            content: Content {
+                title: plain(text(
+                    format!("{} {}", form.id, form.title.nb),
+                    format!("{} {}", form.id, form.title.get(crate::form::Lang::Nn)),
+                    format!("{} {}", form.id, form.title.get(crate::form::Lang::En)),
+                )),
+                summary: Some(plain(text(
+                    format!("Referanse {}. SHA-256 {}.", s.reference, s.sha256),
+                    format!("Referanse {}. SHA-256 {}.", s.reference, s.sha256),
+                    format!("Reference {}. SHA-256 {}.", s.reference, s.sha256),
+                ))),
+            },
+            attachments: vec![Attachment {
+                display_name: vec![
+                    Localization {
+                        language_code: "nb".into(),
+                        value: "Kvittering".into(),
+                    },
+                    Localization {
+                        language_code: "nn".into(),
+                        value: "Kvittering".into(),
+                    },
+                    Localization {
+                        language_code: "en".into(),
+                        value: "Receipt".into(),
+                    },
+                ],
+                urls: vec![AttachmentUrl {
+                    url: receipt,
+                    media_type: Some("text/html".into()),
+                    consumer_type: ConsumerType::Gui,
+                }],
+            }],
+            external_reference: Some(s.reference.clone()),
+        };
+        self.client
+            .create_transmission(dialog.id, &transmission)
+            .await
+            .map_err(mapped)?;
+        Ok(())
+    }
+
+    async fn feedback(
+        &self,
+        s: &SubmissionRow,
+        form: &Form,
+        f: &Feedback,
+    ) -> Result<(), DeliveryError> {
+        let tid = f
+            .transmission_id
+            .as_deref()
+            .ok_or_else(|| DeliveryError::Permanent("feedback without a transmission id".into()))?;
+        let accepted = f.status == "godkjent";
+        let (nb, nn, en) = if accepted {
+            ("Godkjent", "Godkjend", "Accepted")
+        } else {
+            ("Avvist", "Avvist", "Rejected")
+        };
+        let messages: Vec<String> = f
+            .meldinger
+            .iter()
+            .map(|m| match &m.sti {
+                Some(sti) => format!("{sti}: {}", m.melding),
+                None => m.melding.clone(),
+            })
+            .collect();
+        let summary = messages.join(" ");
+        let transmission = NewTransmission {
+            id: id(tid)?,
+            kind: if accepted {
+                TransmissionType::Acceptance
+            } else {
+                TransmissionType::Rejection
+            },
+            related_transmission_id: Some(id(&s.transmission_id)?),
+            sender: Actor::service_owner(),
+            content: Content {
+                title: plain(text(
+                    format!("{nb}: {} {}", form.id, s.reference),
+                    format!("{nn}: {} {}", form.id, s.reference),
+                    format!("{en}: {} {}", form.id, s.reference),
+                )),
+                summary: (!summary.is_empty())
+                    .then(|| plain(text(summary.clone(), summary.clone(), summary))),
+            },
+            attachments: Vec::new(),
+            external_reference: Some(s.reference.clone()),
+        };
+        self.client
+            .create_transmission(id(&s.dialog_id)?, &transmission)
+            .await
+            .map_err(mapped)?;
+        Ok(())
+    }
+}
