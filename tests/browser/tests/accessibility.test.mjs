@@ -32,6 +32,8 @@ for (const lang of ['nb', 'nn', 'en']) {
         await audit.check('catalogue');
         await page.goto('/utkast');
         await audit.check('my drafts (none)');
+        await page.goto('/innsendt');
+        await audit.check('submitted forms (none)');
         const r = await page.goto('/finnes-ikke');
         assert.equal(r.status(), 404);
         await audit.check('page not found');

@@ -2,12 +2,14 @@
 // each answer as the user leaves it, and rows are added and removed in place.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Audit } from '../lib/audit.mjs';
 import { assertNoProblems } from '../lib/browser.mjs';
 import { CONTACT, ORGNR_REPORTER, OWNERS, rowNames, rowValues } from '../lib/data.mjs';
 import { breakChecksum, domId, focused, htmxSwap, navigation } from '../lib/portal.mjs';
 import { usePortal } from '../lib/setup.mjs';
 
-const portal = usePortal();
+// The domain system answers quickly here, so the receipt's feedback can be seen.
+const portal = usePortal({ env: { TASTESKJEMA_DEV_DOMAIN_DELAY_MS: '300' } });
 
 test('RF-1140 with the mouse and JavaScript on', async () => {
   const { page, context, problems } = await portal.open();
@@ -159,6 +161,28 @@ test('RF-1140 with the mouse and JavaScript on', async () => {
     }
     assert.ok(!text.includes(OWNERS[2].navn), 'the removed owner is not listed');
     assert.ok(text.includes(ORGNR_REPORTER.replace(/(\d{3})(\d{3})(\d{3})/, '$1 $2 $3')) || text.includes(ORGNR_REPORTER));
+
+    // Submit: a receipt with a reference, then the domain system's answer on the same page.
+    await navigation(page, () => page.getByRole('button', { name: 'Submit', exact: true }).click());
+    assert.match(page.url(), /\/innsendt\/[0-9a-f-]{36}$/);
+    assert.equal(await page.locator('h1').innerText(), 'Receipt');
+    const reference = (await page.locator('.reference').first().innerText()).trim();
+    assert.match(reference, /^[0-9A-Z]{4}-[0-9A-Z]{4}-.$/);
+    let audit = new Audit(page, 'en');
+    await audit.check('receipt (awaiting feedback)');
+    for (let i = 0; i < 50 && !(await page.locator('main').innerText()).includes('checked and accepted'); i++) {
+      await page.waitForTimeout(200);
+      await page.reload();
+    }
+    assert.match(await page.locator('main').innerText(), /checked and accepted/);
+    await audit.check('receipt (accepted)');
+    // Listed under "Submitted"; the back button does not submit twice.
+    await page.goBack();
+    await page.goBack();
+    await page.goto('/innsendt');
+    assert.equal(await page.locator(`a:has-text("${reference}")`).count(), 1);
+    await audit.check('submitted forms');
+    audit.assertClean();
     assertNoProblems(problems);
   } finally {
     await context.close();
