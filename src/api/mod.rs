@@ -618,9 +618,55 @@ async fn document_gld(
 }
 
 mod documents {
-    //! Documents of a submission (its receipt; later its feedback), for the party's systems.
+    //! Documents of a submission (its receipt and its feedback), as JSON or PDF, for the party's
+    //! systems.
 
     use super::*;
+
+    /// Whether the caller asks for PDF rather than JSON.
+    fn wants_pdf(headers: &HeaderMap) -> bool {
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/pdf") && !a.contains("application/json"))
+    }
+
+    fn pdf_response(bytes: Vec<u8>) -> Response {
+        ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response()
+    }
+
+    fn feedback_pdf(
+        row: &crate::store::SubmissionRow,
+        f: &crate::intake::domain::Feedback,
+    ) -> Result<Vec<u8>, ApiError> {
+        use crate::intake::pdf::{ReceiptPdf, Section, render};
+        let verdict = if f.status == "godkjent" {
+            "Godkjent"
+        } else {
+            "Avvist"
+        };
+        let title = format!("Tilbakemelding – {}", row.reference);
+        render(&ReceiptPdf {
+            lang: "nb",
+            title: &title,
+            facts: vec![
+                ("Referanse", row.reference.clone()),
+                ("Skjema", format!("{} {}", row.form_id, row.form_version)),
+                ("Status", verdict.to_owned()),
+            ],
+            sections: vec![Section {
+                heading: "Meldinger".into(),
+                rows: f
+                    .meldinger
+                    .iter()
+                    .map(|m| (m.sti.clone().unwrap_or_default(), m.melding.clone()))
+                    .collect(),
+                groups: Vec::new(),
+            }],
+            footer: &format!("Tasteskjema · Referanse {}", row.reference),
+        })
+        .map_err(ApiError::internal)
+    }
 
     pub(super) async fn fetch(
         state: &ApiState,
@@ -647,11 +693,36 @@ mod documents {
             .await
             .map_err(ApiError::internal)?
             .ok_or_else(not_found)?;
-        // The receipt document has the transmission's id; feedback documents come later.
-        if dokument != row.transmission_id {
-            return Err(not_found());
+        let pdf = wants_pdf(headers);
+        let form = state
+            .catalog
+            .get(&row.form_id, &row.form_version)
+            .ok_or_else(|| ApiError::internal("the submission's form version is gone"))?;
+        // The receipt has the transmission's id; the feedback its own, once it has come.
+        if dokument == row.transmission_id {
+            if pdf {
+                let bytes = crate::web::submitted::receipt_pdf(
+                    form,
+                    &row,
+                    Lang::Nb,
+                    row.party.clone(),
+                    row.submitter.clone(),
+                )
+                .map_err(ApiError::internal)?;
+                return Ok(pdf_response(bytes));
+            }
+            let body: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
+            return Ok((StatusCode::OK, axum::Json(body)).into_response());
         }
-        let body: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
-        Ok((StatusCode::OK, axum::Json(body)).into_response())
+        let feedback: crate::intake::domain::Feedback = row
+            .feedback
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .filter(|f: &crate::intake::domain::Feedback| f.id == dokument)
+            .ok_or_else(not_found)?;
+        if pdf {
+            return feedback_pdf(&row, &feedback).map(pdf_response);
+        }
+        Ok((StatusCode::OK, axum::Json(feedback)).into_response())
     }
 }

@@ -25,7 +25,7 @@ pub mod forms;
 pub mod i18n;
 pub mod login;
 mod party;
-mod submitted;
+pub mod submitted;
 pub mod view;
 
 pub use i18n::{Ui, ui};

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/skjema/{form}/{draft}/send", post(view_submit_post))
         .route("/innsendt", get(view_submitted_get))
         .route("/innsendt/{id}", get(view_receipt_get))
+        .route("/innsendt/{id}/kvittering.pdf", get(view_receipt_pdf_get))
 }
 
 #[derive(Deserialize)]
@@ -107,6 +108,7 @@ struct ReceiptView {
     facts: Vec<(&'static str, String)>,
     pages: Vec<PageAnswers>,
     feedback: Option<FeedbackView>,
+    pdf: String,
 }
 
 /// The domain system's feedback on a receipt: its messages, each linked to the answer it concerns.
@@ -245,9 +247,120 @@ async fn view_receipt_get(
             facts,
             pages,
             feedback,
+            pdf: format!("/innsendt/{}/kvittering.pdf", row.id),
         },
         StatusCode::OK,
     )
+}
+
+/// The receipt as a tagged PDF: the same facts, the answers in the form's order and words, and
+/// the feedback when it has come.
+pub fn receipt_pdf(
+    form: &crate::form::Form,
+    row: &SubmissionRow,
+    lang: Lang,
+    party: String,
+    submitter: String,
+) -> anyhow::Result<Vec<u8>> {
+    use crate::intake::pdf::{Group, ReceiptPdf, Section, render};
+    let ui = super::ui(lang);
+    let doc: Value = serde_json::from_str(&row.document)?;
+    let mut ctx = crate::web::forms::context();
+    if let Some(orgnr) = row.party.strip_prefix("org:") {
+        ctx.party_orgnr = Some(orgnr.to_owned());
+    }
+    let title = form.title.get(lang).to_string();
+    let facts = receipt_facts(ui, row, &title, party, submitter);
+    let pairs = |answers: &[view::AnswerView]| {
+        answers
+            .iter()
+            .map(|a| (a.label.clone(), a.value.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut sections: Vec<Section> = view::answers(form, &doc, &ctx, lang, ui, "")
+        .into_iter()
+        .map(|p| Section {
+            heading: p.title,
+            rows: pairs(&p.answers),
+            groups: p
+                .groups
+                .iter()
+                .flat_map(|g| {
+                    g.rows.iter().map(|(heading, answers)| Group {
+                        heading: heading.clone(),
+                        rows: pairs(answers),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    if let Some(f) = row
+        .feedback
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
+    {
+        let verdict = if f.status == "godkjent" {
+            ui.feedback_accepted
+        } else {
+            ui.feedback_rejected
+        };
+        sections.push(Section {
+            heading: ui.receipt_status.to_owned(),
+            rows: std::iter::once((ui.receipt_status.to_owned(), verdict.to_owned()))
+                .chain(
+                    f.meldinger
+                        .iter()
+                        .map(|m| (m.sti.clone().unwrap_or_default(), m.melding.clone())),
+                )
+                .collect(),
+            groups: Vec::new(),
+        });
+    }
+    let heading = format!("{} – {}", ui.receipt_title, row.reference);
+    let footer = format!("{} · {} {}", ui.site, ui.receipt_reference, row.reference);
+    render(&ReceiptPdf {
+        lang: lang.code(),
+        title: &heading,
+        facts: facts.iter().map(|(l, v)| (*l, v.clone())).collect(),
+        sections,
+        footer: &footer,
+    })
+}
+
+async fn view_receipt_pdf_get(
+    State(state): State<AppState>,
+    L(lang): L,
+    session: Session,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let here = format!("/innsendt/{id}");
+    let s = auth::signed_in(&state, &session, &here).await?;
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let row = state
+        .store
+        .submission_of(&s.owner, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = state
+        .catalog
+        .get(&row.form_id, &row.form_version)
+        .ok_or(AppError::NotFound)?;
+    let pdf = receipt_pdf(form, &row, lang, party_line(&s), s.person_name.clone())
+        .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
+    let name = format!("attachment; filename=\"kvittering-{}.pdf\"", row.reference);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 struct Row {

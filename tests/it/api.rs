@@ -288,3 +288,69 @@ async fn other_forms_have_the_generic_door_and_the_api_is_described() {
     assert!(api["paths"]["/api/v1/skjema/RF-1140/innsendinger"]["post"].is_object());
     assert!(api["paths"]["/api/v1/skjema/skriv-til-oss/innsendinger"].is_null());
 }
+
+#[tokio::test]
+async fn the_receipt_and_the_feedback_can_be_fetched_as_json_and_pdf() {
+    let app = crate::helpers::spawn_logged_in_with(|c| c.dev_domain_delay_ms = 100).await;
+    let token = app.token(SAMEIE, SCOPE);
+    let a = post(&app, PATH, Some(&token), Some(&key()), &melding("Dok-1")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let forsendelse = a.body["forsendelseId"].as_str().unwrap().to_string();
+    let docs = format!("{}{PATH}/forsendelser/{forsendelse}/dokumenter", app.addr);
+    let r = app
+        .client
+        .get(format!("{docs}/{forsendelse}"))
+        .bearer_auth(&token)
+        .header("accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // The feedback, once the domain system has answered: its id is the document id.
+    let row = loop {
+        let row = app
+            .store
+            .submission_by_transmission(&forsendelse, &format!("org:{SAMEIE}"))
+            .await
+            .unwrap()
+            .unwrap();
+        if row.feedback.is_some() {
+            break row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let feedback: Value = serde_json::from_str(row.feedback.as_deref().unwrap()).unwrap();
+    let dokument = feedback["id"].as_str().unwrap();
+    let r = app
+        .client
+        .get(format!("{docs}/{dokument}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let got: Value = r.json().await.unwrap();
+    assert_eq!(got["status"], "godkjent");
+    assert_eq!(got["innsendingId"], row.id.as_str());
+    let r = app
+        .client
+        .get(format!("{docs}/{dokument}"))
+        .bearer_auth(&token)
+        .header("accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Another organisation's system cannot read them.
+    let theirs = app.token(BORETTSLAG, "skatteetaten:innrapporteringboligsameie");
+    let r = app
+        .client
+        .get(format!("{docs}/{dokument}"))
+        .bearer_auth(&theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}

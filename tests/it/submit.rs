@@ -227,6 +227,29 @@ async fn the_domain_systems_feedback_reaches_the_receipt() {
     assert!(first.body.contains("blir kontrollert"), "pending at first");
     let body = receipt_shows(&app, &receipt, "kontrollert og godkjent").await;
     assert!(body.contains(">Godkjent<"), "the status changed");
+    // The receipt as a tagged PDF, for the owner only.
+    let r = app
+        .client
+        .get(format!("{}{receipt}/kvittering.pdf", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.windows(14).any(|w| w == b"StructTreeRoot"), "tagged");
+    let stranger = crate::helpers::client();
+    let r = app
+        .get_with(&stranger, &format!("{receipt}/kvittering.pdf"))
+        .await;
+    assert_eq!(r.status, 303, "to login, not the PDF");
     let id = receipt.trim_start_matches("/innsendt/");
     let row = app
         .store
