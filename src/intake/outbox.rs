@@ -23,8 +23,9 @@ use crate::store::{Job, Store, SubmissionRow};
 
 /// Tries before a job is parked.
 pub const MAX_ATTEMPTS: i64 = 12;
-/// How long a claimed job is a worker's before another may take it.
-const LEASE_MS: i64 = 60_000;
+/// How long a claimed job is a worker's before another may take it: longer than a delivery can
+/// take (two calls of at most 10 s), so a job is taken again only when its worker has died.
+const LEASE_MS: i64 = 30_000;
 /// How often an idle worker looks for due jobs (it is also woken when a submission arrives).
 const IDLE_POLL: Duration = Duration::from_millis(250);
 /// How soon feedback that is not ready is asked for again.

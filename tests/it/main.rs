@@ -2,6 +2,7 @@
 
 mod api;
 mod catalogue;
+mod crash;
 mod dialogporten;
 mod forms;
 mod helpers;
