@@ -1,5 +1,9 @@
 //! `cargo run --release --bin bench`: the figures in BENCHMARKS.md, measured on this machine.
 //!
+//! `bench api [TOTAL] [CONCURRENCY]` measures API submissions of an RF-1140 document with 100
+//! owner rows through the whole intake, on SQLite and (when `TASTESKJEMA_BENCH_DATABASE_URL`
+//! names a PostgreSQL server) on PostgreSQL, beside the database's own insert ceiling.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -68,6 +72,12 @@ fn hello(listen: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("api") {
+        let total = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+        let concurrency = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
+        api_bench(total, concurrency);
+        return;
+    }
     if args.first().map(String::as_str) == Some("hello") {
         hello(args.get(1).map_or("127.0.0.1:0", String::as_str));
         return;
@@ -210,4 +220,199 @@ fn main() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Runs `total` requests, `concurrency` at a time, of `one(i)`; returns the wall time and each
+/// request's latency.
+async fn drive<F, Fut>(total: usize, concurrency: usize, one: F) -> (Duration, Vec<Duration>)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = Arc::new(AtomicUsize::new(0));
+    let one = Arc::new(one);
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (next, one) = (next.clone(), one.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= total {
+                    break lat;
+                }
+                let t = Instant::now();
+                one(i).await;
+                lat.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    (start.elapsed(), all)
+}
+
+fn report(what: &str, total: usize, wall: Duration, lat: &mut [Duration]) {
+    println!(
+        "  {what}: {:.0}/s  (p50 {}, p99 {})",
+        total as f64 / wall.as_secs_f64(),
+        ms(percentile(lat, 0.50)),
+        ms(percentile(lat, 0.99))
+    );
+}
+
+/// API submissions per second through the whole intake, and the database's insert ceiling.
+fn api_bench(total: usize, concurrency: usize) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut doc = document(100);
+        doc["leveranse"]["oppgavegiver"]["kontaktinformasjon"] =
+            json!({"navn": "Kari Testperson", "telefonnummer": "22222222"});
+        let body = doc.to_string();
+        println!(
+            "API: POST /api/innrapportering/boligsameie/v1/2025, RF-1140 with 100 owner rows ({} bytes), {total} requests, {concurrency} at a time",
+            body.len()
+        );
+        let mut backends: Vec<(&str, Option<String>)> = vec![("SQLite", None)];
+        let mut admin = None;
+        if let Ok(url) = std::env::var("TASTESKJEMA_BENCH_DATABASE_URL") {
+            use sqlx::Connection;
+            let name = format!("ts_bench_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b).to_owned();
+            backends.push(("PostgreSQL", Some(format!("{base}/{name}"))));
+            admin = Some((url, name));
+        }
+        for (name, db) in backends {
+            let dir = tempfile::tempdir().unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let config = Config {
+                listen: listener.local_addr().unwrap(),
+                data_dir: dir.path().to_path_buf(),
+                database_url: db.clone().map(tasteskjema::config::Secret::new),
+                forms_dir: forms_dir(),
+                log_filter: "error".into(),
+                db_max_connections: 16,
+                ..Config::default()
+            };
+            let url = format!("http://{}", config.listen);
+            let app = tasteskjema::build(&config).await.unwrap();
+            tokio::spawn(async move {
+                axum::serve(listener, app.router).await.unwrap();
+            });
+            let token = {
+                use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
+                let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+                let registry = tasteskjema::dev::registry::Registry::embedded();
+                let m = MaskinportenState::from_registry(
+                    format!("{url}/dev/maskinporten/"),
+                    &registry,
+                    &api_scopes(&catalog),
+                )
+                .unwrap();
+                let c = m.client_for_org("819897522").unwrap();
+                m.mint(&c.client_id, Some("819897522"), "skatteetaten:innrapporteringboligsameie")
+                    .unwrap()
+            };
+            let http = reqwest::Client::new();
+            let post = {
+                let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
+                move |_i: usize| {
+                    let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
+                    async move {
+                        let r = http
+                            .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
+                            .bearer_auth(&token)
+                            .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
+                    }
+                }
+            };
+            drive(50, concurrency, post.clone()).await;
+            println!("{name}:");
+            let (wall, mut lat) = drive(total, concurrency, post).await;
+            report("API submissions (validate, PDP, one transaction with receipt, jobs and audit)", total, wall, &mut lat);
+            // The same database's ceiling: one-row insert transactions of the same document.
+            let canonical = tasteskjema::intake::canonical::canonical(&doc);
+            let ceiling = match &db {
+                None => {
+                    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                        .max_connections(16)
+                        .connect_with(
+                            sqlx::sqlite::SqliteConnectOptions::new()
+                                .filename(dir.path().join("tasteskjema.db"))
+                                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                                .busy_timeout(Duration::from_secs(10)),
+                        )
+                        .await
+                        .unwrap();
+                    sqlx::query("CREATE TABLE bench_ceiling (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                    let doc = canonical.clone();
+                    drive(total, concurrency, move |_| {
+                        let (pool, doc) = (pool.clone(), doc.clone());
+                        async move {
+                            sqlx::query("INSERT INTO bench_ceiling (id, doc) VALUES ($1, $2)")
+                                .bind(uuid::Uuid::new_v4().to_string())
+                                .bind(doc)
+                                .execute(&pool)
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
+                Some(u) => {
+                    let pool = sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(16)
+                        .connect(u)
+                        .await
+                        .unwrap();
+                    sqlx::query("CREATE TABLE bench_ceiling (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                    let doc = canonical.clone();
+                    drive(total, concurrency, move |_| {
+                        let (pool, doc) = (pool.clone(), doc.clone());
+                        async move {
+                            sqlx::query("INSERT INTO bench_ceiling (id, doc) VALUES ($1, $2)")
+                                .bind(uuid::Uuid::new_v4().to_string())
+                                .bind(doc)
+                                .execute(&pool)
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
+            };
+            let (wall, mut lat) = ceiling;
+            report("database ceiling (one-row insert transactions of the same document)", total, wall, &mut lat);
+        }
+        if let Some((url, name)) = admin {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    });
 }

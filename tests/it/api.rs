@@ -354,3 +354,17 @@ async fn the_receipt_and_the_feedback_can_be_fetched_as_json_and_pdf() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn the_readmes_example_delivery_is_accepted() {
+    let app = spawn_app().await;
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/rf1140-2025.json"),
+    )
+    .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let token = app.token(SAMEIE, SCOPE);
+    let a = post(&app, PATH, Some(&token), Some(&key()), &doc).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["antallOppgaver"], 2);
+}
