@@ -31,6 +31,12 @@ enum Command {
         /// The form id, e.g. RF-1140.
         form: String,
     },
+    /// The deliveries not done yet (pending and parked); `--retry ID` puts a parked one back.
+    Outbox {
+        /// A parked job to try again now.
+        #[arg(long)]
+        retry: Option<i64>,
+    },
     /// Development helpers for the built-in stand-ins (refused in production).
     Dev {
         #[command(subcommand)]
@@ -91,6 +97,16 @@ fn main() -> ExitCode {
                 None => ExitCode::FAILURE,
             }
         }
+        Command::Outbox { retry } => {
+            let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+            match rt.block_on(outbox(&config, retry)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Schema { form } => match tasteskjema::load_catalog(&config.forms_dir) {
             Ok(c) => match c.latest(&form) {
                 Some(f) => {
@@ -121,6 +137,32 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Lists the deliveries not done, or puts a parked one back.
+async fn outbox(config: &Config, retry: Option<i64>) -> anyhow::Result<()> {
+    let store = tasteskjema::store::Store::connect(&config.database_url(), 2).await?;
+    if let Some(id) = retry {
+        anyhow::ensure!(store.requeue_job(id).await?, "no parked job {id}");
+        println!("job {id} is pending again");
+        return Ok(());
+    }
+    let jobs = store.open_jobs(1000).await?;
+    if jobs.is_empty() {
+        println!("every delivery is done");
+    }
+    for j in jobs {
+        println!(
+            "{:>8}  {:<8} {:<22} {:>3} tries  {}  {}",
+            j.id,
+            j.state,
+            j.kind,
+            j.attempts,
+            j.submission_id,
+            j.last_error.unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 /// A system-user token for `org` from the built-in Maskinporten stand-in, whose clients are

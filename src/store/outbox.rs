@@ -124,6 +124,19 @@ impl Store {
             .map(|_| ()))
     }
 
+    /// Puts a parked job back to be tried now, from a fresh count; false when there is no such
+    /// parked job.
+    pub async fn requeue_job(&self, id: i64) -> Result<bool, Error> {
+        let sql = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = $1, locked_until = 0 \
+                   WHERE id = $2 AND state = 'parked'";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(now_ms())
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1))
+    }
+
     /// Every job of a submission.
     pub async fn jobs_of(&self, submission_id: &str) -> Result<Vec<JobRow>, Error> {
         let sql = "SELECT id, submission_id, kind, state, attempts, last_error FROM outbox WHERE submission_id = $1 ORDER BY id";

@@ -414,3 +414,48 @@ async fn a_submission_and_its_feedback_reach_the_partys_inbox() {
         .collect();
     assert_eq!(mine.len(), 3, "{events}");
 }
+
+#[tokio::test]
+async fn a_delivery_the_receiver_refuses_is_parked_visible_and_can_be_put_back() {
+    // A domain system that refuses everything it gets (400), on a port of its own.
+    let refusing = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", refusing.local_addr().unwrap());
+    tokio::spawn(async move {
+        let app = axum::Router::new()
+            .fallback(|| async { (axum::http::StatusCode::BAD_REQUEST, "ukjent format") });
+        axum::serve(refusing, app).await.unwrap();
+    });
+    let app = spawn_logged_in_with(move |c| c.domain_url = Some(base)).await;
+    let summary = fill_rf1140(&app).await;
+    let receipt = submit(&app, &summary).await.location.unwrap();
+    let id = receipt.trim_start_matches("/innsendt/").to_string();
+    let parked = loop {
+        let open = app.store.open_jobs(100).await.unwrap();
+        if let Some(j) = open
+            .iter()
+            .find(|j| j.submission_id == id && j.state == "parked")
+        {
+            break j.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(parked.kind, "domain");
+    assert_eq!(parked.attempts, 1, "a refusal is not retried");
+    assert!(
+        parked.last_error.as_deref().unwrap().contains("400"),
+        "{parked:?}"
+    );
+    // The submission itself is safe, and its receipt says it is received.
+    assert!(app.get(&receipt).await.body.contains("blir kontrollert"));
+    // An operator puts it back once the receiver is fixed (here: it is not, so it parks again).
+    assert!(app.store.requeue_job(parked.id).await.unwrap());
+    let again = loop {
+        let jobs = app.store.jobs_of(&id).await.unwrap();
+        let j = jobs.into_iter().find(|j| j.id == parked.id).unwrap();
+        if j.state == "parked" && j.attempts == 1 {
+            break j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(again.kind, "domain");
+}
