@@ -216,6 +216,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         authz,
         tokens,
         outbox: Some(outbox),
+        permits: Arc::default(),
     });
     let mut router = web::router(state).merge(api);
     if let Some(secret) = &dev_secret {

@@ -37,6 +37,8 @@ pub struct ApiState {
     pub tokens: TokenValidator,
     /// The outbox, woken when a submission arrives.
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
+    /// System users' recent permits.
+    pub permits: Arc<crate::intake::PermitCache>,
 }
 
 /// The API's routes, from the catalogue: each form with an `[api]` section gets Skatteetaten's
@@ -522,6 +524,7 @@ async fn submit_api(
             context: &ctx,
             draft: None,
             respond,
+            permits: Some(&state.permits),
         },
         rid,
     )

@@ -62,6 +62,8 @@ pub struct Submission<'a> {
     pub draft: Option<(&'a Owner, &'a str, i64)>,
     /// Builds the answer to give (and to give again on a retry) from the receipt.
     pub respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
+    /// Where a system user's recent permits are kept (the API); `None` asks the PDP every time.
+    pub permits: Option<&'a PermitCache>,
 }
 
 /// What a submission's receipt says.
@@ -153,16 +155,32 @@ pub async fn submit(
     if !errors.is_empty() {
         return Err(SubmitError::Invalid(errors));
     }
-    // Rights may have been withdrawn since the form was opened: ask again, now.
-    match authz
-        .decide(
-            s.submitter.clone(),
-            action::WRITE,
-            &s.form.resource,
-            s.party,
-        )
-        .await
+    // Rights may have been withdrawn since the form was opened: ask again, now. A system
+    // user's permit may be reused for a few seconds (see PermitCache); a person's submission
+    // always asks.
+    let cache = s.permits.zip(match s.submitter {
+        Subject::SystemUser(id) => Some(format!("{id}|{}|{}", s.form.resource, s.party.key())),
+        Subject::Person(_) => None,
+    });
+    let decision = match cache.as_ref().filter(|(c, k)| c.fresh(k)) {
+        Some(_) => Ok(crate::auth::altinn::Decision::Permit),
+        None => {
+            authz
+                .decide(
+                    s.submitter.clone(),
+                    action::WRITE,
+                    &s.form.resource,
+                    s.party,
+                )
+                .await
+        }
+    };
+    if let (Ok(d), Some((c, k))) = (&decision, &cache)
+        && d.is_permit()
     {
+        c.remember(k);
+    }
+    match decision {
         Ok(d) if d.is_permit() => {}
         Ok(d) => {
             tracing::info!(decision = ?d, form = %s.form.id, "submission refused by the PDP");
@@ -193,7 +211,7 @@ pub async fn submit(
             dialog_id: dialog_id.clone(),
             transmission_id: transmission_id.clone(),
             sha256: sha256.clone(),
-            created_at: 0,
+            created_at: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
             response: Value::Null,
         };
         receipt.response = (s.respond)(&receipt);
@@ -214,11 +232,10 @@ pub async fn submit(
             response: &response,
             jobs: JOBS,
             draft: s.draft,
+            created_at: receipt.created_at,
         };
         match store.insert_submission(&row, &actor, request_id).await? {
             Inserted::New => {
-                let stored = store.submission_without_owner_check(&id).await?;
-                receipt.created_at = stored.map_or(0, |r| r.created_at);
                 tracing::info!(submission = %id, reference = %reference, form = %s.form.id, channel = s.channel.as_str(), "submission received");
                 return Ok(Outcome::New(receipt));
             }
@@ -235,6 +252,29 @@ pub async fn submit(
     Err(SubmitError::Db(sqlx::Error::Protocol(
         "no free reference after five tries".into(),
     )))
+}
+
+/// How long a system user's permit from the PDP is reused.
+const PERMIT_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Recent PDP permits of system users, by subject, resource and party: an end-user system sends
+/// deliveries in bursts, and asking once per burst is enough. A refusal is never remembered.
+#[derive(Debug, Default)]
+pub struct PermitCache(std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>);
+
+impl PermitCache {
+    fn fresh(&self, key: &str) -> bool {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).is_some_and(|t| t.elapsed() < PERMIT_TTL)
+    }
+
+    fn remember(&self, key: &str) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, t| t.elapsed() < PERMIT_TTL);
+        }
+        map.insert(key.to_owned(), std::time::Instant::now());
+    }
 }
 
 /// The earlier outcome under `key`: its receipt for the same document, an error for another.

@@ -100,6 +100,9 @@ fn now_ms() -> i64 {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// SQLite has one writer at a time; writers that find it busy sleep and poll, which makes a
+    /// long tail under load. Our own writers queue here instead, in order (PostgreSQL: unused).
+    writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -133,9 +136,20 @@ impl Store {
                     .await?,
             )
         };
-        let store = Store { db };
+        let store = Store {
+            db,
+            writes: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Waits for the turn to write (SQLite only).
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.db {
+            Db::Sqlite(_) => Some(self.writes.lock().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// Which backend is in use, for logs and health.
@@ -185,6 +199,7 @@ impl Store {
         document: &Value,
         request_id: &str,
     ) -> Result<Draft, Error> {
+        let _turn = self.write_turn().await;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         let doc = document.to_string();
@@ -281,6 +296,7 @@ impl Store {
         last_page: Option<&str>,
         request_id: &str,
     ) -> Result<Saved, Error> {
+        let _turn = self.write_turn().await;
         let doc = document.to_string();
         let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), updated_at = $3 \
                    WHERE id = $4 AND person = $5 AND party = $6 AND version = $7";
@@ -325,6 +341,7 @@ impl Store {
         id: &str,
         request_id: &str,
     ) -> Result<bool, Error> {
+        let _turn = self.write_turn().await;
         let sql = "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
@@ -357,6 +374,7 @@ impl Store {
         subject: &str,
         request_id: &str,
     ) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         on_pool!(&self.db, |p| audit_in(p, event, actor, subject, request_id)
             .await)
     }
@@ -378,6 +396,7 @@ impl Store {
         sid: &str,
         person: &str,
     ) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let sql = "INSERT INTO login_sessions (session_id, sid, person, created_at) VALUES ($1, $2, $3, $4)";
         on_pool!(&self.db, |p| sqlx::query(sql)
             .bind(session_id)
@@ -403,6 +422,7 @@ impl Store {
     /// Forgets the logins of an ID-porten session and returns the portal sessions (id, person)
     /// they were in, for the caller to end.
     pub async fn forget_logins(&self, sid: &str) -> Result<Vec<(String, String)>, Error> {
+        let _turn = self.write_turn().await;
         let select = "SELECT session_id, person FROM login_sessions WHERE sid = $1";
         let delete = "DELETE FROM login_sessions WHERE sid = $1";
         on_pool!(&self.db, |p| {

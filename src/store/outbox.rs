@@ -37,6 +37,7 @@ impl Store {
     /// whose worker died is not lost). On PostgreSQL concurrent workers skip each other's rows
     /// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway.
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<Job>, Error> {
+        let _turn = self.write_turn().await;
         let now = now_ms();
         match &self.db {
             Db::Postgres(p) => {
@@ -66,6 +67,7 @@ impl Store {
 
     /// Marks a job done and adds the jobs that follow from it, in one transaction.
     pub async fn finish_job(&self, job: &Job, follow_ups: &[&str]) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let now = now_ms();
         let done = "UPDATE outbox SET state = 'done', done_at = $1, locked_until = 0, last_error = NULL WHERE id = $2";
         let add = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
@@ -91,6 +93,7 @@ impl Store {
 
     /// Puts a job back to be tried again at `next_at` (unix ms), recording why it failed.
     pub async fn retry_job(&self, job: &Job, next_at: i64, error: &str) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let sql = "UPDATE outbox SET next_at = $1, locked_until = 0, last_error = $2 WHERE id = $3";
         on_pool!(&self.db, |p| sqlx::query(sql)
             .bind(next_at)
@@ -103,6 +106,7 @@ impl Store {
 
     /// Puts a job back for later without counting the try (a result that is not ready yet).
     pub async fn postpone_job(&self, job: &Job, next_at: i64) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let sql = "UPDATE outbox SET next_at = $1, locked_until = 0, attempts = attempts - 1 WHERE id = $2";
         on_pool!(&self.db, |p| sqlx::query(sql)
             .bind(next_at)
@@ -114,6 +118,7 @@ impl Store {
 
     /// Parks a job that keeps failing: kept, visible, and not tried again until an operator acts.
     pub async fn park_job(&self, job: &Job, error: &str) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let sql =
             "UPDATE outbox SET state = 'parked', locked_until = 0, last_error = $1 WHERE id = $2";
         on_pool!(&self.db, |p| sqlx::query(sql)
@@ -127,6 +132,7 @@ impl Store {
     /// Puts a parked job back to be tried now, from a fresh count; false when there is no such
     /// parked job.
     pub async fn requeue_job(&self, id: i64) -> Result<bool, Error> {
+        let _turn = self.write_turn().await;
         let sql = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = $1, locked_until = 0 \
                    WHERE id = $2 AND state = 'parked'";
         on_pool!(&self.db, |p| sqlx::query(sql)
@@ -162,6 +168,7 @@ impl Store {
         status: &str,
         feedback: &str,
     ) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
         let sql =
             "UPDATE submissions SET status = $1, feedback = $2, updated_at = $3 WHERE id = $4";
         on_pool!(&self.db, |p| sqlx::query(sql)

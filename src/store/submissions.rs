@@ -1,6 +1,6 @@
 //! Submissions, their receipts and their outbox jobs.
 
-use super::{Actor, Db, Error, Owner, Store, audit_in, now_ms};
+use super::{Actor, Db, Error, Owner, Store, audit_in};
 
 /// A submission to store, with everything its receipt says.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct NewSubmission<'a> {
     pub response: &'a str,
     /// Outbox jobs to create, by kind.
     pub jobs: &'a [&'a str],
+    /// When it was received (unix milliseconds).
+    pub created_at: i64,
     /// A draft that becomes this submission: deleted in the same transaction, if it is still the
     /// owner's at this version.
     pub draft: Option<(&'a Owner, &'a str, i64)>,
@@ -111,7 +113,8 @@ impl Store {
         actor: &Actor<'_>,
         request_id: &str,
     ) -> Result<Inserted, Error> {
-        let now = now_ms();
+        let _turn = self.write_turn().await;
+        let now = s.created_at;
         let insert = format!(
             "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, $14)"
         );

@@ -82,6 +82,7 @@ async fn view_submit_post(
             context: &ctx,
             draft: Some((&s.owner, &draft.id, draft.version)),
             respond: &respond,
+            permits: None,
         },
         &rid,
     )

@@ -224,6 +224,20 @@ async fn each_kind_of_bad_request_gets_its_gld_code() {
         "{}",
         a.body
     );
+    // Over the 10 MB limit: 413 in the API's own format.
+    let big = format!("{{\"leveranse\": \"{}\"}}", "x".repeat(11 * 1024 * 1024));
+    let r = app
+        .client
+        .post(format!("{}{PATH}", app.addr))
+        .bearer_auth(&token)
+        .header("idempotencyKey", key())
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["kode"], "GLD_006");
     // Unknown paths.
     let r = app
         .client
