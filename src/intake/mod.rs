@@ -15,6 +15,7 @@ use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 pub mod canonical;
 pub mod dialogporten;
 pub mod domain;
+pub mod files;
 pub mod inbox;
 pub mod outbox;
 pub mod pdf;
