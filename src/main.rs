@@ -174,8 +174,6 @@ fn dev_token(
     issuer: Option<String>,
 ) -> anyhow::Result<String> {
     use anyhow::Context as _;
-    use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
-    use tasteskjema::dev::registry::Registry;
     use tasteskjema::form::no::Orgnr;
 
     anyhow::ensure!(
@@ -185,10 +183,5 @@ fn dev_token(
     let org = Orgnr::parse(org).with_context(|| format!("--org {org:?}"))?;
     let catalog = tasteskjema::load_catalog(&config.forms_dir)?;
     let issuer = issuer.unwrap_or_else(|| format!("{}/dev/maskinporten/", config.public_url()));
-    let stand_in =
-        MaskinportenState::from_registry(issuer, &Registry::embedded(), &api_scopes(&catalog))?;
-    let client = stand_in
-        .client_for_org(org.as_str())
-        .with_context(|| format!("the registry has no system user for {}", org.as_str()))?;
-    stand_in.mint(&client.client_id, Some(org.as_str()), scope)
+    tasteskjema::dev::maskinporten::system_user_token(&issuer, &catalog, org.as_str(), scope)
 }

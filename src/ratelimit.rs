@@ -31,7 +31,8 @@ impl RateLimit {
         self.allow_at(key, Instant::now())
     }
 
-    fn allow_at(&self, key: &str, now: Instant) -> bool {
+    /// As [`allow`](Self::allow), at a given instant.
+    pub(crate) fn allow_at(&self, key: &str, now: Instant) -> bool {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if hits.len() >= PRUNE_AT && !hits.contains_key(key) {
             hits.retain(|_, q| {

@@ -544,7 +544,7 @@ async fn submit_generic(
     let rid = request_id(&headers);
     let r = async {
         let form = m2m_form(&state, &form_id)?;
-        let scope = generic_scope(&form);
+        let scope = form.m2m_scope();
         let (_, party, subject) = caller(&state, &headers, &scope).await?;
         let key = check_headers(&headers)?;
         let doc = parse_body(body)?;
@@ -588,11 +588,6 @@ fn m2m_form(state: &ApiState, form_id: &str) -> Result<Arc<Form>, ApiError> {
         ));
     }
     Ok(form.clone())
-}
-
-/// The scope of the generic door for a form: its own API's, or one named after the form.
-pub fn generic_scope(form: &Form) -> String {
-    form.m2m_scope()
 }
 
 async fn schema(
@@ -683,7 +678,7 @@ mod documents {
             .catalog
             .latest(form_id)
             .ok_or_else(|| ApiError::internal("a routed form is gone"))?;
-        let scope = generic_scope(form);
+        let scope = form.m2m_scope();
         let (_, party, _) = caller(state, headers, &scope).await?;
         let not_found =
             || ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Dokumentet finnes ikke.");

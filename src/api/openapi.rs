@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{ApiState, generic_scope};
+use super::ApiState;
 use crate::form::definition::Channel;
 use crate::form::schema::json_schema;
 
@@ -70,7 +70,7 @@ pub fn document(state: &ApiState) -> Value {
         let name = form.id.replace('-', "");
         schemas.insert(name.clone(), json_schema(form));
         let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
-        let scope = generic_scope(form);
+        let scope = form.m2m_scope();
         let security = json!([{"maskinporten": [scope]}]);
         if let Some(api) = &form.api {
             let mut ok = errors();

@@ -266,6 +266,38 @@ fn report(what: &str, total: usize, wall: Duration, lat: &mut [Duration]) {
     );
 }
 
+/// The database the ceiling is measured on.
+#[derive(Clone)]
+enum Ceiling {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Ceiling {
+    /// Runs `sql` in its own transaction, binding a new id and `doc` when given.
+    async fn run(&self, sql: &str, doc: Option<&str>) {
+        let id = uuid::Uuid::new_v4().to_string();
+        match self {
+            Ceiling::Sqlite(p) => {
+                let q = sqlx::query(sql);
+                let q = match doc {
+                    Some(d) => q.bind(id).bind(d),
+                    None => q,
+                };
+                q.execute(p).await.unwrap();
+            }
+            Ceiling::Postgres(p) => {
+                let q = sqlx::query(sql);
+                let q = match doc {
+                    Some(d) => q.bind(id).bind(d),
+                    None => q,
+                };
+                q.execute(p).await.unwrap();
+            }
+        }
+    }
+}
+
 /// API submissions per second through the whole intake, and the database's insert ceiling.
 fn api_bench(total: usize, concurrency: usize) {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -313,20 +345,13 @@ fn api_bench(total: usize, concurrency: usize) {
             tokio::spawn(async move {
                 axum::serve(listener, app.router).await.unwrap();
             });
-            let token = {
-                use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
-                let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
-                let registry = tasteskjema::dev::registry::Registry::embedded();
-                let m = MaskinportenState::from_registry(
-                    format!("{url}/dev/maskinporten/"),
-                    &registry,
-                    &api_scopes(&catalog),
-                )
-                .unwrap();
-                let c = m.client_for_org("819897522").unwrap();
-                m.mint(&c.client_id, Some("819897522"), "skatteetaten:innrapporteringboligsameie")
-                    .unwrap()
-            };
+            let token = tasteskjema::dev::maskinporten::system_user_token(
+                &format!("{url}/dev/maskinporten/"),
+                &tasteskjema::load_catalog(&forms_dir()).unwrap(),
+                "819897522",
+                "skatteetaten:innrapporteringboligsameie",
+            )
+            .unwrap();
             let http = reqwest::Client::new();
             let post = {
                 let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
@@ -354,9 +379,9 @@ fn api_bench(total: usize, concurrency: usize) {
             println!("  deliveries waiting in the outbox afterwards: {open}");
             // The same database's ceiling: one-row insert transactions of the same document.
             let canonical = tasteskjema::intake::canonical::canonical(&doc);
-            let ceiling = match &db {
-                None => {
-                    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            let pool = match &db {
+                None => Ceiling::Sqlite(
+                    sqlx::sqlite::SqlitePoolOptions::new()
                         .max_connections(16)
                         .connect_with(
                             sqlx::sqlite::SqliteConnectOptions::new()
@@ -366,50 +391,27 @@ fn api_bench(total: usize, concurrency: usize) {
                                 .busy_timeout(Duration::from_secs(10)),
                         )
                         .await
-                        .unwrap();
-                    sqlx::query("CREATE TABLE bench_ceiling (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
-                        .execute(&pool)
-                        .await
-                        .unwrap();
-                    let doc = canonical.clone();
-                    drive(total, concurrency, move |_| {
-                        let (pool, doc) = (pool.clone(), doc.clone());
-                        async move {
-                            sqlx::query("INSERT INTO bench_ceiling (id, doc) VALUES ($1, $2)")
-                                .bind(uuid::Uuid::new_v4().to_string())
-                                .bind(doc)
-                                .execute(&pool)
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
-                }
-                Some(u) => {
-                    let pool = sqlx::postgres::PgPoolOptions::new()
+                        .unwrap(),
+                ),
+                Some(u) => Ceiling::Postgres(
+                    sqlx::postgres::PgPoolOptions::new()
                         .max_connections(16)
                         .connect(u)
                         .await
-                        .unwrap();
-                    sqlx::query("CREATE TABLE bench_ceiling (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
-                        .execute(&pool)
-                        .await
-                        .unwrap();
-                    let doc = canonical.clone();
-                    drive(total, concurrency, move |_| {
-                        let (pool, doc) = (pool.clone(), doc.clone());
-                        async move {
-                            sqlx::query("INSERT INTO bench_ceiling (id, doc) VALUES ($1, $2)")
-                                .bind(uuid::Uuid::new_v4().to_string())
-                                .bind(doc)
-                                .execute(&pool)
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
-                }
+                        .unwrap(),
+                ),
             };
+            pool.run("CREATE TABLE bench_ceiling (id TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)
+                .await;
+            let doc = canonical.clone();
+            let ceiling = drive(total, concurrency, move |_| {
+                let (pool, doc) = (pool.clone(), doc.clone());
+                async move {
+                    pool.run("INSERT INTO bench_ceiling (id, doc) VALUES ($1, $2)", Some(&doc))
+                        .await;
+                }
+            })
+            .await;
             let (wall, mut lat) = ceiling;
             report("database ceiling (one-row insert transactions of the same document)", total, wall, &mut lat);
         }

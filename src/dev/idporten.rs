@@ -13,7 +13,7 @@
 //! The routes are relative: mount [`router`] under `/dev/idporten` and set [`IdpConfig::issuer`] to
 //! the absolute URL of that prefix.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::Secret;
 use crate::form::no::Fodselsnummer;
+use crate::ratelimit::RateLimit;
 
 /// The development signing key of this stand-in (never trusted in production).
 const DEV_KEY_PEM: &str = include_str!(concat!(
@@ -210,7 +211,6 @@ struct Inner {
     codes: HashMap<String, CodeGrant>,
     /// Login sessions by `sid`, for logout.
     sessions: HashMap<String, IdpSession>,
-    token_requests: HashMap<String, VecDeque<Instant>>,
     /// Client assertion ids already seen (`client_id jti`), until they expire.
     assertion_ids: HashMap<String, Instant>,
 }
@@ -222,26 +222,6 @@ impl Inner {
         self.codes.retain(|_, c| c.expires > now);
         self.sessions.retain(|_, s| s.expires > now);
         self.assertion_ids.retain(|_, exp| *exp > now);
-        self.token_requests.retain(|_, q| {
-            q.back()
-                .is_some_and(|t| now.duration_since(*t) < RATE_WINDOW)
-        });
-    }
-
-    /// Counts a token request; false once the client has used up its window.
-    fn allow_token_request(&mut self, client_id: &str, now: Instant) -> bool {
-        let q = self.token_requests.entry(client_id.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
-        {
-            q.pop_front();
-        }
-        if q.len() >= RATE_MAX {
-            return false;
-        }
-        q.push_back(now);
-        true
     }
 
     /// Takes a code for `client_id`: single use, short-lived.
@@ -283,6 +263,8 @@ pub struct IdpState {
     key: SigningKey,
     example_pid: String,
     inner: Mutex<Inner>,
+    /// Token requests per client.
+    token_requests: RateLimit,
 }
 
 impl std::fmt::Debug for IdpState {
@@ -313,6 +295,7 @@ impl IdpState {
             key: SigningKey::from_pem(pem)?,
             example_pid: example_pid(),
             inner: Mutex::new(Inner::default()),
+            token_requests: RateLimit::new(RATE_MAX, RATE_WINDOW),
             config,
         })
     }
@@ -930,7 +913,7 @@ async fn view_token(
         Some(c) => c.client_id.as_str(),
         None => "",
     };
-    if !idp.lock(now).allow_token_request(bucket, now) {
+    if !idp.token_requests.allow_at(bucket, now) {
         return rate_limited(RATE_WINDOW);
     }
     let client = match idp.authenticate(&creds, &p, now) {
@@ -1467,13 +1450,13 @@ mod tests {
     #[test]
     fn the_token_rate_limit_counts_per_client_and_window() {
         let now = Instant::now();
-        let mut inner = Inner::default();
+        let limit = RateLimit::new(RATE_MAX, RATE_WINDOW);
         for _ in 0..RATE_MAX {
-            assert!(inner.allow_token_request("c1", now));
+            assert!(limit.allow_at("c1", now));
         }
-        assert!(!inner.allow_token_request("c1", now));
-        assert!(inner.allow_token_request("c2", now));
-        assert!(inner.allow_token_request("c1", now + RATE_WINDOW));
+        assert!(!limit.allow_at("c1", now));
+        assert!(limit.allow_at("c2", now));
+        assert!(limit.allow_at("c1", now + RATE_WINDOW));
     }
 
     #[test]

@@ -172,6 +172,26 @@ impl DevSystemUser {
     }
 }
 
+/// A system-user token for `org` from the stand-in at `issuer` as the embedded registry sets it up
+/// (its system user for that organisation, the development client key), for `scope`: what
+/// `tasteskjema dev token` prints, and what the tests and the benchmark send.
+pub fn system_user_token(
+    issuer: &str,
+    catalog: &Catalog,
+    org: &str,
+    scope: &str,
+) -> anyhow::Result<String> {
+    let stand_in = MaskinportenState::from_registry(
+        issuer.to_owned(),
+        &Registry::embedded(),
+        &api_scopes(catalog),
+    )?;
+    let client = stand_in
+        .client_for_org(org)
+        .with_context(|| format!("the registry has no system user for {org}"))?;
+    stand_in.mint(&client.client_id, Some(org), scope)
+}
+
 /// The Maskinporten scopes of every form (its API's, or the generic door's), each once.
 pub fn api_scopes(catalog: &Catalog) -> Vec<String> {
     let scopes: BTreeSet<String> = catalog

@@ -41,6 +41,14 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// When a session last active at `seen` and logged in at `login_at` ends (unix seconds), and
+    /// whether that is the absolute limit.
+    pub fn ends(&self, seen: i64, login_at: i64) -> (i64, bool) {
+        let idle_end = seen + self.idle_s;
+        let absolute_end = login_at + self.absolute_s;
+        (idle_end.min(absolute_end), absolute_end <= idle_end)
+    }
+
     /// How often an active session is written to push its idle expiry on: once a minute, or more
     /// often when the idle limit is very short.
     fn touch_every_s(&self) -> i64 {
@@ -135,7 +143,8 @@ pub async fn person(session: &Session, limits: Limits) -> AppResult<Option<Logge
     Ok(Some(p))
 }
 
-async fn person_name(session: &Session, p: &LoggedIn) -> String {
+/// The person's name as Altinn knows it, or their masked number.
+pub async fn person_name(session: &Session, p: &LoggedIn) -> String {
     session
         .get::<String>(PERSON_NAME_KEY)
         .await
@@ -350,8 +359,7 @@ async fn read_who(session: &Session, limits: Limits) -> Option<Who> {
         .ok()
         .flatten()
         .unwrap_or(now);
-    let idle_end = seen + limits.idle_s;
-    let absolute_end = login_at + limits.absolute_s;
+    let (ends_at, final_) = limits.ends(seen, login_at);
     let acting: Option<Acting> = session.get(ACTING_KEY).await.ok().flatten();
     let party = acting.map(|a| {
         let id = match &a.party {
@@ -363,8 +371,8 @@ async fn read_who(session: &Session, limits: Limits) -> Option<Who> {
     Some(Who {
         name: person_name(session, &p).await,
         party,
-        ends_at: idle_end.min(absolute_end),
-        final_: absolute_end <= idle_end,
+        ends_at,
+        final_,
     })
 }
 

@@ -331,7 +331,7 @@ async fn view_extend_post(
             .await
             .map_err(session_error)?
             .unwrap_or(now);
-        ends = Some((now + state.limits.idle_s).min(login_at + state.limits.absolute_s));
+        ends = Some(state.limits.ends(now, login_at).0);
     }
     if headers.get("x-requested-with").is_some() {
         let Some(ends) = ends else {

@@ -73,8 +73,7 @@ async fn options(
     let p = auth::person(session, state.limits)
         .await?
         .ok_or_else(|| AppError::NeedLogin(here(next)))?;
-    let name: Option<String> = session.get(auth::PERSON_NAME_KEY).await.ok().flatten();
-    let name = name.unwrap_or_else(|| auth::masked(&p.pid));
+    let name = auth::person_name(session, &p).await;
     let choices = auth::choices(state, &p, &name, form_of(state, next)).await?;
     let acting: Option<Acting> = session.get(ACTING_KEY).await.ok().flatten();
     Ok((p, choices, acting))

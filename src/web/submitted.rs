@@ -1,5 +1,7 @@
 //! Submitting from check-your-answers, the receipt, and the list of what was submitted.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -200,6 +202,30 @@ fn party_line(s: &Signed) -> String {
     }
 }
 
+/// One of the person's submissions for the party they act for, with its form version; anything
+/// else is a 404.
+async fn own_submission<'a>(
+    state: &'a AppState,
+    session: &Session,
+    here: &str,
+    id: &str,
+) -> AppResult<(Signed, SubmissionRow, &'a Arc<crate::form::Form>)> {
+    let s = auth::signed_in(state, session, here).await?;
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let row = state
+        .store
+        .submission_of(&s.owner, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = state
+        .catalog
+        .get(&row.form_id, &row.form_version)
+        .ok_or(AppError::NotFound)?;
+    Ok((s, row, form))
+}
+
 async fn view_receipt_get(
     State(state): State<AppState>,
     L(lang): L,
@@ -207,19 +233,7 @@ async fn view_receipt_get(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
-    let s = auth::signed_in(&state, &session, &here).await?;
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(AppError::NotFound);
-    }
-    let row = state
-        .store
-        .submission_of(&s.owner, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let form = state
-        .catalog
-        .get(&row.form_id, &row.form_version)
-        .ok_or(AppError::NotFound)?;
+    let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let doc: Value = serde_json::from_str(&row.document)
         .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
     let ui = super::ui(lang);
@@ -335,19 +349,7 @@ async fn view_receipt_pdf_get(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
-    let s = auth::signed_in(&state, &session, &here).await?;
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(AppError::NotFound);
-    }
-    let row = state
-        .store
-        .submission_of(&s.owner, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let form = state
-        .catalog
-        .get(&row.form_id, &row.form_version)
-        .ok_or(AppError::NotFound)?;
+    let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let pdf = receipt_pdf(form, &row, lang, party_line(&s), s.person_name.clone())
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     let name = format!("attachment; filename=\"kvittering-{}.pdf\"", row.reference);

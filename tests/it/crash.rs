@@ -74,22 +74,6 @@ fn melding(n: usize) -> Value {
     }})
 }
 
-fn token(url: &str) -> String {
-    use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
-    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
-    let registry = tasteskjema::dev::registry::Registry::embedded();
-    let stand_in = MaskinportenState::from_registry(
-        format!("{url}/dev/maskinporten/"),
-        &registry,
-        &api_scopes(&catalog),
-    )
-    .unwrap();
-    let client = stand_in.client_for_org(SAMEIE).unwrap();
-    stand_in
-        .mint(&client.client_id, Some(SAMEIE), SCOPE)
-        .unwrap()
-}
-
 async fn send(
     http: &reqwest::Client,
     url: &str,
@@ -126,7 +110,7 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
     };
     let mut server = start(port, dir.path()).await;
     let url = server.url.clone();
-    let token = token(&url);
+    let token = crate::helpers::dev_token(&url, SAMEIE, SCOPE);
     let http = reqwest::Client::new();
     let keys: Vec<String> = (0..N).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let bodies: Vec<Value> = (0..N).map(melding).collect();

@@ -361,18 +361,18 @@ pub fn path_of(location: &str) -> String {
 impl TestApp {
     /// A system-user token for `org` from the built-in Maskinporten (as `tasteskjema dev token`).
     pub fn token(&self, org: &str, scope: &str) -> String {
-        use tasteskjema::dev::maskinporten::{MaskinportenState, api_scopes};
-        let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
-        let registry = tasteskjema::dev::registry::Registry::embedded();
-        let stand_in = MaskinportenState::from_registry(
-            format!("{}/dev/maskinporten/", self.addr),
-            &registry,
-            &api_scopes(&catalog),
-        )
-        .unwrap();
-        let client = stand_in
-            .client_for_org(org)
-            .expect("a system user for the org");
-        stand_in.mint(&client.client_id, Some(org), scope).unwrap()
+        dev_token(&self.addr, org, scope)
     }
+}
+
+/// A system-user token for `org` from the built-in Maskinporten of the portal at `url`.
+pub fn dev_token(url: &str, org: &str, scope: &str) -> String {
+    let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+    tasteskjema::dev::maskinporten::system_user_token(
+        &format!("{url}/dev/maskinporten/"),
+        &catalog,
+        org,
+        scope,
+    )
+    .unwrap()
 }
