@@ -90,6 +90,11 @@ pub struct Config {
     pub maskinporten_client: Option<MaskinportenClientSettings>,
     /// Dialogporten's base URL (required in production; outside it the built-in stand-in).
     pub dialogporten_url: Option<String>,
+    /// clamd for virus scanning of attachments: `tcp://host:port` or `unix:/path` (none: files
+    /// are checked by content only).
+    pub clamd: Option<String>,
+    /// Keep attachment bytes in this directory instead of the database.
+    pub attachment_dir: Option<PathBuf>,
 }
 
 /// The portal's own client at Maskinporten.
@@ -171,6 +176,8 @@ impl Default for Config {
             maskinporten_issuer: None,
             maskinporten_client: None,
             dialogporten_url: None,
+            clamd: None,
+            attachment_dir: None,
         }
     }
 }
@@ -260,6 +267,12 @@ impl Config {
         }
         if let Some(v) = env("TASTESKJEMA_DIALOGPORTEN_URL").filter(|v| !v.is_empty()) {
             c.dialogporten_url = Some(v);
+        }
+        if let Some(v) = env("TASTESKJEMA_CLAMD").filter(|v| !v.is_empty()) {
+            c.clamd = Some(v);
+        }
+        if let Some(v) = env("TASTESKJEMA_ATTACHMENT_DIR").filter(|v| !v.is_empty()) {
+            c.attachment_dir = Some(v.into());
         }
         if let Some(client_id) = env("TASTESKJEMA_MASKINPORTEN_CLIENT_ID").filter(|v| !v.is_empty())
         {

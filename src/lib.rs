@@ -65,7 +65,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     }
     let store = Store::connect(&config.database_url(), config.db_max_connections)
         .await
-        .context("connecting to the database")?;
+        .context("connecting to the database")?
+        .with_attachment_dir(config.attachment_dir.clone());
     let sessions = store.session_store();
     tokio::spawn(
         sessions
@@ -199,6 +200,23 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         auth::idporten::http_client()?,
     )?;
     let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
+    let scanner = match &config.clamd {
+        Some(c) => {
+            let sc = Arc::new(intake::scan::Scanner::from_setting(c)?);
+            tokio::spawn(
+                sc.clone()
+                    .sweep_every(store.clone(), std::time::Duration::from_secs(60)),
+            );
+            Some(sc)
+        }
+        None => None,
+    };
+    let uploads = Arc::new(web::uploads::Uploads::new(
+        &catalog,
+        scanner,
+        intake::attachments::upload_dir(&config.data_dir),
+        config.body_limit,
+    ));
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
@@ -209,6 +227,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             idle_s: config.session_idle_s,
             absolute_s: config.session_absolute_s,
         },
+        uploads: uploads.clone(),
     };
     let api = api::router(api::ApiState {
         catalog: catalog.clone(),
@@ -217,6 +236,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         tokens,
         outbox: Some(outbox),
         permits: Arc::default(),
+        uploads,
     });
     let mut router = web::router(state).merge(api);
     if let Some(secret) = &dev_secret {

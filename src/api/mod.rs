@@ -39,6 +39,8 @@ pub struct ApiState {
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
     /// System users' recent permits.
     pub permits: Arc<crate::intake::PermitCache>,
+    /// Attachment settings (scanner, where uploads wait, limits).
+    pub uploads: Arc<crate::web::uploads::Uploads>,
 }
 
 /// The API's routes, from the catalogue: each form with an `[api]` section gets Skatteetaten's
@@ -63,7 +65,11 @@ pub fn router(state: ApiState) -> Router {
                 );
         }
     }
-    r.route("/api/v1/skjema/{form}/innsendinger", post(submit_generic))
+    let cap = state.uploads.cap;
+    r.route(
+        "/api/v1/skjema/{form}/innsendinger",
+        post(submit_generic).layer(axum::extract::DefaultBodyLimit::max(cap)),
+    )
         .route("/api/v1/skjema/{form}/schema", get(schema))
         .route("/api/openapi.json", get(openapi::serve))
         // Anything else under /api is answered in the API's own error format.
@@ -210,9 +216,16 @@ async fn caller(
 
 /// The checks of an API submission's headers: JSON in, JSON out, an idempotency key.
 fn check_headers(headers: &HeaderMap) -> Result<String, ApiError> {
+    check_headers_for(headers, false)
+}
+
+/// The request's metadata checks; `files` also accepts `multipart/form-data` (a document with
+/// attachments).
+fn check_headers_for(headers: &HeaderMap, files: bool) -> Result<String, ApiError> {
     let json_type = |v: &str| {
         let v = v.split(';').next().unwrap_or("").trim();
         v.eq_ignore_ascii_case("application/json")
+            || (files && v.eq_ignore_ascii_case("multipart/form-data"))
     };
     match headers
         .get(header::CONTENT_TYPE)
@@ -506,6 +519,21 @@ async fn submit_api(
     rid: &str,
     respond: &(dyn Fn(&Receipt) -> Value + Sync),
 ) -> Result<intake::Outcome, SubmitError> {
+    submit_api_with(state, form, party, subject, doc, key, rid, None, respond).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn submit_api_with(
+    state: &ApiState,
+    form: &Form,
+    party: &PartyId,
+    subject: &Subject,
+    doc: &Value,
+    key: &str,
+    rid: &str,
+    attachments: Option<&str>,
+    respond: &(dyn Fn(&Receipt) -> Value + Sync),
+) -> Result<intake::Outcome, SubmitError> {
     let mut ctx = crate::web::forms::context();
     if let PartyId::Organisation(orgnr) = party {
         ctx.party_orgnr = Some(orgnr.clone());
@@ -525,6 +553,7 @@ async fn submit_api(
             draft: None,
             respond,
             permits: Some(&state.permits),
+            attachments,
         },
         rid,
     )
@@ -538,17 +567,33 @@ async fn submit_api(
 async fn submit_generic(
     State(state): State<ApiState>,
     Path(form_id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> Response {
+    let headers = req.headers().clone();
     let rid = request_id(&headers);
     let r = async {
         let form = m2m_form(&state, &form_id)?;
         let scope = form.m2m_scope();
         let (_, party, subject) = caller(&state, &headers, &scope).await?;
-        let key = check_headers(&headers)?;
-        let doc = parse_body(body)?;
-        let outcome = submit_api(&state, &form, &party, &subject, &doc, &key, &rid, &|r| {
+        let has_files = crate::intake::attachments::fields(&form).next().is_some();
+        let key = check_headers_for(&headers, has_files)?;
+        let holder = format!("api:{}", uuid::Uuid::new_v4());
+        let doc = if crate::web::uploads::is_multipart(&headers) {
+            match files::receive(&state, &form, &party, &holder, req, &rid).await {
+                Ok(doc) => doc,
+                Err(e) => {
+                    let _ = state.store.delete_attachments_of(&holder).await;
+                    return Err(e);
+                }
+            }
+        } else {
+            let limit = state.uploads.body_limit;
+            let bytes = axum::body::to_bytes(req.into_body(), limit)
+                .await
+                .map_err(|_| too_large())?;
+            parse_body(Ok(bytes))?
+        };
+        let outcome = submit_api_with(&state, &form, &party, &subject, &doc, &key, &rid, Some(&holder), &|r| {
             json!({
                 "innsendingId": r.id,
                 "referanse": r.reference,
@@ -557,8 +602,12 @@ async fn submit_generic(
                 "sha256": r.sha256,
             })
         })
-        .await
-        .map_err(|e| submit_error(e, &doc))?;
+        .await;
+        // Files of a refused call, or of a repeat (the first call's files are the ones kept).
+        if !matches!(outcome, Ok(intake::Outcome::New(_))) {
+            let _ = state.store.delete_attachments_of(&holder).await;
+        }
+        let outcome = outcome.map_err(|e| submit_error(e, &doc))?;
         Ok::<_, ApiError>(outcome.receipt().response.clone())
     }
     .await;
@@ -612,6 +661,144 @@ async fn document_gld(
     match r {
         Ok(resp) => resp,
         Err(e) => e.into_response_with(&rid),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "GLD_006",
+        "Forespørselen er for stor.",
+    )
+}
+
+mod files {
+    //! A document with attachments: `multipart/form-data` with the JSON document in a part named
+    //! `dokument` and each file in a part named by its attachment field's path.
+
+    use super::*;
+    use crate::form::validate::ErrorKind;
+    use crate::intake::attachments::{self as att, Holder, UploadError};
+    use crate::store::Kept;
+    use axum::extract::{FromRequest, Multipart};
+
+    fn bad(melding: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_011",
+            "Feil i metadata for forespørselen.",
+        )
+        .detail("GLD_1047", melding, None)
+    }
+
+    /// Reads the parts, keeps the files (checked, and scanned when a scanner is configured) under
+    /// `holder`, and returns the document. Any refused file refuses the call.
+    pub(super) async fn receive(
+        state: &ApiState,
+        form: &Form,
+        party: &PartyId,
+        holder: &str,
+        req: axum::extract::Request,
+        rid: &str,
+    ) -> Result<Value, ApiError> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > state.uploads.cap as u64) {
+            return Err(too_large());
+        }
+        let mut multipart = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| bad(&e.body_text()))?;
+        tokio::fs::create_dir_all(&state.uploads.tmp_dir)
+            .await
+            .map_err(ApiError::internal)?;
+        let party_key = party.key();
+        let mut doc = None;
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut kept: Vec<(String, u64)> = Vec::new();
+        loop {
+            let mut part = match multipart.next_field().await {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(bad(&e.body_text())),
+            };
+            let name = part.name().unwrap_or("").to_string();
+            if name == "dokument" {
+                let bytes = part.bytes().await.map_err(|e| bad(&e.body_text()))?;
+                if bytes.len() > state.uploads.body_limit {
+                    return Err(too_large());
+                }
+                doc = Some(parse_body(Ok(bytes))?);
+                continue;
+            }
+            let Some((field, spec)) = att::field(form, &name) else {
+                return Err(bad(&format!(
+                    "Delen «{name}» er verken «dokument» eller et vedleggsfelt i skjemaet."
+                )));
+            };
+            let path = crate::form::expr::format_path(&field.bind);
+            let shown = crate::intake::files::safe_name(part.file_name().unwrap_or(""));
+            let fe = |kind| FieldError {
+                path: field.bind.clone(),
+                kind,
+                label: Some(field.label.clone()),
+            };
+            let here: Vec<&(String, u64)> = kept.iter().filter(|(p, _)| *p == path).collect();
+            if let Some(max) = field.max
+                && here.len() >= max as usize
+            {
+                errors.push(fe(ErrorKind::FilesTooMany(max as usize)));
+                break;
+            }
+            let used: u64 = here.iter().map(|(_, n)| n).sum();
+            let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
+                Ok(s) => s,
+                Err(UploadError::TooLarge(max)) => {
+                    errors.push(fe(ErrorKind::FileTooLarge(shown, max)));
+                    break;
+                }
+                Err(UploadError::Cut(m)) => return Err(bad(&m)),
+                Err(e) => return Err(ApiError::internal(e)),
+            };
+            if used + spooled.size > spec.total {
+                errors.push(fe(ErrorKind::FilesTotal(spec.total)));
+                continue;
+            }
+            let size = spooled.size;
+            let h = Holder {
+                person: None,
+                party: &party_key,
+                key: holder,
+            };
+            match att::keep(
+                &state.store,
+                state.uploads.scanner.as_ref(),
+                h,
+                &path,
+                spec,
+                spooled,
+                rid,
+            )
+            .await
+            {
+                Ok(Kept::New(row)) if row.status == "infected" => {
+                    errors.push(fe(ErrorKind::FileInfected(row.name)));
+                }
+                Ok(Kept::New(_)) => kept.push((path, size)),
+                Ok(Kept::Duplicate(_)) => {}
+                Err(UploadError::Refused(r)) => errors.push(fe(ErrorKind::FileRefused(shown, r))),
+                Err(e) => return Err(ApiError::internal(e)),
+            }
+        }
+        let doc = doc.ok_or_else(|| bad("Delen «dokument» med JSON-dokumentet mangler."))?;
+        if !errors.is_empty() {
+            return Err(invalid(&errors, &doc));
+        }
+        Ok(doc)
     }
 }
 

@@ -86,6 +86,8 @@ pub mod resource {
     pub const BOLIGSELSKAP: &str = "ske-innrapportering-boligselskap";
     /// Skriv til oss, the general contact form.
     pub const SKRIV_TIL_OSS: &str = "ske-skriv-til-oss";
+    /// Klage på vedtak, a complaint about a decision.
+    pub const KLAGE: &str = "ske-klage";
 }
 
 /// The tax packages the ER roles DAGL, LEDE, INNH, DTPR, DTSO, KOMP, BEST and BOBE get automatically.
@@ -130,7 +132,8 @@ pub const SKRIV_TIL_OSS_PACKAGES: &[&str] = &[
 pub fn accepted_packages(resource: &str) -> &'static [&'static str] {
     match resource {
         resource::BOLIGSAMEIE | resource::BOLIGSELSKAP => GLD_PACKAGES,
-        resource::SKRIV_TIL_OSS => SKRIV_TIL_OSS_PACKAGES,
+        // A complaint is open to whoever may write to us on the party's behalf.
+        resource::SKRIV_TIL_OSS | resource::KLAGE => SKRIV_TIL_OSS_PACKAGES,
         _ => &[],
     }
 }

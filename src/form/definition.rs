@@ -396,6 +396,19 @@ pub enum FieldKind {
     Static,
     /// Repeating rows.
     Group(Group),
+    /// Uploaded files (`min`/`max` count them).
+    Attachment(Attachments),
+}
+
+/// The settings of an attachment field.
+#[derive(Debug, Clone)]
+pub struct Attachments {
+    /// The kinds of file allowed.
+    pub kinds: Vec<crate::intake::files::FileKind>,
+    /// The largest file, in bytes.
+    pub max_file: u64,
+    /// All files of the field together, in bytes.
+    pub total: u64,
 }
 
 impl FieldKind {
@@ -411,7 +424,7 @@ impl FieldKind {
             FieldKind::DayMonth => Type::DayMonth,
             FieldKind::YesNo => Type::Bool,
             FieldKind::MultiChoice { .. } => Type::List(Box::new(Type::Text)),
-            FieldKind::Group(_) => Type::Rows,
+            FieldKind::Group(_) | FieldKind::Attachment(_) => Type::Rows,
             FieldKind::Static | FieldKind::Either { .. } => return None,
             _ => Type::Text,
         })

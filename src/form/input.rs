@@ -162,6 +162,12 @@ pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
+        (FieldKind::Attachment(_), Some(Value::Array(a))) => a
+            .iter()
+            .filter_map(crate::intake::attachments::Described::of)
+            .map(|d| format!("{} ({})", d.name, super::validate::size(d.size)))
+            .collect::<Vec<_>>()
+            .join(", "),
         (FieldKind::Kontonummer, Some(Value::String(s))) => {
             no::Kontonummer::parse(s).map_or_else(|_| s.clone(), |k| k.to_string())
         }

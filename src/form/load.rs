@@ -252,6 +252,9 @@ struct RawField {
     prefill: Option<Spanned<String>>,
     row_label: Option<Text>,
     add_label: Option<Text>,
+    accept: Option<Vec<String>>,
+    max_file_mb: Option<f64>,
+    total_mb: Option<f64>,
     #[serde(default)]
     field: Vec<Spanned<RawField>>,
 }
@@ -347,6 +350,11 @@ fn kind_from(name: &str) -> Option<FieldKind> {
     })
 }
 
+/// The largest single attachment a form may allow, in MB.
+pub const MAX_FILE_MB: f64 = 100.0;
+/// The largest total of one attachment field, in MB.
+pub const MAX_TOTAL_MB: f64 = 200.0;
+
 /// Expressions waiting for the type map to be complete.
 struct Pending {
     src: String,
@@ -425,6 +433,69 @@ impl FormBuilder<'_> {
         }
     }
 
+    /// The settings of an attachment field: known file kinds, sizes that make sense together.
+    fn attachments(&mut self, raw: &RawField, line: usize) -> Option<FieldKind> {
+        use crate::intake::files::FileKind;
+        const MB: f64 = 1024.0 * 1024.0;
+        let mut kinds = Vec::new();
+        let accept = raw.accept.clone().unwrap_or_default();
+        if accept.is_empty() {
+            self.error(line, "an attachment field needs accept = [file kinds]".into());
+        }
+        for a in &accept {
+            match FileKind::from_name(a) {
+                Some(k) if !kinds.contains(&k) => kinds.push(k),
+                Some(_) => self.error(line, format!("file kind {a:?} appears twice")),
+                None => self.error(
+                    line,
+                    format!("unknown file kind {a:?} (known: pdf, png, jpeg, xml, csv, zip)"),
+                ),
+            }
+        }
+        let Some(max_file) = raw.max_file_mb else {
+            self.error(line, "an attachment field needs max_file_mb".into());
+            return None;
+        };
+        if !(max_file > 0.0 && max_file <= MAX_FILE_MB) {
+            self.error(
+                line,
+                format!("max_file_mb must be above 0 and at most {MAX_FILE_MB}"),
+            );
+        }
+        let count = raw.max.unwrap_or(1.0);
+        let total = raw.total_mb.unwrap_or(max_file * count);
+        if total < max_file {
+            self.error(
+                line,
+                format!("total_mb {total} is less than max_file_mb {max_file}"),
+            );
+        }
+        if total > MAX_TOTAL_MB {
+            self.error(line, format!("total_mb may be at most {MAX_TOTAL_MB}"));
+        }
+        for (v, what) in [(raw.min, "min"), (raw.max, "max")] {
+            if let Some(v) = v
+                && (v < 0.0 || v.fract() != 0.0)
+            {
+                self.error(line, format!("{what} must be a whole number of files"));
+            }
+        }
+        if raw.max.is_some_and(|m| m < 1.0) {
+            self.error(line, "max must allow at least one file".into());
+        }
+        if raw.min_length.is_some() || raw.max_length.is_some() || raw.pattern.is_some() {
+            self.error(
+                line,
+                "an attachment field takes accept, max_file_mb, total_mb, min and max".into(),
+            );
+        }
+        Some(FieldKind::Attachment(super::definition::Attachments {
+            kinds,
+            max_file: (max_file * MB) as u64,
+            total: (total * MB) as u64,
+        }))
+    }
+
     /// First pass: everything but expressions.
     fn field(
         &mut self,
@@ -461,6 +532,14 @@ impl FormBuilder<'_> {
                 [base.clone(), p].concat()
             }
         };
+        if raw.kind != "attachment"
+            && (raw.accept.is_some() || raw.max_file_mb.is_some() || raw.total_mb.is_some())
+        {
+            self.error(
+                line,
+                "accept, max_file_mb and total_mb belong to attachment fields".into(),
+            );
+        }
         if raw.kind != "group" && !raw.field.is_empty() {
             self.error(line, "only a group may have fields".into());
         }
@@ -556,6 +635,13 @@ impl FormBuilder<'_> {
                     row_label: raw.row_label,
                     add_label: raw.add_label,
                 })
+            }
+            "attachment" => {
+                if row.is_some() {
+                    self.error(line, "an attachment field may not be inside a group".into());
+                    return None;
+                }
+                self.attachments(&raw, line)?
             }
             other => match kind_from(other) {
                 Some(k) => k,

@@ -196,6 +196,32 @@ fn add_field(root: &mut Node, f: &Field, cond: bool) {
                 n.one_of = alternatives.iter().map(|a| a.key.clone()).collect();
             }
         }
+        FieldKind::Attachment(a) => {
+            // Written by the portal from the files sent with the document (multipart parts
+            // named by this path), never by the sender.
+            let n = root.at(&f.bind, false);
+            let types: Vec<&str> = a.kinds.iter().map(|k| k.mime()).collect();
+            let mut items = json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["filnavn", "mediatype", "storrelse", "sha256"],
+                "properties": {
+                    "filnavn": { "type": "string" },
+                    "mediatype": { "type": "string", "enum": types },
+                    "storrelse": { "type": "integer", "minimum": 1, "maximum": a.max_file },
+                    "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }
+                }
+            });
+            if let Value::Object(m) = &mut items {
+                m.insert("description".into(), "Et vedlegg".into());
+            }
+            let mut arr = json!({ "type": "array", "readOnly": true, "items": items });
+            if let (Value::Object(m), Some(max)) = (&mut arr, f.max) {
+                m.insert("maxItems".into(), json!(max as u64));
+            }
+            n.leaf = Some(arr);
+            n.description = Some(f.label.get(Lang::Nb).to_string());
+        }
         kind => {
             let n = root.at(&f.bind, req);
             n.leaf = Some(leaf(kind, Some(f.bounds())));

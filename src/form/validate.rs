@@ -71,6 +71,22 @@ pub enum ErrorKind {
     Rule(Text),
     /// A computed value that does not match the answers.
     Computed(Value),
+    /// Too few files.
+    FilesTooFew(usize),
+    /// Too many files.
+    FilesTooMany(usize),
+    /// The files together are larger than the field allows (bytes).
+    FilesTotal(u64),
+    /// One file is larger than the field allows (name, bytes).
+    FileTooLarge(String, u64),
+    /// A file the checks refused (name, why).
+    FileRefused(String, crate::intake::files::Refusal),
+    /// A file the virus scanner found something in (name); it has been removed.
+    FileInfected(String),
+    /// A file still being checked (name).
+    FilePending(String),
+    /// A file description that is not one the portal made.
+    FileBad,
 }
 
 impl ErrorKind {
@@ -103,6 +119,14 @@ impl ErrorKind {
             ErrorKind::TooManyRows(_) => "too_many_rows",
             ErrorKind::Rule(_) => "rule",
             ErrorKind::Computed(_) => "computed",
+            ErrorKind::FilesTooFew(_) => "files_too_few",
+            ErrorKind::FilesTooMany(_) => "files_too_many",
+            ErrorKind::FilesTotal(_) => "files_total",
+            ErrorKind::FileTooLarge(..) => "file_too_large",
+            ErrorKind::FileRefused(..) => "file_refused",
+            ErrorKind::FileInfected(_) => "file_infected",
+            ErrorKind::FilePending(_) => "file_pending",
+            ErrorKind::FileBad => "file_bad",
         }
     }
 }
@@ -123,6 +147,51 @@ fn num(n: f64) -> String {
         super::input::group_thousands(&format!("{}", n as i64))
     } else {
         n.to_string().replace('.', ",")
+    }
+}
+
+/// A size for people: `10 MB`, `512 kB`.
+pub fn size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        let mb = bytes as f64 / MB as f64;
+        if mb.fract() < 0.05 {
+            format!("{} MB", mb.round() as u64)
+        } else {
+            format!("{:.1} MB", mb).replace('.', ",")
+        }
+    } else {
+        format!("{} kB", bytes.div_ceil(1024).max(1))
+    }
+}
+
+/// Why a file was refused, for a person.
+fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
+    use Lang::*;
+    use crate::intake::files::Refusal as R;
+    let kind = |k: crate::intake::files::FileKind| k.label();
+    match (r, lang) {
+        (R::Empty, Nb) => format!("«{f}» er tom. Velg en fil med innhold."),
+        (R::Empty, Nn) => format!("«{f}» er tom. Vel ei fil med innhald."),
+        (R::Empty, En) => format!("«{f}» is empty. Choose a file with content."),
+        (R::Executable, Nb) => format!("«{f}» er et program. Programmer kan ikke lastes opp."),
+        (R::Executable, Nn) => format!("«{f}» er eit program. Program kan ikkje lastast opp."),
+        (R::Executable, En) => format!("«{f}» is a program. Programs cannot be uploaded."),
+        (R::UnknownType, Nb) => format!("Vi kjenner ikke igjen filtypen til «{f}». Lagre den som en av filtypene som er lov, og prøv igjen."),
+        (R::UnknownType, Nn) => format!("Vi kjenner ikkje att filtypen til «{f}». Lagre ho som ein av filtypane som er lov, og prøv igjen."),
+        (R::UnknownType, En) => format!("We do not recognise the file type of «{f}». Save it as one of the allowed types and try again."),
+        (R::NotAllowed(k), Nb) => format!("«{f}» er en {}-fil, og det er ikke lov her.", kind(k)),
+        (R::NotAllowed(k), Nn) => format!("«{f}» er ei {}-fil, og det er ikkje lov her.", kind(k)),
+        (R::NotAllowed(k), En) => format!("«{f}» is a {} file, which is not allowed here.", kind(k)),
+        (R::ExtensionMismatch(k), Nb) => format!("«{f}» er egentlig en {}-fil, men navnet sier noe annet. Lagre filen i riktig format og prøv igjen.", kind(k)),
+        (R::ExtensionMismatch(k), Nn) => format!("«{f}» er eigentleg ei {}-fil, men namnet seier noko anna. Lagre fila i rett format og prøv igjen.", kind(k)),
+        (R::ExtensionMismatch(k), En) => format!("«{f}» is really a {} file, but its name says otherwise. Save the file in the right format and try again.", kind(k)),
+        (R::EncryptedPdf, Nb) => format!("«{f}» er passordbeskyttet. Fjern passordet og last opp filen igjen."),
+        (R::EncryptedPdf, Nn) => format!("«{f}» er passordverna. Fjern passordet og last opp fila igjen."),
+        (R::EncryptedPdf, En) => format!("«{f}» is password-protected. Remove the password and upload the file again."),
+        (R::ActivePdf, Nb) => format!("«{f}» inneholder skript eller handlinger som kan kjøre kode. Skriv ut til en ny PDF og prøv igjen."),
+        (R::ActivePdf, Nn) => format!("«{f}» inneheld skript eller handlingar som kan køyre kode. Skriv ut til ein ny PDF og prøv igjen."),
+        (R::ActivePdf, En) => format!("«{f}» contains scripts or actions that can run code. Print it to a new PDF and try again."),
     }
 }
 
@@ -275,6 +344,37 @@ impl FieldError {
             (E::Computed(v), Nb) => format!("«{l}» stemmer ikke med radene; den skal være {v}"),
             (E::Computed(v), Nn) => format!("«{l}» stemmer ikkje med radene; han skal vere {v}"),
             (E::Computed(v), En) => format!("«{l}» does not match the rows; it should be {v}"),
+            (E::FilesTooFew(1), Nb) => format!("Legg ved en fil under «{l}»"),
+            (E::FilesTooFew(1), Nn) => format!("Legg ved ei fil under «{l}»"),
+            (E::FilesTooFew(1), En) => format!("Attach a file under «{l}»"),
+            (E::FilesTooFew(n), Nb) => format!("Legg ved minst {n} filer under «{l}»"),
+            (E::FilesTooFew(n), Nn) => format!("Legg ved minst {n} filer under «{l}»"),
+            (E::FilesTooFew(n), En) => format!("Attach at least {n} files under «{l}»"),
+            (E::FilesTooMany(n), Nb) => {
+                format!("Du kan legge ved høyst {n} filer under «{l}». Fjern en fil før du legger ved en ny.")
+            }
+            (E::FilesTooMany(n), Nn) => {
+                format!("Du kan leggje ved høgst {n} filer under «{l}». Fjern ei fil før du legg ved ei ny.")
+            }
+            (E::FilesTooMany(n), En) => {
+                format!("You can attach at most {n} files under «{l}». Remove a file before adding another.")
+            }
+            (E::FilesTotal(b), Nb) => format!("Filene under «{l}» kan til sammen være høyst {}", size(*b)),
+            (E::FilesTotal(b), Nn) => format!("Filene under «{l}» kan til saman vere høgst {}", size(*b)),
+            (E::FilesTotal(b), En) => format!("The files under «{l}» can be at most {} together", size(*b)),
+            (E::FileTooLarge(f, b), Nb) => format!("«{f}» er for stor. Hver fil kan være høyst {}.", size(*b)),
+            (E::FileTooLarge(f, b), Nn) => format!("«{f}» er for stor. Kvar fil kan vere høgst {}.", size(*b)),
+            (E::FileTooLarge(f, b), En) => format!("«{f}» is too large. Each file can be at most {}.", size(*b)),
+            (E::FileRefused(f, r), _) => refusal(f, *r, lang),
+            (E::FileInfected(f), Nb) => format!("Vi fant skadelig innhold i «{f}», og filen er slettet. Kontroller filen og last opp en ren kopi."),
+            (E::FileInfected(f), Nn) => format!("Vi fann skadeleg innhald i «{f}», og fila er sletta. Kontroller fila og last opp ein rein kopi."),
+            (E::FileInfected(f), En) => format!("We found harmful content in «{f}», and the file has been deleted. Check the file and upload a clean copy."),
+            (E::FilePending(f), Nb) => format!("Vi kontrollerer fortsatt «{f}». Vent litt og prøv igjen."),
+            (E::FilePending(f), Nn) => format!("Vi kontrollerer framleis «{f}». Vent litt og prøv igjen."),
+            (E::FilePending(f), En) => format!("We are still checking «{f}». Wait a moment and try again."),
+            (E::FileBad, Nb) => format!("Filene under «{l}» er ikke beskrevet riktig"),
+            (E::FileBad, Nn) => format!("Filene under «{l}» er ikkje skildra rett"),
+            (E::FileBad, En) => format!("The files under «{l}» are not described correctly"),
         }
     }
 }
@@ -441,6 +541,43 @@ fn check_field(
                     };
                     check_field(rf, here, Some(&rowp), doc, ctx, errors);
                 }
+            }
+        }
+        FieldKind::Attachment(a) => {
+            let v = at.value();
+            let files: &[Value] = match v {
+                None | Some(Value::Null) => &[],
+                Some(Value::Array(files)) => files,
+                Some(_) => {
+                    push(at.path(), ErrorKind::FileBad);
+                    return;
+                }
+            };
+            let min = f.min.map_or(0, |m| m as usize).max(usize::from(required));
+            if files.len() < min {
+                push(at.path(), ErrorKind::FilesTooFew(min));
+            }
+            if let Some(max) = f.max
+                && files.len() > max as usize
+            {
+                push(at.path(), ErrorKind::FilesTooMany(max as usize));
+            }
+            let mut total = 0u64;
+            for file in files {
+                let Some(d) = crate::intake::attachments::Described::of(file) else {
+                    push(at.path(), ErrorKind::FileBad);
+                    return;
+                };
+                if !a.kinds.iter().any(|k| k.mime() == d.media_type) {
+                    push(at.path(), ErrorKind::FileBad);
+                }
+                if d.size > a.max_file {
+                    push(at.path(), ErrorKind::FileTooLarge(d.name.clone(), a.max_file));
+                }
+                total += d.size;
+            }
+            if total > a.total {
+                push(at.path(), ErrorKind::FilesTotal(a.total));
             }
         }
         FieldKind::Either { alternatives } => {

@@ -45,7 +45,20 @@ impl FileKind {
         }
     }
 
-    fn extensions(self) -> &'static [&'static str] {
+    /// Its name for people (`PDF`, `PNG`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF",
+            FileKind::Png => "PNG",
+            FileKind::Jpeg => "JPEG",
+            FileKind::Xml => "XML",
+            FileKind::Csv => "CSV",
+            FileKind::Zip => "ZIP",
+        }
+    }
+
+    /// The extensions a file of this kind may have.
+    pub fn extensions(self) -> &'static [&'static str] {
         match self {
             FileKind::Pdf => &["pdf"],
             FileKind::Png => &["png"],
@@ -182,6 +195,16 @@ pub fn check(name: &str, bytes: &[u8], allowed: &[FileKind]) -> Result<FileKind,
         }
     }
     Ok(kind)
+}
+
+/// Checks a file on disk (temporary: reads it whole).
+pub fn check_file(
+    name: &str,
+    path: &std::path::Path,
+    allowed: &[FileKind],
+) -> Result<FileKind, Refusal> {
+    let bytes = std::fs::read(path).map_err(|_| Refusal::UnknownType)?;
+    check(name, &bytes, allowed)
 }
 
 /// A file name safe to show and to offer for download: no folders, no control characters, no

@@ -12,7 +12,9 @@ use crate::form::validate::{FieldError, Scope, validate};
 use crate::form::{Context, Form};
 use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 
+pub mod attachments;
 pub mod canonical;
+pub mod clamd;
 pub mod dialogporten;
 pub mod domain;
 pub mod files;
@@ -20,6 +22,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod pdf;
 pub mod reference;
+pub mod scan;
 
 /// Which door a submission came in by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +68,9 @@ pub struct Submission<'a> {
     pub respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
     /// Where a system user's recent permits are kept (the API); `None` asks the PDP every time.
     pub permits: Option<&'a PermitCache>,
+    /// The draft id or `api:<uuid>` whose files go with the submission (into the document's
+    /// attachment fields, and to the submission once it is stored).
+    pub attachments: Option<&'a str>,
 }
 
 /// What a submission's receipt says.
@@ -147,12 +153,35 @@ pub async fn submit(
     s: Submission<'_>,
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
-    let document = canonical::canonical(s.document);
+    let with_files;
+    let doc = match s.attachments {
+        Some(holder) => {
+            let rows = store.attachments_of_holder(holder).await?;
+            let pending: Vec<FieldError> = rows
+                .iter()
+                .filter(|r| r.status == "pending")
+                .map(|r| FieldError {
+                    path: crate::form::expr::parse_path(&r.field).unwrap_or_default(),
+                    kind: crate::form::validate::ErrorKind::FilePending(r.name.clone()),
+                    label: attachments::field(s.form, &r.field).map(|(f, _)| f.label.clone()),
+                })
+                .collect();
+            if !pending.is_empty() {
+                return Err(SubmitError::Invalid(pending));
+            }
+            let mut d = s.document.clone();
+            attachments::fill(s.form, &mut d, &rows);
+            with_files = d;
+            &with_files
+        }
+        None => s.document,
+    };
+    let document = canonical::canonical(doc);
     let sha256 = canonical::sha256_hex(document.as_bytes());
     if let Some(done) = repeat(store, &s.key, &sha256).await? {
         return Ok(done);
     }
-    let errors = validate(s.form, s.document, Scope::All, s.context);
+    let errors = validate(s.form, doc, Scope::All, s.context);
     if !errors.is_empty() {
         return Err(SubmitError::Invalid(errors));
     }
@@ -233,6 +262,7 @@ pub async fn submit(
             response: &response,
             jobs: JOBS,
             draft: s.draft,
+            attachments_from: s.attachments,
             created_at: receipt.created_at,
         };
         match store.insert_submission(&row, &actor, request_id).await? {

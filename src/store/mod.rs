@@ -37,8 +37,10 @@ macro_rules! on_pool {
     };
 }
 
+mod attachments;
 mod outbox;
 mod submissions;
+pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use outbox::{Job, JobRow};
 pub use submissions::{Inserted, NewSubmission, SubmissionRow};
 
@@ -62,6 +64,9 @@ pub struct Draft {
     pub created_at: i64,
     /// Unix milliseconds.
     pub updated_at: i64,
+    /// Its attachments, when the caller loaded them.
+    #[sqlx(skip)]
+    pub files: Vec<AttachmentRow>,
 }
 
 /// A JSON document read from a text column.
@@ -92,7 +97,8 @@ pub enum Saved {
 /// Storage errors; their text is logged, never shown.
 pub type Error = sqlx::Error;
 
-fn now_ms() -> i64 {
+/// Now, in unix milliseconds.
+pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
@@ -103,6 +109,8 @@ pub struct Store {
     /// SQLite has one writer at a time; writers that find it busy sleep and poll, which makes a
     /// long tail under load. Our own writers queue here instead, in order (PostgreSQL: unused).
     writes: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Attachment bytes go here when set, else into the database.
+    attachment_dir: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -139,6 +147,7 @@ impl Store {
         let store = Store {
             db,
             writes: Default::default(),
+            attachment_dir: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -237,6 +246,7 @@ impl Store {
             last_page: None,
             created_at: now,
             updated_at: now,
+            files: Vec::new(),
         })
     }
 
@@ -341,9 +351,10 @@ impl Store {
         id: &str,
         request_id: &str,
     ) -> Result<bool, Error> {
+        let files = self.attachments_of_holder(id).await?;
         let _turn = self.write_turn().await;
         let sql = "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
-        on_pool!(&self.db, |p| {
+        let deleted = on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(sql)
                 .bind(id)
@@ -353,6 +364,10 @@ impl Store {
                 .await?
                 .rows_affected();
             if n == 1 {
+                sqlx::query("DELETE FROM attachments WHERE draft_id = $1 AND submission_id IS NULL")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 audit_in(
                     &mut *tx,
                     "draft.deleted",
@@ -363,7 +378,11 @@ impl Store {
                 .await?;
             }
             tx.commit().await.map(|_| n == 1)
-        })
+        })?;
+        if deleted {
+            self.remove_files(&files).await;
+        }
+        Ok(deleted)
     }
 
     /// Appends an event to the audit log: a draft opened, a login, a party chosen, a logout.

@@ -38,6 +38,8 @@ pub struct NewSubmission<'a> {
     /// A draft that becomes this submission: deleted in the same transaction, if it is still the
     /// owner's at this version.
     pub draft: Option<(&'a Owner, &'a str, i64)>,
+    /// The draft or API call whose checked files become the submission's.
+    pub attachments_from: Option<&'a str>,
 }
 
 /// What happened to an insert.
@@ -163,6 +165,21 @@ impl Store {
                 }
                 r => r?,
             };
+            if let Some(holder) = s.attachments_from {
+                sqlx::query(
+                    "UPDATE attachments SET submission_id = $1, draft_id = NULL \
+                     WHERE draft_id = $2 AND status = 'clean'",
+                )
+                .bind(s.id)
+                .bind(holder)
+                .execute(&mut *tx)
+                .await?;
+                // What is left was refused by the scanner: it goes with the draft.
+                sqlx::query("DELETE FROM attachments WHERE draft_id = $1")
+                    .bind(holder)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             for kind in s.jobs {
                 sqlx::query(job)
                     .bind(s.id)

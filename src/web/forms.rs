@@ -24,17 +24,19 @@ use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};
 use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
-use crate::store::{Actor, Draft, Owner, Saved};
+use crate::store::{Actor, AttachmentRow, Draft, Owner, Saved};
 use tower_sessions::Session;
 
 /// The routes of form pages.
-pub fn router() -> Router<AppState> {
+pub fn router(upload_cap: usize) -> Router<AppState> {
     Router::new()
         .route("/skjema/{form}", get(view_start_get).post(view_start_post))
         .route("/skjema/{form}/{draft}/oppsummering", get(view_summary_get))
         .route(
             "/skjema/{form}/{draft}/{page}",
-            get(view_page_get).post(view_page_post),
+            get(view_page_get)
+                .post(view_page_post)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_cap)),
         )
         .route(
             "/skjema/{form}/{draft}/{page}/felt",
@@ -146,6 +148,8 @@ pub(super) async fn load(
         .get(&draft.form_id, &draft.form_version)
         .ok_or(AppError::NotFound)?
         .clone();
+    let mut draft = draft;
+    super::uploads::with_files(state, &form, &mut draft).await?;
     Ok((form, draft))
 }
 
@@ -200,6 +204,7 @@ struct PageBody {
     items: Vec<Item>,
     first: bool,
     focus: Option<String>,
+    multipart: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -211,21 +216,31 @@ fn page_body(
     doc: &Value,
     ctx: &Context,
     errors: &[crate::form::FieldError],
+    files: &[AttachmentRow],
     lang: Lang,
 ) -> PageBody {
     let ui = super::ui(lang);
     let page = &form.pages[page_index];
     let url = page_url(form, draft, Some(page_index));
     let (shown, summary) = view::shown_errors(form, errors, lang, ui, "");
+    let uploads = view::Uploads {
+        files,
+        upload: format!("/vedlegg/{}/{draft}", form.id),
+        download: format!("/vedlegg/{}/{draft}/", form.id),
+    };
     PageBody {
         ui,
         fragment: format!("{url}/felt"),
         action: url,
         version,
         errors: summary,
-        items: view::items(page, doc, ctx, &shown, lang, ui),
+        items: view::items(page, doc, ctx, &shown, &uploads, lang, ui),
         first: last_visible_before(form, doc, ctx, page_index).is_none(),
         focus: None,
+        multipart: page
+            .fields
+            .iter()
+            .any(|f| matches!(f.kind, FieldKind::Attachment(_))),
     }
 }
 
@@ -238,6 +253,7 @@ fn page_view(
     doc: &Value,
     ctx: &Context,
     errors: &[crate::form::FieldError],
+    files: &[AttachmentRow],
     lang: Lang,
 ) -> PageView {
     let page = &form.pages[page_index];
@@ -256,7 +272,7 @@ fn page_view(
         page_title: page.title.get(lang).to_string(),
         intro: page.intro.as_ref().map(|t| t.get(lang).to_string()),
         step: ui.step_of(n, m),
-        body_html: page_body(form, page_index, draft, version, doc, ctx, errors, lang)
+        body_html: page_body(form, page_index, draft, version, doc, ctx, errors, files, lang)
             .render()
             .unwrap_or_default(),
     }
@@ -272,6 +288,7 @@ pub fn render_page(form: &Form, page: usize, doc: &Value, lang: Lang) -> String 
         1,
         doc,
         &ctx,
+        &[],
         &[],
         lang,
     )
@@ -301,7 +318,7 @@ async fn view_page_get(
         // Answers posted while the session had ended: saved now, as the post would have.
         tracing::info!(draft = %draft.id, "saving answers kept over a login");
         let body = Bytes::from(stash.body);
-        return handle_post(&state, &s, form, draft, pi, body, lang, &rid).await;
+        return handle_post(&state, &s, form, draft, pi, body, lang, &rid, Vec::new()).await;
     }
     let ctx = s.context();
     let doc = &draft.document.0;
@@ -323,6 +340,7 @@ async fn view_page_get(
             doc,
             &ctx,
             &errors,
+            &draft.files,
             lang,
         ),
         StatusCode::OK,
@@ -371,6 +389,10 @@ enum Action {
     Lang(Lang),
     Add(Vec<Seg>),
     Remove(Vec<Seg>, usize),
+    /// Upload the chosen files and stay (without JavaScript).
+    Upload,
+    /// Remove an attachment (by id).
+    RemoveFile(String),
 }
 
 fn parse_post(body: &Bytes) -> AppResult<Posted> {
@@ -397,6 +419,8 @@ fn parse_post(body: &Bytes) -> AppResult<Posted> {
         "next" => Action::Next,
         "back" => Action::Back,
         "save" => Action::Save,
+        "upload" => Action::Upload,
+        a if a.starts_with("remove-file:") => Action::RemoveFile(a[12..].to_string()),
         a if a.starts_with("lang:") => Action::Lang(Lang::parse(&a[5..]).ok_or_else(bad)?),
         a if a.starts_with("add:") => Action::Add(parse_path(&a[4..]).map_err(|_| bad())?),
         a if a.starts_with("remove:") => {
@@ -424,7 +448,7 @@ fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult
         out: &mut Vec<(Vec<Seg>, &'a FieldKind)>,
     ) {
         match &f.kind {
-            FieldKind::Static | FieldKind::Group(_) => {}
+            FieldKind::Static | FieldKind::Group(_) | FieldKind::Attachment(_) => {}
             FieldKind::Either { alternatives } => {
                 for a in alternatives {
                     let mut p = path.clone();
@@ -454,7 +478,17 @@ fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult
         known.insert(format_path(&p), (p, k));
     }
     let mut posted: HashMap<&str, Vec<&str>> = HashMap::new();
+    let files: Vec<String> = page
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Attachment(_)))
+        .map(|f| format_path(&f.bind))
+        .collect();
     for (k, v) in values {
+        if files.contains(k) {
+            // A file input's name, sent as text when the browser could not send the file.
+            continue;
+        }
         if !known.contains_key(k.as_str()) {
             return Err(AppError::BadRequest(format!("unknown field {k:?}")));
         }
@@ -510,10 +544,11 @@ async fn save_post(
     lang: Lang,
     ctx: &Context,
     rid: &str,
-) -> AppResult<Result<(Posted, Value, i64, Option<String>), Response>> {
+) -> AppResult<Result<(Posted, Value, i64, Option<String>, Vec<AttachmentRow>), Response>> {
     let page = &form.pages[pi];
     let posted = parse_post(body)?;
     let mut doc = draft.document.0.clone();
+    let mut files = draft.files.clone();
     if posted.version == draft.version {
         apply(page, &mut doc, &posted.values)?;
     }
@@ -548,6 +583,17 @@ async fn save_post(
             document::remove(&mut doc, &row);
             focus = Some(format!("{}-add", dom_id(g)));
         }
+        Action::RemoveFile(id) => {
+            if let Some(row) = files.iter().find(|r| &r.id == id) {
+                focus = parse_path(&row.field).ok().map(|p| dom_id(&p));
+            }
+            state
+                .store
+                .delete_attachment(&draft.id, id, &Actor::from(owner), rid)
+                .await?;
+            files = state.store.attachments_of_holder(&draft.id).await?;
+            crate::intake::attachments::fill(form, &mut doc, &files);
+        }
         _ => {}
     }
     // Computed values may decide what is shown, and what is shown decides the sums.
@@ -559,7 +605,7 @@ async fn save_post(
         .save_draft(owner, &draft.id, posted.version, &doc, Some(&page.id), rid)
         .await?
     {
-        Saved::Ok(v) => Ok(Ok((posted, doc, v, focus))),
+        Saved::Ok(v) => Ok(Ok((posted, doc, v, focus, files))),
         Saved::NotFound => Err(AppError::NotFound),
         Saved::Stale { .. } => {
             let labels: HashMap<String, String> = form
@@ -640,9 +686,16 @@ async fn view_page_post(
     session: Session,
     RequestId(rid): RequestId,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> AppResult<Response> {
-    let body = body.map_err(body_error)?;
+    if super::uploads::is_multipart(req.headers()) {
+        let ids = (form_id, draft_id, page_id);
+        return super::uploads::page_post(state, lang, session, rid, ids, req).await;
+    }
+    // The route allows uploads; a post without files keeps the ordinary limit.
+    let body = axum::body::to_bytes(req.into_body(), state.uploads.body_limit)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
     let (s, form, draft, pi) = posted_draft(
         &state,
         &session,
@@ -651,13 +704,13 @@ async fn view_page_post(
         &rid,
     )
     .await?;
-    handle_post(&state, &s, form, draft, pi, body, lang, &rid).await
+    handle_post(&state, &s, form, draft, pi, body, lang, &rid, Vec::new()).await
 }
 
 /// Saves a page post and answers it: the next page, the same page with its errors, the language
 /// switched, a row added or removed.
 #[allow(clippy::too_many_arguments)]
-async fn handle_post(
+pub(super) async fn handle_post(
     state: &AppState,
     s: &Signed,
     form: Arc<Form>,
@@ -666,20 +719,28 @@ async fn handle_post(
     body: Bytes,
     lang: Lang,
     rid: &str,
+    upload_errors: Vec<crate::form::FieldError>,
 ) -> AppResult<Response> {
     let ctx = s.context();
-    let (posted, doc, version, focus) =
+    let (posted, doc, version, focus, files) =
         match save_post(state, &s.owner, &form, &draft, pi, &body, lang, &ctx, rid).await? {
             Ok(x) => x,
             Err(stale) => return Ok(stale),
         };
     let here = page_url(&form, &draft.id, Some(pi));
+    if !upload_errors.is_empty() {
+        // The answers are saved; the files that were refused are named with the reason.
+        return render(
+            &page_view(&form, pi, &draft.id, version, &doc, &ctx, &upload_errors, &files, lang),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
     let to = match posted.action {
         Action::Next => {
             let errors = validate(&form, &doc, Scope::Page(pi), &ctx);
             if !errors.is_empty() {
                 return render(
-                    &page_view(&form, pi, &draft.id, version, &doc, &ctx, &errors, lang),
+                    &page_view(&form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 );
             }
@@ -695,7 +756,18 @@ async fn handle_post(
             r.headers_mut().insert(header::SET_COOKIE, lang_cookie(l));
             return Ok(r);
         }
-        Action::Add(_) | Action::Remove(..) => match focus {
+        Action::Upload => {
+            let field = form.pages[pi]
+                .fields
+                .iter()
+                .find(|f| matches!(f.kind, FieldKind::Attachment(_)))
+                .map(|f| dom_id(&f.bind));
+            match field {
+                Some(id) => format!("{here}#{id}"),
+                None => here,
+            }
+        }
+        Action::Add(_) | Action::Remove(..) | Action::RemoveFile(_) => match focus {
             Some(id) => format!("{here}#{id}"),
             None => here,
         },
@@ -740,7 +812,7 @@ async fn view_page_fragment(
     )
     .await?;
     let ctx = s.context();
-    let (_, doc, version, focus) =
+    let (_, doc, version, focus, files) =
         match save_post(&state, &s.owner, &form, &draft, pi, &body, lang, &ctx, &rid).await? {
             Ok(x) => x,
             Err(stale) => {
@@ -767,7 +839,7 @@ async fn view_page_fragment(
             })
             .collect()
     };
-    let mut body = page_body(&form, pi, &draft.id, version, &doc, &ctx, &errors, lang);
+    let mut body = page_body(&form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang);
     // Inline errors sit at their field; the summary is for full page posts.
     body.errors.clear();
     body.focus = focus;

@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod login;
 mod party;
 pub mod submitted;
+pub mod uploads;
 pub mod view;
 
 pub use i18n::{Ui, ui};
@@ -45,6 +46,8 @@ pub struct AppState {
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
     /// How long sessions last.
     pub limits: auth::Limits,
+    /// Attachment settings.
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).
@@ -52,11 +55,12 @@ pub fn router(state: AppState) -> Router {
     let limits = state.limits;
     Router::new()
         .merge(catalogue::router())
-        .merge(forms::router())
+        .merge(forms::router(state.uploads.cap))
         .merge(drafts::router())
         .merge(login::router())
         .merge(party::router())
         .merge(submitted::router())
+        .merge(uploads::router(state.uploads.cap))
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)

@@ -85,6 +85,7 @@ async fn view_submit_post(
             draft: Some((&s.owner, &draft.id, draft.version)),
             respond: &respond,
             permits: None,
+            attachments: Some(&draft.id),
         },
         &rid,
     )
@@ -204,7 +205,7 @@ fn party_line(s: &Signed) -> String {
 
 /// One of the person's submissions for the party they act for, with its form version; anything
 /// else is a 404.
-async fn own_submission<'a>(
+pub(super) async fn own_submission<'a>(
     state: &'a AppState,
     session: &Session,
     here: &str,

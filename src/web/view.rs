@@ -59,6 +59,82 @@ pub struct FieldView {
     pub alternatives: Vec<FieldView>,
     /// CSS width class for short answers.
     pub width: &'static str,
+    /// An attachment field's files.
+    pub files: Vec<FileView>,
+    /// An attachment field's `accept` attribute.
+    pub accept: String,
+    /// Where its files are uploaded (scripted pages).
+    pub upload: String,
+    /// Whether another file may be added.
+    pub can_add: bool,
+}
+
+/// One file of an attachment field.
+pub struct FileView {
+    /// Row id.
+    pub id: String,
+    /// The name shown.
+    pub name: String,
+    /// Its size for people.
+    pub size: String,
+    /// `clean`, `pending` or `infected`.
+    pub state: String,
+    /// Its status in words.
+    pub status: &'static str,
+    /// Download link (not for a removed file).
+    pub download: Option<String>,
+    /// `_action` value of its remove button.
+    pub remove: String,
+}
+
+/// The files of the draft being shown, and where they are uploaded and downloaded.
+pub struct Uploads<'a> {
+    /// The draft's files.
+    pub files: &'a [crate::store::AttachmentRow],
+    /// Upload URL.
+    pub upload: String,
+    /// Download URL prefix (the file's id follows).
+    pub download: String,
+}
+
+impl Uploads<'_> {
+    /// No files (pages without attachment fields, the benchmark).
+    pub fn none() -> Uploads<'static> {
+        Uploads {
+            files: &[],
+            upload: String::new(),
+            download: String::new(),
+        }
+    }
+}
+
+/// The limits of an attachment field in words.
+fn file_limits(f: &Field, a: &crate::form::definition::Attachments, lang: Lang) -> String {
+    use crate::form::validate::size;
+    let kinds = a.kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
+    let n = f.max.map_or(1, |m| m as usize);
+    let (max, total) = (size(a.max_file), size(a.total));
+    match (lang, n) {
+        (Lang::Nb, 1) => format!("Filtyper: {kinds}. Én fil på høyst {max}."),
+        (Lang::Nn, 1) => format!("Filtypar: {kinds}. Éi fil på høgst {max}."),
+        (Lang::En, 1) => format!("File types: {kinds}. One file of at most {max}."),
+        (Lang::Nb, n) => format!("Filtyper: {kinds}. Høyst {n} filer, hver på høyst {max} og {total} til sammen."),
+        (Lang::Nn, n) => format!("Filtypar: {kinds}. Høgst {n} filer, kvar på høgst {max} og {total} til saman."),
+        (Lang::En, n) => format!("File types: {kinds}. At most {n} files, each at most {max} and {total} together."),
+    }
+}
+
+/// An attachment field outside a page (the upload route's answer).
+pub fn field_view_pub(
+    f: &Field,
+    doc: &Value,
+    ctx: &Context,
+    shown: &HashMap<String, String>,
+    uploads: &Uploads<'_>,
+    lang: Lang,
+    ui: &Ui,
+) -> FieldView {
+    field_view(f, &f.bind, None, doc, ctx, shown, uploads, lang, ui)
 }
 
 impl FieldView {
@@ -141,6 +217,7 @@ pub fn items(
     doc: &Value,
     ctx: &Context,
     shown: &HashMap<String, String>,
+    uploads: &Uploads<'_>,
     lang: Lang,
     ui: &Ui,
 ) -> Vec<Item> {
@@ -167,7 +244,7 @@ pub fn items(
                 text: None,
             }),
             _ => out.push(Item {
-                field: Some(field_view(f, &f.bind, None, doc, ctx, shown, lang, ui)),
+                field: Some(field_view(f, &f.bind, None, doc, ctx, shown, uploads, lang, ui)),
                 group: None,
                 text: None,
             }),
@@ -202,7 +279,7 @@ fn group_view(
                 })
                 .map(|rf| {
                     let p = instantiate(&rf.bind, &row);
-                    field_view(rf, &p, Some(&row), doc, ctx, shown, lang, ui)
+                    field_view(rf, &p, Some(&row), doc, ctx, shown, &Uploads::none(), lang, ui)
                 })
                 .collect();
             RowView {
@@ -263,6 +340,7 @@ fn field_view(
     doc: &Value,
     ctx: &Context,
     shown: &HashMap<String, String>,
+    uploads: &Uploads<'_>,
     lang: Lang,
     ui: &Ui,
 ) -> FieldView {
@@ -292,6 +370,10 @@ fn field_view(
         options: Vec::new(),
         alternatives: Vec::new(),
         width,
+        files: Vec::new(),
+        accept: String::new(),
+        upload: String::new(),
+        can_add: false,
     };
     let opt =
         |i: usize, value: &str, label: &str, hint: Option<String>, checked: bool, id: &str| {
@@ -362,6 +444,44 @@ fn field_view(
                 .map(|a| alternative_view(a, path, doc, shown, lang))
                 .collect();
         }
+        FieldKind::Attachment(a) => {
+            v.widget = "attachment";
+            v.value = String::new();
+            let limits = file_limits(f, a, lang);
+            v.hint = Some(match v.hint.take() {
+                Some(h) => format!("{h} {limits}"),
+                None => limits,
+            });
+            v.accept = a
+                .kinds
+                .iter()
+                .flat_map(|k| k.extensions().iter().map(|e| format!(".{e}")))
+                .chain(a.kinds.iter().map(|k| k.mime().to_string()))
+                .collect::<Vec<_>>()
+                .join(",");
+            v.upload = uploads.upload.clone();
+            v.files = uploads
+                .files
+                .iter()
+                .filter(|r| r.field == v.name)
+                .map(|r| FileView {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    size: crate::form::validate::size(r.size as u64),
+                    state: r.status.clone(),
+                    status: match r.status.as_str() {
+                        "clean" => ui.file_clean,
+                        "infected" => ui.file_infected,
+                        _ => ui.file_pending,
+                    },
+                    download: (r.status != "infected")
+                        .then(|| format!("{}{}", uploads.download, r.id)),
+                    remove: format!("remove-file:{}", r.id),
+                })
+                .collect();
+            let kept = v.files.iter().filter(|x| x.state != "infected").count();
+            v.can_add = f.max.is_none_or(|m| (kept as f64) < m);
+        }
         _ => {}
     }
     v
@@ -395,6 +515,10 @@ fn alternative_view(
         options: Vec::new(),
         alternatives: Vec::new(),
         width,
+        files: Vec::new(),
+        accept: String::new(),
+        upload: String::new(),
+        can_add: false,
     }
 }
 

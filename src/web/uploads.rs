@@ -1,0 +1,439 @@
+//! Attachments in the browser: the upload route htmx-enhanced pages use (it answers with the
+//! field's fieldset, files listed), a page post that carries files (without JavaScript), and
+//! downloads, only by the person and party that own the draft or submission.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_sessions::Session;
+
+use super::auth::Signed;
+use super::forms::{load, signed};
+use super::view::{self, FieldView};
+use super::{AppState, L, RequestId, Ui, render};
+use crate::error::{AppError, AppResult};
+use crate::form::expr::{format_path, parse_path};
+use crate::form::validate::{ErrorKind, FieldError};
+use crate::form::{Form, Lang};
+use crate::intake::attachments::{self as att, Holder, UploadError};
+use crate::intake::scan::Scanner;
+use crate::store::{Actor, AttachmentRow, Draft, Kept};
+
+/// Upload settings shared by the routes.
+#[derive(Debug, Clone)]
+pub struct Uploads {
+    /// clamd, when configured.
+    pub scanner: Option<Arc<Scanner>>,
+    /// Where uploads wait while they are read and checked.
+    pub tmp_dir: PathBuf,
+    /// The limit of a request without files.
+    pub body_limit: usize,
+    /// The limit of a request with files: the largest field total of any form, plus room for
+    /// the other parts.
+    pub cap: usize,
+}
+
+impl Uploads {
+    /// Settings for a catalogue.
+    pub fn new(
+        catalog: &crate::form::Catalog,
+        scanner: Option<Arc<Scanner>>,
+        tmp_dir: PathBuf,
+        body_limit: usize,
+    ) -> Uploads {
+        let largest = catalog
+            .forms
+            .values()
+            .flat_map(|v| v.values())
+            .flat_map(|f| att::fields(f).map(|(_, _, a)| a.total).collect::<Vec<_>>())
+            .max()
+            .unwrap_or(0) as usize;
+        Uploads {
+            scanner,
+            tmp_dir,
+            body_limit,
+            cap: largest + body_limit,
+        }
+    }
+}
+
+/// The routes.
+pub fn router(cap: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/vedlegg/{form}/{draft}",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(cap)),
+        )
+        .route("/vedlegg/{form}/{draft}/{id}", get(download_draft))
+        .route("/innsendt/{submission}/vedlegg/{id}", get(download_submitted))
+}
+
+/// Whether a request carries `multipart/form-data`.
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// Loads a draft's files and writes the checked ones into its document.
+pub async fn with_files(state: &AppState, form: &Form, draft: &mut Draft) -> AppResult<()> {
+    if att::fields(form).next().is_none() {
+        return Ok(());
+    }
+    draft.files = state.store.attachments_of_holder(&draft.id).await?;
+    att::fill(form, &mut draft.document.0, &draft.files);
+    Ok(())
+}
+
+fn error(form: &Form, field: &str, kind: ErrorKind) -> FieldError {
+    FieldError {
+        path: parse_path(field).unwrap_or_default(),
+        label: att::field(form, field).map(|(f, _)| f.label.clone()),
+        kind,
+    }
+}
+
+/// Reads every part of a multipart body: files go through the checks into the draft (each
+/// refusal becomes an error at its field), text parts are returned as pairs. Reading stops at
+/// the first file over its limit (the rest of the request is not read).
+async fn receive(
+    state: &AppState,
+    s: &Signed,
+    form: &Form,
+    draft: &Draft,
+    mut multipart: Multipart,
+    rid: &str,
+) -> AppResult<(Vec<(String, String)>, Vec<FieldError>)> {
+    let mut pairs = Vec::new();
+    let mut errors = Vec::new();
+    let mut files = draft.files.clone();
+    tokio::fs::create_dir_all(&state.uploads.tmp_dir)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    loop {
+        let mut part = match multipart.next_field().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(AppError::TooLarge),
+            Err(e) => return Err(AppError::BadRequest(e.body_text())),
+        };
+        let name = part.name().unwrap_or("").to_string();
+        if part.file_name().is_none() {
+            let text = part
+                .text()
+                .await
+                .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            pairs.push((name, text));
+            continue;
+        }
+        if part.file_name() == Some("") {
+            // A file input with nothing chosen.
+            continue;
+        }
+        let Some((field, spec)) = att::field(form, &name) else {
+            return Err(AppError::BadRequest(format!("no attachment field {name:?}")));
+        };
+        let path = format_path(&field.bind);
+        let shown = crate::intake::files::safe_name(part.file_name().unwrap_or(""));
+        let here: Vec<&AttachmentRow> = files
+            .iter()
+            .filter(|r| r.field == path && r.status != "infected")
+            .collect();
+        if let Some(max) = field.max
+            && here.len() >= max as usize
+        {
+            errors.push(error(form, &path, ErrorKind::FilesTooMany(max as usize)));
+            break;
+        }
+        let used: u64 = here.iter().map(|r| r.size as u64).sum();
+        let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
+            Ok(sp) => sp,
+            Err(UploadError::TooLarge(max)) => {
+                errors.push(error(form, &path, ErrorKind::FileTooLarge(shown, max)));
+                break;
+            }
+            Err(UploadError::Cut(m)) => return Err(AppError::BadRequest(m)),
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        };
+        if used + spooled.size > spec.total {
+            errors.push(error(form, &path, ErrorKind::FilesTotal(spec.total)));
+            continue;
+        }
+        let holder = Holder {
+            person: Some(s.owner.person()),
+            party: s.owner.party(),
+            key: &draft.id,
+        };
+        match att::keep(
+            &state.store,
+            state.uploads.scanner.as_ref(),
+            holder,
+            &path,
+            spec,
+            spooled,
+            rid,
+        )
+        .await
+        {
+            Ok(Kept::New(row)) => {
+                if row.status == "infected" {
+                    errors.push(error(form, &path, ErrorKind::FileInfected(row.name.clone())));
+                }
+                files.push(row);
+            }
+            Ok(Kept::Duplicate(_)) => {}
+            Err(UploadError::Refused(r)) => {
+                errors.push(error(form, &path, ErrorKind::FileRefused(shown, r)));
+            }
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        }
+    }
+    Ok((pairs, errors))
+}
+
+/// A request whose declared length is beyond any upload is refused before it is read.
+fn too_long(state: &AppState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > state.uploads.cap as u64)
+}
+
+/// A page post with files (the page form is `multipart/form-data` when the page has an attachment
+/// field): files are kept, then the answers are saved as any page post.
+pub async fn page_post(
+    state: AppState,
+    lang: Lang,
+    session: Session,
+    rid: String,
+    ids: (String, String, String),
+    req: Request,
+) -> AppResult<Response> {
+    if too_long(&state, req.headers()) {
+        return Err(AppError::TooLarge);
+    }
+    let (form_id, draft_id, page_id) = ids;
+    let here = format!("/skjema/{form_id}/{draft_id}/{page_id}");
+    let multipart = Multipart::from_request(req, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let s = match signed(&state, &session, &form_id, &here, &rid).await {
+        Ok(s) => s,
+        Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
+            // Keep what was typed (the files cannot be kept: they are chosen again).
+            let pairs = text_parts(multipart).await?;
+            if uuid::Uuid::parse_str(&draft_id).is_ok() {
+                let body = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+                super::auth::stash(&session, &draft_id, &page_id, body.as_bytes()).await?;
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
+    let (pairs, errors) = receive(&state, &s, &form, &draft, multipart, &rid).await?;
+    // Read the draft again: the files just kept are part of it now.
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    let body = serde_urlencoded::to_string(&pairs)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    super::forms::handle_post(
+        &state,
+        &s,
+        form,
+        draft,
+        pi,
+        body.into(),
+        lang,
+        &rid,
+        errors,
+    )
+    .await
+}
+
+/// The text parts of a multipart body; file parts are skipped unread.
+async fn text_parts(mut multipart: Multipart) -> AppResult<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    while let Ok(Some(part)) = multipart.next_field().await {
+        if part.file_name().is_some() {
+            continue;
+        }
+        let name = part.name().unwrap_or("").to_string();
+        if let Ok(text) = part.text().await {
+            pairs.push((name, text));
+        }
+    }
+    Ok(pairs)
+}
+
+/// The fieldset of one attachment field, as the upload route answers.
+#[derive(Template)]
+#[template(path = "attachment_partial.html")]
+struct FieldPartial {
+    ui: &'static Ui,
+    f: FieldView,
+    fragment: String,
+}
+
+/// htmx (and the page's script): files for one field of a draft; answers with the field's
+/// fieldset, files listed and any refusal named.
+async fn upload(
+    State(state): State<AppState>,
+    L(lang): L,
+    session: Session,
+    RequestId(rid): RequestId,
+    Path((form_id, draft_id)): Path<(String, String)>,
+    req: Request,
+) -> AppResult<Response> {
+    if too_long(&state, req.headers()) {
+        return Err(AppError::TooLarge);
+    }
+    let here = format!("/skjema/{form_id}/{draft_id}");
+    let s = signed(&state, &session, &form_id, &here, &rid).await?;
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    let multipart = Multipart::from_request(req, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let (_, errors) = receive(&state, &s, &form, &draft, multipart, &rid).await?;
+    let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    // The field the files were for (the first attachment field if none arrived).
+    let path = errors
+        .first()
+        .map(|e| format_path(&e.path))
+        .or_else(|| draft.files.last().map(|r| r.field.clone()))
+        .or_else(|| att::fields(&form).next().map(|(p, _, _)| p))
+        .ok_or(AppError::NotFound)?;
+    let (field, _) = att::field(&form, &path).ok_or(AppError::NotFound)?;
+    let (pi, _) = form
+        .pages
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.fields.iter().any(|f| f.bind == field.bind))
+        .ok_or(AppError::NotFound)?;
+    let ui = super::ui(lang);
+    let (shown, _) = view::shown_errors(&form, &errors, lang, ui, "");
+    let uploads = view::Uploads {
+        files: &draft.files,
+        upload: format!("/vedlegg/{form_id}/{draft_id}"),
+        download: format!("/vedlegg/{form_id}/{draft_id}/"),
+    };
+    let ctx = s.context();
+    let f = view::field_view_pub(field, &draft.document.0, &ctx, &shown, &uploads, lang, ui);
+    let page = &form.pages[pi];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        &FieldPartial {
+            ui,
+            f,
+            fragment: format!("/skjema/{form_id}/{draft_id}/{}/felt", page.id),
+        },
+        status,
+    )
+}
+
+/// A file as a download: never shown inline, served with the type its content was found to be.
+pub fn file_response(state_store: &crate::store::Store, row: &AttachmentRow) -> Response {
+    let body = Body::from_stream(state_store.attachment_bytes(row));
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&row.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size as u64));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(&row.name))
+            .unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    r
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` with the plain name limited to safe ASCII.
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+async fn download_draft(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(rid): RequestId,
+    Path((form_id, draft_id, id)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    let here = format!("/skjema/{form_id}/{draft_id}");
+    let s = signed(&state, &session, &form_id, &here, &rid).await?;
+    let (_, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
+    let row = draft
+        .files
+        .into_iter()
+        .find(|r| r.id == id && r.status != "infected")
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .audit("attachment.read", &Actor::from(&s.owner), &row.id, &rid)
+        .await?;
+    Ok(file_response(&state.store, &row))
+}
+
+async fn download_submitted(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(rid): RequestId,
+    Path((submission, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let here = format!("/innsendt/{submission}");
+    let (s, row, _) = super::submitted::own_submission(&state, &session, &here, &submission).await?;
+    let file = state
+        .store
+        .attachments_of_submission(&row.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .audit("attachment.read", &Actor::from(&s.owner), &file.id, &rid)
+        .await?;
+    Ok(file_response(&state.store, &file))
+}
