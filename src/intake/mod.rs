@@ -13,6 +13,7 @@ use crate::form::{Context, Form};
 use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 
 pub mod canonical;
+pub mod clamd;
 pub mod dialogporten;
 pub mod domain;
 pub mod files;
