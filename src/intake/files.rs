@@ -486,7 +486,10 @@ fn inspect_zip<R: Read + Seek>(mut r: R, len: u64, limits: &ZipLimits) -> Result
     for i in 0..zip.len() {
         let (name, encrypted) = {
             let raw = zip.by_index_raw(i).map_err(|_| Refusal::BadArchive)?;
-            (String::from_utf8_lossy(raw.name_raw()).into_owned(), raw.encrypted())
+            (
+                String::from_utf8_lossy(raw.name_raw()).into_owned(),
+                raw.encrypted(),
+            )
         };
         if encrypted || unsafe_entry_name(&name) {
             return Err(Refusal::BadArchive);
@@ -719,7 +722,10 @@ mod tests {
         ]);
         assert_eq!(both("brev.zip", &docm, &all), Err(Refusal::MacroOffice));
         let types = b"<Types><Default ContentType=\"application/vnd.ms-word.document.macroEnabled.main+xml\"/></Types>";
-        let docm = zip_of(&[("[Content_Types].xml", types), ("word/document.xml", b"<x/>")]);
+        let docm = zip_of(&[
+            ("[Content_Types].xml", types),
+            ("word/document.xml", b"<x/>"),
+        ]);
         assert_eq!(both("brev.zip", &docm, &all), Err(Refusal::MacroOffice));
         let docx = zip_of(&[
             ("[Content_Types].xml", b"<Types/>"),
@@ -737,13 +743,27 @@ mod tests {
             ("tom/", b""),
         ]);
         assert_eq!(both("bilag.zip", &ok, &zip), Ok(FileKind::Zip));
-        for name in ["../ut.txt", "a/../../ut.txt", "/etc/passwd", "C:/x.txt", "a\\..\\b"] {
+        for name in [
+            "../ut.txt",
+            "a/../../ut.txt",
+            "/etc/passwd",
+            "C:/x.txt",
+            "a\\..\\b",
+        ] {
             let bad = zip_of(&[(name, b"x")]);
-            assert_eq!(both("a.zip", &bad, &zip), Err(Refusal::BadArchive), "{name}");
+            assert_eq!(
+                both("a.zip", &bad, &zip),
+                Err(Refusal::BadArchive),
+                "{name}"
+            );
         }
         for name in ["indre.zip", "a/b.JAR", "c.tar.gz", "d.7z", "e.rar"] {
             let nested = zip_of(&[(name, b"x")]);
-            assert_eq!(both("a.zip", &nested, &zip), Err(Refusal::BadArchive), "{name}");
+            assert_eq!(
+                both("a.zip", &nested, &zip),
+                Err(Refusal::BadArchive),
+                "{name}"
+            );
         }
         // An entry marked encrypted, in its local and central headers.
         let mut enc = zip_of(&[("a.txt", b"hemmelig")]);
@@ -752,19 +772,29 @@ mod tests {
         enc[central + 8] |= 1;
         assert_eq!(both("a.zip", &enc, &zip), Err(Refusal::BadArchive));
         // Damaged: cut short, and a byte of the data changed (the CRC no longer matches).
-        assert_eq!(both("a.zip", &ok[..ok.len() - 30], &zip), Err(Refusal::BadArchive));
+        assert_eq!(
+            both("a.zip", &ok[..ok.len() - 30], &zip),
+            Err(Refusal::BadArchive)
+        );
         let mut flipped = zip_of(&[("a.txt", &[b'x'; 200])]);
         let data = 30 + u16_at(&flipped, 26) as usize + u16_at(&flipped, 28) as usize;
         flipped[data + 1] ^= 0x55;
         assert_eq!(both("a.zip", &flipped, &zip), Err(Refusal::BadArchive));
-        let many: Vec<(String, Vec<u8>)> =
-            (0..1001).map(|i| (format!("f{i}.txt"), vec![b'x'])).collect();
+        let many: Vec<(String, Vec<u8>)> = (0..1001)
+            .map(|i| (format!("f{i}.txt"), vec![b'x']))
+            .collect();
         let many: Vec<(&str, &[u8])> = many
             .iter()
             .map(|(n, d)| (n.as_str(), d.as_slice()))
             .collect();
-        assert_eq!(both("a.zip", &zip_of(&many), &zip), Err(Refusal::BadArchive));
-        assert_eq!(both("a.zip", &zip_of(&many[..1000]), &zip), Ok(FileKind::Zip));
+        assert_eq!(
+            both("a.zip", &zip_of(&many), &zip),
+            Err(Refusal::BadArchive)
+        );
+        assert_eq!(
+            both("a.zip", &zip_of(&many[..1000]), &zip),
+            Ok(FileKind::Zip)
+        );
     }
 
     #[test]
@@ -805,7 +835,13 @@ mod tests {
 
     #[test]
     fn files_that_are_also_another_format_are_refused() {
-        let all = [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Csv, FileKind::Xml];
+        let all = [
+            FileKind::Pdf,
+            FileKind::Png,
+            FileKind::Jpeg,
+            FileKind::Csv,
+            FileKind::Xml,
+        ];
         let zip = zip_of(&[("payload.html", b"<script>alert(1)</script>")]);
         let mut pdf_zip = PDF.to_vec();
         pdf_zip.extend_from_slice(&zip);
