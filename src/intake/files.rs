@@ -227,7 +227,13 @@ fn scan_content<R: Read>(mut r: R, kind: FileKind, len: u64) -> Result<(), Refus
         offset: 0,
         utf8_done: 0,
     };
-    let mut buf = vec![0u8; WINDOW + LOOKAHEAD];
+    // A small file gets a small buffer; one byte more than it has finds its end.
+    let cap = (WINDOW + LOOKAHEAD).min(
+        usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .saturating_add(LOOKAHEAD + 1),
+    );
+    let mut buf = vec![0u8; cap];
     let mut filled = 0;
     loop {
         let mut eof = false;
@@ -242,7 +248,7 @@ fn scan_content<R: Read>(mut r: R, kind: FileKind, len: u64) -> Result<(), Refus
                 Err(e) => return Err(unreadable(e)),
             }
         }
-        let owned = if eof { filled } else { WINDOW };
+        let owned = if eof { filled } else { filled - LOOKAHEAD };
         rules.window(&buf[..filled], owned)?;
         if eof {
             return Ok(());
