@@ -192,6 +192,21 @@ fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
         (R::ActivePdf, Nb) => format!("«{f}» inneholder skript eller handlinger som kan kjøre kode. Skriv ut til en ny PDF og prøv igjen."),
         (R::ActivePdf, Nn) => format!("«{f}» inneheld skript eller handlingar som kan køyre kode. Skriv ut til ein ny PDF og prøv igjen."),
         (R::ActivePdf, En) => format!("«{f}» contains scripts or actions that can run code. Print it to a new PDF and try again."),
+        (R::MacroOffice, Nb) => format!("«{f}» er et Office-dokument som kan inneholde makroer. Lagre det som PDF og prøv igjen."),
+        (R::MacroOffice, Nn) => format!("«{f}» er eit Office-dokument som kan innehalde makroar. Lagre det som PDF og prøv igjen."),
+        (R::MacroOffice, En) => format!("«{f}» is an Office document that can contain macros. Save it as PDF and try again."),
+        (R::Polyglot, Nb) => format!("«{f}» inneholder en fil av en annen type i tillegg. Lagre filen på nytt og prøv igjen."),
+        (R::Polyglot, Nn) => format!("«{f}» inneheld ei fil av ein annan type i tillegg. Lagre fila på nytt og prøv igjen."),
+        (R::Polyglot, En) => format!("«{f}» also contains a file of another type. Save the file again and try again."),
+        (R::ZipBomb, Nb) => format!("«{f}» pakker seg ut til langt mer enn vi kan ta imot. Send filene hver for seg."),
+        (R::ZipBomb, Nn) => format!("«{f}» pakkar seg ut til langt meir enn vi kan ta imot. Send filene kvar for seg."),
+        (R::ZipBomb, En) => format!("«{f}» unpacks to far more than we can accept. Send the files one by one."),
+        (R::BadArchive, Nb) => format!("«{f}» kan ikke pakkes ut trygt (den er kryptert, har arkiver i seg eller ugyldige navn). Send filene hver for seg."),
+        (R::BadArchive, Nn) => format!("«{f}» kan ikkje pakkast ut trygt (ho er kryptert, har arkiv i seg eller ugyldige namn). Send filene kvar for seg."),
+        (R::BadArchive, En) => format!("«{f}» cannot be unpacked safely (it is encrypted, holds archives or has invalid names). Send the files one by one."),
+        (R::Unreadable, Nb) => format!("Vi klarte ikke å lese «{f}». Prøv igjen."),
+        (R::Unreadable, Nn) => format!("Vi klarte ikkje å lese «{f}». Prøv igjen."),
+        (R::Unreadable, En) => format!("We could not read «{f}». Please try again."),
     }
 }
 

@@ -399,7 +399,10 @@ mod tests {
     async fn fake_clamd(
         reply: &'static str,
         stop_after: Option<usize>,
-    ) -> (ClamdAddr, tokio::sync::oneshot::Receiver<(Vec<usize>, usize)>) {
+    ) -> (
+        ClamdAddr,
+        tokio::sync::oneshot::Receiver<(Vec<usize>, usize)>,
+    ) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = ClamdAddr::Tcp(listener.local_addr().unwrap().to_string());
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -447,10 +450,7 @@ mod tests {
     async fn a_stream_over_the_limit_is_an_error() {
         let (addr, _rx) = fake_clamd("INSTREAM size limit exceeded. ERROR", Some(100_000)).await;
         let data = noise(2_000_000);
-        let e = Clamd::new(addr)
-            .scan_reader(&data[..])
-            .await
-            .unwrap_err();
+        let e = Clamd::new(addr).scan_reader(&data[..]).await.unwrap_err();
         assert!(matches!(e, ClamdError::Refused(_)), "{e}");
         assert!(e.to_string().contains("size limit"), "{e}");
     }

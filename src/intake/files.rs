@@ -1,6 +1,24 @@
 //! Checking an uploaded file before it is kept: its type decided by its first bytes (never by the
 //! browser's Content-Type), agreeing with its name's extension and allowed by the field; empty
-//! files, executables, encrypted PDFs and PDFs that run code refused; the name made safe to show.
+//! files, executables, Office files that can carry macros, encrypted PDFs, PDFs that run code,
+//! files that are also readable as another format, and unsafe or exploding archives refused; the
+//! name made safe to show.
+//!
+//! [`check`] takes the bytes in memory, [`check_file`] reads a file without holding it whole; both
+//! run the same rules: the kind from the first 8 KiB, then the whole content in windows of 1 MiB,
+//! each seen with 4 KiB of what follows so that nothing looked for is missed at a window's edge.
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// How many first bytes decide the kind.
+const HEAD: usize = 8 * 1024;
+/// How many bytes the whole-content rules take at a time.
+const WINDOW: usize = 1024 * 1024;
+/// How many bytes past a window the rules may look at: more than anything they look for.
+const LOOKAHEAD: usize = 4096;
+/// An OLE2 compound file (old Word and Excel files, which can carry macros; also MSI installers).
+const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 /// The kinds of file a form may allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +105,24 @@ pub enum Refusal {
     EncryptedPdf,
     /// A PDF with JavaScript or actions that start programs.
     ActivePdf,
+    /// An Office document that can carry macros: an OLE2 compound file (old `.doc`, `.xls`) or a
+    /// ZIP package with a VBA project (`vbaProject.bin`) or a macro-enabled content type.
+    MacroOffice,
+    /// A file of one kind that is also readable as another: a ZIP archive inside a PDF, an image,
+    /// CSV or XML, or a PDF header inside a file that is not a PDF.
+    Polyglot,
+    /// An archive that expands too much (more than 200 MiB, or more than 100 times its size).
+    ZipBomb,
+    /// An archive that cannot be read or checked, or is unsafe to unpack: damaged, unknown
+    /// compression, encrypted entries, names with `..` or absolute paths, archives inside it, more
+    /// than 1 000 entries.
+    BadArchive,
+    /// The file could not be read (an I/O error; logged).
+    Unreadable,
 }
 
-/// The kind of a file by its first bytes.
+/// The kind of a file by its first bytes (the whole file or its first few KiB: a prefix may end
+/// inside a UTF-8 character).
 pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     let text_start = |b: &[u8]| {
         let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
@@ -111,7 +144,7 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
         Some(FileKind::Xml)
     } else if !bytes.is_empty()
         && !bytes.contains(&0)
-        && std::str::from_utf8(bytes).is_ok()
+        && utf8_but_the_end(bytes)
         && bytes
             .split(|&b| b == b'\n')
             .next()
@@ -131,48 +164,55 @@ fn executable(bytes: &[u8]) -> bool {
         || bytes.starts_with(&[0xCA, 0xFE, 0xBA, 0xBE])
 }
 
-/// Whether a PDF names a name object, tolerating the `#xx` escapes PDF allows inside names
-/// (`/J#61vaScript` is `/JavaScript`).
-fn pdf_has_name(bytes: &[u8], name: &str) -> bool {
-    let mut i = 0;
-    while let Some(at) = bytes[i..].iter().position(|&b| b == b'/') {
-        let start = i + at + 1;
-        let mut decoded = Vec::new();
-        let mut j = start;
-        while j < bytes.len() {
-            let b = bytes[j];
-            if b == b'#' && j + 2 < bytes.len() {
-                let hex = std::str::from_utf8(&bytes[j + 1..j + 3]).ok();
-                if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    decoded.push(v);
-                    j += 3;
-                    continue;
-                }
-            }
-            if b.is_ascii_alphanumeric() {
-                decoded.push(b);
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        if decoded == name.as_bytes() {
-            return true;
-        }
-        i = start;
+/// Whether `bytes` is valid UTF-8 but for a character cut off at its end.
+fn utf8_but_the_end(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
     }
-    false
 }
 
 /// Checks a file named `name` with content `bytes` against the kinds a field allows.
 pub fn check(name: &str, bytes: &[u8], allowed: &[FileKind]) -> Result<FileKind, Refusal> {
-    if bytes.is_empty() {
+    check_source(name, io::Cursor::new(bytes), allowed)
+}
+
+/// Checks the file at `path`, named `name` by its sender, against the kinds a field allows, as
+/// [`check`] does but reading the file in windows instead of whole. Blocking: from async code,
+/// call it in `spawn_blocking`.
+pub fn check_file(name: &str, path: &Path, allowed: &[FileKind]) -> Result<FileKind, Refusal> {
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    check_source(name, io::BufReader::with_capacity(64 * 1024, file), allowed)
+}
+
+fn unreadable(e: io::Error) -> Refusal {
+    tracing::warn!(error = %e, "an uploaded file could not be read");
+    Refusal::Unreadable
+}
+
+/// The rules of [`check`] and [`check_file`].
+fn check_source<R: Read + Seek>(
+    name: &str,
+    mut r: R,
+    allowed: &[FileKind],
+) -> Result<FileKind, Refusal> {
+    let len = r.seek(SeekFrom::End(0)).map_err(unreadable)?;
+    if len == 0 {
         return Err(Refusal::Empty);
     }
-    if executable(bytes) {
+    r.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut r)
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    if executable(&head) {
         return Err(Refusal::Executable);
     }
-    let kind = sniff(bytes).ok_or(Refusal::UnknownType)?;
+    if head.starts_with(OLE2) {
+        return Err(Refusal::MacroOffice);
+    }
+    let kind = sniff(&head).ok_or(Refusal::UnknownType)?;
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
@@ -183,28 +223,387 @@ pub fn check(name: &str, bytes: &[u8], allowed: &[FileKind]) -> Result<FileKind,
     if !allowed.contains(&kind) {
         return Err(Refusal::NotAllowed(kind));
     }
-    if kind == FileKind::Pdf {
-        if pdf_has_name(bytes, "Encrypt") {
-            return Err(Refusal::EncryptedPdf);
-        }
-        if ["JavaScript", "JS", "Launch", "EmbeddedFile"]
-            .iter()
-            .any(|n| pdf_has_name(bytes, n))
-        {
-            return Err(Refusal::ActivePdf);
-        }
+    r.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    if kind == FileKind::Zip {
+        inspect_zip(r, len, &ZIP_LIMITS)?;
+    } else {
+        scan_content(r, kind, len)?;
     }
     Ok(kind)
 }
 
-/// Checks a file on disk (temporary: reads it whole).
-pub fn check_file(
-    name: &str,
-    path: &std::path::Path,
-    allowed: &[FileKind],
-) -> Result<FileKind, Refusal> {
-    let bytes = std::fs::read(path).map_err(|_| Refusal::UnknownType)?;
-    check(name, &bytes, allowed)
+/// Runs the whole-content rules over `r` (of `len` bytes) window by window.
+fn scan_content<R: Read>(mut r: R, kind: FileKind, len: u64) -> Result<(), Refusal> {
+    let mut rules = ContentRules {
+        kind,
+        len,
+        offset: 0,
+        utf8_done: 0,
+    };
+    // A small file gets a small buffer; one byte more than it has finds its end.
+    let cap = (WINDOW + LOOKAHEAD).min(
+        usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .saturating_add(LOOKAHEAD + 1),
+    );
+    let mut buf = vec![0u8; cap];
+    let mut filled = 0;
+    loop {
+        let mut eof = false;
+        while filled < buf.len() {
+            match r.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(unreadable(e)),
+            }
+        }
+        let owned = if eof { filled } else { filled - LOOKAHEAD };
+        rules.window(&buf[..filled], owned)?;
+        if eof {
+            return Ok(());
+        }
+        buf.copy_within(owned..filled, 0);
+        filled -= owned;
+        rules.offset += owned as u64;
+    }
+}
+
+/// The rules over a file's whole content. Each window is `buf[..owned]`, followed in `buf` by up
+/// to [`LOOKAHEAD`] bytes of the next one (none at the end of the file): a rule looks for what
+/// starts in the window and may read on into what follows, so that what is split across two
+/// windows is seen once and whole.
+struct ContentRules {
+    kind: FileKind,
+    /// The file's length.
+    len: u64,
+    /// Where `buf` starts in the file.
+    offset: u64,
+    /// How many bytes at the window's start finish a character checked with the last window.
+    utf8_done: usize,
+}
+
+/// The PDF names of actions that run code or start programs, or that carry files.
+const ACTIVE_PDF_NAMES: &[&[u8]] = &[b"JavaScript", b"JS", b"Launch", b"EmbeddedFile"];
+
+impl ContentRules {
+    fn window(&mut self, buf: &[u8], owned: usize) -> Result<(), Refusal> {
+        match self.kind {
+            FileKind::Pdf => {
+                let (mut encrypted, mut active) = (false, false);
+                pdf_names(buf, owned, |n| {
+                    encrypted |= n == b"Encrypt";
+                    active |= ACTIVE_PDF_NAMES.contains(&n);
+                });
+                if encrypted {
+                    return Err(Refusal::EncryptedPdf);
+                }
+                if active {
+                    return Err(Refusal::ActivePdf);
+                }
+            }
+            FileKind::Csv => {
+                // Text: no NUL, UTF-8 throughout; a character across the window's end is checked
+                // whole with this window.
+                if buf[..owned].contains(&0) {
+                    return Err(Refusal::UnknownType);
+                }
+                let mut end = owned;
+                while end < buf.len() && end < owned + 3 && buf[end] & 0xC0 == 0x80 {
+                    end += 1;
+                }
+                let start = self.utf8_done.min(end);
+                if std::str::from_utf8(&buf[start..end]).is_err() {
+                    return Err(Refusal::UnknownType);
+                }
+                self.utf8_done = end - owned;
+            }
+            _ => {}
+        }
+        if self.kind != FileKind::Zip && self.carries_another_format(buf, owned) {
+            return Err(Refusal::Polyglot);
+        }
+        Ok(())
+    }
+
+    /// Whether the window holds the start of a structure that makes the file readable as another
+    /// format. Only structures a reader acts on are looked for, each checked beyond its
+    /// signature, because binary data (compressed PDF streams, image data) holds any short byte
+    /// sequence now and then:
+    /// - a ZIP local file header (`PK\x03\x04`) with a plausible version, flags, a known
+    ///   compression method and a name of 1 to 1 024 characters without control characters (what
+    ///   tools that read ZIP entries front to back, or look for archives inside files, act on);
+    /// - a ZIP end-of-central-directory record (`PK\x05\x06`) of one disk whose central directory
+    ///   lies before it and whose comment fits in the file (what ZIP readers look for from the end:
+    ///   the usual PDF-or-image-plus-ZIP polyglot);
+    /// - in a file that is not a PDF, a PDF header `%PDF-n.n` (PDF readers look for it some way
+    ///   into a file).
+    ///
+    /// A ZIP signature alone, or image or JPEG markers inside a PDF (which embeds images), are not
+    /// enough.
+    fn carries_another_format(&self, buf: &[u8], owned: usize) -> bool {
+        for at in memchr::memchr2_iter(b'P', b'%', &buf[..owned]) {
+            let rest = &buf[at..];
+            let here = self.offset + at as u64;
+            if (rest.starts_with(b"PK\x03\x04") && zip_local_header(rest))
+                || (rest.starts_with(b"PK\x05\x06") && zip_end_record(rest, here, self.len))
+                || (self.kind != FileKind::Pdf && here > 0 && pdf_header(rest))
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn u16_at(b: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([b[i], b[i + 1]])
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+/// Whether `b`, starting with `PK\x03\x04`, goes on as a ZIP local file header.
+fn zip_local_header(b: &[u8]) -> bool {
+    const METHODS: &[u16] = &[
+        0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 14, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99,
+    ];
+    if b.len() < 30 {
+        return false;
+    }
+    let version = u16_at(b, 4);
+    let flags = u16_at(b, 6);
+    let name_len = u16_at(b, 26) as usize;
+    (version & 0xFF) <= 63
+        && (version >> 8) <= 19
+        && flags & 0xD780 == 0
+        && METHODS.contains(&u16_at(b, 8))
+        && (1..=1024).contains(&name_len)
+        && b[30..].len() >= name_len
+        && b[30..30 + name_len].iter().all(|&c| c >= 0x20 && c != 0x7F)
+}
+
+/// Whether `b`, starting with `PK\x05\x06` at `at` in a file of `len` bytes, goes on as a ZIP
+/// end-of-central-directory record.
+fn zip_end_record(b: &[u8], at: u64, len: u64) -> bool {
+    if b.len() < 22 {
+        return false;
+    }
+    let (disk, cd_disk) = (u16_at(b, 4), u16_at(b, 6));
+    let (entries_here, entries) = (u16_at(b, 8), u16_at(b, 10));
+    let (cd_size, cd_offset) = (u32_at(b, 12) as u64, u32_at(b, 16) as u64);
+    let comment = u16_at(b, 20) as u64;
+    let zip64 = entries == 0xFFFF || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF;
+    disk == 0
+        && cd_disk == 0
+        && entries_here == entries
+        && (zip64 || cd_offset + cd_size <= at)
+        && at + 22 + comment <= len
+}
+
+/// Whether `b` starts with a PDF header, `%PDF-` and a version.
+fn pdf_header(b: &[u8]) -> bool {
+    b.len() >= 8
+        && b.starts_with(b"%PDF-")
+        && b[5].is_ascii_digit()
+        && b[6] == b'.'
+        && b[7].is_ascii_digit()
+}
+
+/// The longest decoded PDF name [`pdf_names`] reports; longer ones are none that matter.
+const PDF_NAME_MAX: usize = 16;
+
+/// Calls `found` with each PDF name object that starts in `buf[..owned]` (it may go on after),
+/// decoded from the `#xx` escapes PDF allows (`/J#61vaScript` is `/JavaScript`), unless it is
+/// longer than [`PDF_NAME_MAX`] bytes.
+fn pdf_names(buf: &[u8], owned: usize, mut found: impl FnMut(&[u8])) {
+    fn hex(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => c - b'A' + 10,
+        }
+    }
+    for slash in memchr::memchr_iter(b'/', &buf[..owned]) {
+        let mut name = [0u8; PDF_NAME_MAX];
+        let mut n = 0;
+        let mut j = slash + 1;
+        let mut too_long = false;
+        while j < buf.len() {
+            let b = buf[j];
+            let (c, step) = if b == b'#'
+                && j + 2 < buf.len()
+                && buf[j + 1].is_ascii_hexdigit()
+                && buf[j + 2].is_ascii_hexdigit()
+            {
+                ((hex(buf[j + 1]) << 4) | hex(buf[j + 2]), 3)
+            } else if b.is_ascii_alphanumeric() {
+                (b, 1)
+            } else {
+                break;
+            };
+            if n == PDF_NAME_MAX {
+                too_long = true;
+                break;
+            }
+            name[n] = c;
+            n += 1;
+            j += step;
+        }
+        if !too_long {
+            found(&name[..n]);
+        }
+    }
+}
+
+/// The limits of an archive's inspection.
+struct ZipLimits {
+    /// At most this many entries.
+    entries: u64,
+    /// At most this large a central directory (bytes), which is read into memory.
+    directory: u64,
+    /// At most this many bytes unpacked, all entries together.
+    inflated: u64,
+    /// At most this many times the archive's size unpacked...
+    ratio: u64,
+    /// ...once more than this has been unpacked (small, very repetitive files are fine).
+    ratio_from: u64,
+}
+
+const ZIP_LIMITS: ZipLimits = ZipLimits {
+    entries: 1000,
+    directory: 16 << 20,
+    inflated: 200 << 20,
+    ratio: 100,
+    ratio_from: 1 << 20,
+};
+
+/// Extensions of archives, refused inside an archive.
+const ARCHIVE_EXTENSIONS: &[&str] = &[
+    ".zip", ".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".jar", ".cab",
+];
+
+/// Inspects a ZIP archive of `len` bytes: its directory, every entry's name, and every entry
+/// unpacked through a counter (the sizes the archive declares are not trusted), without keeping
+/// what is unpacked.
+fn inspect_zip<R: Read + Seek>(mut r: R, len: u64, limits: &ZipLimits) -> Result<(), Refusal> {
+    let (entries, directory) = zip_directory(&mut r, len)?;
+    if entries > limits.entries || directory > limits.directory {
+        return Err(Refusal::BadArchive);
+    }
+    r.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let mut zip = zip::ZipArchive::new(r).map_err(|_| Refusal::BadArchive)?;
+    if zip.len() as u64 > limits.entries {
+        return Err(Refusal::BadArchive);
+    }
+    let mut inflated: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let (name, encrypted) = {
+            let raw = zip.by_index_raw(i).map_err(|_| Refusal::BadArchive)?;
+            (
+                String::from_utf8_lossy(raw.name_raw()).into_owned(),
+                raw.encrypted(),
+            )
+        };
+        if encrypted || unsafe_entry_name(&name) {
+            return Err(Refusal::BadArchive);
+        }
+        let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+        if last.eq_ignore_ascii_case("vbaProject.bin") {
+            return Err(Refusal::MacroOffice);
+        }
+        let lower = name.to_ascii_lowercase();
+        if ARCHIVE_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+            return Err(Refusal::BadArchive);
+        }
+        let content_types = name == "[Content_Types].xml";
+        let mut types = Vec::new();
+        let mut entry = zip.by_index(i).map_err(|_| Refusal::BadArchive)?;
+        loop {
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Err(Refusal::BadArchive),
+            };
+            inflated += n as u64;
+            if inflated > limits.inflated
+                || (inflated > limits.ratio_from && inflated > limits.ratio.saturating_mul(len))
+            {
+                return Err(Refusal::ZipBomb);
+            }
+            if content_types {
+                if types.len() + n > 1 << 20 {
+                    return Err(Refusal::BadArchive);
+                }
+                types.extend_from_slice(&buf[..n]);
+            }
+        }
+        if content_types && contains_ignoring_case(&types, b"macroenabled") {
+            return Err(Refusal::MacroOffice);
+        }
+    }
+    Ok(())
+}
+
+/// The number of entries and the size of the central directory an archive of `len` bytes
+/// declares in its end record (ZIP64's when there is one).
+fn zip_directory<R: Read + Seek>(r: &mut R, len: u64) -> Result<(u64, u64), Refusal> {
+    let tail_len = len.min(22 + 0xFFFF);
+    r.seek(SeekFrom::Start(len - tail_len))
+        .map_err(unreadable)?;
+    let mut tail = vec![0u8; tail_len as usize];
+    r.read_exact(&mut tail).map_err(unreadable)?;
+    // The last record whose comment ends the file; else the last one.
+    let fits = |i: usize| tail.len() - i >= 22;
+    let at = memchr::memmem::rfind_iter(&tail, b"PK\x05\x06")
+        .find(|&i| fits(i) && i + 22 + u16_at(&tail, i + 20) as usize == tail.len())
+        .or_else(|| memchr::memmem::rfind_iter(&tail, b"PK\x05\x06").find(|&i| fits(i)))
+        .ok_or(Refusal::BadArchive)?;
+    let end = &tail[at..];
+    let (entries, directory) = (u16_at(end, 10) as u64, u32_at(end, 12) as u64);
+    if entries != 0xFFFF && directory != 0xFFFF_FFFF && u32_at(end, 16) != 0xFFFF_FFFF {
+        return Ok((entries, directory));
+    }
+    // ZIP64: a locator just before the end record gives where its own end record is.
+    let locator = at
+        .checked_sub(20)
+        .map(|i| &tail[i..at])
+        .filter(|l| l.starts_with(b"PK\x06\x07"))
+        .ok_or(Refusal::BadArchive)?;
+    let at64 = u64::from_le_bytes(locator[8..16].try_into().unwrap_or_default());
+    if at64 > len.saturating_sub(56) {
+        return Err(Refusal::BadArchive);
+    }
+    r.seek(SeekFrom::Start(at64)).map_err(unreadable)?;
+    let mut end64 = [0u8; 56];
+    r.read_exact(&mut end64).map_err(unreadable)?;
+    if !end64.starts_with(b"PK\x06\x06") {
+        return Err(Refusal::BadArchive);
+    }
+    let u64_at = |i: usize| u64::from_le_bytes(end64[i..i + 8].try_into().unwrap_or_default());
+    Ok((u64_at(32), u64_at(40)))
+}
+
+/// An entry name that unpacks outside the folder it is unpacked in (or names nothing).
+fn unsafe_entry_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    name.is_empty()
+        || name.starts_with(['/', '\\'])
+        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+        || name.contains('\0')
+        || name.split(['/', '\\']).any(|part| part == "..")
+}
+
+fn contains_ignoring_case(haystack: &[u8], lower_needle: &[u8]) -> bool {
+    haystack
+        .windows(lower_needle.len())
+        .any(|w| w.eq_ignore_ascii_case(lower_needle))
 }
 
 /// A file name safe to show and to offer for download: no folders, no control characters, no
@@ -282,6 +681,307 @@ mod tests {
         assert_eq!(check("a.pdf", escaped, &all), Err(Refusal::ActivePdf));
         let launch = b"%PDF-1.7\n<< /S /Launch /F (cmd.exe) >>";
         assert_eq!(check("a.pdf", launch, &all), Err(Refusal::ActivePdf));
+    }
+
+    /// `n` bytes of noise without `/` (so no PDF names by chance), the same every run.
+    fn noise(n: usize) -> Vec<u8> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match (x >> 32) as u8 {
+                    b'/' => b'.',
+                    b => b,
+                }
+            })
+            .collect()
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, options).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn temp_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    /// `check` and `check_file` agree; their answer.
+    fn both(name: &str, bytes: &[u8], allowed: &[FileKind]) -> Result<FileKind, Refusal> {
+        let in_memory = check(name, bytes, allowed);
+        let f = temp_with(bytes);
+        assert_eq!(check_file(name, f.path(), allowed), in_memory, "{name}");
+        in_memory
+    }
+
+    #[test]
+    fn office_files_that_can_carry_macros_are_refused() {
+        let all = [FileKind::Pdf, FileKind::Zip, FileKind::Xml];
+        let mut doc = OLE2.to_vec();
+        doc.extend_from_slice(&[0; 504]);
+        assert_eq!(both("brev.doc", &doc, &all), Err(Refusal::MacroOffice));
+        assert_eq!(both("brev.pdf", &doc, &all), Err(Refusal::MacroOffice));
+        let docm = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/vbaProject.bin", b"\xD0\xCF\x11\xE0"),
+        ]);
+        assert_eq!(both("brev.zip", &docm, &all), Err(Refusal::MacroOffice));
+        let types = b"<Types><Default ContentType=\"application/vnd.ms-word.document.macroEnabled.main+xml\"/></Types>";
+        let docm = zip_of(&[
+            ("[Content_Types].xml", types),
+            ("word/document.xml", b"<x/>"),
+        ]);
+        assert_eq!(both("brev.zip", &docm, &all), Err(Refusal::MacroOffice));
+        let docx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
+        assert_eq!(both("brev.zip", &docx, &all), Ok(FileKind::Zip));
+    }
+
+    #[test]
+    fn small_archives_pass_and_unsafe_ones_are_refused() {
+        let zip = [FileKind::Zip];
+        let ok = zip_of(&[
+            ("bilag/a.txt", b"hei"),
+            ("bilag/b.csv", b"a;b\n1;2\n"),
+            ("tom/", b""),
+        ]);
+        assert_eq!(both("bilag.zip", &ok, &zip), Ok(FileKind::Zip));
+        for name in [
+            "../ut.txt",
+            "a/../../ut.txt",
+            "/etc/passwd",
+            "C:/x.txt",
+            "a\\..\\b",
+        ] {
+            let bad = zip_of(&[(name, b"x")]);
+            assert_eq!(
+                both("a.zip", &bad, &zip),
+                Err(Refusal::BadArchive),
+                "{name}"
+            );
+        }
+        for name in ["indre.zip", "a/b.JAR", "c.tar.gz", "d.7z", "e.rar"] {
+            let nested = zip_of(&[(name, b"x")]);
+            assert_eq!(
+                both("a.zip", &nested, &zip),
+                Err(Refusal::BadArchive),
+                "{name}"
+            );
+        }
+        // An entry marked encrypted, in its local and central headers.
+        let mut enc = zip_of(&[("a.txt", b"hemmelig")]);
+        enc[6] |= 1;
+        let central = memchr::memmem::find(&enc, b"PK\x01\x02").unwrap();
+        enc[central + 8] |= 1;
+        assert_eq!(both("a.zip", &enc, &zip), Err(Refusal::BadArchive));
+        // Damaged: cut short, and a byte of the data changed (the CRC no longer matches).
+        assert_eq!(
+            both("a.zip", &ok[..ok.len() - 30], &zip),
+            Err(Refusal::BadArchive)
+        );
+        let mut flipped = zip_of(&[("a.txt", &[b'x'; 200])]);
+        let data = 30 + u16_at(&flipped, 26) as usize + u16_at(&flipped, 28) as usize;
+        flipped[data + 1] ^= 0x55;
+        assert_eq!(both("a.zip", &flipped, &zip), Err(Refusal::BadArchive));
+        let many: Vec<(String, Vec<u8>)> = (0..1001)
+            .map(|i| (format!("f{i}.txt"), vec![b'x']))
+            .collect();
+        let many: Vec<(&str, &[u8])> = many
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        assert_eq!(
+            both("a.zip", &zip_of(&many), &zip),
+            Err(Refusal::BadArchive)
+        );
+        assert_eq!(
+            both("a.zip", &zip_of(&many[..1000]), &zip),
+            Ok(FileKind::Zip)
+        );
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_without_unpacking_it() {
+        use std::io::Write;
+        // 64 MiB of zeros packs into some 64 KiB: far over 100 times.
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        {
+            let mut w = zip::ZipWriter::new(f.as_file_mut());
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            w.start_file("nuller.txt", options).unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..64 {
+                w.write_all(&zeros).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(
+            check_file("bombe.zip", f.path(), &[FileKind::Zip]),
+            Err(Refusal::ZipBomb)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // The total: noise does not pack, but 3 MiB is over a 2 MiB limit.
+        let big = zip_of(&[("a.bin", &noise(3 << 20))]);
+        let limits = ZipLimits {
+            inflated: 2 << 20,
+            ..ZIP_LIMITS
+        };
+        let len = big.len() as u64;
+        assert_eq!(
+            inspect_zip(io::Cursor::new(&big), len, &limits),
+            Err(Refusal::ZipBomb)
+        );
+        assert_eq!(inspect_zip(io::Cursor::new(&big), len, &ZIP_LIMITS), Ok(()));
+    }
+
+    #[test]
+    fn files_that_are_also_another_format_are_refused() {
+        let all = [
+            FileKind::Pdf,
+            FileKind::Png,
+            FileKind::Jpeg,
+            FileKind::Csv,
+            FileKind::Xml,
+        ];
+        let zip = zip_of(&[("payload.html", b"<script>alert(1)</script>")]);
+        let mut pdf_zip = PDF.to_vec();
+        pdf_zip.extend_from_slice(&zip);
+        assert_eq!(both("a.pdf", &pdf_zip, &all), Err(Refusal::Polyglot));
+        let mut png_zip = PNG.to_vec();
+        png_zip.extend_from_slice(&noise(5000));
+        png_zip.extend_from_slice(&zip);
+        assert_eq!(both("a.png", &png_zip, &all), Err(Refusal::Polyglot));
+        // Only the local header, without the archive's end: still readable front to back.
+        let mut png_local = PNG.to_vec();
+        png_local.extend_from_slice(&zip[..60]);
+        assert_eq!(both("a.png", &png_local, &all), Err(Refusal::Polyglot));
+        // The end record of an empty archive.
+        let mut png_end = PNG.to_vec();
+        png_end.extend_from_slice(b"PK\x05\x06");
+        png_end.extend_from_slice(&[0; 18]);
+        assert_eq!(both("a.png", &png_end, &all), Err(Refusal::Polyglot));
+        let mut jpeg_pdf = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0".to_vec();
+        jpeg_pdf.extend_from_slice(&noise(3000));
+        jpeg_pdf.extend_from_slice(PDF);
+        assert_eq!(both("a.jpg", &jpeg_pdf, &all), Err(Refusal::Polyglot));
+        let csv_pdf = b"a;b\n1;2\n%PDF-1.4\n1 0 obj << >> endobj\n";
+        assert_eq!(both("a.csv", csv_pdf, &all), Err(Refusal::Polyglot));
+        // A signature without the structure behind it is not another format.
+        let mut png_noise = PNG.to_vec();
+        png_noise.extend_from_slice(b"PK\x03\x04\xFF\xFF\xFF\xFF\xFF\xFF");
+        png_noise.extend_from_slice(&noise(100));
+        png_noise.extend_from_slice(b"PK\x05\x06\x01\0");
+        png_noise.extend_from_slice(&noise(100));
+        assert_eq!(both("a.png", &png_noise, &all), Ok(FileKind::Png));
+        // A PDF holds images and other PDFs' headers by nature.
+        let mut pdf_img = PDF.to_vec();
+        pdf_img.extend_from_slice(PNG);
+        pdf_img.extend_from_slice(b"%PDF-1.4");
+        assert_eq!(both("a.pdf", &pdf_img, &all), Ok(FileKind::Pdf));
+    }
+
+    /// A PDF of `len` bytes, most of it one stream of binary data.
+    fn big_pdf(len: usize) -> Vec<u8> {
+        let mut pdf = b"%PDF-1.7\n1 0 obj << /Length 0 >> stream\n".to_vec();
+        pdf.extend_from_slice(&noise(len - pdf.len() - 30));
+        pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
+        pdf.resize(len, b'\n');
+        pdf
+    }
+
+    fn with(base: &[u8], at: usize, insert: &[u8]) -> Vec<u8> {
+        let mut v = base.to_vec();
+        v[at..at + insert.len()].copy_from_slice(insert);
+        v
+    }
+
+    #[test]
+    fn large_files_are_checked_in_windows() {
+        let pdf = [FileKind::Pdf];
+        let len = 20 * 1024 * 1024;
+        let clean = big_pdf(len);
+        let f = temp_with(&clean);
+        assert_eq!(check_file("stor.pdf", f.path(), &pdf), Ok(FileKind::Pdf));
+        // Across the edge of the first and of the fifth window.
+        for edge in [WINDOW, 5 * WINDOW] {
+            for cut in [1, 5, 10] {
+                let js = with(&clean, edge - cut, b" /JavaScript ");
+                let f = temp_with(&js);
+                assert_eq!(
+                    check_file("stor.pdf", f.path(), &pdf),
+                    Err(Refusal::ActivePdf),
+                    "at {edge} - {cut}"
+                );
+            }
+        }
+        let escaped = with(&clean, WINDOW - 7, b" /J#61v#61Script ");
+        assert_eq!(check("stor.pdf", &escaped, &pdf), Err(Refusal::ActivePdf));
+        // `/JSON` cut after `/JS` by a window's end is no `/JS`.
+        let json = with(&clean, WINDOW - 3, b"/JSON ");
+        assert_eq!(check("stor.pdf", &json, &pdf), Ok(FileKind::Pdf));
+        // A ZIP end record across an edge.
+        let zip = zip_of(&[("a.txt", b"x")]);
+        let end = memchr::memmem::rfind(&zip, b"PK\x05\x06").unwrap();
+        let mut png = PNG.to_vec();
+        png.resize(2 * WINDOW - 10, 0);
+        png.extend_from_slice(&zip[end..]);
+        let f = temp_with(&png);
+        assert_eq!(
+            check_file("a.png", f.path(), &[FileKind::Png]),
+            Err(Refusal::Polyglot)
+        );
+    }
+
+    #[test]
+    fn text_must_be_utf8_throughout() {
+        let csv = [FileKind::Csv];
+        let mut text = "navn;beløp\nÆrlig Åse;1\n".as_bytes().to_vec();
+        while text.len() < 3 * WINDOW {
+            text.extend_from_slice(b"Ola Nordmann;12345\n");
+        }
+        // A two-byte character across the first window's edge.
+        let at = WINDOW - 1;
+        text[at..at + 2].copy_from_slice("ø".as_bytes());
+        assert_eq!(both("a.csv", &text, &csv), Ok(FileKind::Csv));
+        let mut nul = text.clone();
+        nul[2 * WINDOW + 5] = 0;
+        assert_eq!(both("a.csv", &nul, &csv), Err(Refusal::UnknownType));
+        let mut bad = text.clone();
+        bad[WINDOW + 100] = 0xFF;
+        assert_eq!(both("a.csv", &bad, &csv), Err(Refusal::UnknownType));
+        let mut cut = text.clone();
+        cut.extend_from_slice(&"ø".as_bytes()[..1]);
+        assert_eq!(both("a.csv", &cut, &csv), Err(Refusal::UnknownType));
+        // Continuation bytes alone at a window's start.
+        let mut stray = text;
+        stray[WINDOW..WINDOW + 2].copy_from_slice(&[0x80, 0x80]);
+        assert_eq!(both("a.csv", &stray, &csv), Err(Refusal::UnknownType));
+    }
+
+    #[test]
+    fn a_missing_file_is_unreadable() {
+        assert_eq!(
+            check_file("a.pdf", Path::new("/nonexistent/a.pdf"), &[FileKind::Pdf]),
+            Err(Refusal::Unreadable)
+        );
     }
 
     #[test]
