@@ -7,6 +7,9 @@
 //! twice in one delivery, and the reporting body listed as an owner of itself. Everything else is
 //! accepted.
 //!
+//! Attached files arrive before their submission (`PUT …/vedlegg/{sha256}`); their SHA-256 is
+//! checked and recorded, and a submission describing a file that has not arrived is refused.
+//!
 //! For trying failures, `POST /nede?sekunder=N` makes it answer 503 for N seconds.
 
 use std::collections::HashMap;
@@ -52,6 +55,9 @@ impl DomainState {
         for sql in [
             "CREATE TABLE IF NOT EXISTS received (id TEXT PRIMARY KEY, area TEXT NOT NULL, body TEXT NOT NULL, \
              received_at BIGINT NOT NULL, requests BIGINT NOT NULL, feedback TEXT)",
+            // Files are checked and counted, not kept: their hash and size are what is recorded.
+            "CREATE TABLE IF NOT EXISTS files (submission_id TEXT NOT NULL, sha256 TEXT NOT NULL, \
+             size BIGINT NOT NULL, media_type TEXT NOT NULL, PRIMARY KEY (submission_id, sha256))",
             "CREATE TABLE IF NOT EXISTS outage (id INTEGER PRIMARY KEY CHECK (id = 1), until BIGINT NOT NULL)",
         ] {
             sqlx::query(sql).execute(&pool).await?;
@@ -74,6 +80,10 @@ pub fn router(state: Arc<DomainState>) -> Router {
     Router::new()
         .route("/{area}/innsendinger", post(receive))
         .route("/{area}/innsendinger/{id}/tilbakemelding", get(feedback))
+        .route(
+            "/{area}/innsendinger/{id}/vedlegg/{sha256}",
+            axum::routing::put(receive_file),
+        )
         .route("/nede", post(outage))
         .route("/stats", get(stats))
         .with_state(state)
@@ -105,6 +115,24 @@ async fn receive(
     if uuid::Uuid::parse_str(&id).is_err() || body.get("dokument").is_none() {
         return (StatusCode::BAD_REQUEST, "ugyldig innsending").into_response();
     }
+    // Every file the document describes must have arrived first.
+    let mut described = Vec::new();
+    described_files(&body["dokument"], &mut described);
+    for sha in described {
+        let have: Result<Option<(i64,)>, _> =
+            sqlx::query_as("SELECT size FROM files WHERE submission_id = $1 AND sha256 = $2")
+                .bind(&id)
+                .bind(&sha)
+                .fetch_optional(&state.pool)
+                .await;
+        match have {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return (StatusCode::CONFLICT, format!("vedlegget {sha} mangler")).into_response();
+            }
+            Err(e) => return internal(e),
+        }
+    }
     // A repeat counts, but is not stored twice.
     let sql = "INSERT INTO received (id, area, body, received_at, requests) VALUES ($1, $2, $3, $4, 1) \
                ON CONFLICT (id) DO UPDATE SET requests = requests + 1";
@@ -117,6 +145,67 @@ async fn receive(
         .await
     {
         Ok(_) => (StatusCode::ACCEPTED, axum::Json(json!({ "id": id }))).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// The SHA-256 of every file a document describes (`{filnavn, mediatype, storrelse, sha256}`).
+fn described_files(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(sha)), true) = (m.get("sha256"), m.contains_key("filnavn")) {
+                out.push(sha.clone());
+            }
+            m.values().for_each(|v| described_files(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| described_files(v, out)),
+        _ => {}
+    }
+}
+
+/// One file of a submission, streamed: its SHA-256 must be the one in the address.
+async fn receive_file(
+    State(state): State<Arc<DomainState>>,
+    UrlPath((_area, id, sha256)): UrlPath<(String, String, String)>,
+    req: axum::extract::Request,
+) -> Response {
+    use futures_util::StreamExt;
+    use sha2::{Digest, Sha256};
+    if state.down().await {
+        return unavailable();
+    }
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut hash = Sha256::new();
+    let mut size = 0i64;
+    let mut body = req.into_body().into_data_stream();
+    while let Some(piece) = body.next().await {
+        match piece {
+            Ok(b) => {
+                size += b.len() as i64;
+                hash.update(&b);
+            }
+            Err(_) => return (StatusCode::BAD_REQUEST, "avbrutt").into_response(),
+        }
+    }
+    if hex::encode(hash.finalize()) != sha256 {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "sha256 stemmer ikke").into_response();
+    }
+    let sql = "INSERT INTO files (submission_id, sha256, size, media_type) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (submission_id, sha256) DO NOTHING";
+    match sqlx::query(sql)
+        .bind(&id)
+        .bind(&sha256)
+        .bind(size)
+        .bind(&media_type)
+        .execute(&state.pool)
+        .await
+    {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => internal(e),
     }
 }
@@ -259,14 +348,16 @@ async fn outage(State(state): State<Arc<DomainState>>, Query(q): Query<OutageQue
 
 /// How many delivery requests arrived per submission (a repeat counts; it is stored once).
 async fn stats(State(state): State<Arc<DomainState>>) -> Response {
-    let rows: Result<Vec<(String, i64)>, _> =
-        sqlx::query_as("SELECT id, requests FROM received ORDER BY received_at")
-            .fetch_all(&state.pool)
-            .await;
+    let rows: Result<Vec<(String, i64, i64)>, _> = sqlx::query_as(
+        "SELECT id, requests, (SELECT COUNT(*) FROM files WHERE submission_id = received.id) \
+         FROM received ORDER BY received_at",
+    )
+    .fetch_all(&state.pool)
+    .await;
     match rows {
         Ok(rows) => axum::Json(
             rows.into_iter()
-                .map(|(id, n)| json!({ "id": id, "requests": n }))
+                .map(|(id, n, files)| json!({ "id": id, "requests": n, "files": files }))
                 .collect::<Vec<_>>(),
         )
         .into_response(),

@@ -2,7 +2,12 @@
 //! own rules and answer later with feedback (*tilbakemelding*). One HTTP adapter per area speaks
 //! their intake protocol:
 //!
-//! - `POST {base}/{area}/innsendinger` with the submission (its id makes a repeat harmless);
+//! - `PUT {base}/{area}/innsendinger/{id}/vedlegg/{sha256}` with each attached file's bytes
+//!   (`Content-Type` the type found from its content), before the submission: the receiver checks
+//!   the SHA-256 and keeps the file under it;
+//! - `POST {base}/{area}/innsendinger` with the submission (its id makes a repeat harmless); its
+//!   document describes each file (`filnavn`, `mediatype`, `storrelse`, `sha256`), and the
+//!   receiver refuses it (409) while a described file has not arrived;
 //! - `GET {base}/{area}/innsendinger/{id}/tilbakemelding`: 202 while it is being processed, then
 //!   200 with `{id, innsendingId, status: "godkjent" | "avvist", meldinger: [{kode, melding, sti}]}`.
 
@@ -136,6 +141,53 @@ impl DomainClient {
             .post(format!("{}/{area}/innsendinger", self.base))
             .timeout(TIMEOUT)
             .json(&body)
+            .send()
+            .await
+            .map_err(classify)?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(refused(resp).await)
+        }
+    }
+
+    /// Sends one attached file of a submission, streamed.
+    pub async fn put_attachment<S>(
+        &self,
+        area: &str,
+        submission: &str,
+        file: &crate::store::AttachmentRow,
+        bytes: S,
+    ) -> Result<(), DeliveryError>
+    where
+        S: futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
+    {
+        // The HTTP client wants a body it can share between threads; the store's reader is not,
+        // so pieces are handed over through a short queue (two pieces in flight at most).
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut bytes = std::pin::pin!(bytes);
+            while let Some(piece) = bytes.next().await {
+                if tx.send(piece).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let body = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|piece| (piece, rx))
+        });
+        let resp = self
+            .http
+            .put(format!(
+                "{}/{area}/innsendinger/{submission}/vedlegg/{}",
+                self.base, file.sha256
+            ))
+            // Large files take longer than a document.
+            .timeout(TIMEOUT * 12)
+            .header(reqwest::header::CONTENT_TYPE, &file.media_type)
+            .header(reqwest::header::CONTENT_LENGTH, file.size)
+            .body(reqwest::Body::wrap_stream(body))
             .send()
             .await
             .map_err(classify)?;

@@ -42,6 +42,27 @@ impl DialogportenInbox {
     }
 }
 
+impl DialogportenInbox {
+    /// A file of the submission as a transmission attachment: its name, and the portal's download
+    /// address (which only the person and party that own the submission can open).
+    fn file_attachment(&self, s: &SubmissionRow, f: &crate::store::AttachmentRow) -> Attachment {
+        Attachment {
+            display_name: ["nb", "nn", "en"]
+                .into_iter()
+                .map(|l| Localization {
+                    language_code: l.into(),
+                    value: f.name.clone(),
+                })
+                .collect(),
+            urls: vec![AttachmentUrl {
+                url: format!("{}/innsendt/{}/vedlegg/{}", self.public_url, s.id, f.id),
+                media_type: Some(f.media_type.clone()),
+                consumer_type: ConsumerType::Gui,
+            }],
+        }
+    }
+}
+
 fn id(s: &str) -> Result<Uuid, DeliveryError> {
     Uuid::parse_str(s).map_err(|e| DeliveryError::Permanent(format!("a stored id: {e}")))
 }
@@ -74,7 +95,12 @@ fn sender(s: &SubmissionRow) -> Actor {
 
 #[async_trait]
 impl Inbox for DialogportenInbox {
-    async fn submission(&self, s: &SubmissionRow, form: &Form) -> Result<(), DeliveryError> {
+    async fn submission(
+        &self,
+        s: &SubmissionRow,
+        form: &Form,
+        files: &[crate::store::AttachmentRow],
+    ) -> Result<(), DeliveryError> {
         let party = dp::party_urn(&s.party)
             .ok_or_else(|| DeliveryError::Permanent(format!("party {}", s.party)))?;
         let title = &form.title;
@@ -113,7 +139,7 @@ impl Inbox for DialogportenInbox {
                     format!("Reference {}. SHA-256 {}.", s.reference, s.sha256),
                 ))),
             },
-            attachments: vec![Attachment {
+            attachments: std::iter::once(Attachment {
                 display_name: vec![
                     Localization {
                         language_code: "nb".into(),
@@ -133,7 +159,9 @@ impl Inbox for DialogportenInbox {
                     media_type: Some("text/html".into()),
                     consumer_type: ConsumerType::Gui,
                 }],
-            }],
+            })
+            .chain(files.iter().map(|f| self.file_attachment(s, f)))
+            .collect(),
             external_reference: Some(s.reference.clone()),
         };
         self.client

@@ -35,7 +35,12 @@ const FEEDBACK_POLL: Duration = Duration::from_millis(1000);
 #[async_trait]
 pub trait Inbox: Send + Sync {
     /// The dialog for a submission and the submission's transmission.
-    async fn submission(&self, s: &SubmissionRow, form: &Form) -> Result<(), DeliveryError>;
+    async fn submission(
+        &self,
+        s: &SubmissionRow,
+        form: &Form,
+        files: &[crate::store::AttachmentRow],
+    ) -> Result<(), DeliveryError>;
     /// The feedback as a transmission related to the submission's.
     async fn feedback(
         &self,
@@ -138,6 +143,13 @@ impl Outbox {
         Ok(true)
     }
 
+    async fn files(&self, submission: &str) -> Result<Vec<crate::store::AttachmentRow>, DeliveryError> {
+        self.store
+            .attachments_of_submission(submission)
+            .await
+            .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))
+    }
+
     async fn handle(&self, job: &Job) -> Result<Step, DeliveryError> {
         let s = self
             .store
@@ -154,6 +166,13 @@ impl Outbox {
             .clone();
         match job.kind.as_str() {
             "domain" => {
+                // The files first: the domain system takes a submission only with all of them.
+                for file in self.files(&s.id).await? {
+                    let bytes = self.store.attachment_bytes(&file);
+                    self.domain
+                        .put_attachment(&form.area, &s.id, &file, bytes)
+                        .await?;
+                }
                 self.domain.deliver(&form.area, &s).await?;
                 Ok(Step::Done(&["feedback"]))
             }
@@ -172,7 +191,8 @@ impl Outbox {
             },
             "dialogporten" => match &self.inbox {
                 Some(inbox) => {
-                    inbox.submission(&s, &form).await?;
+                    let files = self.files(&s.id).await?;
+                    inbox.submission(&s, &form, &files).await?;
                     Ok(Step::Done(&[]))
                 }
                 None => Ok(Step::Done(&[])),
