@@ -335,4 +335,88 @@
     });
   }
   schedule();
+  // Attachments: with script, chosen (or dropped) files are sent at once to the field's upload
+  // address with a progress bar, and the field's fieldset comes back with the files listed or the
+  // refusal named. Without script the same input is part of the page form's multipart post.
+  function sendFiles(input, files) {
+    if (!files || !files.length) return;
+    var fieldset = input.closest('fieldset');
+    var progress = document.getElementById(input.id.replace(/-input$/, '-progress'));
+    var data = new FormData();
+    for (var i = 0; i < files.length; i++) data.append(input.getAttribute('data-name'), files[i]);
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', input.getAttribute('data-upload'));
+    xhr.setRequestHeader('HX-Request', 'true');
+    if (progress) {
+      progress.value = 0;
+      progress.hidden = false;
+      xhr.upload.addEventListener('progress', function (e) {
+        if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total);
+      });
+    }
+    input.disabled = true;
+    function failed() {
+      input.disabled = false;
+      if (progress) progress.hidden = true;
+      var status = document.getElementById('form-status');
+      if (status) status.textContent = input.getAttribute('data-failed');
+    }
+    xhr.addEventListener('load', function () {
+      var to = xhr.getResponseHeader('HX-Redirect');
+      if (to) { window.location.href = to; return; }
+      var box = document.createElement('div');
+      box.innerHTML = xhr.responseText;
+      var fresh = box.querySelector('fieldset.attachment');
+      if (!fresh || !fieldset || fresh.id !== fieldset.id) { failed(); return; }
+      fieldset.replaceWith(fresh);
+      if (window.htmx) window.htmx.process(fresh);
+      setUpUploads(fresh);
+      // Say what happened: the refusal, or the list with the new file.
+      var error = fresh.querySelector('.ds-validation-message');
+      var status = document.getElementById('form-status');
+      if (status) status.textContent = error ? error.textContent : '';
+      var next = fresh.querySelector('input[type="file"]') || fresh;
+      next.focus();
+    });
+    xhr.addEventListener('error', failed);
+    xhr.addEventListener('abort', failed);
+    xhr.send(data);
+  }
+
+  function setUpUploads(root) {
+    var inputs = root.querySelectorAll('input[type="file"][data-upload]');
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      if (input.hasAttribute('data-name')) continue;
+      // Sent by script only: out of the page form's own posts.
+      input.setAttribute('data-name', input.name);
+      input.removeAttribute('name');
+      var button = input.parentNode.querySelector('.upload-button');
+      if (button) button.hidden = true;
+      input.addEventListener('change', function (event) {
+        sendFiles(event.target, event.target.files);
+      });
+      var zone = input.closest('fieldset');
+      if (!zone) continue;
+      zone.classList.add('drop-zone');
+      zone.addEventListener('dragover', function (event) {
+        event.preventDefault();
+        event.currentTarget.classList.add('drop-zone--over');
+      });
+      zone.addEventListener('dragleave', function (event) {
+        event.currentTarget.classList.remove('drop-zone--over');
+      });
+      zone.addEventListener('drop', function (event) {
+        event.preventDefault();
+        var z = event.currentTarget;
+        z.classList.remove('drop-zone--over');
+        var target = z.querySelector('input[type="file"][data-upload]');
+        if (target && !target.disabled) sendFiles(target, event.dataTransfer.files);
+      });
+    }
+  }
+  setUpUploads(document);
+  document.addEventListener('htmx:afterSettle', function (event) {
+    setUpUploads(event.target || document);
+  });
 })();

@@ -752,14 +752,14 @@ mod files {
                 && here.len() >= max as usize
             {
                 errors.push(fe(ErrorKind::FilesTooMany(max as usize)));
-                break;
+                continue;
             }
             let used: u64 = here.iter().map(|(_, n)| n).sum();
             let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
                 Ok(s) => s,
                 Err(UploadError::TooLarge(max)) => {
                     errors.push(fe(ErrorKind::FileTooLarge(shown, max)));
-                    break;
+                    continue;
                 }
                 Err(UploadError::Cut(m)) => return Err(bad(&m)),
                 Err(e) => return Err(ApiError::internal(e)),

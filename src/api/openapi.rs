@@ -115,16 +115,62 @@ pub fn document(state: &ApiState) -> Value {
                     "dialogId": {"type": "string", "format": "uuid"},
                     "forsendelseId": {"type": "string", "format": "uuid"},
                     "sha256": {"type": "string"}}}}}});
+            let files: Vec<_> = crate::intake::attachments::fields(form).collect();
+            let mut generic_body = body.clone();
+            let mut description = String::new();
+            if !files.is_empty() {
+                // A document with files: multipart, the JSON in `dokument`, each file in a part
+                // named by its field's path.
+                let mut props = serde_json::Map::new();
+                props.insert(
+                    "dokument".into(),
+                    json!({"$ref": format!("#/components/schemas/{name}")}),
+                );
+                let mut encoding = serde_json::Map::new();
+                encoding.insert("dokument".into(), json!({"contentType": "application/json"}));
+                let mut lines = Vec::new();
+                for (path, f, a) in &files {
+                    let types: Vec<&str> = a.kinds.iter().map(|k| k.mime()).collect();
+                    let mut part = json!({"type": "array", "items": {"type": "string", "format": "binary"},
+                        "description": format!("{} ({}): {}", f.label.nb, types.join(", "),
+                            crate::form::validate::size(a.max_file))});
+                    if let Some(max) = f.max {
+                        part["maxItems"] = json!(max as u64);
+                    }
+                    props.insert(path.clone(), part);
+                    encoding.insert(path.clone(), json!({"contentType": types.join(", ")}));
+                    lines.push(format!(
+                        "`{path}`: {} – høyst {} per fil og {} til sammen",
+                        types.join(", "),
+                        crate::form::validate::size(a.max_file),
+                        crate::form::validate::size(a.total)
+                    ));
+                }
+                generic_body["content"]["multipart/form-data"] = json!({
+                    "schema": {"type": "object", "required": ["dokument"], "properties": props},
+                    "encoding": encoding
+                });
+                description = format!(
+                    "Med vedlegg: send multipart/form-data med JSON-dokumentet i delen `dokument` og hver fil i en del som heter som vedleggsfeltet. \
+                     Filtypen avgjøres av innholdet, ikke av Content-Type; filene kontrolleres (og virussjekkes) før innsendingen tas imot, \
+                     og portalen skriver beskrivelsen av dem (filnavn, mediatype, storrelse, sha256) inn i dokumentet. Felter: {}.",
+                    lines.join("; ")
+                );
+            }
+            let mut op = json!({
+                "summary": format!("{} ({}): submit", form.title.nb, form.id),
+                "operationId": format!("innsending_generisk_{name}"),
+                "security": security,
+                "parameters": [idempotency_header()],
+                "requestBody": generic_body,
+                "responses": ok
+            });
+            if !description.is_empty() {
+                op["description"] = description.into();
+            }
             paths.insert(
                 format!("/api/v1/skjema/{}/innsendinger", form.id),
-                json!({"post": {
-                    "summary": format!("{} ({}): submit", form.title.nb, form.id),
-                    "operationId": format!("innsending_generisk_{name}"),
-                    "security": security,
-                    "parameters": [idempotency_header()],
-                    "requestBody": body,
-                    "responses": ok
-                }}),
+                json!({ "post": op }),
             );
             paths.insert(
                 format!("/api/v1/skjema/{}/schema", form.id),

@@ -4,6 +4,12 @@
 //! owner rows through the whole intake, on SQLite and (when `TASTESKJEMA_BENCH_DATABASE_URL`
 //! names a PostgreSQL server) on PostgreSQL, beside the database's own insert ceiling.
 //!
+//! `bench upload [CLIENTS] [MB] [ROUNDS]` starts the release binary (`target/release/tasteskjema`,
+//! built beside this one) and has CLIENTS system users at once send Klage på vedtak through the
+//! API, each with a PDF of MB megabytes (default 8 × 20 MB, 3 rounds): upload throughput, and the
+//! server's resident memory sampled every 5 ms, above what it used before. Then one 50 MB file
+//! (to a copy of the forms where the field allows 60 MB): memory must not follow the file's size.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -72,6 +78,13 @@ fn hello(listen: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("upload") {
+        let clients = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
+        let mb = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20);
+        let rounds = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(3);
+        upload_bench(clients, mb, rounds);
+        return;
+    }
     if args.first().map(String::as_str) == Some("api") {
         let total = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
         let concurrency = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
@@ -423,4 +436,204 @@ fn api_bench(total: usize, concurrency: usize) {
                 .await;
         }
     });
+}
+
+/// A PDF of exactly `bytes` bytes: one stream of filler, with its length right.
+fn pdf_of(bytes: usize) -> Vec<u8> {
+    let head = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n";
+    let tail = b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let fixed = head.len() + tail.len() + 64;
+    let n = bytes.saturating_sub(fixed);
+    let mut out = Vec::with_capacity(bytes);
+    out.extend_from_slice(head);
+    let dict = format!("3 0 obj << /Length {n:>20} >> stream\n");
+    out.extend_from_slice(dict.as_bytes());
+    // Filler without the characters of PDF names, so that no check finds anything in it.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push(b"0123456789abcdef"[(x & 15) as usize]);
+    }
+    out.extend_from_slice(tail);
+    while out.len() < bytes {
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The resident set size of a process, in KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Samples a process's RSS every 5 ms until stopped; returns the largest seen.
+struct Sampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<u64>,
+}
+
+impl Sampler {
+    fn start(pid: u32) -> Sampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut max = 0;
+            while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                max = max.max(rss_kib(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            max
+        });
+        Sampler { stop, handle }
+    }
+
+    fn stop(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.handle.join().unwrap_or(0)
+    }
+}
+
+fn upload_bench(clients: usize, mb: usize, rounds: usize) {
+    let exe = std::env::current_exe()
+        .expect("the bench's own path")
+        .with_file_name("tasteskjema");
+    assert!(exe.exists(), "build the server first: cargo build --release ({} is missing)", exe.display());
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the forms in which Klage på vedtak takes files up to 60 MB, for the 50 MB run.
+    let forms = dir.path().join("forms");
+    copy_dir(&forms_dir(), &forms);
+    let klage = forms.join("skatteprosessen/klage.toml");
+    let text = std::fs::read_to_string(&klage).unwrap();
+    let text = text.replace("max_file_mb = 20", "max_file_mb = 60").replace("total_mb = 60", "total_mb = 120");
+    std::fs::write(&klage, text).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(&exe)
+        .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
+        .env("TASTESKJEMA_FORMS_DIR", &forms)
+        .env("TASTESKJEMA_LOG", "error")
+        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
+        .env_remove("TASTESKJEMA_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("open http://"), "{line}");
+    let pid = child.id();
+    let url = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let token = tasteskjema::dev::maskinporten::system_user_token(
+            &format!("{url}/dev/maskinporten/"),
+            &tasteskjema::load_catalog(&forms).unwrap(),
+            "819897522",
+            "skatteetaten:tasteskjema.klage",
+        )
+        .unwrap();
+        let http = reqwest::Client::new();
+        let send = |file: axum::body::Bytes| {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            async move {
+                let doc = json!({
+                    "vedtak": {"referanse": "2026/123456", "dato": "2026-10-01", "gjelder": "skatt"},
+                    "klage": {"begrunnelse": "Inntekten er ført to ganger.", "endring": "Rett opp inntekten."},
+                    "kontakt": {"navn": "Kari Testperson"}
+                });
+                let form = reqwest::multipart::Form::new()
+                    .part("dokument", reqwest::multipart::Part::text(doc.to_string()).mime_str("application/json").unwrap())
+                    .part("dokumentasjon", reqwest::multipart::Part::stream(file).file_name("grunnlag.pdf").mime_str("application/pdf").unwrap());
+                let r = http
+                    .post(format!("{url}/api/v1/skjema/klage/innsendinger"))
+                    .bearer_auth(&token)
+                    .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+            }
+        };
+        // Warm up with a small file, then measure the resident memory at rest.
+        send(pdf_of(100_000).into()).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let base = rss_kib(pid).unwrap();
+        let file: axum::body::Bytes = pdf_of(mb * 1_000_000).into();
+        println!(
+            "upload: {clients} clients at once, each sending Klage på vedtak with a {mb} MB PDF through the API (multipart), {rounds} rounds; server RSS at rest {} MB",
+            base / 1024
+        );
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        let mut lat = Vec::new();
+        for _ in 0..rounds {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..clients {
+                let one = send(file.clone());
+                set.spawn(async move {
+                    let t = Instant::now();
+                    one.await;
+                    t.elapsed()
+                });
+            }
+            while let Some(d) = set.join_next().await {
+                lat.push(d.unwrap());
+            }
+        }
+        let wall = t.elapsed();
+        let peak = sampler.stop();
+        let total_mb = (clients * rounds * file.len()) as f64 / 1e6;
+        println!(
+            "  {:.0} MB in {:.2} s: {:.1} MB/s; per upload p50 {}, max {}",
+            total_mb,
+            wall.as_secs_f64(),
+            total_mb / wall.as_secs_f64(),
+            ms(percentile(&mut lat, 0.5)),
+            ms(percentile(&mut lat, 1.0)),
+        );
+        println!(
+            "  server peak RSS {} MB, growth {:.1} MB (target < 64 MB)",
+            peak / 1024,
+            (peak.saturating_sub(base)) as f64 / 1024.0
+        );
+        // One file of 50 MB.
+        let base = rss_kib(pid).unwrap();
+        let big: axum::body::Bytes = pdf_of(50_000_000).into();
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        send(big).await;
+        let wall = t.elapsed();
+        let peak = sampler.stop();
+        println!(
+            "  one 50 MB PDF: {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB",
+            wall.as_secs_f64(),
+            base / 1024,
+            peak / 1024,
+            (peak.saturating_sub(base)) as f64 / 1024.0
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
 }

@@ -113,6 +113,8 @@ struct ReceiptView {
     pages: Vec<PageAnswers>,
     feedback: Option<FeedbackView>,
     pdf: String,
+    /// The submission's files: name, size, download link.
+    files: Vec<(String, String, String)>,
 }
 
 /// The domain system's feedback on a receipt: its messages, each linked to the answer it concerns.
@@ -251,8 +253,19 @@ async fn view_receipt_get(
         .map(|f| attach_feedback(form, &f, &mut pages, lang, ui));
     let title = form.title.get(lang).to_string();
     let facts = receipt_facts(ui, &row, &title, party_line(&s), s.person_name.clone());
+    let files = state
+        .store
+        .attachments_of_submission(&row.id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let href = format!("/innsendt/{}/vedlegg/{}", row.id, f.id);
+            (f.name, crate::form::validate::size(f.size as u64), href)
+        })
+        .collect();
     render(
         &ReceiptView {
+            files,
             base: Base::new(
                 lang,
                 format!("{} {}", ui.receipt_title, row.reference),

@@ -102,8 +102,9 @@ fn error(form: &Form, field: &str, kind: ErrorKind) -> FieldError {
 }
 
 /// Reads every part of a multipart body: files go through the checks into the draft (each
-/// refusal becomes an error at its field), text parts are returned as pairs. Reading stops at
-/// the first file over its limit (the rest of the request is not read).
+/// refusal becomes an error at its field), text parts are returned as pairs. A file over its
+/// limit is not kept beyond the limit: the rest of it is read past, so that the answers posted
+/// after it are not lost.
 async fn receive(
     state: &AppState,
     s: &Signed,
@@ -150,15 +151,16 @@ async fn receive(
         if let Some(max) = field.max
             && here.len() >= max as usize
         {
+            // The rest of the part is skipped unread; the parts after it still count.
             errors.push(error(form, &path, ErrorKind::FilesTooMany(max as usize)));
-            break;
+            continue;
         }
         let used: u64 = here.iter().map(|r| r.size as u64).sum();
         let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
             Ok(sp) => sp,
             Err(UploadError::TooLarge(max)) => {
                 errors.push(error(form, &path, ErrorKind::FileTooLarge(shown, max)));
-                break;
+                continue;
             }
             Err(UploadError::Cut(m)) => return Err(AppError::BadRequest(m)),
             Err(e) => return Err(AppError::Internal(e.to_string())),

@@ -382,3 +382,52 @@ async fn the_readmes_example_delivery_is_accepted() {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["antallOppgaver"], 2);
 }
+
+#[tokio::test]
+async fn the_readmes_example_complaint_with_a_file_is_accepted() {
+    let app = spawn_app().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    // The document exactly as the README's curl sends it.
+    let doc = readme
+        .split("-F 'dokument=")
+        .nth(1)
+        .and_then(|rest| rest.split(";type=application/json'").next())
+        .expect("the README shows a complaint with a file");
+    let doc: Value = serde_json::from_str(doc).unwrap();
+    assert!(readme.contains("dokumentasjon=@docs/examples/vedtak.pdf"));
+    let pdf = std::fs::read(root.join("docs/examples/vedtak.pdf")).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "dokument",
+            reqwest::multipart::Part::text(doc.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+        .part(
+            "dokumentasjon",
+            reqwest::multipart::Part::bytes(pdf.clone())
+                .file_name("vedtak.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let token = app.token(SAMEIE, "skatteetaten:tasteskjema.klage");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/skjema/klage/innsendinger", app.addr))
+        .bearer_auth(&token)
+        .header("idempotencyKey", key())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let id = body["innsendingId"].as_str().unwrap();
+    let files = app.store.attachments_of_submission(id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].name, "vedtak.pdf");
+    assert_eq!(files[0].media_type, "application/pdf");
+    assert_eq!(files[0].size as usize, pdf.len());
+}
