@@ -129,7 +129,10 @@ async fn each_test_person_gets_their_parties() {
     let dina = parties(DINA).await;
     assert_eq!(top_level(&dina), [DINA, SAMEIE, BAKERI]);
     assert_eq!(dina[0].name, "Dina Daglig Testesen");
-    assert_eq!(dina[0].authorized_resources, [resource::SKRIV_TIL_OSS]);
+    assert_eq!(
+        dina[0].authorized_resources,
+        [resource::SKRIV_TIL_OSS, resource::KLAGE]
+    );
     let sameie = find(&dina, SAMEIE);
     assert_eq!(sameie.authorized_roles, ["DAGL"]);
     assert_eq!(sameie.unit_type.as_deref(), Some("ESEK"));
