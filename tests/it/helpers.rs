@@ -12,6 +12,10 @@ pub struct TestApp {
     pub addr: String,
     pub client: reqwest::Client,
     pub store: tasteskjema::store::Store,
+    /// The portal's data directory (uploads wait in its `uploads` folder).
+    pub data_dir: PathBuf,
+    /// The database the portal uses (SQLite in `data_dir`, or a fresh PostgreSQL database).
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -118,6 +122,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     config.listen = listener.local_addr().unwrap();
     let addr = format!("http://{}", config.listen);
+    let data_dir = config.data_dir.clone();
+    let db_url = config.database_url().expose().to_string();
     let app = tasteskjema::build(&config).await.expect("the app builds");
     let router = app.router;
     tokio::spawn(async move {
@@ -132,6 +138,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         addr,
         client: client(),
         store: app.store,
+        data_dir,
+        db_url,
         _dir: dir,
     }
 }
