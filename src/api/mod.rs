@@ -70,12 +70,12 @@ pub fn router(state: ApiState) -> Router {
         "/api/v1/skjema/{form}/innsendinger",
         post(submit_generic).layer(axum::extract::DefaultBodyLimit::max(cap)),
     )
-        .route("/api/v1/skjema/{form}/schema", get(schema))
-        .route("/api/openapi.json", get(openapi::serve))
-        // Anything else under /api is answered in the API's own error format.
-        .route("/api", axum::routing::any(not_found))
-        .route("/api/{*rest}", axum::routing::any(not_found))
-        .with_state(state)
+    .route("/api/v1/skjema/{form}/schema", get(schema))
+    .route("/api/openapi.json", get(openapi::serve))
+    // Anything else under /api is answered in the API's own error format.
+    .route("/api", axum::routing::any(not_found))
+    .route("/api/{*rest}", axum::routing::any(not_found))
+    .with_state(state)
 }
 
 /// Skatteetaten's error document.
@@ -593,15 +593,25 @@ async fn submit_generic(
                 .map_err(|_| too_large())?;
             parse_body(Ok(bytes))?
         };
-        let outcome = submit_api_with(&state, &form, &party, &subject, &doc, &key, &rid, Some(&holder), &|r| {
-            json!({
-                "innsendingId": r.id,
-                "referanse": r.reference,
-                "dialogId": r.dialog_id,
-                "forsendelseId": r.transmission_id,
-                "sha256": r.sha256,
-            })
-        })
+        let outcome = submit_api_with(
+            &state,
+            &form,
+            &party,
+            &subject,
+            &doc,
+            &key,
+            &rid,
+            Some(&holder),
+            &|r| {
+                json!({
+                    "innsendingId": r.id,
+                    "referanse": r.reference,
+                    "dialogId": r.dialog_id,
+                    "forsendelseId": r.transmission_id,
+                    "sha256": r.sha256,
+                })
+            },
+        )
         .await;
         // Files of a refused call, or of a repeat (the first call's files are the ones kept).
         if !matches!(outcome, Ok(intake::Outcome::New(_))) {

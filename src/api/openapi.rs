@@ -127,7 +127,10 @@ pub fn document(state: &ApiState) -> Value {
                     json!({"$ref": format!("#/components/schemas/{name}")}),
                 );
                 let mut encoding = serde_json::Map::new();
-                encoding.insert("dokument".into(), json!({"contentType": "application/json"}));
+                encoding.insert(
+                    "dokument".into(),
+                    json!({"contentType": "application/json"}),
+                );
                 let mut lines = Vec::new();
                 for (path, f, a) in &files {
                     let types: Vec<&str> = a.kinds.iter().map(|k| k.mime()).collect();

@@ -504,16 +504,26 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
     let exe = std::env::current_exe()
         .expect("the bench's own path")
         .with_file_name("tasteskjema");
-    assert!(exe.exists(), "build the server first: cargo build --release ({} is missing)", exe.display());
+    assert!(
+        exe.exists(),
+        "build the server first: cargo build --release ({} is missing)",
+        exe.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     // A copy of the forms in which Klage på vedtak takes files up to 60 MB, for the 50 MB run.
     let forms = dir.path().join("forms");
     copy_dir(&forms_dir(), &forms);
     let klage = forms.join("skatteprosessen/klage.toml");
     let text = std::fs::read_to_string(&klage).unwrap();
-    let text = text.replace("max_file_mb = 20", "max_file_mb = 60").replace("total_mb = 60", "total_mb = 120");
+    let text = text
+        .replace("max_file_mb = 20", "max_file_mb = 60")
+        .replace("total_mb = 60", "total_mb = 120");
     std::fs::write(&klage, text).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(&exe)
         .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
         .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
@@ -526,7 +536,9 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
         .spawn()
         .expect("the server starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("open http://"), "{line}");
     let pid = child.id();
     let url = format!("http://127.0.0.1:{port}");

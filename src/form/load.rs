@@ -440,7 +440,10 @@ impl FormBuilder<'_> {
         let mut kinds = Vec::new();
         let accept = raw.accept.clone().unwrap_or_default();
         if accept.is_empty() {
-            self.error(line, "an attachment field needs accept = [file kinds]".into());
+            self.error(
+                line,
+                "an attachment field needs accept = [file kinds]".into(),
+            );
         }
         for a in &accept {
             match FileKind::from_name(a) {

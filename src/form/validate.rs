@@ -167,8 +167,8 @@ pub fn size(bytes: u64) -> String {
 
 /// Why a file was refused, for a person.
 fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
-    use Lang::*;
     use crate::intake::files::Refusal as R;
+    use Lang::*;
     let kind = |k: crate::intake::files::FileKind| k.label();
     match (r, lang) {
         (R::Empty, Nb) => format!("«{f}» er tom. Velg en fil med innhold."),
@@ -177,36 +177,95 @@ fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
         (R::Executable, Nb) => format!("«{f}» er et program. Programmer kan ikke lastes opp."),
         (R::Executable, Nn) => format!("«{f}» er eit program. Program kan ikkje lastast opp."),
         (R::Executable, En) => format!("«{f}» is a program. Programs cannot be uploaded."),
-        (R::UnknownType, Nb) => format!("Vi kjenner ikke igjen filtypen til «{f}». Lagre den som en av filtypene som er lov, og prøv igjen."),
-        (R::UnknownType, Nn) => format!("Vi kjenner ikkje att filtypen til «{f}». Lagre ho som ein av filtypane som er lov, og prøv igjen."),
-        (R::UnknownType, En) => format!("We do not recognise the file type of «{f}». Save it as one of the allowed types and try again."),
+        (R::UnknownType, Nb) => format!(
+            "Vi kjenner ikke igjen filtypen til «{f}». Lagre den som en av filtypene som er lov, og prøv igjen."
+        ),
+        (R::UnknownType, Nn) => format!(
+            "Vi kjenner ikkje att filtypen til «{f}». Lagre ho som ein av filtypane som er lov, og prøv igjen."
+        ),
+        (R::UnknownType, En) => format!(
+            "We do not recognise the file type of «{f}». Save it as one of the allowed types and try again."
+        ),
         (R::NotAllowed(k), Nb) => format!("«{f}» er en {}-fil, og det er ikke lov her.", kind(k)),
         (R::NotAllowed(k), Nn) => format!("«{f}» er ei {}-fil, og det er ikkje lov her.", kind(k)),
-        (R::NotAllowed(k), En) => format!("«{f}» is a {} file, which is not allowed here.", kind(k)),
-        (R::ExtensionMismatch(k), Nb) => format!("«{f}» er egentlig en {}-fil, men navnet sier noe annet. Lagre filen i riktig format og prøv igjen.", kind(k)),
-        (R::ExtensionMismatch(k), Nn) => format!("«{f}» er eigentleg ei {}-fil, men namnet seier noko anna. Lagre fila i rett format og prøv igjen.", kind(k)),
-        (R::ExtensionMismatch(k), En) => format!("«{f}» is really a {} file, but its name says otherwise. Save the file in the right format and try again.", kind(k)),
-        (R::EncryptedPdf, Nb) => format!("«{f}» er passordbeskyttet. Fjern passordet og last opp filen igjen."),
-        (R::EncryptedPdf, Nn) => format!("«{f}» er passordverna. Fjern passordet og last opp fila igjen."),
-        (R::EncryptedPdf, En) => format!("«{f}» is password-protected. Remove the password and upload the file again."),
-        (R::ActivePdf, Nb) => format!("«{f}» inneholder skript eller handlinger som kan kjøre kode. Skriv ut til en ny PDF og prøv igjen."),
-        (R::ActivePdf, Nn) => format!("«{f}» inneheld skript eller handlingar som kan køyre kode. Skriv ut til ein ny PDF og prøv igjen."),
-        (R::ActivePdf, En) => format!("«{f}» contains scripts or actions that can run code. Print it to a new PDF and try again."),
-        (R::MacroOffice, Nb) => format!("«{f}» er et Office-dokument som kan inneholde makroer. Lagre det som PDF og prøv igjen."),
-        (R::MacroOffice, Nn) => format!("«{f}» er eit Office-dokument som kan innehalde makroar. Lagre det som PDF og prøv igjen."),
-        (R::MacroOffice, En) => format!("«{f}» is an Office document that can contain macros. Save it as PDF and try again."),
-        (R::Polyglot, Nb) => format!("«{f}» inneholder en fil av en annen type i tillegg. Lagre filen på nytt og prøv igjen."),
-        (R::Polyglot, Nn) => format!("«{f}» inneheld ei fil av ein annan type i tillegg. Lagre fila på nytt og prøv igjen."),
-        (R::Polyglot, En) => format!("«{f}» also contains a file of another type. Save the file again and try again."),
-        (R::ZipBomb, Nb) => format!("«{f}» pakker seg ut til langt mer enn vi kan ta imot. Send filene hver for seg."),
-        (R::ZipBomb, Nn) => format!("«{f}» pakkar seg ut til langt meir enn vi kan ta imot. Send filene kvar for seg."),
-        (R::ZipBomb, En) => format!("«{f}» unpacks to far more than we can accept. Send the files one by one."),
-        (R::BadArchive, Nb) => format!("«{f}» kan ikke pakkes ut trygt (den er kryptert, har arkiver i seg eller ugyldige navn). Send filene hver for seg."),
-        (R::BadArchive, Nn) => format!("«{f}» kan ikkje pakkast ut trygt (ho er kryptert, har arkiv i seg eller ugyldige namn). Send filene kvar for seg."),
-        (R::BadArchive, En) => format!("«{f}» cannot be unpacked safely (it is encrypted, holds archives or has invalid names). Send the files one by one."),
-        (R::Unreadable, Nb) => format!("Vi klarte ikke å lese «{f}». Prøv igjen."),
-        (R::Unreadable, Nn) => format!("Vi klarte ikkje å lese «{f}». Prøv igjen."),
-        (R::Unreadable, En) => format!("We could not read «{f}». Please try again."),
+        (R::NotAllowed(k), En) => {
+            format!("«{f}» is a {} file, which is not allowed here.", kind(k))
+        }
+        (R::ExtensionMismatch(k), Nb) => format!(
+            "«{f}» er egentlig en {}-fil, men navnet sier noe annet. Lagre filen i riktig format og prøv igjen.",
+            kind(k)
+        ),
+        (R::ExtensionMismatch(k), Nn) => format!(
+            "«{f}» er eigentleg ei {}-fil, men namnet seier noko anna. Lagre fila i rett format og prøv igjen.",
+            kind(k)
+        ),
+        (R::ExtensionMismatch(k), En) => format!(
+            "«{f}» is really a {} file, but its name says otherwise. Save the file in the right format and try again.",
+            kind(k)
+        ),
+        (R::EncryptedPdf, Nb) => {
+            format!("«{f}» er passordbeskyttet. Fjern passordet og last opp filen igjen.")
+        }
+        (R::EncryptedPdf, Nn) => {
+            format!("«{f}» er passordverna. Fjern passordet og last opp fila igjen.")
+        }
+        (R::EncryptedPdf, En) => {
+            format!("«{f}» is password-protected. Remove the password and upload the file again.")
+        }
+        (R::ActivePdf, Nb) => format!(
+            "«{f}» inneholder skript eller handlinger som kan kjøre kode. Skriv ut til en ny PDF og prøv igjen."
+        ),
+        (R::ActivePdf, Nn) => format!(
+            "«{f}» inneheld skript eller handlingar som kan køyre kode. Skriv ut til ein ny PDF og prøv igjen."
+        ),
+        (R::ActivePdf, En) => format!(
+            "«{f}» contains scripts or actions that can run code. Print it to a new PDF and try again."
+        ),
+        (R::MacroOffice, Nb) => format!(
+            "«{f}» er et Office-dokument som kan inneholde makroer. Lagre det som PDF og prøv igjen."
+        ),
+        (R::MacroOffice, Nn) => format!(
+            "«{f}» er eit Office-dokument som kan innehalde makroar. Lagre det som PDF og prøv igjen."
+        ),
+        (R::MacroOffice, En) => format!(
+            "«{f}» is an Office document that can contain macros. Save it as PDF and try again."
+        ),
+        (R::Polyglot, Nb) => format!(
+            "«{f}» inneholder en fil av en annen type i tillegg. Lagre filen på nytt og prøv igjen."
+        ),
+        (R::Polyglot, Nn) => format!(
+            "«{f}» inneheld ei fil av ein annan type i tillegg. Lagre fila på nytt og prøv igjen."
+        ),
+        (R::Polyglot, En) => format!(
+            "«{f}» also contains a file of another type. Save the file again and try again."
+        ),
+        (R::ZipBomb, Nb) => format!(
+            "«{f}» pakker seg ut til langt mer enn vi kan ta imot. Send filene hver for seg."
+        ),
+        (R::ZipBomb, Nn) => format!(
+            "«{f}» pakkar seg ut til langt meir enn vi kan ta imot. Send filene kvar for seg."
+        ),
+        (R::ZipBomb, En) => {
+            format!("«{f}» unpacks to far more than we can accept. Send the files one by one.")
+        }
+        (R::BadArchive, Nb) => format!(
+            "«{f}» kan ikke pakkes ut trygt (den er kryptert, har arkiver i seg eller ugyldige navn). Send filene hver for seg."
+        ),
+        (R::BadArchive, Nn) => format!(
+            "«{f}» kan ikkje pakkast ut trygt (ho er kryptert, har arkiv i seg eller ugyldige namn). Send filene kvar for seg."
+        ),
+        (R::BadArchive, En) => format!(
+            "«{f}» cannot be unpacked safely (it is encrypted, holds archives or has invalid names). Send the files one by one."
+        ),
+        (R::Unreadable, Nb) => format!(
+            "Vi klarte ikke å lese «{f}». Lagre filen på nytt (en PDF kan du skrive ut til en ny PDF) og prøv igjen."
+        ),
+        (R::Unreadable, Nn) => format!(
+            "Vi klarte ikkje å lese «{f}». Lagre fila på nytt (ein PDF kan du skrive ut til ein ny PDF) og prøv igjen."
+        ),
+        (R::Unreadable, En) => format!(
+            "We could not read «{f}». Save the file again (a PDF can be printed to a new PDF) and try again."
+        ),
     }
 }
 
@@ -366,27 +425,57 @@ impl FieldError {
             (E::FilesTooFew(n), Nn) => format!("Legg ved minst {n} filer under «{l}»"),
             (E::FilesTooFew(n), En) => format!("Attach at least {n} files under «{l}»"),
             (E::FilesTooMany(n), Nb) => {
-                format!("Du kan legge ved høyst {n} filer under «{l}». Fjern en fil før du legger ved en ny.")
+                format!(
+                    "Du kan legge ved høyst {n} filer under «{l}». Fjern en fil før du legger ved en ny."
+                )
             }
             (E::FilesTooMany(n), Nn) => {
-                format!("Du kan leggje ved høgst {n} filer under «{l}». Fjern ei fil før du legg ved ei ny.")
+                format!(
+                    "Du kan leggje ved høgst {n} filer under «{l}». Fjern ei fil før du legg ved ei ny."
+                )
             }
             (E::FilesTooMany(n), En) => {
-                format!("You can attach at most {n} files under «{l}». Remove a file before adding another.")
+                format!(
+                    "You can attach at most {n} files under «{l}». Remove a file before adding another."
+                )
             }
-            (E::FilesTotal(b), Nb) => format!("Filene under «{l}» kan til sammen være høyst {}", size(*b)),
-            (E::FilesTotal(b), Nn) => format!("Filene under «{l}» kan til saman vere høgst {}", size(*b)),
-            (E::FilesTotal(b), En) => format!("The files under «{l}» can be at most {} together", size(*b)),
-            (E::FileTooLarge(f, b), Nb) => format!("«{f}» er for stor. Hver fil kan være høyst {}.", size(*b)),
-            (E::FileTooLarge(f, b), Nn) => format!("«{f}» er for stor. Kvar fil kan vere høgst {}.", size(*b)),
-            (E::FileTooLarge(f, b), En) => format!("«{f}» is too large. Each file can be at most {}.", size(*b)),
+            (E::FilesTotal(b), Nb) => {
+                format!("Filene under «{l}» kan til sammen være høyst {}", size(*b))
+            }
+            (E::FilesTotal(b), Nn) => {
+                format!("Filene under «{l}» kan til saman vere høgst {}", size(*b))
+            }
+            (E::FilesTotal(b), En) => {
+                format!("The files under «{l}» can be at most {} together", size(*b))
+            }
+            (E::FileTooLarge(f, b), Nb) => {
+                format!("«{f}» er for stor. Hver fil kan være høyst {}.", size(*b))
+            }
+            (E::FileTooLarge(f, b), Nn) => {
+                format!("«{f}» er for stor. Kvar fil kan vere høgst {}.", size(*b))
+            }
+            (E::FileTooLarge(f, b), En) => {
+                format!("«{f}» is too large. Each file can be at most {}.", size(*b))
+            }
             (E::FileRefused(f, r), _) => refusal(f, *r, lang),
-            (E::FileInfected(f), Nb) => format!("Vi fant skadelig innhold i «{f}», og filen er slettet. Kontroller filen og last opp en ren kopi."),
-            (E::FileInfected(f), Nn) => format!("Vi fann skadeleg innhald i «{f}», og fila er sletta. Kontroller fila og last opp ein rein kopi."),
-            (E::FileInfected(f), En) => format!("We found harmful content in «{f}», and the file has been deleted. Check the file and upload a clean copy."),
-            (E::FilePending(f), Nb) => format!("Vi kontrollerer fortsatt «{f}». Vent litt og prøv igjen."),
-            (E::FilePending(f), Nn) => format!("Vi kontrollerer framleis «{f}». Vent litt og prøv igjen."),
-            (E::FilePending(f), En) => format!("We are still checking «{f}». Wait a moment and try again."),
+            (E::FileInfected(f), Nb) => format!(
+                "Vi fant skadelig innhold i «{f}», og filen er slettet. Kontroller filen og last opp en ren kopi."
+            ),
+            (E::FileInfected(f), Nn) => format!(
+                "Vi fann skadeleg innhald i «{f}», og fila er sletta. Kontroller fila og last opp ein rein kopi."
+            ),
+            (E::FileInfected(f), En) => format!(
+                "We found harmful content in «{f}», and the file has been deleted. Check the file and upload a clean copy."
+            ),
+            (E::FilePending(f), Nb) => {
+                format!("Vi kontrollerer fortsatt «{f}». Vent litt og prøv igjen.")
+            }
+            (E::FilePending(f), Nn) => {
+                format!("Vi kontrollerer framleis «{f}». Vent litt og prøv igjen.")
+            }
+            (E::FilePending(f), En) => {
+                format!("We are still checking «{f}». Wait a moment and try again.")
+            }
             (E::FileBad, Nb) => format!("Filene under «{l}» er ikke beskrevet riktig"),
             (E::FileBad, Nn) => format!("Filene under «{l}» er ikkje skildra rett"),
             (E::FileBad, En) => format!("The files under «{l}» are not described correctly"),
@@ -587,7 +676,10 @@ fn check_field(
                     push(at.path(), ErrorKind::FileBad);
                 }
                 if d.size > a.max_file {
-                    push(at.path(), ErrorKind::FileTooLarge(d.name.clone(), a.max_file));
+                    push(
+                        at.path(),
+                        ErrorKind::FileTooLarge(d.name.clone(), a.max_file),
+                    );
                 }
                 total += d.size;
             }

@@ -219,10 +219,11 @@ pub async fn keep(
     let path = spooled.file.to_path_buf();
     let kinds = spec.kinds.clone();
     let name2 = name.clone();
-    let kind: FileKind = tokio::task::spawn_blocking(move || files::check_file(&name2, &path, &kinds))
-        .await
-        .map_err(|e| UploadError::Internal(e.to_string()))?
-        .map_err(UploadError::Refused)?;
+    let kind: FileKind =
+        tokio::task::spawn_blocking(move || files::check_file(&name2, &path, &kinds))
+            .await
+            .map_err(|e| UploadError::Internal(e.to_string()))?
+            .map_err(UploadError::Refused)?;
     let actor = Actor {
         person: holder.person,
         party: Some(holder.party),
@@ -236,7 +237,11 @@ pub async fn keep(
         media_type: kind.mime(),
         size: spooled.size,
         sha256: &spooled.sha256,
-        status: if scanner.is_some() { "pending" } else { "clean" },
+        status: if scanner.is_some() {
+            "pending"
+        } else {
+            "clean"
+        },
     };
     let kept = store
         .insert_attachment(&new, &spooled.file, &actor, request_id)
@@ -244,7 +249,9 @@ pub async fn keep(
     if let (Some(scanner), Kept::New(row)) = (scanner, &kept) {
         let verdict = scanner.scan_path(&spooled.file).await;
         let status = verdict.status();
-        store.set_attachment_status(&row.id, status, request_id).await?;
+        store
+            .set_attachment_status(&row.id, status, request_id)
+            .await?;
         let row = store
             .attachment(&row.id)
             .await?

@@ -143,7 +143,10 @@ impl Outbox {
         Ok(true)
     }
 
-    async fn files(&self, submission: &str) -> Result<Vec<crate::store::AttachmentRow>, DeliveryError> {
+    async fn files(
+        &self,
+        submission: &str,
+    ) -> Result<Vec<crate::store::AttachmentRow>, DeliveryError> {
         self.store
             .attachments_of_submission(submission)
             .await

@@ -92,7 +92,9 @@ impl Scanner {
             }
             let s = self.scan_stored(store, &row).await;
             if s != Scanned::NoAnswer {
-                store.set_attachment_status(&row.id, s.status(), "sweep").await?;
+                store
+                    .set_attachment_status(&row.id, s.status(), "sweep")
+                    .await?;
                 n += 1;
             }
         }

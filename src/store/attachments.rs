@@ -244,8 +244,9 @@ impl Store {
 
     /// Files still waiting for the virus scanner (after a restart, say).
     pub async fn pending_attachments(&self) -> Result<Vec<AttachmentRow>, Error> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM attachments WHERE status = 'pending' ORDER BY created_at");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM attachments WHERE status = 'pending' ORDER BY created_at"
+        );
         on_pool!(&self.db, |p| sqlx::query_as::<_, AttachmentRow>(&sql)
             .fetch_all(p)
             .await)
@@ -360,7 +361,8 @@ impl Store {
             let io = |e: Error| std::io::Error::other(e.to_string());
             match state {
                 From::Db(db, id, seq) => {
-                    let sql = "SELECT bytes FROM attachment_chunks WHERE attachment_id = $1 AND seq = $2";
+                    let sql =
+                        "SELECT bytes FROM attachment_chunks WHERE attachment_id = $1 AND seq = $2";
                     let got: Result<Option<(Vec<u8>,)>, Error> =
                         on_pool!(&db, |p| sqlx::query_as(sql)
                             .bind(&id)

@@ -364,10 +364,12 @@ impl Store {
                 .await?
                 .rows_affected();
             if n == 1 {
-                sqlx::query("DELETE FROM attachments WHERE draft_id = $1 AND submission_id IS NULL")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "DELETE FROM attachments WHERE draft_id = $1 AND submission_id IS NULL",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 audit_in(
                     &mut *tx,
                     "draft.deleted",

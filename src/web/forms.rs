@@ -272,9 +272,11 @@ fn page_view(
         page_title: page.title.get(lang).to_string(),
         intro: page.intro.as_ref().map(|t| t.get(lang).to_string()),
         step: ui.step_of(n, m),
-        body_html: page_body(form, page_index, draft, version, doc, ctx, errors, files, lang)
-            .render()
-            .unwrap_or_default(),
+        body_html: page_body(
+            form, page_index, draft, version, doc, ctx, errors, files, lang,
+        )
+        .render()
+        .unwrap_or_default(),
     }
 }
 
@@ -731,7 +733,17 @@ pub(super) async fn handle_post(
     if !upload_errors.is_empty() {
         // The answers are saved; the files that were refused are named with the reason.
         return render(
-            &page_view(&form, pi, &draft.id, version, &doc, &ctx, &upload_errors, &files, lang),
+            &page_view(
+                &form,
+                pi,
+                &draft.id,
+                version,
+                &doc,
+                &ctx,
+                &upload_errors,
+                &files,
+                lang,
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -740,7 +752,9 @@ pub(super) async fn handle_post(
             let errors = validate(&form, &doc, Scope::Page(pi), &ctx);
             if !errors.is_empty() {
                 return render(
-                    &page_view(&form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang),
+                    &page_view(
+                        &form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang,
+                    ),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 );
             }
@@ -839,7 +853,9 @@ async fn view_page_fragment(
             })
             .collect()
     };
-    let mut body = page_body(&form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang);
+    let mut body = page_body(
+        &form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang,
+    );
     // Inline errors sit at their field; the summary is for full page posts.
     body.errors.clear();
     body.focus = focus;

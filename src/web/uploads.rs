@@ -72,7 +72,10 @@ pub fn router(cap: usize) -> Router<AppState> {
             post(upload).layer(axum::extract::DefaultBodyLimit::max(cap)),
         )
         .route("/vedlegg/{form}/{draft}/{id}", get(download_draft))
-        .route("/innsendt/{submission}/vedlegg/{id}", get(download_submitted))
+        .route(
+            "/innsendt/{submission}/vedlegg/{id}",
+            get(download_submitted),
+        )
 }
 
 /// Whether a request carries `multipart/form-data`.
@@ -123,7 +126,9 @@ async fn receive(
         let mut part = match multipart.next_field().await {
             Ok(Some(p)) => p,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(AppError::TooLarge),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
             Err(e) => return Err(AppError::BadRequest(e.body_text())),
         };
         let name = part.name().unwrap_or("").to_string();
@@ -140,7 +145,9 @@ async fn receive(
             continue;
         }
         let Some((field, spec)) = att::field(form, &name) else {
-            return Err(AppError::BadRequest(format!("no attachment field {name:?}")));
+            return Err(AppError::BadRequest(format!(
+                "no attachment field {name:?}"
+            )));
         };
         let path = format_path(&field.bind);
         let shown = crate::intake::files::safe_name(part.file_name().unwrap_or(""));
@@ -187,7 +194,11 @@ async fn receive(
         {
             Ok(Kept::New(row)) => {
                 if row.status == "infected" {
-                    errors.push(error(form, &path, ErrorKind::FileInfected(row.name.clone())));
+                    errors.push(error(
+                        form,
+                        &path,
+                        ErrorKind::FileInfected(row.name.clone()),
+                    ));
                 }
                 files.push(row);
             }
@@ -246,20 +257,9 @@ pub async fn page_post(
     let (pairs, errors) = receive(&state, &s, &form, &draft, multipart, &rid).await?;
     // Read the draft again: the files just kept are part of it now.
     let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
-    let body = serde_urlencoded::to_string(&pairs)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    super::forms::handle_post(
-        &state,
-        &s,
-        form,
-        draft,
-        pi,
-        body.into(),
-        lang,
-        &rid,
-        errors,
-    )
-    .await
+    let body =
+        serde_urlencoded::to_string(&pairs).map_err(|e| AppError::Internal(e.to_string()))?;
+    super::forms::handle_post(&state, &s, form, draft, pi, body.into(), lang, &rid, errors).await
 }
 
 /// The text parts of a multipart body; file parts are skipped unread.
@@ -362,7 +362,10 @@ pub fn file_response(state_store: &crate::store::Store, row: &AttachmentRow) -> 
         HeaderValue::from_str(&content_disposition(&row.name))
             .unwrap_or(HeaderValue::from_static("attachment")),
     );
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
@@ -425,7 +428,8 @@ async fn download_submitted(
     Path((submission, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{submission}");
-    let (s, row, _) = super::submitted::own_submission(&state, &session, &here, &submission).await?;
+    let (s, row, _) =
+        super::submitted::own_submission(&state, &session, &here, &submission).await?;
     let file = state
         .store
         .attachments_of_submission(&row.id)

@@ -111,16 +111,27 @@ impl Uploads<'_> {
 /// The limits of an attachment field in words.
 fn file_limits(f: &Field, a: &crate::form::definition::Attachments, lang: Lang) -> String {
     use crate::form::validate::size;
-    let kinds = a.kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
+    let kinds = a
+        .kinds
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join(", ");
     let n = f.max.map_or(1, |m| m as usize);
     let (max, total) = (size(a.max_file), size(a.total));
     match (lang, n) {
         (Lang::Nb, 1) => format!("Filtyper: {kinds}. Én fil på høyst {max}."),
         (Lang::Nn, 1) => format!("Filtypar: {kinds}. Éi fil på høgst {max}."),
         (Lang::En, 1) => format!("File types: {kinds}. One file of at most {max}."),
-        (Lang::Nb, n) => format!("Filtyper: {kinds}. Høyst {n} filer, hver på høyst {max} og {total} til sammen."),
-        (Lang::Nn, n) => format!("Filtypar: {kinds}. Høgst {n} filer, kvar på høgst {max} og {total} til saman."),
-        (Lang::En, n) => format!("File types: {kinds}. At most {n} files, each at most {max} and {total} together."),
+        (Lang::Nb, n) => format!(
+            "Filtyper: {kinds}. Høyst {n} filer, hver på høyst {max} og {total} til sammen."
+        ),
+        (Lang::Nn, n) => {
+            format!("Filtypar: {kinds}. Høgst {n} filer, kvar på høgst {max} og {total} til saman.")
+        }
+        (Lang::En, n) => format!(
+            "File types: {kinds}. At most {n} files, each at most {max} and {total} together."
+        ),
     }
 }
 
@@ -244,7 +255,9 @@ pub fn items(
                 text: None,
             }),
             _ => out.push(Item {
-                field: Some(field_view(f, &f.bind, None, doc, ctx, shown, uploads, lang, ui)),
+                field: Some(field_view(
+                    f, &f.bind, None, doc, ctx, shown, uploads, lang, ui,
+                )),
                 group: None,
                 text: None,
             }),
@@ -279,7 +292,17 @@ fn group_view(
                 })
                 .map(|rf| {
                     let p = instantiate(&rf.bind, &row);
-                    field_view(rf, &p, Some(&row), doc, ctx, shown, &Uploads::none(), lang, ui)
+                    field_view(
+                        rf,
+                        &p,
+                        Some(&row),
+                        doc,
+                        ctx,
+                        shown,
+                        &Uploads::none(),
+                        lang,
+                        ui,
+                    )
                 })
                 .collect();
             RowView {
