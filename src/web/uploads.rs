@@ -428,8 +428,15 @@ async fn download_submitted(
     Path((submission, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{submission}");
-    let (s, row, _) =
-        super::submitted::own_submission(&state, &session, &here, &submission).await?;
+    let (s, row) = match super::submitted::own_submission(&state, &session, &here, &submission)
+        .await
+    {
+        Ok((s, row, _)) => (s, row),
+        // An end-user system's submission for the party: readable by a person acting for the
+        // party whom the PDP lets read the form's submissions (the inbox links here).
+        Err(AppError::NotFound) => party_submission(&state, &session, &here, &submission).await?,
+        Err(e) => return Err(e),
+    };
     let file = state
         .store
         .attachments_of_submission(&row.id)
@@ -442,4 +449,42 @@ async fn download_submitted(
         .audit("attachment.read", &Actor::from(&s.owner), &file.id, &rid)
         .await?;
     Ok(file_response(&state.store, &file))
+}
+
+/// A submission an end-user system made for the party the person acts for, if the PDP lets the
+/// person read that form's submissions for the party.
+async fn party_submission(
+    state: &AppState,
+    session: &Session,
+    here: &str,
+    id: &str,
+) -> AppResult<(Signed, crate::store::SubmissionRow)> {
+    let s = super::auth::signed_in(state, session, here).await?;
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let row = state
+        .store
+        .submission_of_party(id, s.owner.party())
+        .await?
+        .filter(|r| r.channel == "api")
+        .ok_or(AppError::NotFound)?;
+    let form = state
+        .catalog
+        .get(&row.form_id, &row.form_version)
+        .ok_or(AppError::NotFound)?;
+    let authz = state.authz.as_ref().ok_or(AppError::NotFound)?;
+    let subject = crate::auth::altinn::Subject::Person(s.pid.clone());
+    match authz
+        .decide(
+            subject,
+            crate::auth::altinn::action::READ,
+            &form.resource,
+            &s.party,
+        )
+        .await
+    {
+        Ok(d) if d.is_permit() => Ok((s, row)),
+        _ => Err(AppError::NotFound),
+    }
 }

@@ -1462,3 +1462,56 @@ async fn files_can_be_kept_in_a_directory_under_their_ids() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(!files.join(&d.first.id).exists());
 }
+
+#[tokio::test]
+async fn files_reach_the_domain_system_and_the_partys_inbox_with_the_submission() {
+    let app = crate::helpers::spawn_logged_in_with(|c| c.dev_domain_delay_ms = 100).await;
+    let token = app.token(SAMEIE, KLAGE_SCOPE);
+    let key = uuid::Uuid::new_v4().to_string();
+    let (a, b) = (pdf("første"), pdf("andre"));
+    let form = api_form(
+        &klage_document(),
+        vec![("vedtak.pdf", a.clone()), ("kvittering.pdf", b.clone())],
+    );
+    let (status, r) = api_post(&app, &token, &key, form).await;
+    assert_eq!(status, 200, "{r}");
+    let id = r["innsendingId"].as_str().unwrap().to_string();
+    for _ in 0..150 {
+        let jobs = app.store.jobs_of(&id).await.unwrap();
+        if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let jobs = app.store.jobs_of(&id).await.unwrap();
+    assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
+    // The domain system got both files (their SHA-256 checked on arrival) before the submission.
+    let stats: Value = app
+        .client
+        .get(format!("{}/dev/domene/stats", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(mine["files"], 2, "{stats}");
+    // The submission's transmission carries them, linking to the portal's download.
+    let files = app.store.attachments_of_submission(&id).await.unwrap();
+    let inbox = app.get("/dev/dialogporten?part=819897522").await;
+    for f in &files {
+        let link = format!("/innsendt/{id}/vedlegg/{}", f.id);
+        assert!(inbox.body.contains(&link), "{link} in {}", inbox.body);
+        assert!(inbox.body.contains(&f.name));
+    }
+    // That link, opened by a person of the party, is a download.
+    let got = download(&app, &format!("/innsendt/{id}/vedlegg/{}", files[0].id)).await;
+    assert_eq!(got.status, 200);
+}
