@@ -21,6 +21,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -252,7 +254,16 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             )),
             security::headers,
         ))
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                // Files are sent as they were given (most are compressed already).
+                .compress_when(DefaultPredicate::new().and(
+                    |_: StatusCode, _: Version, h: &HeaderMap, _: &Extensions| {
+                        !h.contains_key(header::CONTENT_DISPOSITION)
+                    },
+                )),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -358,17 +358,22 @@
     function failed() {
       input.disabled = false;
       if (progress) progress.hidden = true;
+      var now = document.getElementById(input.id);
+      if (now) now.disabled = false;
       var status = document.getElementById('form-status');
       if (status) status.textContent = input.getAttribute('data-failed');
     }
+    var fieldsetId = fieldset ? fieldset.id : '';
     xhr.addEventListener('load', function () {
       var to = xhr.getResponseHeader('HX-Redirect');
       if (to) { window.location.href = to; return; }
       var box = document.createElement('div');
       box.innerHTML = xhr.responseText;
       var fresh = box.querySelector('fieldset.attachment');
-      if (!fresh || !fieldset || fresh.id !== fieldset.id) { failed(); return; }
-      fieldset.replaceWith(fresh);
+      // The page may have been re-rendered meanwhile (an answer saved): take the field as it is now.
+      var current = document.getElementById(fieldsetId);
+      if (!fresh || !current || fresh.id !== fieldsetId) { failed(); return; }
+      current.replaceWith(fresh);
       if (window.htmx) window.htmx.process(fresh);
       setUpUploads(fresh);
       // Say what happened: the refusal, or the list with the new file.
@@ -416,7 +421,8 @@
     }
   }
   setUpUploads(document);
-  document.addEventListener('htmx:afterSettle', function (event) {
-    setUpUploads(event.target || document);
+  // A swap may replace the element it was aimed at (outerHTML): look at the whole page.
+  document.addEventListener('htmx:afterSettle', function () {
+    setUpUploads(document);
   });
 })();

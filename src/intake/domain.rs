@@ -174,9 +174,10 @@ impl DomainClient {
                 }
             }
         });
-        let body = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|piece| (piece, rx))
-        });
+        let body =
+            futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|piece| (piece, rx))
+            }));
         let resp = self
             .http
             .put(format!(

@@ -357,6 +357,8 @@ impl Store {
         } else {
             From::Db(self.db.clone(), row.id.clone(), 0)
         };
+        use futures_util::StreamExt;
+        // Fused: a reader that asks again after the end (a compressing layer does) gets the end.
         futures_util::stream::unfold(start, |state| async move {
             let io = |e: Error| std::io::Error::other(e.to_string());
             match state {
@@ -399,5 +401,6 @@ impl Store {
                 From::Done => None,
             }
         })
+        .fuse()
     }
 }

@@ -188,9 +188,19 @@ struct Got {
 async fn download_with(app: &TestApp, client: &reqwest::Client, path: &str) -> Got {
     let r = client
         .get(format!("{}{path}", app.addr))
+        // As browsers ask: a file is not compressed on the way (it is sent as stored).
+        .header("accept-encoding", "gzip, deflate, br")
         .send()
         .await
         .unwrap();
+    if r.headers().contains_key("content-disposition") {
+        assert_eq!(
+            r.headers().get("content-encoding"),
+            None,
+            "{:?}",
+            r.headers()
+        );
+    }
     Got {
         status: r.status().as_u16(),
         headers: r.headers().clone(),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Audit } from '../lib/audit.mjs';
 import { assertNoProblems } from '../lib/browser.mjs';
-import { navigation } from '../lib/portal.mjs';
+import { htmxSwap, navigation } from '../lib/portal.mjs';
 import { usePortal } from '../lib/setup.mjs';
 
 const portal = usePortal();
@@ -37,9 +37,16 @@ for (const javaScript of [true, false]) {
 
       await page.goto('/skjema/skriv-til-oss');
       await navigation(page, () => page.getByRole('button', { name: 'Start utfyllingen' }).click());
-      await page.getByRole('radio', { name: 'Skatt', exact: true }).check();
-      await page.locator('[name="henvendelse.emne"]').fill('Vedlagt brev');
-      await page.locator('[name="henvendelse.melding"]').fill('Se vedlagt brev og kvittering.');
+      // With script each answer is saved as it is left (the form comes back re-rendered).
+      const answer = async (name, value) => {
+        await page.locator(`[name="${name}"]`).fill(value);
+        if (javaScript) await htmxSwap(page, () => page.locator('h1').click());
+      };
+      const radio = page.getByRole('radio', { name: 'Skatt', exact: true });
+      if (javaScript) await htmxSwap(page, () => radio.check());
+      else await radio.check();
+      await answer('henvendelse.emne', 'Vedlagt brev');
+      await answer('henvendelse.melding', 'Se vedlagt brev og kvittering.');
       assert.match(await page.locator('#f-henvendelse-vedlegg-hint').innerText(), /Høyst 5 filer, hver på høyst 10 MB/);
       if (javaScript) {
         assert.equal(await page.getByRole('button', { name: 'Last opp' }).isVisible(), false, 'the upload button is for pages without script');
