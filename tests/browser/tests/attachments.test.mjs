@@ -76,8 +76,9 @@ for (const javaScript of [true, false]) {
           ['#f-henvendelse-vedlegg'],
         );
       }
-      const audit = new Audit(page, javaScript ? 'js' : 'nojs');
-      await audit.check('attachment refused');
+      // axe runs in the page, so it checks the pages with script on.
+      const audit = javaScript ? new Audit(page, 'attachments') : null;
+      await audit?.check('attachment refused');
 
       // Remove one.
       const remove = page.getByRole('button', { name: 'Fjern – kvittering.pdf' });
@@ -91,8 +92,8 @@ for (const javaScript of [true, false]) {
       }
       assert.equal(await files.count(), 1);
       assert.match(await files.nth(0).innerText(), /brev\.pdf/);
-      await audit.check('one file listed');
-      audit.assertClean();
+      await audit?.check('one file listed');
+      audit?.assertClean();
 
       // On to the summary and in.
       await navigation(page, () => page.getByRole('button', { name: 'Lagre og fortsett', exact: true }).click());
