@@ -1121,4 +1121,54 @@ mod tests {
                 .any(|p| p.line == 17 && p.message.contains("nonsense"))
         );
     }
+
+    fn attachment(settings: &str) -> Vec<String> {
+        let src = format!(
+            "{HEAD}[[page]]\nid = \"p\"\ntitle = {{ nb = \"P\", nn = \"P\", en = \"P\" }}\n[[page.field]]\nbind = \"v\"\nkind = \"attachment\"\nlabel = {{ nb = \"L\", nn = \"L\", en = \"L\" }}\n{settings}\n"
+        );
+        let (_, p) = load_str(&src);
+        p.into_iter()
+            .filter(|p| !p.warning)
+            .map(|p| p.message)
+            .collect()
+    }
+
+    #[test]
+    fn attachment_fields_that_make_no_sense_are_refused() {
+        let ok = attachment(
+            "accept = [\"pdf\", \"png\"]\nmax_file_mb = 10\ntotal_mb = 25\nmin = 1\nmax = 5",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let refused = |settings: &str, what: &str| {
+            let p = attachment(settings);
+            assert!(
+                p.iter().any(|m| m.contains(what)),
+                "{settings}: expected {what:?} in {p:?}"
+            );
+        };
+        refused(
+            "accept = [\"exe\"]\nmax_file_mb = 10",
+            "unknown file kind \"exe\"",
+        );
+        refused("max_file_mb = 10", "needs accept");
+        refused("accept = [\"pdf\"]", "needs max_file_mb");
+        refused(
+            "accept = [\"pdf\"]\nmax_file_mb = 10\nmin = 3\nmax = 2",
+            "min 3 is greater than max 2",
+        );
+        refused(
+            "accept = [\"pdf\"]\nmax_file_mb = 10\ntotal_mb = 5",
+            "less than max_file_mb",
+        );
+        refused("accept = [\"pdf\"]\nmax_file_mb = 0", "above 0");
+        refused("accept = [\"pdf\"]\nmax_file_mb = 500", "at most 100");
+        refused(
+            "accept = [\"pdf\"]\nmax_file_mb = 10\nmax = 2.5",
+            "whole number",
+        );
+        refused(
+            "accept = [\"pdf\", \"pdf\"]\nmax_file_mb = 10",
+            "appears twice",
+        );
+    }
 }
