@@ -500,9 +500,17 @@ async fn submit_gld_inner(
         }
         return Err(e);
     }
-    let outcome = submit_api(state, &form, &party, &subject, &doc, &key, rid, &|r| {
-        leveransebekreftelse(&doc, r)
-    })
+    let outcome = submit_api(
+        state,
+        &form,
+        &party,
+        &subject,
+        &doc,
+        &key,
+        rid,
+        None,
+        &|r| leveransebekreftelse(&doc, r),
+    )
     .await
     .map_err(|e| submit_error(e, &doc))?;
     Ok(outcome.receipt().response.clone())
@@ -510,20 +518,6 @@ async fn submit_gld_inner(
 
 #[allow(clippy::too_many_arguments)]
 async fn submit_api(
-    state: &ApiState,
-    form: &Form,
-    party: &PartyId,
-    subject: &Subject,
-    doc: &Value,
-    key: &str,
-    rid: &str,
-    respond: &(dyn Fn(&Receipt) -> Value + Sync),
-) -> Result<intake::Outcome, SubmitError> {
-    submit_api_with(state, form, party, subject, doc, key, rid, None, respond).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn submit_api_with(
     state: &ApiState,
     form: &Form,
     party: &PartyId,
@@ -593,7 +587,7 @@ async fn submit_generic(
                 .map_err(|_| too_large())?;
             parse_body(Ok(bytes))?
         };
-        let outcome = submit_api_with(
+        let outcome = submit_api(
             &state,
             &form,
             &party,
@@ -687,9 +681,7 @@ mod files {
     //! `dokument` and each file in a part named by its attachment field's path.
 
     use super::*;
-    use crate::form::validate::ErrorKind;
-    use crate::intake::attachments::{self as att, Holder, UploadError};
-    use crate::store::Kept;
+    use crate::intake::attachments::{self as att, Holder, Taken, UploadError};
     use axum::extract::{FromRequest, Multipart};
 
     fn bad(melding: &str) -> ApiError {
@@ -711,12 +703,7 @@ mod files {
         req: axum::extract::Request,
         rid: &str,
     ) -> Result<Value, ApiError> {
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > state.uploads.cap as u64) {
+        if att::declared_over(req.headers(), state.uploads.cap) {
             return Err(too_large());
         }
         let mut multipart = Multipart::from_request(req, &())
@@ -751,56 +738,34 @@ mod files {
                 )));
             };
             let path = crate::form::expr::format_path(&field.bind);
-            let shown = crate::intake::files::safe_name(part.file_name().unwrap_or(""));
-            let fe = |kind| FieldError {
-                path: field.bind.clone(),
-                kind,
-                label: Some(field.label.clone()),
-            };
-            let here: Vec<&(String, u64)> = kept.iter().filter(|(p, _)| *p == path).collect();
-            if let Some(max) = field.max
-                && here.len() >= max as usize
-            {
-                errors.push(fe(ErrorKind::FilesTooMany(max as usize)));
-                continue;
-            }
-            let used: u64 = here.iter().map(|(_, n)| n).sum();
-            let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
-                Ok(s) => s,
-                Err(UploadError::TooLarge(max)) => {
-                    errors.push(fe(ErrorKind::FileTooLarge(shown, max)));
-                    continue;
-                }
-                Err(UploadError::Cut(m)) => return Err(bad(&m)),
-                Err(e) => return Err(ApiError::internal(e)),
-            };
-            if used + spooled.size > spec.total {
-                errors.push(fe(ErrorKind::FilesTotal(spec.total)));
-                continue;
-            }
-            let size = spooled.size;
+            let present: Vec<u64> = kept
+                .iter()
+                .filter(|(p, _)| *p == path)
+                .map(|(_, n)| *n)
+                .collect();
             let h = Holder {
                 person: None,
                 party: &party_key,
                 key: holder,
             };
-            match att::keep(
+            let up = &state.uploads;
+            let taken = att::take(
                 &state.store,
-                state.uploads.scanner.as_ref(),
+                up.scanner.as_ref(),
+                &up.tmp_dir,
                 h,
-                &path,
+                field,
                 spec,
-                spooled,
+                &mut part,
+                &present,
                 rid,
             )
-            .await
-            {
-                Ok(Kept::New(row)) if row.status == "infected" => {
-                    errors.push(fe(ErrorKind::FileInfected(row.name)));
-                }
-                Ok(Kept::New(_)) => kept.push((path, size)),
-                Ok(Kept::Duplicate(_)) => {}
-                Err(UploadError::Refused(r)) => errors.push(fe(ErrorKind::FileRefused(shown, r))),
+            .await;
+            match taken {
+                Ok(Taken::Kept(Some(row))) => kept.push((path, row.size as u64)),
+                Ok(Taken::Kept(None)) => {}
+                Ok(Taken::Refused(e)) => errors.push(e),
+                Err(UploadError::Cut(m)) => return Err(bad(&m)),
                 Err(e) => return Err(ApiError::internal(e)),
             }
         }

@@ -19,12 +19,12 @@ use super::forms::{load, signed};
 use super::view::{self, FieldView};
 use super::{AppState, L, RequestId, Ui, render};
 use crate::error::{AppError, AppResult};
-use crate::form::expr::{format_path, parse_path};
-use crate::form::validate::{ErrorKind, FieldError};
+use crate::form::expr::format_path;
+use crate::form::validate::FieldError;
 use crate::form::{Form, Lang};
-use crate::intake::attachments::{self as att, Holder, UploadError};
+use crate::intake::attachments::{self as att, Holder, Taken, UploadError};
 use crate::intake::scan::Scanner;
-use crate::store::{Actor, AttachmentRow, Draft, Kept};
+use crate::store::{Actor, AttachmentRow, Draft};
 
 /// Upload settings shared by the routes.
 #[derive(Debug, Clone)]
@@ -96,14 +96,6 @@ pub async fn with_files(state: &AppState, form: &Form, draft: &mut Draft) -> App
     Ok(())
 }
 
-fn error(form: &Form, field: &str, kind: ErrorKind) -> FieldError {
-    FieldError {
-        path: parse_path(field).unwrap_or_default(),
-        label: att::field(form, field).map(|(f, _)| f.label.clone()),
-        kind,
-    }
-}
-
 /// Reads every part of a multipart body: files go through the checks into the draft (each
 /// refusal becomes an error at its field), text parts are returned as pairs. A file over its
 /// limit is not kept beyond the limit: the rest of it is read past, so that the answers posted
@@ -150,75 +142,37 @@ async fn receive(
             )));
         };
         let path = format_path(&field.bind);
-        let shown = crate::intake::files::safe_name(part.file_name().unwrap_or(""));
-        let here: Vec<&AttachmentRow> = files
+        let present: Vec<u64> = files
             .iter()
             .filter(|r| r.field == path && r.status != "infected")
+            .map(|r| r.size as u64)
             .collect();
-        if let Some(max) = field.max
-            && here.len() >= max as usize
-        {
-            // The rest of the part is skipped unread; the parts after it still count.
-            errors.push(error(form, &path, ErrorKind::FilesTooMany(max as usize)));
-            continue;
-        }
-        let used: u64 = here.iter().map(|r| r.size as u64).sum();
-        let spooled = match att::spool(&mut part, &state.uploads.tmp_dir, spec.max_file).await {
-            Ok(sp) => sp,
-            Err(UploadError::TooLarge(max)) => {
-                errors.push(error(form, &path, ErrorKind::FileTooLarge(shown, max)));
-                continue;
-            }
-            Err(UploadError::Cut(m)) => return Err(AppError::BadRequest(m)),
-            Err(e) => return Err(AppError::Internal(e.to_string())),
-        };
-        if used + spooled.size > spec.total {
-            errors.push(error(form, &path, ErrorKind::FilesTotal(spec.total)));
-            continue;
-        }
         let holder = Holder {
             person: Some(s.owner.person()),
             party: s.owner.party(),
             key: &draft.id,
         };
-        match att::keep(
+        let up = &state.uploads;
+        let taken = att::take(
             &state.store,
-            state.uploads.scanner.as_ref(),
+            up.scanner.as_ref(),
+            &up.tmp_dir,
             holder,
-            &path,
+            field,
             spec,
-            spooled,
+            &mut part,
+            &present,
             rid,
         )
-        .await
-        {
-            Ok(Kept::New(row)) => {
-                if row.status == "infected" {
-                    errors.push(error(
-                        form,
-                        &path,
-                        ErrorKind::FileInfected(row.name.clone()),
-                    ));
-                }
-                files.push(row);
-            }
-            Ok(Kept::Duplicate(_)) => {}
-            Err(UploadError::Refused(r)) => {
-                errors.push(error(form, &path, ErrorKind::FileRefused(shown, r)));
-            }
+        .await;
+        match taken {
+            Ok(Taken::Kept(row)) => files.extend(row),
+            Ok(Taken::Refused(e)) => errors.push(e),
+            Err(UploadError::Cut(m)) => return Err(AppError::BadRequest(m)),
             Err(e) => return Err(AppError::Internal(e.to_string())),
         }
     }
     Ok((pairs, errors))
-}
-
-/// A request whose declared length is beyond any upload is refused before it is read.
-fn too_long(state: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > state.uploads.cap as u64)
 }
 
 /// A page post with files (the page form is `multipart/form-data` when the page has an attachment
@@ -231,7 +185,7 @@ pub async fn page_post(
     ids: (String, String, String),
     req: Request,
 ) -> AppResult<Response> {
-    if too_long(&state, req.headers()) {
+    if att::declared_over(req.headers(), state.uploads.cap) {
         return Err(AppError::TooLarge);
     }
     let (form_id, draft_id, page_id) = ids;
@@ -296,7 +250,7 @@ async fn upload(
     Path((form_id, draft_id)): Path<(String, String)>,
     req: Request,
 ) -> AppResult<Response> {
-    if too_long(&state, req.headers()) {
+    if att::declared_over(req.headers(), state.uploads.cap) {
         return Err(AppError::TooLarge);
     }
     let here = format!("/skjema/{form_id}/{draft_id}");
