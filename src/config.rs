@@ -95,6 +95,46 @@ pub struct Config {
     pub clamd: Option<String>,
     /// Keep attachment bytes in this directory instead of the database.
     pub attachment_dir: Option<PathBuf>,
+    /// Proxies whose forwarded client address is believed.
+    #[serde(skip)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// The `aud` values of this API.
+    pub api_audiences: Vec<String>,
+    /// Refuse tokens without `aud`.
+    pub require_audience: bool,
+}
+
+/// A network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Whether `ip` is in it.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        match (self.addr, ip) {
+            (std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => {
+                let m = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(a) & m == u32::from(b) & m
+            }
+            _ => self.addr == ip,
+        }
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, p) = s.split_once('/').unwrap_or((s, "32"));
+        Ok(IpNet {
+            addr: a.parse().map_err(|_| s.to_owned())?,
+            prefix: p.parse().map_err(|_| s.to_owned())?,
+        })
+    }
 }
 
 /// The portal's own client at Maskinporten.
@@ -178,6 +218,9 @@ impl Default for Config {
             dialogporten_url: None,
             clamd: None,
             attachment_dir: None,
+            trusted_proxies: Vec::new(),
+            api_audiences: Vec::new(),
+            require_audience: false,
         }
     }
 }

@@ -82,6 +82,7 @@ impl AppError {
 pub struct WholePageRedirect;
 
 fn to_with_next(route: &str, next: &str) -> String {
+    let next = crate::web::login::safe_next(Some(next));
     let q = serde_urlencoded::to_string([("neste", next)]).unwrap_or_default();
     format!("{route}?{q}")
 }
@@ -106,6 +107,13 @@ impl IntoResponse for AppError {
         }
         let mut r = status.into_response();
         r.extensions_mut().insert(ErrorPage);
+        if matches!(self, AppError::TooManyRequests) {
+            // Every limit counts over a minute.
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("60"),
+            );
+        }
         if matches!(self, AppError::NoAccess) {
             r.extensions_mut()
                 .insert(ErrorText(|ui: &Ui| ui.submit_forbidden));

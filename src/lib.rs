@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod dev;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod form;
 pub mod intake;
 pub mod ratelimit;
 mod security;
+pub mod server;
 pub mod store;
 pub mod web;
 
@@ -24,7 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -75,13 +77,24 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             .clone()
             .delete_expired_every(Duration::from_secs(600)),
     );
+    let limits = web::auth::Limits {
+        idle_s: config.session_idle_s,
+        absolute_s: config.session_absolute_s,
+    };
+    // In production the cookie is `__Host-` prefixed: browsers then take it only when Secure, for
+    // Path=/, and without a Domain, so no other host under the same domain can set or shadow it.
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("tasteskjema_id")
+        .with_name(if config.production {
+            "__Host-tasteskjema_id"
+        } else {
+            "tasteskjema_id"
+        })
+        .with_path("/")
         .with_http_only(true)
         .with_secure(config.production)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            config.session_idle_s,
+            limits.kept_s(),
         )));
     // The embedded default logs in at the built-in ID-porten with a secret made for this start.
     let dev_secret = (!config.production).then(|| {
@@ -196,8 +209,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     outbox.spawn(config.outbox_workers);
     let tokens = auth::maskinporten::TokenValidator::new(
         auth::maskinporten::MaskinportenConfig {
-            issuer: maskinporten_issuer,
-            jwks_uri: None,
+            audiences: config.api_audiences.clone(),
+            require_audience: config.require_audience,
+            ..auth::maskinporten::MaskinportenConfig::new(maskinporten_issuer)
         },
         auth::idporten::http_client()?,
     )?;
@@ -225,11 +239,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         login,
         authz: Some(authz.clone()),
         outbox: Some(outbox.clone()),
-        limits: web::auth::Limits {
-            idle_s: config.session_idle_s,
-            absolute_s: config.session_absolute_s,
-        },
+        limits,
         uploads: uploads.clone(),
+        stash_limit: Arc::new(ratelimit::RateLimit::new(10, Duration::from_secs(60))),
     };
     let api = api::router(api::ApiState {
         catalog: catalog.clone(),
@@ -243,6 +255,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let mut router = web::router(state).merge(api);
     if let Some(secret) = &dev_secret {
         router = router.merge(stand_ins(config, &catalog, secret).await?);
+    }
+    if config.production {
+        router = router.layer(axum::middleware::from_fn(security::no_stand_ins));
     }
     let router = router
         .layer(session_layer)
@@ -264,6 +279,14 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
                     },
                 )),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            trusted_proxies(config),
+            client_ip::layer,
+        ))
+        // A body that goes quiet half way is ended rather than held open.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            server::BODY_IDLE_TIMEOUT,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -272,16 +295,26 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                let client_id = req
+                    .extensions()
+                    .get::<security::ClientRequestId>()
+                    .map_or("-", |c| c.0.as_str());
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client_request_id = %client_id)
             }),
         )
-        // Outermost: every request gets an id before anything logs.
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+        // Outermost: every request gets the portal's own id before anything logs.
+        .layer(axum::middleware::from_fn(security::request_id));
     Ok(App {
         router,
         store,
         catalog,
     })
+}
+
+/// Whether an address is one of the configured trusted proxies.
+fn trusted_proxies(config: &Config) -> client_ip::Trusted {
+    let nets = config.trusted_proxies.clone();
+    Arc::new(move |ip| nets.iter().any(|n| n.contains(ip)))
 }
 
 /// The origin (scheme, host, port) of a URL.
@@ -386,10 +419,7 @@ async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     let dialogporten = dev::dialogporten::DialogportenState::open(
         config.data_dir.join("dev-dialogporten.db"),
         Arc::new(ServiceOwnerCheck(auth::maskinporten::TokenValidator::new(
-            auth::maskinporten::MaskinportenConfig {
-                issuer: format!("{public}/dev/maskinporten/"),
-                jwks_uri: None,
-            },
+            auth::maskinporten::MaskinportenConfig::new(format!("{public}/dev/maskinporten/")),
             auth::idporten::http_client()?,
         )?)),
     )
@@ -407,6 +437,7 @@ async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
         }],
         people,
     })?;
+    // The stand-ins' own pages post forms too (the test login): only from their own pages.
     Ok(Router::new()
         .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
         .nest("/dev/altinn", dev::registry::router(Arc::new(registry)))
@@ -418,7 +449,8 @@ async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
         .nest(
             "/dev/dialogporten",
             dev::dialogporten::router(Arc::new(dialogporten)),
-        ))
+        )
+        .layer(tower_http::csrf::CsrfLayer::new()))
 }
 
 /// Starts logging as configured.
@@ -443,13 +475,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let app = build(&config).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     println!("Tasteskjema is running: open http://{addr}/");
-    axum::serve(
-        listener,
-        app.router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    server::serve(listener, app.router, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -13,6 +13,23 @@ pub struct RateLimit {
     hits: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
+/// The key of a client address: an IPv4 address as it is, an IPv6 address by its /64 (one
+/// subscriber's network, which hands out more addresses than any limit could count). `-` when
+/// the address is not known.
+pub fn client_key(ip: Option<std::net::IpAddr>) -> String {
+    match ip {
+        None => "-".to_owned(),
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// Past this many keys, keys with no recent events are dropped, so memory stays bounded.
 const PRUNE_AT: usize = 10_000;
 
@@ -58,6 +75,21 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        let a = client_key(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        let b = client_key(Some("2001:db8:1:2:ffff::9".parse().unwrap()));
+        let c = client_key(Some("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            client_key(Some("::ffff:192.0.2.1".parse().unwrap())),
+            "192.0.2.1"
+        );
+        assert_eq!(client_key(Some("192.0.2.1".parse().unwrap())), "192.0.2.1");
+        assert_eq!(client_key(None), "-");
+    }
 
     #[test]
     fn counts_per_key_within_the_window() {

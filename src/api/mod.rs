@@ -54,7 +54,7 @@ pub fn router(state: ApiState) -> Router {
             r = r
                 .route(
                     &format!("{}/v1/{{inntektsaar}}", api.base),
-                    post(move |s, p, h, b| submit_gld(s, id.clone(), p, h, b)),
+                    post(move |s, p, req| submit_gld(s, id.clone(), p, req)),
                 )
                 .route(
                     &format!(
@@ -177,16 +177,65 @@ async fn not_found(headers: HeaderMap) -> Response {
         .into_response_with(&request_id(&headers))
 }
 
+/// The caller of a request about `form`: a valid Maskinporten token with the form's scope, for a
+/// system user acting for its organisation, whom the PDP lets do `action` on the form's resource
+/// for that organisation. Asked before anything of the request's body is read, so a caller
+/// without rights learns nothing about the document and costs the server nothing.
+async fn authorized(
+    state: &ApiState,
+    headers: &HeaderMap,
+    form: &Form,
+    action: &str,
+) -> Result<(PartyId, Subject), ApiError> {
+    let scope = form.m2m_scope();
+    let (_, party, subject) = caller(state, headers, &scope).await?;
+    intake::authorize(
+        &state.authz,
+        Some(&state.permits),
+        &subject,
+        action,
+        &form.resource,
+        &party,
+    )
+    .await
+    .map_err(|_| {
+        let what = if action == crate::auth::altinn::action::READ {
+            "lese"
+        } else {
+            "levere"
+        };
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "GLD_005",
+            format!("Systembrukeren har ikke tilgang til å {what} dette for denne virksomheten."),
+        )
+    })?;
+    Ok((party, subject))
+}
+
 /// The caller, from the `Authorization` header, for a form's scope: a system user acting for an
-/// organisation.
+/// organisation. More than one `Authorization` header is refused: which one counts would
+/// otherwise depend on who reads the request (a proxy, this server).
 async fn caller(
     state: &ApiState,
     headers: &HeaderMap,
     scope: &str,
 ) -> Result<(M2mCaller, PartyId, Subject), ApiError> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let mut all = headers.get_all(header::AUTHORIZATION).iter();
+    let first = all.next();
+    if all.next().is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_011",
+            "Feil i metadata for forespørselen.",
+        )
+        .detail(
+            "GLD_1029",
+            "Forespørselen har mer enn én Authorization-header.",
+            Some("Authorization"),
+        ));
+    }
+    let auth = first.and_then(|v| v.to_str().ok());
     let caller = state.tokens.validate(auth, scope).await.map_err(|e| {
         if e.is_forbidden() {
             ApiError::new(
@@ -195,12 +244,15 @@ async fn caller(
                 format!("Tokenet mangler scope {scope}."),
             )
         } else {
+            // The caller learns which check failed by its code; the words (which may name the
+            // issuer's key URL or a network error) stay in the log.
+            tracing::info!(reason = e.code(), detail = %e, "API token refused");
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "GLD_004",
                 "Mangler gyldig Maskinporten-token.",
             )
-            .detail(e.code(), e.to_string(), None)
+            .detail(e.code(), token_refusal(&e), None)
         }
     })?;
     let Some(user) = caller.system_user.clone() else {
@@ -212,6 +264,28 @@ async fn caller(
     };
     let party = PartyId::Organisation(user.org.clone());
     Ok((caller, party, Subject::SystemUser(user.id)))
+}
+
+/// What a caller is told of a refused token: which check failed, in words that name nothing of
+/// the portal's own systems.
+fn token_refusal(e: &crate::auth::maskinporten::TokenError) -> &'static str {
+    use crate::auth::maskinporten::TokenError as T;
+    match e {
+        T::MissingToken => "Forespørselen har ikke noe Maskinporten-token.",
+        T::NotBearer => "Authorization må være «Bearer» og et token.",
+        T::Malformed(_) => "Tokenet kan ikke leses som en JWT.",
+        T::UnsupportedAlgorithm(_) => "Tokenet må være signert med RS256.",
+        T::UnknownKey | T::BadSignature => "Tokenets signatur kan ikke kontrolleres.",
+        T::KeysUnavailable(_) => {
+            "Maskinportens nøkler er ikke tilgjengelige nå. Prøv igjen senere."
+        }
+        T::WrongIssuer => "Tokenet er ikke utstedt av Maskinporten.",
+        T::WrongAudience => "Tokenet er begrenset til et annet API (aud).",
+        T::Expired => "Tokenet er utløpt.",
+        T::NotYetValid => "Tokenet er ikke gyldig ennå.",
+        T::InvalidClaims(_) => "Tokenet mangler opplysninger API-et trenger.",
+        T::InsufficientScope { .. } => "Tokenet mangler scope for dette API-et.",
+    }
 }
 
 /// The checks of an API submission's headers: JSON in, JSON out, an idempotency key.
@@ -434,11 +508,11 @@ async fn submit_gld(
     State(state): State<ApiState>,
     form_id: String,
     Path(year): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> Response {
+    let headers = req.headers().clone();
     let rid = request_id(&headers);
-    match submit_gld_inner(&state, &form_id, &year, &headers, body, &rid).await {
+    match submit_gld_inner(&state, &form_id, &year, &headers, req, &rid).await {
         Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
         Err(e) => e.into_response_with(&rid),
     }
@@ -449,7 +523,7 @@ async fn submit_gld_inner(
     form_id: &str,
     year: &str,
     headers: &HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
     rid: &str,
 ) -> Result<Value, ApiError> {
     let form = state
@@ -461,7 +535,8 @@ async fn submit_gld_inner(
         .api
         .as_ref()
         .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
-    let (_, party, subject) = caller(state, headers, &api.scope).await?;
+    let (party, subject) =
+        authorized(state, headers, &form, crate::auth::altinn::action::WRITE).await?;
     let key = check_headers(headers)?;
     let year_n: i32 = year
         .parse()
@@ -479,6 +554,8 @@ async fn submit_gld_inner(
                 Some("inntektsaar"),
             )
         })?;
+    // Only now, with the caller known and allowed, is the body read.
+    let body = <Bytes as axum::extract::FromRequest<()>>::from_request(req, &()).await;
     let doc = parse_body(body)?;
     let wrong: Vec<_> = years_in(&doc)
         .into_iter()
@@ -567,8 +644,8 @@ async fn submit_generic(
     let rid = request_id(&headers);
     let r = async {
         let form = m2m_form(&state, &form_id)?;
-        let scope = form.m2m_scope();
-        let (_, party, subject) = caller(&state, &headers, &scope).await?;
+        let (party, subject) =
+            authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
         let has_files = crate::intake::attachments::fields(&form).next().is_some();
         let key = check_headers_for(&headers, has_files)?;
         let holder = format!("api:{}", uuid::Uuid::new_v4());
@@ -828,10 +905,22 @@ mod documents {
         .map_err(ApiError::internal)
     }
 
+    /// Whether a stored GLD submission is for the income year `year` (every `leveranse` of it).
+    fn in_year(row: &crate::store::SubmissionRow, year: &str) -> bool {
+        let Ok(year) = year.parse::<i64>() else {
+            return false;
+        };
+        let Ok(doc) = serde_json::from_str::<Value>(&row.document) else {
+            return false;
+        };
+        let years = years_in(&doc);
+        !years.is_empty() && years.iter().all(|(_, y)| *y == Some(year))
+    }
+
     pub(super) async fn fetch(
         state: &ApiState,
         form_id: &str,
-        _year: &str,
+        year: &str,
         forsendelse: &str,
         dokument: &str,
         headers: &HeaderMap,
@@ -840,8 +929,10 @@ mod documents {
             .catalog
             .latest(form_id)
             .ok_or_else(|| ApiError::internal("a routed form is gone"))?;
-        let scope = form.m2m_scope();
-        let (_, party, _) = caller(state, headers, &scope).await?;
+        // Reads are authorised as writes are: the form's scope, and the PDP's `read` for the
+        // system user's organisation on this form's resource.
+        let (party, _) =
+            authorized(state, headers, form, crate::auth::altinn::action::READ).await?;
         let not_found =
             || ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Dokumentet finnes ikke.");
         if uuid::Uuid::parse_str(forsendelse).is_err() || uuid::Uuid::parse_str(dokument).is_err() {
@@ -852,6 +943,9 @@ mod documents {
             .submission_by_transmission(forsendelse, &party.key())
             .await
             .map_err(ApiError::internal)?
+            // Only this form's submissions, for the income year in the path: another form's
+            // (a complaint, a person's letter) is not reached through this form's door.
+            .filter(|row| row.form_id == form.id && in_year(row, year))
             .ok_or_else(not_found)?;
         let pdf = wants_pdf(headers);
         let form = state

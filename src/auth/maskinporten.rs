@@ -60,6 +60,25 @@ pub struct MaskinportenConfig {
     /// The JWKS URL; by default the `jwks_uri` of
     /// `{issuer}.well-known/oauth-authorization-server`.
     pub jwks_uri: Option<String>,
+    /// The `aud` values that name this API. Maskinporten's ordinary tokens carry no `aud`; a
+    /// token that does was restricted by its client to some resource server, and is accepted
+    /// only when that is this one.
+    pub audiences: Vec<String>,
+    /// Refuse tokens without an `aud` (only when every client asks for audience-restricted
+    /// tokens).
+    pub require_audience: bool,
+}
+
+impl MaskinportenConfig {
+    /// The issuer's tokens, with no audience restriction configured.
+    pub fn new(issuer: impl Into<String>) -> MaskinportenConfig {
+        MaskinportenConfig {
+            issuer: issuer.into(),
+            jwks_uri: None,
+            audiences: Vec::new(),
+            require_audience: false,
+        }
+    }
 }
 
 /// A system user named in a token: an organisation's machine-to-machine identity in Altinn.
@@ -115,6 +134,9 @@ pub enum TokenError {
     /// `iss` is not the configured issuer.
     #[error("the access token is from another issuer")]
     WrongIssuer,
+    /// `aud` names another API than this one (or is missing where one is required).
+    #[error("the access token is meant for another API (aud)")]
+    WrongAudience,
     /// `exp` has passed.
     #[error("the access token has expired")]
     Expired,
@@ -144,6 +166,7 @@ impl TokenError {
             TokenError::KeysUnavailable(_) => "keys_unavailable",
             TokenError::BadSignature => "bad_signature",
             TokenError::WrongIssuer => "wrong_issuer",
+            TokenError::WrongAudience => "wrong_audience",
             TokenError::Expired => "expired",
             TokenError::NotYetValid => "not_yet_valid",
             TokenError::InvalidClaims(_) => "invalid_claims",
@@ -228,8 +251,31 @@ struct AccessClaims {
     consumer: Option<OrgClaim>,
     scope: Option<String>,
     jti: Option<String>,
+    /// A string or an array of strings (RFC 7519 §4.1.3); absent in ordinary Maskinporten tokens.
+    #[serde(default)]
+    aud: Value,
     #[serde(default)]
     authorization_details: Vec<Value>,
+}
+
+/// RFC 7519 §4.1.3: a token whose `aud` is present must name this API among its values. An
+/// absent `aud` is Maskinporten's ordinary token, accepted unless configured otherwise.
+fn check_audience(aud: &Value, config: &MaskinportenConfig) -> Result<(), TokenError> {
+    let ours = |a: &Value| {
+        a.as_str()
+            .is_some_and(|a| config.audiences.iter().any(|c| c == a))
+    };
+    let ok = match aud {
+        Value::Null => !config.require_audience,
+        Value::Array(list) if list.is_empty() => !config.require_audience,
+        Value::Array(list) => list.iter().any(ours),
+        one => ours(one),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TokenError::WrongAudience)
+    }
 }
 
 /// The issuer's keys by `kid`, and when they were fetched.
@@ -333,6 +379,7 @@ impl TokenValidator {
         if claims.iss.as_str() != Some(self.shared.config.issuer.as_str()) {
             return Err(TokenError::WrongIssuer);
         }
+        check_audience(&claims.aud, &self.shared.config)?;
         let caller = caller(claims)?;
         if caller.scopes.iter().any(|s| s == required_scope) {
             Ok(caller)
@@ -799,6 +846,44 @@ mod tests {
     }
 
     #[test]
+    fn a_present_audience_must_name_this_api() {
+        let mut c = MaskinportenConfig::new("https://test.maskinporten.no/");
+        let ours = "https://tasteskjema.example/api";
+        // No audiences configured: only tokens without aud.
+        assert_eq!(check_audience(&Value::Null, &c), Ok(()));
+        assert_eq!(
+            check_audience(&json!(ours), &c),
+            Err(TokenError::WrongAudience)
+        );
+        c.audiences = vec![ours.to_owned()];
+        assert_eq!(check_audience(&Value::Null, &c), Ok(()));
+        assert_eq!(check_audience(&json!(ours), &c), Ok(()));
+        assert_eq!(
+            check_audience(&json!(["https://x.example/", ours]), &c),
+            Ok(())
+        );
+        for other in [
+            json!("https://annet-api.example/"),
+            json!(["https://annet-api.example/"]),
+            json!(ours.to_uppercase()),
+            json!([1, 2]),
+            json!({ "aud": ours }),
+        ] {
+            assert_eq!(
+                check_audience(&other, &c),
+                Err(TokenError::WrongAudience),
+                "{other}"
+            );
+        }
+        c.require_audience = true;
+        assert_eq!(
+            check_audience(&Value::Null, &c),
+            Err(TokenError::WrongAudience)
+        );
+        assert_eq!(check_audience(&json!(ours), &c), Ok(()));
+    }
+
+    #[test]
     fn only_rs256_signing_keys_with_a_kid_are_kept() {
         let n = URL_SAFE_NO_PAD.encode([0xc5u8; 256]);
         let jwks: JwkSet = serde_json::from_value(json!({ "keys": [
@@ -822,29 +907,13 @@ mod tests {
             "https://test.maskinporten.no/",
             "https://test.maskinporten.no",
         ] {
-            let v = TokenValidator::new(
-                MaskinportenConfig {
-                    issuer: issuer.into(),
-                    jwks_uri: None,
-                },
-                http.clone(),
-            )
-            .unwrap();
+            let v = TokenValidator::new(MaskinportenConfig::new(issuer), http.clone()).unwrap();
             assert_eq!(
                 v.shared.metadata_url,
                 "https://test.maskinporten.no/.well-known/oauth-authorization-server"
             );
             assert_eq!(v.issuer(), issuer);
         }
-        assert!(
-            TokenValidator::new(
-                MaskinportenConfig {
-                    issuer: "not a url".into(),
-                    jwks_uri: None
-                },
-                http
-            )
-            .is_err()
-        );
+        assert!(TokenValidator::new(MaskinportenConfig::new("not a url"), http).is_err());
     }
 }

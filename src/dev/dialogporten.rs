@@ -909,10 +909,10 @@ pub fn router(state: Arc<DialogportenState>) -> Router {
 }
 
 async fn authorized(state: &DialogportenState, headers: &HeaderMap) -> bool {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    state.check.check(value).await
+    // One Authorization header, or none: two are refused, as the portal's own API does.
+    let mut all = headers.get_all(header::AUTHORIZATION).iter();
+    let value = all.next().and_then(|v| v.to_str().ok());
+    all.next().is_none() && state.check.check(value).await
 }
 
 fn unauthorized() -> Response {
@@ -1246,6 +1246,8 @@ fn transmission_nb(kind: &str) -> &'static str {
 </head>
 <body>
 <main>
+<p role="note"><strong>Testdata – bare for utvikling.</strong> Denne siden viser innboksen til hvilken som helst part uten innlogging, og finnes derfor aldri i produksjon.
+<span lang="en">Test data, development only: never served in production.</span></p>
 <h1>Innboks i Dialogporten</h1>
 <p>Dette er den innebygde utgaven av Dialogporten. Her ser du det portalen har levert til innboksen til en part.</p>
 <form method="get">

@@ -181,6 +181,17 @@ pub fn system_user_token(
     org: &str,
     scope: &str,
 ) -> anyhow::Result<String> {
+    system_user_token_for(issuer, catalog, org, scope, None)
+}
+
+/// As [`system_user_token`], audience-restricted to `resource` when one is given.
+pub fn system_user_token_for(
+    issuer: &str,
+    catalog: &Catalog,
+    org: &str,
+    scope: &str,
+    resource: Option<&str>,
+) -> anyhow::Result<String> {
     let stand_in = MaskinportenState::from_registry(
         issuer.to_owned(),
         &Registry::embedded(),
@@ -189,7 +200,7 @@ pub fn system_user_token(
     let client = stand_in
         .client_for_org(org)
         .with_context(|| format!("the registry has no system user for {org}"))?;
-    stand_in.mint(&client.client_id, Some(org), scope)
+    stand_in.mint_for(&client.client_id, Some(org), scope, resource)
 }
 
 /// The Maskinporten scopes of every form (its API's, or the generic door's), each once.
@@ -234,6 +245,8 @@ impl OAuthError {
 #[derive(Debug, PartialEq, Eq)]
 struct Grant {
     scope: String,
+    /// The API the token is to be restricted to (`resource`), which becomes its `aud`.
+    resource: Option<String>,
     /// The organisation whose system user is asked for.
     system_user_org: Option<String>,
 }
@@ -363,10 +376,22 @@ impl MaskinportenState {
         org_for_system_user: Option<&str>,
         scope: &str,
     ) -> anyhow::Result<String> {
+        self.mint_for(client_id, org_for_system_user, scope, None)
+    }
+
+    /// As [`mint`](Self::mint), for a grant that also names a `resource`: the token is
+    /// audience-restricted to it (`aud`).
+    pub fn mint_for(
+        &self,
+        client_id: &str,
+        org_for_system_user: Option<&str>,
+        scope: &str,
+        resource: Option<&str>,
+    ) -> anyhow::Result<String> {
         let client = self
             .client(client_id)
             .with_context(|| format!("no client {client_id:?} is registered"))?;
-        self.issue(client, org_for_system_user, scope)
+        self.issue(client, org_for_system_user, scope, resource)
             .map(|issued| issued.access_token)
             .map_err(|e| anyhow::anyhow!("{}: {}", e.error, e.description))
     }
@@ -436,6 +461,7 @@ impl MaskinportenState {
             iat: Option<u64>,
             jti: Option<String>,
             scope: Option<String>,
+            resource: Option<Value>,
             #[serde(default)]
             authorization_details: Value,
         }
@@ -481,8 +507,20 @@ impl MaskinportenState {
             .scope
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| OAuthError::new("invalid_scope", "the assertion has no scope"))?;
+        // Maskinporten takes `resource` as one URI (RFC 8707's audience), and puts it in `aud`.
+        let resource = match claims.resource {
+            None | Some(Value::Null) => None,
+            Some(Value::String(r)) if !r.trim().is_empty() => Some(r),
+            Some(_) => {
+                return Err(OAuthError::new(
+                    "invalid_target",
+                    "resource must be one non-empty string",
+                ));
+            }
+        };
         Ok(Grant {
             scope,
+            resource,
             system_user_org: system_user_org(&claims.authorization_details)?,
         })
     }
@@ -512,6 +550,7 @@ impl MaskinportenState {
         client: &DevM2mClient,
         org: Option<&str>,
         scope: &str,
+        resource: Option<&str>,
     ) -> Result<Issued, OAuthError> {
         let scopes: Vec<&str> = scope.split_ascii_whitespace().collect();
         if scopes.is_empty() {
@@ -539,6 +578,9 @@ impl MaskinportenState {
             "jti": random_token(),
             "consumer": { "authority": ORG_AUTHORITY, "ID": iso6523_id(&client.org) },
         });
+        if let Some(aud) = resource {
+            claims["aud"] = json!(aud);
+        }
         if let Some(org) = org {
             let user = self
                 .system_users
@@ -653,7 +695,12 @@ async fn view_token(State(mp): State<Arc<MaskinportenState>>, RawForm(body): Raw
     }
     let issued = client.and_then(|client| {
         let grant = mp.check_grant(client, assertion)?;
-        mp.issue(client, grant.system_user_org.as_deref(), &grant.scope)
+        mp.issue(
+            client,
+            grant.system_user_org.as_deref(),
+            &grant.scope,
+            grant.resource.as_deref(),
+        )
     });
     match issued {
         Ok(issued) => no_store(

@@ -185,42 +185,17 @@ pub async fn submit(
     if !errors.is_empty() {
         return Err(SubmitError::Invalid(errors));
     }
-    // Rights may have been withdrawn since the form was opened: ask again, now. A system
-    // user's permit may be reused for a few seconds (see PermitCache); a person's submission
-    // always asks.
-    let cache = s.permits.zip(match s.submitter {
-        Subject::SystemUser(id) => Some(format!("{id}|{}|{}", s.form.resource, s.party.key())),
-        Subject::Person(_) => None,
-    });
-    let decision = match cache.as_ref().filter(|(c, k)| c.fresh(k)) {
-        Some(_) => Ok(crate::auth::altinn::Decision::Permit),
-        None => {
-            authz
-                .decide(
-                    s.submitter.clone(),
-                    action::WRITE,
-                    &s.form.resource,
-                    s.party,
-                )
-                .await
-        }
-    };
-    if let (Ok(d), Some((c, k))) = (&decision, &cache)
-        && d.is_permit()
-    {
-        c.remember(k);
-    }
-    match decision {
-        Ok(d) if d.is_permit() => {}
-        Ok(d) => {
-            tracing::info!(decision = ?d, form = %s.form.id, "submission refused by the PDP");
-            return Err(SubmitError::Forbidden);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "the PDP could not answer; submission refused");
-            return Err(SubmitError::Forbidden);
-        }
-    }
+    // Rights may have been withdrawn since the form was opened: ask again, now. (The API asked
+    // before reading the document; its permit is reused here.)
+    authorize(
+        authz,
+        s.permits,
+        s.submitter,
+        action::WRITE,
+        &s.form.resource,
+        s.party,
+    )
+    .await?;
     let id = uuid::Uuid::new_v4().to_string();
     let dialog_id = uuid::Uuid::now_v7().to_string();
     let transmission_id = uuid::Uuid::now_v7().to_string();
@@ -283,6 +258,42 @@ pub async fn submit(
     Err(SubmitError::Db(sqlx::Error::Protocol(
         "no free reference after five tries".into(),
     )))
+}
+
+/// Asks Altinn's PDP whether `subject` may do `action` on `resource` for `party`; anything but a
+/// permit (including no answer) is [`SubmitError::Forbidden`]. A system user's permit may be
+/// reused for a few seconds (see [`PermitCache`]); a person's decision is always asked for.
+pub async fn authorize(
+    authz: &Arc<dyn Authorization>,
+    permits: Option<&PermitCache>,
+    subject: &Subject,
+    action: &str,
+    resource: &str,
+    party: &PartyId,
+) -> Result<(), SubmitError> {
+    let cache = permits.zip(match subject {
+        Subject::SystemUser(id) => Some(format!("{id}|{action}|{resource}|{}", party.key())),
+        Subject::Person(_) => None,
+    });
+    if cache.as_ref().is_some_and(|(c, k)| c.fresh(k)) {
+        return Ok(());
+    }
+    match authz.decide(subject.clone(), action, resource, party).await {
+        Ok(d) if d.is_permit() => {
+            if let Some((c, k)) = &cache {
+                c.remember(k);
+            }
+            Ok(())
+        }
+        Ok(d) => {
+            tracing::info!(decision = ?d, resource, action, "refused by the PDP");
+            Err(SubmitError::Forbidden)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, resource, action, "the PDP could not answer; refused");
+            Err(SubmitError::Forbidden)
+        }
+    }
 }
 
 /// How long a system user's permit from the PDP is reused.

@@ -49,6 +49,14 @@ impl Limits {
         (idle_end.min(absolute_end), absolute_end <= idle_end)
     }
 
+    /// How long a session is kept after its last request: twice the idle limit. The login ends
+    /// at the idle limit ([`person`] checks it); the session itself outlives it a while, so that
+    /// answers posted to it after the login ended can be kept over the next login ([`stash`]),
+    /// and only for a browser that holds a session the portal issued.
+    pub fn kept_s(&self) -> i64 {
+        self.idle_s.saturating_mul(2)
+    }
+
     /// How often an active session is written to push its idle expiry on: once a minute, or more
     /// often when the idle limit is very short.
     fn touch_every_s(&self) -> i64 {
@@ -120,8 +128,9 @@ impl Signed {
     }
 }
 
-/// The logged-in person, if the login is still within the absolute limit. A login past it is
-/// ended here (the whole session is emptied).
+/// The logged-in person, if the login is still within the idle and absolute limits. A login past
+/// either is ended here: everything of it leaves the session, which itself stays (see
+/// [`Limits::kept_s`]).
 pub async fn person(session: &Session, limits: Limits) -> AppResult<Option<LoggedIn>> {
     let Some(p) = session
         .get::<LoggedIn>(PERSON_KEY)
@@ -130,17 +139,41 @@ pub async fn person(session: &Session, limits: Limits) -> AppResult<Option<Logge
     else {
         return Ok(None);
     };
+    let now = now_s();
     let at: i64 = session
         .get(LOGIN_AT_KEY)
         .await
         .map_err(session_error)?
         .unwrap_or(0);
-    if now_s() - at >= limits.absolute_s {
-        tracing::info!("login ended at the absolute limit");
-        session.flush().await.map_err(session_error)?;
-        return Ok(None);
+    let seen: i64 = session
+        .get(SEEN_KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(at);
+    let why = if now - at >= limits.absolute_s {
+        "the absolute limit"
+    } else if now - seen >= limits.idle_s {
+        "the idle limit"
+    } else {
+        return Ok(Some(p));
+    };
+    tracing::info!(limit = why, "login ended");
+    end_login(session).await?;
+    Ok(None)
+}
+
+/// Removes the login (person, party, times) from the session; answers kept for after the next
+/// login stay.
+async fn end_login(session: &Session) -> AppResult<()> {
+    let stash: Option<Stash> = session.get(STASH_KEY).await.map_err(session_error)?;
+    session.clear().await;
+    if let Some(stash) = stash {
+        session
+            .insert(STASH_KEY, stash)
+            .await
+            .map_err(session_error)?;
     }
-    Ok(Some(p))
+    Ok(())
 }
 
 /// The person's name as Altinn knows it, or their masked number.
@@ -385,8 +418,37 @@ pub fn orgnr_spaced(orgnr: &str) -> String {
     }
 }
 
-/// Keeps answers posted to a page after the session ended, to be saved after the next login.
-pub async fn stash(session: &Session, draft: &str, page: &str, body: &[u8]) -> AppResult<()> {
+/// The most of a page post kept over a login: a page of answers is a few kilobytes.
+pub const STASH_MAX: usize = 256 * 1024;
+
+/// Keeps answers posted to a page after the login ended, to be saved after the next login; true
+/// when they were kept. Only into a session the portal issued that is still kept (the browser
+/// sent its cookie), never into a new one: a post with no session, or with an unknown cookie, is
+/// not stored at all. At most [`STASH_MAX`] bytes, and at most a few times a minute per client.
+pub async fn stash(
+    state: &AppState,
+    session: &Session,
+    client: Option<std::net::IpAddr>,
+    (draft, page): (&str, &str),
+    body: &[u8],
+) -> AppResult<bool> {
+    // The session was loaded by the login check: an id is left only when the store had it.
+    if session.id().is_none() {
+        tracing::info!("a page post without a session: nothing kept");
+        return Ok(false);
+    }
+    if body.len() > STASH_MAX {
+        tracing::info!(
+            bytes = body.len(),
+            "a page post over the limit: not kept over the login"
+        );
+        return Ok(false);
+    }
+    let key = crate::ratelimit::client_key(client);
+    if !state.stash_limit.allow(&key) {
+        tracing::warn!(client = %key, "answers kept over a login: rate limit reached");
+        return Err(AppError::TooManyRequests);
+    }
     let body = String::from_utf8(body.to_vec())
         .map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
     session
@@ -399,7 +461,8 @@ pub async fn stash(session: &Session, draft: &str, page: &str, body: &[u8]) -> A
             },
         )
         .await
-        .map_err(session_error)
+        .map_err(session_error)?;
+    Ok(true)
 }
 
 /// Takes the stashed answers for this draft and page, if any.

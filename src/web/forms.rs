@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::auth::{self, Signed};
 use super::view::{self, Item, PageAnswers, SummaryError};
-use super::{AppState, Base, L, RequestId, Ui, is_htmx, lang_cookie, render};
+use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
 use crate::error::{AppError, AppResult};
 use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
@@ -646,40 +646,40 @@ async fn save_post(
     }
 }
 
-/// The checks of a page post; when the session has ended (or lost its party) the answers are kept
-/// in the new session and put into the draft once the person is back (see `view_page_get`).
-async fn signed_for_post(
-    state: &AppState,
-    session: &Session,
-    (form_id, draft_id, page_id): (&str, &str, &str),
-    body: &[u8],
-    rid: &str,
-) -> AppResult<Signed> {
-    let here = format!("/skjema/{form_id}/{draft_id}/{page_id}");
-    match signed(state, session, form_id, &here, rid).await {
-        Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
-            if uuid::Uuid::parse_str(draft_id).is_ok() {
-                auth::stash(session, draft_id, page_id, body).await?;
-            }
-            Err(e)
-        }
-        r => r,
-    }
-}
-
-/// The checks and the draft of a post to a page: who posts, the form version, the draft, the
-/// page's index.
+/// The checks of a page post, then its body: who posts, the form version, the draft, the page's
+/// index, the body. Nothing of the body is read before the session is known. When the login has
+/// ended (or lost its party) the answers are kept in the session and put into the draft once the
+/// person is back (see `view_page_get`), if the browser still holds a session of the portal's
+/// ([`auth::stash`]): at most [`auth::STASH_MAX`] of it is read then.
 async fn posted_draft(
     state: &AppState,
     session: &Session,
-    ids: (&str, &str, &str),
-    body: &[u8],
-    rid: &str,
-) -> AppResult<(Signed, Arc<Form>, Draft, usize)> {
-    let s = signed_for_post(state, session, ids, body, rid).await?;
-    let (form, draft) = load(state, &s.owner, ids.0, ids.1).await?;
-    let (pi, _) = form.page(ids.2).ok_or(AppError::NotFound)?;
-    Ok((s, form, draft, pi))
+    (form_id, draft_id, page_id): (&str, &str, &str),
+    body: axum::body::Body,
+    (rid, client): (&str, Option<std::net::IpAddr>),
+) -> AppResult<(Signed, Arc<Form>, Draft, usize, Bytes)> {
+    let here = format!("/skjema/{form_id}/{draft_id}/{page_id}");
+    let s = match signed(state, session, form_id, &here, rid).await {
+        Ok(s) => s,
+        Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
+            if uuid::Uuid::parse_str(draft_id).is_ok() && session.id().is_some() {
+                match axum::body::to_bytes(body, auth::STASH_MAX).await {
+                    Ok(bytes) => {
+                        auth::stash(state, session, client, (draft_id, page_id), &bytes).await?;
+                    }
+                    Err(_) => tracing::info!("a page post over the limit: not kept over the login"),
+                }
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let body = axum::body::to_bytes(body, state.uploads.body_limit)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let (form, draft) = load(state, &s.owner, form_id, draft_id).await?;
+    let (pi, _) = form.page(page_id).ok_or(AppError::NotFound)?;
+    Ok((s, form, draft, pi, body))
 }
 
 async fn view_page_post(
@@ -687,23 +687,21 @@ async fn view_page_post(
     L(lang): L,
     session: Session,
     RequestId(rid): RequestId,
+    ClientAddr(client): ClientAddr,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     if super::uploads::is_multipart(req.headers()) {
         let ids = (form_id, draft_id, page_id);
-        return super::uploads::page_post(state, lang, session, rid, ids, req).await;
+        return super::uploads::page_post(state, lang, session, (rid, client), ids, req).await;
     }
     // The route allows uploads; a post without files keeps the ordinary limit.
-    let body = axum::body::to_bytes(req.into_body(), state.uploads.body_limit)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
-    let (s, form, draft, pi) = posted_draft(
+    let (s, form, draft, pi, body) = posted_draft(
         &state,
         &session,
         (&form_id, &draft_id, &page_id),
-        &body,
-        &rid,
+        req.into_body(),
+        (&rid, client),
     )
     .await?;
     handle_post(&state, &s, form, draft, pi, body, lang, &rid, Vec::new()).await
@@ -789,15 +787,6 @@ pub(super) async fn handle_post(
     Ok(Redirect::to(&to).into_response())
 }
 
-/// Maps a body rejection to our error, keeping its meaning (413 stays 413).
-pub fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge
-    } else {
-        AppError::BadRequest(e.body_text())
-    }
-}
-
 /// htmx: saves the page's answers on every change and returns the re-rendered page body, with the
 /// error of the field that changed (inline validation), conditional parts shown or hidden, and rows
 /// added or removed.
@@ -806,23 +795,23 @@ async fn view_page_fragment(
     L(lang): L,
     session: Session,
     RequestId(rid): RequestId,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> AppResult<Response> {
+    let headers = req.headers().clone();
     if !is_htmx(&headers) {
         // Without htmx this route has nothing to show: go to the page itself.
         return Ok(
             Redirect::to(&format!("/skjema/{form_id}/{draft_id}/{page_id}")).into_response(),
         );
     }
-    let body = body.map_err(body_error)?;
-    let (s, form, draft, pi) = posted_draft(
+    let (s, form, draft, pi, body) = posted_draft(
         &state,
         &session,
         (&form_id, &draft_id, &page_id),
-        &body,
-        &rid,
+        req.into_body(),
+        (&rid, client),
     )
     .await?;
     let ctx = s.context();

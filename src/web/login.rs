@@ -62,7 +62,7 @@ impl Login {
     }
 
     fn check_rate(&self, addr: Option<std::net::IpAddr>) -> AppResult<()> {
-        let key = addr.map_or_else(|| "-".to_owned(), |a| a.to_string());
+        let key = crate::ratelimit::client_key(addr);
         if self.limit.allow(&key) {
             Ok(())
         } else {
@@ -92,12 +92,40 @@ struct LoginQuery {
     neste: Option<String>,
 }
 
-/// Only a path on this site may be returned to (no `//host` or absolute URL: no open redirect).
+/// Only a path on this site may be returned to; anything else (another origin, `//host`, `/\\host`,
+/// a scheme, control characters that browsers drop from URLs so that `/\t/host` becomes `//host`)
+/// falls back to `/`. The path is parsed as a URL against this origin, and what comes back is the
+/// parser's own serialisation (percent-encoded ASCII), so it is always a valid `Location`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    next.and_then(local_path).unwrap_or_else(|| "/".to_owned())
+}
+
+/// `next` as a path (and query) on this origin, or `None`.
+pub fn local_path(next: &str) -> Option<String> {
+    use openidconnect::url::Url;
+    if !next.starts_with('/')
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
     }
+    let base = Url::parse("https://portal.invalid/").ok()?;
+    let u = base.join(next).ok()?;
+    if u.origin() != base.origin() || u.username() != "" || u.password().is_some() {
+        return None;
+    }
+    let mut out = u.path().to_owned();
+    // Dot segments and encoded slashes are resolved by the parser; a result that a browser could
+    // still read as a network path is refused.
+    if out.starts_with("//") {
+        return None;
+    }
+    if let Some(q) = u.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
 }
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
@@ -157,7 +185,10 @@ async fn view_callback_get(
     let new: LoggedIn = match login.client().await?.finish(&pending.login, q).await {
         Ok(p) => p,
         Err(e) => {
-            tracing::info!(reason = e.code(), "login refused");
+            // Which check failed, in words (never the token itself: the errors carry only the
+            // claim or the message at fault), so that an operator can tell a cancelled login
+            // from a forged callback or a clock out of step.
+            tracing::warn!(reason = e.code(), detail = %e, "login refused");
             return Err(AppError::LoginFailed);
         }
     };
@@ -352,9 +383,37 @@ mod tests {
     #[test]
     fn only_local_paths_are_returned_to() {
         assert_eq!(safe_next(Some("/skjema/RF-1140")), "/skjema/RF-1140");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/aktor?neste=%2Futkast")),
+            "/aktor?neste=%2Futkast"
+        );
+        assert_eq!(safe_next(Some("/s%C3%B8k")), "/s%C3%B8k");
+        assert_eq!(safe_next(Some("/søk")), "/s%C3%B8k");
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/%0d%0aSet-Cookie:x=1",
+            "/\u{0}/evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            let got = safe_next(Some(bad));
+            assert!(!got.starts_with("//"), "{bad:?} gave {got:?}");
+            assert!(
+                got == "/" || bad.starts_with("/%0d"),
+                "{bad:?} gave {got:?}"
+            );
+        }
+        // An encoded CR/LF stays encoded: a header value can never be split by it.
+        assert!(!safe_next(Some("/%0d%0aSet-Cookie:x=1")).contains('\n'));
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub limits: auth::Limits,
     /// Attachment settings.
     pub uploads: Arc<uploads::Uploads>,
+    /// How often one client may have answers kept over a login ([`auth::stash`]).
+    pub stash_limit: Arc<crate::ratelimit::RateLimit>,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).
@@ -120,19 +122,24 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some_and(|v| v == "true")
 }
 
-/// The client's address when the server knows it (served with connect info), for rate limits.
+/// The client's address when the server knows it (served with connect info), for rate limits:
+/// the peer, or behind a trusted proxy the address it forwarded ([`crate::client_ip`]).
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
+        let forwarded = parts
+            .extensions
+            .get::<crate::client_ip::ClientIp>()
+            .map(|c| c.0);
+        Ok(ClientAddr(forwarded.or_else(|| {
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+                .map(|c| c.0.ip())
+        })))
     }
 }
 
@@ -167,7 +174,10 @@ async fn lang_switch(req: Request, next: Next) -> Response {
                     .and_then(|(_, v)| Lang::parse(&v))
             })
     {
-        let mut r = Redirect::to(req.uri().path()).into_response();
+        // Back to the same page, as a path on this site only: `GET //evil.example?lang=nn` must
+        // not become `Location: //evil.example`.
+        let to = login::safe_next(Some(req.uri().path()));
+        let mut r = Redirect::to(&to).into_response();
         r.headers_mut()
             .insert(header::SET_COOKIE, lang_cookie(lang));
         return r;
@@ -192,13 +202,14 @@ pub struct Base {
 }
 
 impl Base {
-    /// A page's layout data.
+    /// A page's layout data. The path goes into links (language, login, party), so only a path
+    /// on this site is kept; anything else becomes `/`.
     pub fn new(lang: Lang, title: impl Into<String>, path: impl Into<String>) -> Base {
         Base {
             lang,
             ui: ui(lang),
             title: title.into(),
-            path: path.into(),
+            path: login::safe_next(Some(&path.into())),
             form_id: None,
             who: auth::who(),
         }
@@ -339,8 +350,10 @@ async fn error_pages(req: Request, next: Next) -> Response {
         out.headers_mut()
             .insert("hx-reswap", HeaderValue::from_static("innerHTML"));
     }
-    if let Some(allow) = resp.headers().get(header::ALLOW) {
-        out.headers_mut().insert(header::ALLOW, allow.clone());
+    for kept in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = resp.headers().get(&kept) {
+            out.headers_mut().insert(kept, v.clone());
+        }
     }
     out
 }

@@ -181,7 +181,7 @@ pub async fn page_post(
     state: AppState,
     lang: Lang,
     session: Session,
-    rid: String,
+    (rid, client): (String, Option<std::net::IpAddr>),
     ids: (String, String, String),
     req: Request,
 ) -> AppResult<Response> {
@@ -196,11 +196,13 @@ pub async fn page_post(
     let s = match signed(&state, &session, &form_id, &here, &rid).await {
         Ok(s) => s,
         Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
-            // Keep what was typed (the files cannot be kept: they are chosen again).
-            let pairs = text_parts(multipart).await?;
-            if uuid::Uuid::parse_str(&draft_id).is_ok() {
+            // Keep what was typed (the files cannot be kept: they are chosen again), if the
+            // browser still holds a session of the portal's.
+            if uuid::Uuid::parse_str(&draft_id).is_ok() && session.id().is_some() {
+                let pairs = text_parts(multipart).await?;
                 let body = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-                super::auth::stash(&session, &draft_id, &page_id, body.as_bytes()).await?;
+                let ids = (draft_id.as_str(), page_id.as_str());
+                super::auth::stash(&state, &session, client, ids, body.as_bytes()).await?;
             }
             return Err(e);
         }
@@ -219,12 +221,18 @@ pub async fn page_post(
 /// The text parts of a multipart body; file parts are skipped unread.
 async fn text_parts(mut multipart: Multipart) -> AppResult<Vec<(String, String)>> {
     let mut pairs = Vec::new();
+    let mut total = 0;
     while let Ok(Some(part)) = multipart.next_field().await {
         if part.file_name().is_some() {
             continue;
         }
         let name = part.name().unwrap_or("").to_string();
         if let Ok(text) = part.text().await {
+            total += name.len() + text.len();
+            if total > super::auth::STASH_MAX {
+                // More than a page of answers: nothing of it is kept over the login.
+                return Ok(Vec::new());
+            }
             pairs.push((name, text));
         }
     }

@@ -357,7 +357,8 @@ async fn the_receipt_and_the_feedback_can_be_fetched_as_json_and_pdf() {
         .await
         .unwrap();
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
-    // Another organisation's system cannot read them.
+    // Another organisation's system cannot read them: the PDP lets it read nothing of this form
+    // for itself, and asked first, says so (403) before any submission is looked for.
     let theirs = app.token(BORETTSLAG, "skatteetaten:innrapporteringboligsameie");
     let r = app
         .client
@@ -366,7 +367,7 @@ async fn the_receipt_and_the_feedback_can_be_fetched_as_json_and_pdf() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.status().as_u16(), 403);
 }
 
 #[tokio::test]

@@ -10,12 +10,11 @@ use reqwest::multipart::{Form, Part};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sqlx::Connection;
 use tasteskjema::store::AttachmentRow;
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{
-    DINA, Page, SKOGLY, SUBSTANTIAL, TestApp, hidden_version, path_of, spawn_app,
+    DINA, Page, SKOGLY, SUBSTANTIAL, TestApp, count, hidden_version, path_of, spawn_app,
     spawn_logged_in_with,
 };
 
@@ -221,16 +220,6 @@ fn header<'a>(g: &'a Got, name: &str) -> &'a str {
 }
 
 /// A number from the database (SQLite or PostgreSQL, whichever the app runs on).
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    if app.db_url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-    } else {
-        let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-    }
-}
-
 /// A client of its own, logged in as `pid` acting for `party`.
 async fn other_client(app: &TestApp, pid: &str, party: &str) -> reqwest::Client {
     let c = crate::helpers::client();

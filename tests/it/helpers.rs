@@ -126,13 +126,11 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let db_url = config.database_url().expose().to_string();
     let app = tasteskjema::build(&config).await.expect("the app builds");
     let router = app.router;
+    // The production server loop, with its time limits.
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
+        tasteskjema::server::serve(listener, router, std::future::pending())
+            .await
+            .unwrap();
     });
     TestApp {
         addr,
@@ -383,4 +381,15 @@ pub fn dev_token(url: &str, org: &str, scope: &str) -> String {
         scope,
     )
     .unwrap()
+}
+
+/// A count from the portal's database, by SQL written for both dialects.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    if app.db_url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    }
 }

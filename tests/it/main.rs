@@ -6,6 +6,7 @@ mod catalogue;
 mod crash;
 mod dialogporten;
 mod forms;
+mod hardening;
 mod helpers;
 mod login;
 mod maskinporten;

@@ -154,10 +154,7 @@ async fn spawn_with(make: impl FnOnce(String) -> MaskinportenState) -> Stand {
 impl Stand {
     fn validator_for(&self, issuer: &str) -> TokenValidator {
         TokenValidator::new(
-            MaskinportenConfig {
-                issuer: issuer.to_owned(),
-                jwks_uri: None,
-            },
+            MaskinportenConfig::new(issuer.to_owned()),
             http_client().unwrap(),
         )
         .unwrap()
