@@ -25,12 +25,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::Url;
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey as _;
-use rsa::traits::PublicKeyParts as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -98,21 +95,24 @@ pub struct DevClient {
     pub frontchannel_logout_uri: Option<String>,
 }
 
-/// The public JWKS (one RS256 key with id `kid`) of an RSA private key in PKCS#8 PEM, for
+/// The public JWKS (one RS256 key with id `kid`) of an RSA private key in PEM (PKCS#8), for
 /// registering a `private_key_jwt` client.
 pub fn public_jwks(private_key_pem: &str, kid: &str) -> anyhow::Result<JwkSet> {
-    let key = RsaPrivateKey::from_pkcs8_pem(private_key_pem).context("reading the RSA key")?;
-    let (n, e) = modulus_exponent(&key);
+    let (_, n, e) = read_rsa_key(private_key_pem)?;
     Ok(serde_json::from_value(
         json!({ "keys": [rsa_jwk(&n, &e, kid)] }),
     )?)
 }
 
-fn modulus_exponent(key: &RsaPrivateKey) -> (String, String) {
-    (
-        URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-        URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-    )
+/// An RSA private key in PEM, for signing, with its public modulus and exponent (base64url, as
+/// in a JWK), which jsonwebtoken's crypto backend reads from the key.
+fn read_rsa_key(pem: &str) -> anyhow::Result<(EncodingKey, String, String)> {
+    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).context("reading the RSA key")?;
+    let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).context("reading the RSA key")?;
+    match jwk.algorithm {
+        AlgorithmParameters::RSA(p) => Ok((key, p.n, p.e)),
+        _ => anyhow::bail!("reading the RSA key: not an RSA key"),
+    }
 }
 
 fn rsa_jwk(n: &str, e: &str, kid: &str) -> Value {
@@ -129,14 +129,13 @@ pub(super) struct SigningKey {
 
 impl SigningKey {
     pub(super) fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem).context("reading the RSA key")?;
-        let (n, e) = modulus_exponent(&key);
+        let (encoding, n, e) = read_rsa_key(pem)?;
         // The RFC 7638 thumbprint: a kid that changes exactly when the key does.
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(format!(
             r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#
         )));
         Ok(SigningKey {
-            encoding: EncodingKey::from_rsa_pem(pem.as_bytes())?,
+            encoding,
             decoding: DecodingKey::from_rsa_components(&n, &e)?,
             jwk: rsa_jwk(&n, &e, &kid),
             kid,
