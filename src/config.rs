@@ -1,15 +1,36 @@
 //! Configuration, layered: defaults → optional TOML file → `TASTESKJEMA_*` environment variables.
+//!
+//! Every value is read strictly and every problem is collected before anything is refused: a
+//! misspelt `TASTESKJEMA_PRODUCTION=True` once meant development mode (where anyone may log in as
+//! anyone through the built-in ID-porten), and fixing one missing production setting per restart
+//! wastes a deployment each. `tasteskjema config check` shows the outcome without starting.
+
+mod check;
+mod env;
+mod file;
+mod ipnet;
+mod show;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+pub use check::{Origin, Problem};
+pub use ipnet::{IpNet, IpNetError};
 
 /// A value that must never reach a log line.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+/// Serialized as `[REDACTED]` too: a serialized configuration is for showing, never for use.
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[REDACTED]")
+    }
+}
 
 impl Secret {
     /// Wraps a secret.
@@ -29,7 +50,7 @@ impl fmt::Debug for Secret {
 }
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -40,7 +61,7 @@ pub enum LogFormat {
 }
 
 /// Everything the portal needs to start.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on.
@@ -95,51 +116,19 @@ pub struct Config {
     pub clamd: Option<String>,
     /// Keep attachment bytes in this directory instead of the database.
     pub attachment_dir: Option<PathBuf>,
-    /// Proxies whose forwarded client address is believed.
-    #[serde(skip)]
+    /// The proxies in front of the portal whose word on the client's address (`X-Forwarded-For`)
+    /// is taken; from anyone else the header is a claim anybody can make.
     pub trusted_proxies: Vec<IpNet>,
-    /// The `aud` values of this API.
+    /// The `aud` values the API accepts in Maskinporten tokens.
     pub api_audiences: Vec<String>,
-    /// Refuse tokens without `aud`.
+    /// Refuse API tokens without one of `api_audiences` (a token for another API must not do).
     pub require_audience: bool,
 }
 
-/// A network.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IpNet {
-    addr: std::net::IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    /// Whether `ip` is in it.
-    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        match (self.addr, ip) {
-            (std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => {
-                let m = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(a) & m == u32::from(b) & m
-            }
-            _ => self.addr == ip,
-        }
-    }
-}
-
-impl std::str::FromStr for IpNet {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (a, p) = s.split_once('/').unwrap_or((s, "32"));
-        Ok(IpNet {
-            addr: a.parse().map_err(|_| s.to_owned())?,
-            prefix: p.parse().map_err(|_| s.to_owned())?,
-        })
-    }
-}
-
-/// The portal's own client at Maskinporten.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// The portal's own client at Maskinporten. A missing field reads as empty, so that the check can
+/// name every missing one at once.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct MaskinportenClientSettings {
     /// The client id.
     pub client_id: String,
@@ -149,16 +138,16 @@ pub struct MaskinportenClientSettings {
     pub key_id: String,
 }
 
-/// How the portal logs in at ID-porten.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// How the portal logs in at ID-porten. A missing field reads as its default (empty when it has
+/// none), so that the check can name every missing one at once.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct IdportenSettings {
     /// The issuer, e.g. `https://test.idporten.no`.
     pub issuer: String,
     /// Our client id.
     pub client_id: String,
     /// `client_secret_basic`, `client_secret_post` or `private_key_jwt` (the default).
-    #[serde(default = "default_client_auth")]
     pub client_auth: String,
     /// The secret, for the `client_secret_*` methods.
     pub client_secret: Option<Secret>,
@@ -167,21 +156,34 @@ pub struct IdportenSettings {
     /// The key id registered with ID-porten, for `private_key_jwt`.
     pub client_key_id: Option<String>,
     /// Push authorization requests (PAR) when the issuer offers it.
-    #[serde(default = "yes")]
     pub use_par: bool,
 }
 
-fn default_client_auth() -> String {
-    "private_key_jwt".into()
+/// The ways the portal can authenticate at ID-porten's token endpoint.
+pub const CLIENT_AUTH_METHODS: [&str; 3] = [
+    "private_key_jwt",
+    "client_secret_basic",
+    "client_secret_post",
+];
+
+impl Default for IdportenSettings {
+    fn default() -> Self {
+        IdportenSettings {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_auth: "private_key_jwt".into(),
+            client_secret: None,
+            client_key_file: None,
+            client_key_id: None,
+            use_par: true,
+        }
+    }
 }
 
-fn yes() -> bool {
-    true
-}
-
-/// Where Altinn Authorization is and how the portal authenticates to it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// Where Altinn Authorization is and how the portal authenticates to it. A missing `url` reads as
+/// empty, so that the check names it along with the rest.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct AltinnSettings {
     /// The platform's base URL, e.g. `https://platform.tt02.altinn.no`.
     pub url: String,
@@ -225,24 +227,126 @@ impl Default for Config {
     }
 }
 
-/// Why the configuration could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {0}: {1}")]
-    Read(PathBuf, std::io::Error),
-    /// The file is not valid.
-    #[error("{0}: {1}")]
-    Parse(PathBuf, String),
-    /// An environment variable is not valid.
-    #[error("{0}: {1}")]
-    Env(&'static str, String),
+/// Every setting's file key and environment variable, in one place so that a problem can name
+/// both and neither list drifts from the other.
+const SETTINGS: &[(&str, &str)] = &[
+    ("listen", "TASTESKJEMA_LISTEN"),
+    ("public_url", "TASTESKJEMA_PUBLIC_URL"),
+    ("data_dir", "TASTESKJEMA_DATA_DIR"),
+    ("database_url", "TASTESKJEMA_DATABASE_URL"),
+    ("forms_dir", "TASTESKJEMA_FORMS_DIR"),
+    ("log_format", "TASTESKJEMA_LOG_FORMAT"),
+    ("log_filter", "TASTESKJEMA_LOG"),
+    ("production", "TASTESKJEMA_PRODUCTION"),
+    ("body_limit", "TASTESKJEMA_BODY_LIMIT"),
+    ("db_max_connections", "TASTESKJEMA_DB_MAX_CONNECTIONS"),
+    ("login_per_minute", "TASTESKJEMA_LOGIN_PER_MINUTE"),
+    ("session_idle_s", "TASTESKJEMA_SESSION_IDLE_S"),
+    ("session_absolute_s", "TASTESKJEMA_SESSION_ABSOLUTE_S"),
+    ("idporten.issuer", "TASTESKJEMA_IDPORTEN_ISSUER"),
+    ("idporten.client_id", "TASTESKJEMA_IDPORTEN_CLIENT_ID"),
+    ("idporten.client_auth", "TASTESKJEMA_IDPORTEN_CLIENT_AUTH"),
+    (
+        "idporten.client_secret",
+        "TASTESKJEMA_IDPORTEN_CLIENT_SECRET",
+    ),
+    (
+        "idporten.client_key_file",
+        "TASTESKJEMA_IDPORTEN_CLIENT_KEY_FILE",
+    ),
+    (
+        "idporten.client_key_id",
+        "TASTESKJEMA_IDPORTEN_CLIENT_KEY_ID",
+    ),
+    ("idporten.use_par", "TASTESKJEMA_IDPORTEN_PAR"),
+    ("altinn.url", "TASTESKJEMA_ALTINN_URL"),
+    ("altinn.token", "TASTESKJEMA_ALTINN_TOKEN"),
+    (
+        "altinn.subscription_key",
+        "TASTESKJEMA_ALTINN_SUBSCRIPTION_KEY",
+    ),
+    ("dev_registry", "TASTESKJEMA_DEV_REGISTRY"),
+    ("dev_domain_delay_ms", "TASTESKJEMA_DEV_DOMAIN_DELAY_MS"),
+    ("domain_url", "TASTESKJEMA_DOMAIN_URL"),
+    ("outbox_workers", "TASTESKJEMA_OUTBOX_WORKERS"),
+    ("maskinporten_issuer", "TASTESKJEMA_MASKINPORTEN_ISSUER"),
+    (
+        "maskinporten_client.client_id",
+        "TASTESKJEMA_MASKINPORTEN_CLIENT_ID",
+    ),
+    (
+        "maskinporten_client.key_file",
+        "TASTESKJEMA_MASKINPORTEN_KEY_FILE",
+    ),
+    (
+        "maskinporten_client.key_id",
+        "TASTESKJEMA_MASKINPORTEN_KEY_ID",
+    ),
+    ("dialogporten_url", "TASTESKJEMA_DIALOGPORTEN_URL"),
+    ("clamd", "TASTESKJEMA_CLAMD"),
+    ("attachment_dir", "TASTESKJEMA_ATTACHMENT_DIR"),
+    ("trusted_proxies", "TASTESKJEMA_TRUSTED_PROXIES"),
+    ("api_audiences", "TASTESKJEMA_API_AUDIENCES"),
+    ("require_audience", "TASTESKJEMA_REQUIRE_AUDIENCE"),
+];
+
+/// The environment variable of a file key.
+fn env_var(key: &str) -> Option<&'static str> {
+    SETTINGS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// Every problem that kept the configuration from loading, one per line when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// What is wrong, each naming its setting.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A configuration as read, with what could not be read: a setting whose value was refused keeps
+/// its default (or the file's value), so `tasteskjema config check` can show all the rest.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file read (from `--config` or `TASTESKJEMA_CONFIG`), if any.
+    pub file: Option<PathBuf>,
+    /// Defaults, the file and the environment, minus the refused values.
+    pub config: Config,
+    /// Values that could not be read (wrong type, not a number, an unreadable file).
+    pub problems: Vec<Problem>,
+}
+
+impl Loaded {
+    /// The configuration, or every problem in reading it and in its values (what is missing for
+    /// production is left to [`Config::problems`]: other commands than `serve` may run without it).
+    pub fn checked(self) -> Result<Config, ConfigError> {
+        let mut problems = self.problems;
+        problems.extend(self.config.value_problems());
+        if problems.is_empty() {
+            Ok(self.config)
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
 }
 
 impl Config {
-    /// Loads defaults, then `file` (or `TASTESKJEMA_CONFIG`) if given, then the environment.
+    /// Loads defaults, then `file` (or `TASTESKJEMA_CONFIG`) if given, then the environment, and
+    /// checks the values.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        Self::load_from(file, |k| std::env::var(k).ok())
+        Self::read(file).checked()
     }
 
     /// As [`Config::load`], reading variables through `env` (tests pass their own).
@@ -250,119 +354,68 @@ impl Config {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let file = file
-            .map(Path::to_path_buf)
-            .or_else(|| env("TASTESKJEMA_CONFIG").map(PathBuf::from));
-        let mut c = match &file {
-            Some(p) => {
-                let s = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.clone(), e))?;
-                toml::from_str(&s).map_err(|e| ConfigError::Parse(p.clone(), e.to_string()))?
-            }
+        Self::read_from(file, env).checked()
+    }
+
+    /// Reads defaults, `file` (or `TASTESKJEMA_CONFIG`) and the environment, collecting what
+    /// cannot be read instead of stopping at it.
+    pub fn read(file: Option<&Path>) -> Loaded {
+        Self::read_from(file, |k| match std::env::var(k) {
+            Ok(v) => Some(v),
+            // Shown (and refused where a type is expected) rather than silently ignored.
+            Err(std::env::VarError::NotUnicode(v)) => Some(v.to_string_lossy().into_owned()),
+            Err(std::env::VarError::NotPresent) => None,
+        })
+    }
+
+    /// As [`Config::read`], reading variables through `env`.
+    pub fn read_from(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Loaded {
+        let mut problems = Vec::new();
+        let file = file.map(Path::to_path_buf).or_else(|| {
+            env("TASTESKJEMA_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        let mut config = match &file {
+            Some(p) => file::read(p, &mut problems),
             None => Config::default(),
         };
-        if let Some(v) = env("TASTESKJEMA_LISTEN") {
-            c.listen = v
-                .parse()
-                .map_err(|e| ConfigError::Env("TASTESKJEMA_LISTEN", format!("{e}")))?;
+        env::apply(&mut config, &env, &mut problems);
+        Loaded {
+            file,
+            config,
+            problems,
         }
-        if let Some(v) = env("TASTESKJEMA_PUBLIC_URL").filter(|v| !v.is_empty()) {
-            c.public_url = Some(v.trim_end_matches('/').to_string());
+    }
+
+    /// Everything wrong with this configuration: values that are not what their setting takes,
+    /// settings that are needed and missing (all of them at once in production), key files that
+    /// cannot be read. Empty when the portal can start.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = self.value_problems();
+        problems.extend(check::missing(self));
+        problems
+    }
+
+    /// As [`Config::problems`], as one error.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
         }
-        if let Some(v) = env("TASTESKJEMA_DATA_DIR") {
-            c.data_dir = v.into();
-        }
-        if let Some(v) = env("TASTESKJEMA_DATABASE_URL").filter(|v| !v.is_empty()) {
-            c.database_url = Some(Secret(v));
-        }
-        if let Some(v) = env("TASTESKJEMA_FORMS_DIR") {
-            c.forms_dir = v.into();
-        }
-        if let Some(v) = env("TASTESKJEMA_LOG_FORMAT") {
-            c.log_format = match v.as_str() {
-                "json" => LogFormat::Json,
-                "pretty" => LogFormat::Pretty,
-                _ => return Err(ConfigError::Env("TASTESKJEMA_LOG_FORMAT", v)),
-            };
-        }
-        if let Some(v) = env("TASTESKJEMA_LOG") {
-            c.log_filter = v;
-        }
-        if let Some(v) = env("TASTESKJEMA_PRODUCTION") {
-            c.production = matches!(v.as_str(), "1" | "true" | "yes");
-        }
-        if let Some(v) = env("TASTESKJEMA_LOGIN_PER_MINUTE") {
-            c.login_per_minute = v
-                .parse()
-                .map_err(|e| ConfigError::Env("TASTESKJEMA_LOGIN_PER_MINUTE", format!("{e}")))?;
-        }
-        for (var, field) in [
-            ("TASTESKJEMA_SESSION_IDLE_S", &mut c.session_idle_s),
-            ("TASTESKJEMA_SESSION_ABSOLUTE_S", &mut c.session_absolute_s),
-        ] {
-            if let Some(v) = env(var) {
-                *field = v.parse().ok().filter(|n: &i64| *n > 0).ok_or_else(|| {
-                    ConfigError::Env(var, format!("{v} is not a number of seconds"))
-                })?;
-            }
-        }
-        if let Some(v) = env("TASTESKJEMA_MASKINPORTEN_ISSUER").filter(|v| !v.is_empty()) {
-            c.maskinporten_issuer = Some(v);
-        }
-        if let Some(v) = env("TASTESKJEMA_DIALOGPORTEN_URL").filter(|v| !v.is_empty()) {
-            c.dialogporten_url = Some(v);
-        }
-        if let Some(v) = env("TASTESKJEMA_CLAMD").filter(|v| !v.is_empty()) {
-            c.clamd = Some(v);
-        }
-        if let Some(v) = env("TASTESKJEMA_ATTACHMENT_DIR").filter(|v| !v.is_empty()) {
-            c.attachment_dir = Some(v.into());
-        }
-        if let Some(client_id) = env("TASTESKJEMA_MASKINPORTEN_CLIENT_ID").filter(|v| !v.is_empty())
-        {
-            c.maskinporten_client = Some(MaskinportenClientSettings {
-                client_id,
-                key_file: env("TASTESKJEMA_MASKINPORTEN_KEY_FILE")
-                    .unwrap_or_default()
-                    .into(),
-                key_id: env("TASTESKJEMA_MASKINPORTEN_KEY_ID").unwrap_or_default(),
-            });
-        }
-        if let Some(v) = env("TASTESKJEMA_DOMAIN_URL").filter(|v| !v.is_empty()) {
-            c.domain_url = Some(v);
-        }
-        if let Some(v) = env("TASTESKJEMA_DEV_DOMAIN_DELAY_MS") {
-            c.dev_domain_delay_ms = v
-                .parse()
-                .map_err(|e| ConfigError::Env("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", format!("{e}")))?;
-        }
-        if let Some(v) = env("TASTESKJEMA_OUTBOX_WORKERS") {
-            c.outbox_workers = v
-                .parse()
-                .map_err(|e| ConfigError::Env("TASTESKJEMA_OUTBOX_WORKERS", format!("{e}")))?;
-        }
-        if let Some(v) = env("TASTESKJEMA_DEV_REGISTRY").filter(|v| !v.is_empty()) {
-            c.dev_registry = Some(v.into());
-        }
-        if let Some(issuer) = env("TASTESKJEMA_IDPORTEN_ISSUER").filter(|v| !v.is_empty()) {
-            c.idporten = Some(IdportenSettings {
-                issuer,
-                client_id: env("TASTESKJEMA_IDPORTEN_CLIENT_ID").unwrap_or_default(),
-                client_auth: env("TASTESKJEMA_IDPORTEN_CLIENT_AUTH")
-                    .unwrap_or_else(default_client_auth),
-                client_secret: env("TASTESKJEMA_IDPORTEN_CLIENT_SECRET").map(Secret),
-                client_key_file: env("TASTESKJEMA_IDPORTEN_CLIENT_KEY_FILE").map(PathBuf::from),
-                client_key_id: env("TASTESKJEMA_IDPORTEN_CLIENT_KEY_ID"),
-                use_par: env("TASTESKJEMA_IDPORTEN_PAR").is_none_or(|v| v != "false"),
-            });
-        }
-        if let Some(url) = env("TASTESKJEMA_ALTINN_URL").filter(|v| !v.is_empty()) {
-            c.altinn = Some(AltinnSettings {
-                url,
-                token: env("TASTESKJEMA_ALTINN_TOKEN").map(Secret),
-                subscription_key: env("TASTESKJEMA_ALTINN_SUBSCRIPTION_KEY").map(Secret),
-            });
-        }
-        Ok(c)
+    }
+
+    /// The values given that are not what their setting takes.
+    fn value_problems(&self) -> Vec<Problem> {
+        check::values(self)
+    }
+
+    /// Every setting as `key = value` lines, TOML-like (secrets as `[REDACTED]`, an unset one as a
+    /// comment), for `tasteskjema config check`.
+    pub fn describe(&self) -> String {
+        show::describe(self)
     }
 
     /// The portal's own base URL, without a trailing slash.
@@ -387,7 +440,28 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
     use super::*;
+
+    /// The environment of a test: these variables and nothing else.
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    fn refused(vars: &[(&str, &str)]) -> Vec<Problem> {
+        Config::load_from(None, env(vars))
+            .expect_err("the configuration is refused")
+            .problems
+    }
+
+    fn keys(problems: &[Problem]) -> BTreeSet<&str> {
+        problems.iter().map(|p| p.key.as_str()).collect()
+    }
 
     #[test]
     fn env_overrides_file_overrides_defaults() {
@@ -407,8 +481,448 @@ mod tests {
     fn secrets_are_redacted() {
         let c = Config {
             database_url: Some(Secret::new("postgres://u:hunter2@h/db")),
+            altinn: Some(AltinnSettings {
+                url: "https://platform.tt02.altinn.no".into(),
+                token: Some(Secret::new("hunter3")),
+                subscription_key: None,
+            }),
             ..Config::default()
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+        let shown = c.describe();
+        assert!(!shown.contains("hunter"), "{shown}");
+        assert!(shown.contains("database_url = \"[REDACTED]\""), "{shown}");
+        assert!(shown.contains("[altinn]\nurl = \"https://platform.tt02.altinn.no\"\ntoken = \"[REDACTED]\"\n# subscription_key = (not set)"), "{shown}");
+    }
+
+    #[test]
+    fn production_true_with_a_capital_is_refused_naming_the_variable() {
+        let problems = refused(&[("TASTESKJEMA_PRODUCTION", "True")]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].env, Some("TASTESKJEMA_PRODUCTION"));
+        assert_eq!(problems[0].origin, Origin::Environment);
+        assert_eq!(
+            problems[0].to_string(),
+            "TASTESKJEMA_PRODUCTION (production): \"True\" is not a boolean (accepted: true, false, 1, 0, yes, no; lower-case)"
+        );
+        // Nor any other near miss, nor an empty value (something was meant).
+        for v in ["TRUE", "on", "y", "2", " true", ""] {
+            let p = refused(&[("TASTESKJEMA_PRODUCTION", v)]);
+            assert_eq!(p[0].env, Some("TASTESKJEMA_PRODUCTION"), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_accepted_booleans_mean_what_they_say() {
+        for (v, meant) in [
+            ("true", true),
+            ("1", true),
+            ("yes", true),
+            ("false", false),
+            ("0", false),
+            ("no", false),
+        ] {
+            let c = Config::load_from(
+                None,
+                env(&[
+                    ("TASTESKJEMA_PRODUCTION", v),
+                    ("TASTESKJEMA_REQUIRE_AUDIENCE", v),
+                    ("TASTESKJEMA_API_AUDIENCES", "skatteetaten"),
+                ]),
+            )
+            .unwrap();
+            assert_eq!((c.production, c.require_audience), (meant, meant), "{v}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_bad_value_is_refused_all_at_once() {
+        let bad = [
+            ("TASTESKJEMA_PRODUCTION", "True"),
+            ("TASTESKJEMA_IDPORTEN_PAR", "nei"),
+            ("TASTESKJEMA_REQUIRE_AUDIENCE", "maybe"),
+            ("TASTESKJEMA_LOGIN_PER_MINUTE", "abc"),
+            ("TASTESKJEMA_BODY_LIMIT", "-1"),
+            ("TASTESKJEMA_DB_MAX_CONNECTIONS", "0"),
+            ("TASTESKJEMA_SESSION_IDLE_S", "0"),
+            ("TASTESKJEMA_SESSION_ABSOLUTE_S", "30m"),
+            ("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "1.5"),
+            ("TASTESKJEMA_OUTBOX_WORKERS", " 2"),
+            ("TASTESKJEMA_LISTEN", "localhost:8080"),
+            ("TASTESKJEMA_PUBLIC_URL", "skjema.example.no"),
+            ("TASTESKJEMA_DOMAIN_URL", "ftp://domene.example.no"),
+            ("TASTESKJEMA_MASKINPORTEN_ISSUER", "/maskinporten/"),
+            ("TASTESKJEMA_DIALOGPORTEN_URL", "https://"),
+            ("TASTESKJEMA_ALTINN_URL", "platform.tt02.altinn.no"),
+            ("TASTESKJEMA_IDPORTEN_ISSUER", "test.idporten.no"),
+            ("TASTESKJEMA_LOG_FORMAT", "JSON"),
+            ("TASTESKJEMA_LOG", "info,["),
+            ("TASTESKJEMA_CLAMD", "clamd:3310"),
+            ("TASTESKJEMA_IDPORTEN_CLIENT_AUTH", "secret"),
+            ("TASTESKJEMA_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33"),
+        ];
+        let problems = refused(&bad);
+        let named: BTreeSet<&str> = problems.iter().filter_map(|p| p.env).collect();
+        let given: BTreeSet<&str> = bad.iter().map(|(k, _)| *k).collect();
+        assert_eq!(named, given, "{problems:#?}");
+        assert_eq!(problems.len(), bad.len(), "{problems:#?}");
+        // Each names its variable and the value, and says what would do.
+        for p in &problems {
+            let line = p.to_string();
+            let (var, value) = bad.iter().find(|(k, _)| Some(*k) == p.env).unwrap();
+            assert!(line.contains(var), "{line}");
+            assert!(line.contains("accepted"), "{line}");
+            if *var != "TASTESKJEMA_TRUSTED_PROXIES" {
+                assert!(
+                    line.contains(&format!("{value:?}").replace("\"", "")),
+                    "{line}"
+                );
+            }
+        }
+        // One line per problem.
+        let shown = ConfigError {
+            problems: problems.clone(),
+        }
+        .to_string();
+        assert_eq!(shown.lines().count(), problems.len(), "{shown}");
+    }
+
+    #[test]
+    fn good_values_of_every_kind_are_taken() {
+        let c = Config::load_from(
+            None,
+            env(&[
+                ("TASTESKJEMA_LISTEN", "[::1]:8443"),
+                ("TASTESKJEMA_PUBLIC_URL", "https://skjema.example.no/"),
+                ("TASTESKJEMA_LOG_FORMAT", "json"),
+                ("TASTESKJEMA_LOG", "info,tasteskjema=debug"),
+                ("TASTESKJEMA_BODY_LIMIT", "1048576"),
+                ("TASTESKJEMA_DB_MAX_CONNECTIONS", "4"),
+                ("TASTESKJEMA_SESSION_IDLE_S", "60"),
+                // A node that only serves: no deliveries from this process.
+                ("TASTESKJEMA_OUTBOX_WORKERS", "0"),
+                ("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "0"),
+                ("TASTESKJEMA_CLAMD", "unix:/run/clamav/clamd.ctl"),
+                (
+                    "TASTESKJEMA_TRUSTED_PROXIES",
+                    "10.0.0.0/8, ::1/128,192.0.2.7",
+                ),
+                (
+                    "TASTESKJEMA_API_AUDIENCES",
+                    "https://api.example.no, skatteetaten",
+                ),
+                ("TASTESKJEMA_REQUIRE_AUDIENCE", "true"),
+                ("TASTESKJEMA_IDPORTEN_ISSUER", "https://test.idporten.no"),
+                ("TASTESKJEMA_IDPORTEN_CLIENT_AUTH", "client_secret_post"),
+                ("TASTESKJEMA_IDPORTEN_PAR", "false"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen, "[::1]:8443".parse().unwrap());
+        assert_eq!(c.public_url(), "https://skjema.example.no");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(
+            (c.body_limit, c.db_max_connections, c.session_idle_s),
+            (1048576, 4, 60)
+        );
+        assert_eq!((c.outbox_workers, c.dev_domain_delay_ms), (0, 0));
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128", "192.0.2.7/32"]);
+        assert_eq!(c.api_audiences, ["https://api.example.no", "skatteetaten"]);
+        assert!(c.require_audience);
+        let i = c.idporten.unwrap();
+        assert_eq!(i.client_auth, "client_secret_post");
+        assert!(!i.use_par);
+    }
+
+    #[test]
+    fn production_with_nothing_set_lists_every_missing_setting_at_once() {
+        let c = Config::load_from(None, env(&[("TASTESKJEMA_PRODUCTION", "true")])).unwrap();
+        let problems = c.problems();
+        assert_eq!(
+            keys(&problems),
+            BTreeSet::from([
+                "idporten.issuer",
+                "idporten.client_id",
+                "idporten.client_key_file",
+                "idporten.client_key_id",
+                "altinn.url",
+                "domain_url",
+                "maskinporten_issuer",
+                "maskinporten_client.client_id",
+                "maskinporten_client.key_file",
+                "maskinporten_client.key_id",
+                "dialogporten_url",
+                "public_url",
+            ]),
+            "{problems:#?}"
+        );
+        assert_eq!(problems.len(), 12);
+        for p in &problems {
+            let line = p.to_string();
+            assert!(
+                line.contains(&p.key) && line.contains(p.env.unwrap()),
+                "{line}"
+            );
+            assert!(line.contains("required in production"), "{line}");
+        }
+        let e = c.check().unwrap_err().to_string();
+        assert_eq!(e.lines().count(), 12, "{e}");
+    }
+
+    #[test]
+    fn development_mode_serves_this_machine_only() {
+        for (var, value) in [
+            ("TASTESKJEMA_LISTEN", "0.0.0.0:8080"),
+            ("TASTESKJEMA_LISTEN", "192.0.2.10:8080"),
+            ("TASTESKJEMA_PUBLIC_URL", "https://skjema.example.no"),
+        ] {
+            let c = Config::load_from(None, env(&[(var, value)])).unwrap();
+            let problems = c.problems();
+            assert_eq!(problems.len(), 1, "{var}={value}: {problems:#?}");
+            let line = problems[0].to_string();
+            assert!(
+                line.contains(var) && line.contains("production = true"),
+                "{line}"
+            );
+        }
+        for (var, value) in [
+            ("TASTESKJEMA_LISTEN", "[::1]:8080"),
+            ("TASTESKJEMA_PUBLIC_URL", "http://localhost:8080"),
+            ("TASTESKJEMA_PUBLIC_URL", "http://127.0.0.2:9000"),
+        ] {
+            let c = Config::load_from(None, env(&[(var, value)])).unwrap();
+            assert_eq!(c.problems(), [], "{var}={value}");
+        }
+    }
+
+    /// Production with every service named, key files that exist.
+    fn complete_production(dir: &Path) -> Config {
+        let key = dir.join("key.pem");
+        std::fs::write(&key, "not read here").unwrap();
+        Config {
+            production: true,
+            public_url: Some("https://skjema.example.no".into()),
+            idporten: Some(IdportenSettings {
+                issuer: "https://test.idporten.no".into(),
+                client_id: "tasteskjema".into(),
+                client_key_file: Some(key.clone()),
+                client_key_id: Some("k1".into()),
+                ..IdportenSettings::default()
+            }),
+            altinn: Some(AltinnSettings {
+                url: "https://platform.tt02.altinn.no".into(),
+                ..AltinnSettings::default()
+            }),
+            domain_url: Some("https://domene.example.no".into()),
+            maskinporten_issuer: Some("https://test.maskinporten.no/".into()),
+            maskinporten_client: Some(MaskinportenClientSettings {
+                client_id: "portal".into(),
+                key_file: key,
+                key_id: "k2".into(),
+            }),
+            dialogporten_url: Some("https://platform.tt02.altinn.no/dialogporten".into()),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn complete_production_has_no_problems_and_each_gap_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = complete_production(dir.path());
+        assert_eq!(c.problems(), []);
+
+        let mut http = c.clone();
+        http.public_url = Some("http://skjema.example.no".into());
+        assert_eq!(keys(&http.problems()), BTreeSet::from(["public_url"]));
+
+        let mut gone = c.clone();
+        gone.maskinporten_client.as_mut().unwrap().key_file = dir.path().join("missing.pem");
+        let p = gone.problems();
+        assert_eq!(keys(&p), BTreeSet::from(["maskinporten_client.key_file"]));
+        assert!(p[0].to_string().contains("cannot read"), "{}", p[0]);
+
+        let mut secret = c.clone();
+        secret.idporten.as_mut().unwrap().client_auth = "client_secret_basic".into();
+        assert_eq!(
+            keys(&secret.problems()),
+            BTreeSet::from(["idporten.client_secret"])
+        );
+    }
+
+    #[test]
+    fn a_section_given_outside_production_must_be_complete() {
+        let c = Config::load_from(
+            None,
+            env(&[("TASTESKJEMA_MASKINPORTEN_CLIENT_ID", "portal")]),
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&c.problems()),
+            BTreeSet::from(["maskinporten_client.key_file", "maskinporten_client.key_id"])
+        );
+        assert_eq!(Config::default().problems(), []);
+    }
+
+    #[test]
+    fn variables_override_a_files_section_field_by_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "[idporten]\nissuer = \"https://test.idporten.no\"\nclient_id = \"fra-fila\"\n",
+        )
+        .unwrap();
+        let c = Config::load_from(
+            Some(&f),
+            env(&[
+                ("TASTESKJEMA_IDPORTEN_CLIENT_AUTH", "client_secret_basic"),
+                ("TASTESKJEMA_IDPORTEN_CLIENT_SECRET", "s3"),
+            ]),
+        )
+        .unwrap();
+        let i = c.idporten.as_ref().unwrap();
+        assert_eq!(
+            (
+                i.issuer.as_str(),
+                i.client_id.as_str(),
+                i.client_auth.as_str()
+            ),
+            (
+                "https://test.idporten.no",
+                "fra-fila",
+                "client_secret_basic"
+            )
+        );
+        assert_eq!(i.client_secret.as_ref().unwrap().expose(), "s3");
+        assert!(i.use_par);
+        assert_eq!(c.problems(), []);
+    }
+
+    #[test]
+    fn require_audience_needs_an_audience() {
+        let p = refused(&[("TASTESKJEMA_REQUIRE_AUDIENCE", "true")]);
+        assert_eq!(keys(&p), BTreeSet::from(["require_audience"]));
+        assert!(
+            p[0].to_string().contains("TASTESKJEMA_API_AUDIENCES"),
+            "{}",
+            p[0]
+        );
+    }
+
+    #[test]
+    fn a_file_with_bad_values_is_refused_naming_each_and_keeping_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            r#"
+production = "True"
+login_per_minute = 5
+body_limit = -1
+listen = "nowhere"
+session_idle_s = 0
+public_url = "skjema.example.no"
+log_filter = "info,["
+clamd = "clamd:3310"
+trusted_proxies = ["10.0.0.0/8", "10.0.0.0/33"]
+unknown_setting = 1
+
+[idporten]
+issuer = "https://test.idporten.no"
+client_auth = "secret"
+use_par = "no"
+"#,
+        )
+        .unwrap();
+        let loaded = Config::read_from(Some(&f), env(&[]));
+        assert_eq!(loaded.config.login_per_minute, 5, "the good values count");
+        assert_eq!(
+            loaded.config.idporten.as_ref().unwrap().issuer,
+            "https://test.idporten.no"
+        );
+        let problems = loaded.checked().unwrap_err().problems;
+        assert_eq!(
+            keys(&problems),
+            BTreeSet::from([
+                "production",
+                "body_limit",
+                "listen",
+                "session_idle_s",
+                "public_url",
+                "log_filter",
+                "clamd",
+                "trusted_proxies",
+                "unknown_setting",
+                "idporten.client_auth",
+                "idporten.use_par",
+            ]),
+            "{problems:#?}"
+        );
+        let production = problems.iter().find(|p| p.key == "production").unwrap();
+        assert_eq!(production.origin, Origin::File(f.clone()));
+        let line = production.to_string();
+        assert!(
+            line.starts_with(&format!(
+                "{}: production (TASTESKJEMA_PRODUCTION): ",
+                f.display()
+            )),
+            "{line}"
+        );
+        assert!(line.contains("True"), "{line}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_toml_or_not_there_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:1\"\nproduction = \n").unwrap();
+        let p = Config::load_from(Some(&f), env(&[])).unwrap_err().problems;
+        assert_eq!(p.len(), 1);
+        assert!(p[0].to_string().contains("line 2"), "{}", p[0]);
+        let gone = dir.path().join("gone.toml");
+        let p = Config::load_from(None, env(&[("TASTESKJEMA_CONFIG", gone.to_str().unwrap())]))
+            .unwrap_err()
+            .problems;
+        assert!(
+            p[0].to_string().starts_with(&gone.display().to_string()),
+            "{}",
+            p[0]
+        );
+    }
+
+    /// Every field of the configuration has a line in the settings list (and so a variable) and in
+    /// the README's table; a new setting cannot be forgotten in either.
+    #[test]
+    fn every_setting_has_a_variable_and_a_line_in_the_readme() {
+        let c = Config {
+            idporten: Some(IdportenSettings::default()),
+            altinn: Some(AltinnSettings::default()),
+            maskinporten_client: Some(MaskinportenClientSettings::default()),
+            ..Config::default()
+        };
+        let serde_json::Value::Object(top) = serde_json::to_value(&c).unwrap() else {
+            unreachable!()
+        };
+        let mut fields = BTreeSet::new();
+        for (k, v) in top {
+            match v {
+                serde_json::Value::Object(t) => {
+                    fields.extend(t.keys().map(|s| format!("{k}.{s}")));
+                }
+                _ => {
+                    fields.insert(k);
+                }
+            }
+        }
+        let listed: BTreeSet<String> = SETTINGS.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(fields, listed);
+        let readme = include_str!("../README.md");
+        for (key, var) in SETTINGS {
+            assert!(
+                readme.contains(&format!("| `{var}` | `{key}` |")),
+                "README: {var} {key}"
+            );
+        }
     }
 }

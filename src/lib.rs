@@ -62,6 +62,11 @@ pub fn load_catalog(dir: &std::path::Path) -> anyhow::Result<Catalog> {
 
 /// Builds the portal from its configuration: forms, database, sessions, routes and layers.
 pub async fn build(config: &Config) -> anyhow::Result<App> {
+    // Every problem at once, before anything starts: the settings missing in production are
+    // named together rather than one per attempt (the arms below refusing them are a backstop).
+    config
+        .check()
+        .map_err(|e| anyhow::anyhow!("the configuration has problems:\n{e}"))?;
     let catalog = Arc::new(load_catalog(&config.forms_dir)?);
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)

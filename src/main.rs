@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tasteskjema::config::Config;
+use tasteskjema::config::{Config, Loaded};
 
 #[derive(Parser)]
 #[command(name = "tasteskjema", version, about = "Skatteetaten's form portal")]
@@ -42,6 +42,18 @@ enum Command {
         #[command(subcommand)]
         command: DevCommand,
     },
+    /// The configuration itself.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load the configuration as `serve` would, print every setting (secrets redacted) and every
+    /// problem (in production: every missing setting); fail if there is any.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -63,14 +75,23 @@ enum DevCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref()) {
+    let loaded = Config::read(cli.config.as_deref());
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Config {
+        command: ConfigCommand::Check,
+    } = command
+    {
+        return config_check(loaded);
+    }
+    let config = match loaded.checked() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("configuration: {e}");
+            eprintln!("the configuration has problems:\n{e}");
             return ExitCode::FAILURE;
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
+        Command::Config { .. } => unreachable!("answered above"),
         Command::Serve => {
             tasteskjema::init_tracing(&config);
             let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
@@ -137,6 +158,28 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Prints the settings and then every problem (what could not be read, values that are wrong,
+/// what is missing); a failure if there is any.
+fn config_check(loaded: Loaded) -> ExitCode {
+    match &loaded.file {
+        Some(f) => println!("# defaults, then {}, then TASTESKJEMA_*", f.display()),
+        None => println!("# defaults, then TASTESKJEMA_* (no file)"),
+    }
+    print!("{}", loaded.config.describe());
+    let mut problems = loaded.problems;
+    problems.extend(loaded.config.problems());
+    println!();
+    if problems.is_empty() {
+        println!("ok");
+        return ExitCode::SUCCESS;
+    }
+    println!("problems:");
+    for p in &problems {
+        println!("  {p}");
+    }
+    ExitCode::FAILURE
 }
 
 /// Lists the deliveries not done, or puts a parked one back.

@@ -37,9 +37,9 @@ fn feil() -> Value {
 fn errors() -> Value {
     let e = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
     json!({
-        "400": e("GLD_006 bad request, GLD_008 not JSON, GLD_010 content errors (one spesifisering per field, with sti), GLD_011 metadata (GLD_1027 year not supported, GLD_1028 idempotencyKey missing)"),
-        "401": e("GLD_004: no valid Maskinporten token"),
-        "403": e("GLD_005: the scope is missing, the token has no system user, or the system user may not deliver for the organisation"),
+        "400": e("GLD_006 bad request, GLD_008 not JSON, GLD_010 content errors (one spesifisering per field, with sti), GLD_011 metadata (GLD_1027 year not supported, GLD_1028 idempotencyKey missing, GLD_1029 more than one Authorization header)"),
+        "401": e("GLD_004: no valid Maskinporten token (the detail's kode names the check that failed, e.g. expired, wrong_issuer, wrong_audience)"),
+        "403": e("GLD_005: the scope is missing, the token has no system user, or the system user may not deliver for the organisation (asked before the body is read)"),
         "406": e("GLD_011 with GLD_1030: Accept must allow application/json"),
         "409": e("GLD_019: the idempotencyKey was used for another body"),
         "413": e("GLD_006: the body is over 10 MB"),
@@ -102,7 +102,9 @@ pub fn document(state: &ApiState) -> Value {
                         {"name": "dokumentId", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
                     ],
                     "responses": {"200": {"description": "The document", "content": {"application/json": {}, "application/pdf": {}}},
-                                  "404": {"description": "GLD_021", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}}}
+                                  "401": {"description": "GLD_004: no valid Maskinporten token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}},
+                                  "403": {"description": "GLD_005: the scope is missing, or the system user may not read this form for the organisation", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}},
+                                  "404": {"description": "GLD_021: no such submission of this form and income year for the organisation", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}}}
                 }}),
             );
         }

@@ -76,6 +76,8 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
     let dialogporten = format!("{}/dev/dialogporten", dev.addr);
     move |c: &mut Config| {
         c.production = true;
+        // Production is served over https; nothing here follows a link to the portal itself.
+        c.public_url = Some("https://skjema.test".into());
         c.maskinporten_issuer = Some(maskinporten);
         c.domain_url = Some(domain);
         c.dialogporten_url = Some(dialogporten);

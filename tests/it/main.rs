@@ -3,6 +3,7 @@
 mod api;
 mod attachments;
 mod catalogue;
+mod config;
 mod crash;
 mod dialogporten;
 mod forms;

@@ -1,0 +1,161 @@
+//! The configuration as the real binary reads it: `tasteskjema config check` and a refused
+//! `serve`, each run with nothing from the environment but what the case gives.
+
+use std::process::{Command, Output};
+
+/// Runs the binary with `args`, the forms of this tree, a fresh data directory and `vars`.
+fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASTESKJEMA_FORMS_DIR", crate::helpers::forms_dir())
+        .env("TASTESKJEMA_DATA_DIR", data.path())
+        .envs(vars.iter().copied())
+        .current_dir(data.path())
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const EVERY_PRODUCTION_SETTING: [&str; 12] = [
+    "TASTESKJEMA_IDPORTEN_ISSUER",
+    "TASTESKJEMA_IDPORTEN_CLIENT_ID",
+    "TASTESKJEMA_IDPORTEN_CLIENT_KEY_FILE",
+    "TASTESKJEMA_IDPORTEN_CLIENT_KEY_ID",
+    "TASTESKJEMA_ALTINN_URL",
+    "TASTESKJEMA_DOMAIN_URL",
+    "TASTESKJEMA_MASKINPORTEN_ISSUER",
+    "TASTESKJEMA_MASKINPORTEN_CLIENT_ID",
+    "TASTESKJEMA_MASKINPORTEN_KEY_FILE",
+    "TASTESKJEMA_MASKINPORTEN_KEY_ID",
+    "TASTESKJEMA_DIALOGPORTEN_URL",
+    "TASTESKJEMA_PUBLIC_URL",
+];
+
+#[test]
+fn config_check_shows_the_defaults_and_says_ok() {
+    let out = run(
+        &["config", "check"],
+        &[("TASTESKJEMA_DATABASE_URL", "postgres://u:hunter2@db/ts")],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("\nproduction = false\n"), "{stdout}");
+    assert!(
+        stdout.contains("\nlisten = \"127.0.0.1:8080\"\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\ntrusted_proxies = []\n"), "{stdout}");
+    assert!(stdout.contains("database_url = \"[REDACTED]\""), "{stdout}");
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("ok"), "{stdout}");
+}
+
+#[test]
+fn config_check_names_a_bad_variable_and_fails() {
+    let out = run(
+        &["config", "check"],
+        &[
+            ("TASTESKJEMA_PRODUCTION", "True"),
+            ("TASTESKJEMA_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33"),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // The settings are shown all the same, then the problems.
+    assert!(stdout.contains("\nlisten = "), "{stdout}");
+    let problems = stdout
+        .split("\nproblems:\n")
+        .nth(1)
+        .expect("a problems list");
+    assert!(
+        problems.contains(
+            "TASTESKJEMA_PRODUCTION (production): \"True\" is not a boolean (accepted: true, false, 1, 0, yes, no"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        problems.contains("TASTESKJEMA_TRUSTED_PROXIES (trusted_proxies): \"10.0.0.0/33\""),
+        "{stdout}"
+    );
+    assert_eq!(problems.lines().count(), 2, "{stdout}");
+}
+
+#[test]
+fn config_check_lists_every_missing_production_setting_at_once() {
+    let out = run(&["config", "check"], &[("TASTESKJEMA_PRODUCTION", "true")]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let problems = stdout
+        .split("\nproblems:\n")
+        .nth(1)
+        .expect("a problems list");
+    for var in EVERY_PRODUCTION_SETTING {
+        assert!(problems.contains(var), "{var} in {stdout}");
+    }
+    assert_eq!(
+        problems.lines().count(),
+        EVERY_PRODUCTION_SETTING.len(),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn config_check_reads_the_file_given_as_serve_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tasteskjema.toml");
+    std::fs::write(&file, "login_per_minute = 0\nbody_limit = \"ten\"\n").unwrap();
+    let out = run(
+        &["--config", file.to_str().unwrap(), "config", "check"],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("login_per_minute (TASTESKJEMA_LOGIN_PER_MINUTE): 0 is too small"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{}: body_limit (TASTESKJEMA_BODY_LIMIT): ",
+            file.display()
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn serve_refuses_to_start_on_a_bad_variable_or_a_missing_production_setting() {
+    let out = run(
+        &["serve"],
+        &[
+            ("TASTESKJEMA_LISTEN", "127.0.0.1:0"),
+            ("TASTESKJEMA_PRODUCTION", "True"),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("TASTESKJEMA_PRODUCTION"), "{stderr}");
+
+    let out = run(
+        &["serve"],
+        &[
+            ("TASTESKJEMA_LISTEN", "127.0.0.1:0"),
+            ("TASTESKJEMA_LOG", "error"),
+            ("TASTESKJEMA_PRODUCTION", "true"),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for var in EVERY_PRODUCTION_SETTING {
+        assert!(stderr.contains(var), "{var} in {stderr}");
+    }
+}
