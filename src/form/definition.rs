@@ -7,6 +7,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::attachment::FileKind;
 use super::expr::{Expr, Seg, Type};
 
 /// The portal's three written languages.
@@ -404,7 +405,7 @@ pub enum FieldKind {
 #[derive(Debug, Clone)]
 pub struct Attachments {
     /// The kinds of file allowed.
-    pub kinds: Vec<crate::intake::files::FileKind>,
+    pub kinds: Vec<FileKind>,
     /// The largest file, in bytes.
     pub max_file: u64,
     /// All files of the field together, in bytes.

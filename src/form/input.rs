@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::attachment::Described;
 use super::definition::{FieldKind, Lang};
 use super::no;
 
@@ -164,7 +165,7 @@ pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
             .join(", "),
         (FieldKind::Attachment(_), Some(Value::Array(a))) => a
             .iter()
-            .filter_map(crate::intake::attachments::Described::of)
+            .filter_map(Described::of)
             .map(|d| format!("{} ({})", d.name, super::validate::size(d.size)))
             .collect::<Vec<_>>()
             .join(", "),

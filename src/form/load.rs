@@ -435,7 +435,7 @@ impl FormBuilder<'_> {
 
     /// The settings of an attachment field: known file kinds, sizes that make sense together.
     fn attachments(&mut self, raw: &RawField, line: usize) -> Option<FieldKind> {
-        use crate::intake::files::FileKind;
+        use super::attachment::FileKind;
         const MB: f64 = 1024.0 * 1024.0;
         let mut kinds = Vec::new();
         let accept = raw.accept.clone().unwrap_or_default();

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::attachment::{Described, FileKind, Refusal};
 use super::definition::{Bounds, Field, FieldKind, Form, Lang, Text};
 use super::document::{self, get, instantiate, is_empty, row_count};
 use super::expr::{Context, Seg, format_path};
@@ -80,7 +81,7 @@ pub enum ErrorKind {
     /// One file is larger than the field allows (name, bytes).
     FileTooLarge(String, u64),
     /// A file the checks refused (name, why).
-    FileRefused(String, crate::intake::files::Refusal),
+    FileRefused(String, Refusal),
     /// A file the virus scanner found something in (name); it has been removed.
     FileInfected(String),
     /// A file still being checked (name).
@@ -166,10 +167,10 @@ pub fn size(bytes: u64) -> String {
 }
 
 /// Why a file was refused, for a person.
-fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
-    use crate::intake::files::Refusal as R;
+fn refusal(f: &str, r: Refusal, lang: Lang) -> String {
     use Lang::*;
-    let kind = |k: crate::intake::files::FileKind| k.label();
+    use Refusal as R;
+    let kind = |k: FileKind| k.label();
     match (r, lang) {
         (R::Empty, Nb) => format!("«{f}» er tom. Velg en fil med innhold."),
         (R::Empty, Nn) => format!("«{f}» er tom. Vel ei fil med innhald."),
@@ -668,7 +669,7 @@ fn check_field(
             }
             let mut total = 0u64;
             for file in files {
-                let Some(d) = crate::intake::attachments::Described::of(file) else {
+                let Some(d) = Described::of(file) else {
                     push(at.path(), ErrorKind::FileBad);
                     return;
                 };

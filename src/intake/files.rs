@@ -14,6 +14,8 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use crate::form::attachment::{FileKind, Refusal};
+
 /// How many first bytes decide the kind.
 const HEAD: usize = 8 * 1024;
 /// How many bytes the whole-content rules take at a time.
@@ -22,109 +24,6 @@ const WINDOW: usize = 1024 * 1024;
 const LOOKAHEAD: usize = 4096;
 /// An OLE2 compound file (old Word and Excel files, which can carry macros; also MSI installers).
 const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
-/// The kinds of file a form may allow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// PDF.
-    Pdf,
-    /// PNG image.
-    Png,
-    /// JPEG image.
-    Jpeg,
-    /// XML.
-    Xml,
-    /// Comma- or semicolon-separated text.
-    Csv,
-    /// ZIP archive.
-    Zip,
-}
-
-impl FileKind {
-    /// The kind a form file names (`pdf`, `png`, `jpeg`, `xml`, `csv`, `zip`).
-    pub fn from_name(name: &str) -> Option<FileKind> {
-        Some(match name {
-            "pdf" => FileKind::Pdf,
-            "png" => FileKind::Png,
-            "jpeg" | "jpg" => FileKind::Jpeg,
-            "xml" => FileKind::Xml,
-            "csv" => FileKind::Csv,
-            "zip" => FileKind::Zip,
-            _ => return None,
-        })
-    }
-
-    /// The media type it is served with.
-    pub fn mime(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "application/pdf",
-            FileKind::Png => "image/png",
-            FileKind::Jpeg => "image/jpeg",
-            FileKind::Xml => "application/xml",
-            FileKind::Csv => "text/csv",
-            FileKind::Zip => "application/zip",
-        }
-    }
-
-    /// Its name for people (`PDF`, `PNG`, …).
-    pub fn label(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "PDF",
-            FileKind::Png => "PNG",
-            FileKind::Jpeg => "JPEG",
-            FileKind::Xml => "XML",
-            FileKind::Csv => "CSV",
-            FileKind::Zip => "ZIP",
-        }
-    }
-
-    /// The extensions a file of this kind may have.
-    pub fn extensions(self) -> &'static [&'static str] {
-        match self {
-            FileKind::Pdf => &["pdf"],
-            FileKind::Png => &["png"],
-            FileKind::Jpeg => &["jpg", "jpeg"],
-            FileKind::Xml => &["xml"],
-            FileKind::Csv => &["csv", "txt"],
-            FileKind::Zip => &["zip"],
-        }
-    }
-}
-
-/// Why a file is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// No bytes.
-    Empty,
-    /// A program (Windows, Linux or macOS executable, or a script with a `#!` line).
-    Executable,
-    /// Its content is of no kind we know.
-    UnknownType,
-    /// Its kind is not one the field allows.
-    NotAllowed(FileKind),
-    /// Its name says one kind, its content another (e.g. a PNG named `.pdf`).
-    ExtensionMismatch(FileKind),
-    /// A password-protected PDF (it cannot be read or checked).
-    EncryptedPdf,
-    /// A PDF with JavaScript or actions that start programs.
-    ActivePdf,
-    /// An Office document that can carry macros: an OLE2 compound file (old `.doc`, `.xls`) or a
-    /// ZIP package with a VBA project (`vbaProject.bin`) or a macro-enabled content type.
-    MacroOffice,
-    /// A file of one kind that is also readable as another: a ZIP archive inside a PDF, an image,
-    /// CSV or XML, or a PDF header inside a file that is not a PDF.
-    Polyglot,
-    /// An archive that expands too much (more than 200 MiB, or more than 100 times its size).
-    ZipBomb,
-    /// An archive that cannot be read or checked, or is unsafe to unpack: damaged, unknown
-    /// compression, encrypted entries, names with `..` or absolute paths, archives inside it, more
-    /// than 1 000 entries.
-    BadArchive,
-    /// The file could not be read (an I/O error; logged), or a PDF could not be checked: a stream
-    /// without `endstream`, an object stream that does not inflate or has a filter other than
-    /// FlateDecode (logged).
-    Unreadable,
-}
 
 /// The kind of a file by its first bytes (the whole file or its first few KiB: a prefix may end
 /// inside a UTF-8 character).
