@@ -206,7 +206,28 @@ impl Page {
         self.fields.iter().flat_map(|f| {
             std::iter::once(f).chain(match &f.kind {
                 FieldKind::Group(g) => g.fields.iter(),
-                _ => [].iter(),
+                FieldKind::Text
+                | FieldKind::Textarea
+                | FieldKind::Integer
+                | FieldKind::Amount
+                | FieldKind::Decimal
+                | FieldKind::Percent
+                | FieldKind::Date
+                | FieldKind::DayMonth
+                | FieldKind::Year
+                | FieldKind::YesNo
+                | FieldKind::Choice { .. }
+                | FieldKind::MultiChoice { .. }
+                | FieldKind::Orgnr
+                | FieldKind::Fnr
+                | FieldKind::Either { .. }
+                | FieldKind::Kommunenummer
+                | FieldKind::Postnummer
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Kontonummer
+                | FieldKind::Static
+                | FieldKind::Attachment(_) => [].iter(),
             })
         })
     }
@@ -427,8 +448,47 @@ impl FieldKind {
             FieldKind::MultiChoice { .. } => Type::List(Box::new(Type::Text)),
             FieldKind::Group(_) | FieldKind::Attachment(_) => Type::Rows,
             FieldKind::Static | FieldKind::Either { .. } => return None,
-            _ => Type::Text,
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Choice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer => Type::Text,
         })
+    }
+
+    /// The bounds of a number of this kind: the field's own, else a percentage's 0 to 100 and a
+    /// year's four digits.
+    pub fn number_bounds(&self, min: Option<f64>, max: Option<f64>) -> (Option<f64>, Option<f64>) {
+        match self {
+            FieldKind::Percent => (min.or(Some(0.0)), max.or(Some(100.0))),
+            FieldKind::Year => (min.or(Some(1000.0)), max.or(Some(9999.0))),
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Static
+            | FieldKind::Group(_)
+            | FieldKind::Attachment(_) => (min, max),
+        }
     }
 
     /// Whether the kind stores a number.

@@ -710,7 +710,25 @@ fn check_field(
                 _ => push(at.path(), ErrorKind::EitherMany),
             }
         }
-        kind => {
+        kind @ (FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer) => {
             let v = at.value();
             if is_empty(v) {
                 if required {
@@ -741,11 +759,7 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             return Some(ErrorKind::NotWhole);
         }
         let x = n.as_f64().unwrap_or(f64::NAN);
-        let (min, max) = match kind {
-            FieldKind::Percent => (f.min.or(Some(0.0)), f.max.or(Some(100.0))),
-            FieldKind::Year => (f.min.or(Some(1000.0)), f.max.or(Some(9999.0))),
-            _ => (f.min, f.max),
-        };
+        let (min, max) = kind.number_bounds(f.min, f.max);
         if let Some(m) = min
             && x < m
         {
@@ -770,7 +784,27 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             });
             return (!ok).then_some(ErrorKind::NotOption);
         }
-        _ => {}
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::Choice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Either { .. }
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => {}
     }
     let Some(s) = v.as_str() else {
         return Some(ErrorKind::NotText);
@@ -795,7 +829,19 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
         FieldKind::Postnummer => no::Postnummer::parse(s).err().map(ErrorKind::Postnummer),
         FieldKind::Email => (!is_email(s)).then_some(ErrorKind::Email),
         FieldKind::Phone => (!is_phone(s)).then_some(ErrorKind::Phone),
-        _ => None,
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Either { .. }
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => None,
     };
     if kind_error.is_some() {
         return kind_error;
