@@ -7,6 +7,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::attachment::FileKind;
 use super::expr::{Expr, Seg, Type};
 
 /// The portal's three written languages.
@@ -205,7 +206,28 @@ impl Page {
         self.fields.iter().flat_map(|f| {
             std::iter::once(f).chain(match &f.kind {
                 FieldKind::Group(g) => g.fields.iter(),
-                _ => [].iter(),
+                FieldKind::Text
+                | FieldKind::Textarea
+                | FieldKind::Integer
+                | FieldKind::Amount
+                | FieldKind::Decimal
+                | FieldKind::Percent
+                | FieldKind::Date
+                | FieldKind::DayMonth
+                | FieldKind::Year
+                | FieldKind::YesNo
+                | FieldKind::Choice { .. }
+                | FieldKind::MultiChoice { .. }
+                | FieldKind::Orgnr
+                | FieldKind::Fnr
+                | FieldKind::Either { .. }
+                | FieldKind::Kommunenummer
+                | FieldKind::Postnummer
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Kontonummer
+                | FieldKind::Static
+                | FieldKind::Attachment(_) => [].iter(),
             })
         })
     }
@@ -404,7 +426,7 @@ pub enum FieldKind {
 #[derive(Debug, Clone)]
 pub struct Attachments {
     /// The kinds of file allowed.
-    pub kinds: Vec<crate::intake::files::FileKind>,
+    pub kinds: Vec<FileKind>,
     /// The largest file, in bytes.
     pub max_file: u64,
     /// All files of the field together, in bytes.
@@ -426,8 +448,47 @@ impl FieldKind {
             FieldKind::MultiChoice { .. } => Type::List(Box::new(Type::Text)),
             FieldKind::Group(_) | FieldKind::Attachment(_) => Type::Rows,
             FieldKind::Static | FieldKind::Either { .. } => return None,
-            _ => Type::Text,
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Choice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer => Type::Text,
         })
+    }
+
+    /// The bounds of a number of this kind: the field's own, else a percentage's 0 to 100 and a
+    /// year's four digits.
+    pub fn number_bounds(&self, min: Option<f64>, max: Option<f64>) -> (Option<f64>, Option<f64>) {
+        match self {
+            FieldKind::Percent => (min.or(Some(0.0)), max.or(Some(100.0))),
+            FieldKind::Year => (min.or(Some(1000.0)), max.or(Some(9999.0))),
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Static
+            | FieldKind::Group(_)
+            | FieldKind::Attachment(_) => (min, max),
+        }
     }
 
     /// Whether the kind stores a number.

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::attachment::Described;
 use super::definition::{FieldKind, Lang};
 use super::no;
 
@@ -63,7 +64,15 @@ pub fn parse(kind: &FieldKind, raw: &str) -> Value {
             no::Postnummer::parse(t).map_or_else(|_| keep(), |v| v.to_string().into())
         }
         FieldKind::Textarea => Value::String(raw.trim_end().replace("\r\n", "\n")),
-        _ => keep(),
+        FieldKind::Text
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Either { .. }
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => keep(),
     }
 }
 
@@ -106,7 +115,28 @@ pub fn to_input(kind: &FieldKind, v: Option<&Value>) -> String {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => match kind {
             FieldKind::Date => iso_to_norwegian(s).unwrap_or_else(|| s.clone()),
-            _ => s.clone(),
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Percent
+            | FieldKind::DayMonth
+            | FieldKind::Year
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Static
+            | FieldKind::Group(_)
+            | FieldKind::Attachment(_) => s.clone(),
         },
         Some(Value::Bool(b)) => if *b { "ja" } else { "nei" }.into(),
         Some(Value::Number(n)) => {
@@ -129,8 +159,10 @@ fn iso_to_norwegian(s: &str) -> Option<String> {
 
 /// The answer as shown to a reader (check-your-answers, receipts): amounts grouped, yes/no in words.
 pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
+    if matches!(v, None | Some(Value::Null)) {
+        return String::new();
+    }
     match (kind, v) {
-        (_, None | Some(Value::Null)) => String::new(),
         (FieldKind::Amount, Some(Value::Number(n))) => {
             format!("{} kr", group_thousands(&n.to_string()))
         }
@@ -164,14 +196,40 @@ pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
             .join(", "),
         (FieldKind::Attachment(_), Some(Value::Array(a))) => a
             .iter()
-            .filter_map(crate::intake::attachments::Described::of)
+            .filter_map(Described::of)
             .map(|d| format!("{} ({})", d.name, super::validate::size(d.size)))
             .collect::<Vec<_>>()
             .join(", "),
         (FieldKind::Kontonummer, Some(Value::String(s))) => {
             no::Kontonummer::parse(s).map_or_else(|_| s.clone(), |k| k.to_string())
         }
-        _ => to_input(kind, v),
+        // Any other kind, and a value not of its kind's shape (an answer kept as typed).
+        (
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Percent
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::Year
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Static
+            | FieldKind::Group(_)
+            | FieldKind::Attachment(_),
+            _,
+        ) => to_input(kind, v),
     }
 }
 

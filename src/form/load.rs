@@ -435,7 +435,7 @@ impl FormBuilder<'_> {
 
     /// The settings of an attachment field: known file kinds, sizes that make sense together.
     fn attachments(&mut self, raw: &RawField, line: usize) -> Option<FieldKind> {
-        use crate::intake::files::FileKind;
+        use super::attachment::FileKind;
         const MB: f64 = 1024.0 * 1024.0;
         let mut kinds = Vec::new();
         let accept = raw.accept.clone().unwrap_or_default();
@@ -508,136 +508,20 @@ impl FormBuilder<'_> {
         at: Vec<usize>,
     ) -> Option<Field> {
         let line = line_of(self.src, raw.span().start);
-        let raw = raw.into_inner();
+        let mut raw = raw.into_inner();
         let label = raw.label.clone().unwrap_or_default();
-        if raw.kind != "static" || raw.label.is_some() {
-            self.texts(&label, line, "label");
-        }
-        for (t, what) in [(&raw.hint, "hint"), (&raw.help, "help")] {
-            if let Some(t) = t {
-                self.texts(t, line, what);
-            }
-        }
-        let base: Vec<Seg> = row.map(|r| r.to_vec()).unwrap_or_default();
-        let bind = match (&raw.bind, raw.kind.as_str()) {
-            (None, "static") => Vec::new(),
-            (None, _) => {
-                self.error(line, format!("a {} field needs a bind", raw.kind));
-                return None;
-            }
-            (Some(b), _) if b == "." && row.is_some() && raw.kind == "either" => base.clone(),
-            (Some(b), _) => {
-                let p = self.path(b, line)?;
-                if p.contains(&Seg::All) {
-                    self.error(line, "a bind may not contain [*]; use a group".into());
-                    return None;
-                }
-                [base.clone(), p].concat()
-            }
-        };
-        if raw.kind != "attachment"
-            && (raw.accept.is_some() || raw.max_file_mb.is_some() || raw.total_mb.is_some())
-        {
-            self.error(
-                line,
-                "accept, max_file_mb and total_mb belong to attachment fields".into(),
-            );
-        }
-        if raw.kind != "group" && !raw.field.is_empty() {
-            self.error(line, "only a group may have fields".into());
-        }
+        self.field_texts(&raw, &label, line);
+        let bind = self.bind(&raw, row, line)?;
+        self.misplaced_settings(&raw, line);
         let kind = match raw.kind.as_str() {
-            "choice" | "multichoice" => {
-                let Some(opts) = raw.options else {
-                    self.error(line, format!("a {} field needs options", raw.kind));
-                    return None;
-                };
-                if opts.is_empty() {
-                    self.error(line, "options may not be empty".into());
-                }
-                let mut seen = BTreeSet::new();
-                let mut options = Vec::new();
-                for o in opts {
-                    if !seen.insert(o.value.clone()) {
-                        self.error(line, format!("option {:?} appears twice", o.value));
-                    }
-                    self.texts(&o.label, line, "option label");
-                    options.push(ChoiceOption {
-                        value: o.value,
-                        label: o.label,
-                        hint: o.hint,
-                    });
-                }
-                if raw.kind == "choice" {
-                    let select = match raw.display.as_deref() {
-                        None => options.len() > 6,
-                        Some("select") => true,
-                        Some("radio") => false,
-                        Some(d) => {
-                            self.error(line, format!("display must be radio or select, not {d}"));
-                            false
-                        }
-                    };
-                    FieldKind::Choice { options, select }
-                } else {
-                    FieldKind::MultiChoice { options }
-                }
-            }
-            "either" => {
-                let alts = raw.alternatives.unwrap_or_default();
-                if alts.len() < 2 {
-                    self.error(
-                        line,
-                        "an either field needs at least two alternatives".into(),
-                    );
-                }
-                let mut alternatives = Vec::new();
-                for a in alts {
-                    let Some(kind) = kind_from(&a.kind).filter(|k| !matches!(k, FieldKind::Static))
-                    else {
-                        self.error(line, format!("unknown alternative kind {:?}", a.kind));
-                        continue;
-                    };
-                    self.texts(&a.label, line, "alternative label");
-                    let mut p = bind.clone();
-                    p.push(Seg::Key(a.key.clone()));
-                    if let Some(t) = kind.value_type() {
-                        self.claim(p, t, line);
-                    }
-                    alternatives.push(Alternative {
-                        key: a.key,
-                        kind,
-                        label: a.label,
-                        min: a.min,
-                        max: a.max,
-                    });
-                }
-                FieldKind::Either { alternatives }
-            }
+            "choice" | "multichoice" => self.choice(&mut raw, line)?,
+            "either" => self.either(&mut raw, &bind, line),
             "group" => {
                 if row.is_some() {
                     self.error(line, "a group inside a group is not supported".into());
                     return None;
                 }
-                let mut rowpath = bind.clone();
-                self.claim(bind.clone(), Type::Rows, line);
-                rowpath.push(Seg::All);
-                let mut fields = Vec::new();
-                for f in raw.field {
-                    let mut at2 = at.clone();
-                    at2.push(fields.len());
-                    if let Some(f) = self.field(f, Some(&rowpath), pending, at2) {
-                        fields.push(f);
-                    }
-                }
-                if fields.is_empty() {
-                    self.error(line, "a group needs fields".into());
-                }
-                FieldKind::Group(Group {
-                    fields,
-                    row_label: raw.row_label,
-                    add_label: raw.add_label,
-                })
+                self.group(&mut raw, &bind, pending, &at, line)
             }
             "attachment" => {
                 if row.is_some() {
@@ -654,31 +538,8 @@ impl FormBuilder<'_> {
                 }
             },
         };
-        if let (Some(a), Some(b)) = (raw.min, raw.max)
-            && a > b
-        {
-            self.error(line, format!("min {a} is greater than max {b}"));
-        }
-        if let (Some(a), Some(b)) = (raw.min_length, raw.max_length)
-            && a > b
-        {
-            self.error(
-                line,
-                format!("min_length {a} is greater than max_length {b}"),
-            );
-        }
-        let pattern = match raw
-            .pattern
-            .as_deref()
-            .map(|p| Regex::new(&format!("^(?:{p})$")))
-        {
-            Some(Ok(r)) => Some(r),
-            Some(Err(e)) => {
-                self.error(line, format!("bad pattern: {e}"));
-                None
-            }
-            None => None,
-        };
+        self.bounds(&raw, line);
+        let pattern = self.pattern(raw.pattern.as_deref(), line);
         if !matches!(
             kind,
             FieldKind::Group(_) | FieldKind::Either { .. } | FieldKind::Static
@@ -686,39 +547,13 @@ impl FormBuilder<'_> {
         {
             self.claim(bind.clone(), t, line);
         }
+        // A group's own expressions are read from the root, not from one of its rows.
         let exrow = if matches!(kind, FieldKind::Group(_)) {
             None
         } else {
             row.map(|r| r.to_vec())
         };
-        let src_text = self.src;
-        let mut push = |src: Option<(String, usize)>, what: &'static str| {
-            if let Some((src, line)) = src {
-                pending.push((
-                    at.clone(),
-                    Pending {
-                        src,
-                        line,
-                        row: exrow.clone(),
-                        what,
-                    },
-                ));
-            }
-        };
-        let required = match raw.required {
-            None => Required::Fixed(false),
-            Some(RawRequired::Fixed(b)) => Required::Fixed(b),
-            Some(RawRequired::When(s)) => {
-                push(Some((s, line)), "required");
-                Required::Fixed(false)
-            }
-        };
-        let spanned = |s: Option<Spanned<String>>| {
-            s.map(|s| (line_of(src_text, s.span().start), s.into_inner()))
-                .map(|(l, s)| (s, l))
-        };
-        push(spanned(raw.when), "when");
-        push(spanned(raw.prefill), "prefill");
+        let required = self.defer_expressions(&mut raw, exrow, pending, &at, line);
         Some(Field {
             bind,
             kind,
@@ -737,6 +572,225 @@ impl FormBuilder<'_> {
             line,
         })
     }
+
+    /// A field's label (a static text may go without), hint and help.
+    fn field_texts(&mut self, raw: &RawField, label: &Text, line: usize) {
+        if raw.kind != "static" || raw.label.is_some() {
+            self.texts(label, line, "label");
+        }
+        for (t, what) in [(&raw.hint, "hint"), (&raw.help, "help")] {
+            if let Some(t) = t {
+                self.texts(t, line, what);
+            }
+        }
+    }
+
+    /// Where a field's answer is stored: its bind under the row it is in; none for a static text,
+    /// the row itself for an `either` bound to `.`.
+    fn bind(&mut self, raw: &RawField, row: Option<&[Seg]>, line: usize) -> Option<Vec<Seg>> {
+        let base: Vec<Seg> = row.map(|r| r.to_vec()).unwrap_or_default();
+        match (&raw.bind, raw.kind.as_str()) {
+            (None, "static") => Some(Vec::new()),
+            (None, _) => {
+                self.error(line, format!("a {} field needs a bind", raw.kind));
+                None
+            }
+            (Some(b), _) if b == "." && row.is_some() && raw.kind == "either" => Some(base),
+            (Some(b), _) => {
+                let p = self.path(b, line)?;
+                if p.contains(&Seg::All) {
+                    self.error(line, "a bind may not contain [*]; use a group".into());
+                    return None;
+                }
+                Some([base, p].concat())
+            }
+        }
+    }
+
+    /// Settings that belong to another kind of field.
+    fn misplaced_settings(&mut self, raw: &RawField, line: usize) {
+        if raw.kind != "attachment"
+            && (raw.accept.is_some() || raw.max_file_mb.is_some() || raw.total_mb.is_some())
+        {
+            self.error(
+                line,
+                "accept, max_file_mb and total_mb belong to attachment fields".into(),
+            );
+        }
+        if raw.kind != "group" && !raw.field.is_empty() {
+            self.error(line, "only a group may have fields".into());
+        }
+    }
+
+    /// The settings of a choice or multichoice field: its options, each value once, and for a
+    /// choice how it is shown (a list of radio buttons, or a select beyond six options).
+    fn choice(&mut self, raw: &mut RawField, line: usize) -> Option<FieldKind> {
+        let Some(opts) = raw.options.take() else {
+            self.error(line, format!("a {} field needs options", raw.kind));
+            return None;
+        };
+        if opts.is_empty() {
+            self.error(line, "options may not be empty".into());
+        }
+        let mut seen = BTreeSet::new();
+        let mut options = Vec::new();
+        for o in opts {
+            if !seen.insert(o.value.clone()) {
+                self.error(line, format!("option {:?} appears twice", o.value));
+            }
+            self.texts(&o.label, line, "option label");
+            options.push(ChoiceOption {
+                value: o.value,
+                label: o.label,
+                hint: o.hint,
+            });
+        }
+        if raw.kind != "choice" {
+            return Some(FieldKind::MultiChoice { options });
+        }
+        let select = match raw.display.as_deref() {
+            None => options.len() > 6,
+            Some("select") => true,
+            Some("radio") => false,
+            Some(d) => {
+                self.error(line, format!("display must be radio or select, not {d}"));
+                false
+            }
+        };
+        Some(FieldKind::Choice { options, select })
+    }
+
+    /// The settings of an either field: at least two alternatives, each of a kind with a single
+    /// value, each bound under the field's bind.
+    fn either(&mut self, raw: &mut RawField, bind: &[Seg], line: usize) -> FieldKind {
+        let alts = raw.alternatives.take().unwrap_or_default();
+        if alts.len() < 2 {
+            self.error(
+                line,
+                "an either field needs at least two alternatives".into(),
+            );
+        }
+        let mut alternatives = Vec::new();
+        for a in alts {
+            let Some(kind) = kind_from(&a.kind).filter(|k| !matches!(k, FieldKind::Static)) else {
+                self.error(line, format!("unknown alternative kind {:?}", a.kind));
+                continue;
+            };
+            self.texts(&a.label, line, "alternative label");
+            let mut p = bind.to_vec();
+            p.push(Seg::Key(a.key.clone()));
+            if let Some(t) = kind.value_type() {
+                self.claim(p, t, line);
+            }
+            alternatives.push(Alternative {
+                key: a.key,
+                kind,
+                label: a.label,
+                min: a.min,
+                max: a.max,
+            });
+        }
+        FieldKind::Either { alternatives }
+    }
+
+    /// The settings of a group: its rows' fields, read with the row as their base.
+    fn group(
+        &mut self,
+        raw: &mut RawField,
+        bind: &[Seg],
+        pending: &mut Vec<(Vec<usize>, Pending)>,
+        at: &[usize],
+        line: usize,
+    ) -> FieldKind {
+        let mut rowpath = bind.to_vec();
+        self.claim(bind.to_vec(), Type::Rows, line);
+        rowpath.push(Seg::All);
+        let mut fields = Vec::new();
+        for f in std::mem::take(&mut raw.field) {
+            let mut at2 = at.to_vec();
+            at2.push(fields.len());
+            if let Some(f) = self.field(f, Some(&rowpath), pending, at2) {
+                fields.push(f);
+            }
+        }
+        if fields.is_empty() {
+            self.error(line, "a group needs fields".into());
+        }
+        FieldKind::Group(Group {
+            fields,
+            row_label: raw.row_label.take(),
+            add_label: raw.add_label.take(),
+        })
+    }
+
+    /// Bounds that cannot all hold: `min` above `max`, `min_length` above `max_length`.
+    fn bounds(&mut self, raw: &RawField, line: usize) {
+        if let (Some(a), Some(b)) = (raw.min, raw.max)
+            && a > b
+        {
+            self.error(line, format!("min {a} is greater than max {b}"));
+        }
+        if let (Some(a), Some(b)) = (raw.min_length, raw.max_length)
+            && a > b
+        {
+            self.error(
+                line,
+                format!("min_length {a} is greater than max_length {b}"),
+            );
+        }
+    }
+
+    /// A field's pattern, anchored so that it must match the whole answer.
+    fn pattern(&mut self, pattern: Option<&str>, line: usize) -> Option<Regex> {
+        match pattern.map(|p| Regex::new(&format!("^(?:{p})$"))) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                self.error(line, format!("bad pattern: {e}"));
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Puts a field's `required`, `when` and `prefill` expressions aside for the second pass, read
+    /// in `row`; a fixed `required` is the answer.
+    fn defer_expressions(
+        &self,
+        raw: &mut RawField,
+        row: Option<Vec<Seg>>,
+        pending: &mut Vec<(Vec<usize>, Pending)>,
+        at: &[usize],
+        line: usize,
+    ) -> Required {
+        let mut push = |src: Option<(String, usize)>, what: &'static str| {
+            if let Some((src, line)) = src {
+                pending.push((
+                    at.to_vec(),
+                    Pending {
+                        src,
+                        line,
+                        row: row.clone(),
+                        what,
+                    },
+                ));
+            }
+        };
+        let required = match raw.required.take() {
+            None => Required::Fixed(false),
+            Some(RawRequired::Fixed(b)) => Required::Fixed(b),
+            Some(RawRequired::When(s)) => {
+                push(Some((s, line)), "required");
+                Required::Fixed(false)
+            }
+        };
+        let spanned = |s: Option<Spanned<String>>| {
+            s.map(|s| (line_of(self.src, s.span().start), s.into_inner()))
+                .map(|(l, s)| (s, l))
+        };
+        push(spanned(raw.when.take()), "when");
+        push(spanned(raw.prefill.take()), "prefill");
+        required
+    }
 }
 
 fn field_at<'a>(pages: &'a mut [Page], at: &[usize]) -> &'a mut Field {
@@ -748,6 +802,11 @@ fn field_at<'a>(pages: &'a mut [Page], at: &[usize]) -> &'a mut Field {
         f = &mut g.fields[i];
     }
     f
+}
+
+/// Whether `s` may be a form's or a page's id: letters, digits and `-`.
+fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 fn parse_form(
@@ -772,210 +831,19 @@ fn parse_form(
         types: BTreeMap::new(),
         binds: BTreeMap::new(),
     };
-    let id_line = line_of(src, raw.id.span().start);
-    let id = raw.id.into_inner();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        b.error(
-            id_line,
-            format!("form id {id:?} must be letters, digits and '-'"),
-        );
-    }
-    let area_line = line_of(src, raw.area.span().start);
-    if !areas.contains(raw.area.get_ref().as_str()) {
-        b.error(area_line, format!("unknown area {:?}", raw.area.get_ref()));
-    }
+    let id = b.form_id(raw.id);
+    b.area(&raw.area, areas);
     b.texts(&raw.title, 1, "title");
     if raw.page.is_empty() {
         b.error(1, "a form needs at least one page".into());
     }
     // Pass 1: fields and their types.
-    let mut pending: Vec<(Vec<usize>, Pending)> = Vec::new();
-    let mut page_pending: Vec<(usize, Pending)> = Vec::new();
-    let mut pages = Vec::new();
-    let mut page_ids = BTreeSet::new();
-    for (pi, p) in raw.page.into_iter().enumerate() {
-        let line = line_of(src, p.span().start);
-        let p = p.into_inner();
-        if !page_ids.insert(p.id.clone()) || p.id == "oppsummering" {
-            b.error(
-                line,
-                format!("page id {:?} is used twice or reserved", p.id),
-            );
-        }
-        if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            b.error(
-                line,
-                format!("page id {:?} must be letters, digits and '-'", p.id),
-            );
-        }
-        b.texts(&p.title, line, "page title");
-        if let Some(w) = p.when {
-            page_pending.push((
-                pi,
-                Pending {
-                    line: line_of(src, w.span().start),
-                    src: w.into_inner(),
-                    row: None,
-                    what: "when",
-                },
-            ));
-        }
-        let mut fields = Vec::new();
-        for f in p.field {
-            let at = vec![pi, fields.len()];
-            if let Some(f) = b.field(f, None, &mut pending, at) {
-                fields.push(f);
-            }
-        }
-        pages.push(Page {
-            id: p.id,
-            title: p.title,
-            intro: p.intro,
-            when: None,
-            fields,
-        });
-    }
-    // Computed values: bind paths first, then types as their expressions resolve.
-    let mut computed_raw = Vec::new();
-    for c in raw.computed {
-        let line = line_of(src, c.span().start);
-        let c = c.into_inner();
-        let Some(bind) = b.path(&c.bind, line) else {
-            continue;
-        };
-        if let Some(l) = &c.label {
-            b.texts(l, line, "label");
-        }
-        if let Some(prev) = b.binds.insert(bind.clone(), line) {
-            b.error(line, format!("{} is already bound on line {prev}", c.bind));
-        }
-        let declared = match c.kind.as_deref().map(kind_from) {
-            Some(Some(k)) => k
-                .value_type()
-                .map(|t| (t, k.is_whole(), c.kind.clone().unwrap_or_default())),
-            Some(None) => {
-                b.error(
-                    line,
-                    format!("unknown kind {:?}", c.kind.unwrap_or_default()),
-                );
-                None
-            }
-            None => None,
-        };
-        computed_raw.push((bind, c.value, c.label, declared, line, c.required));
-    }
-    for (bind, _, _, declared, _, _) in &computed_raw {
-        if let Some((t, _, _)) = declared {
-            b.types.insert(bind.clone(), t.clone());
-        }
-    }
-    let mut computed: Vec<Option<Computed>> = computed_raw.iter().map(|_| None).collect();
-    let mut progress = true;
-    while progress {
-        progress = false;
-        for (i, (bind, value, label, declared, line, required)) in computed_raw.iter().enumerate() {
-            if computed[i].is_some() {
-                continue;
-            }
-            let Ok(mut e) = Expr::parse(value.get_ref()) else {
-                continue;
-            };
-            if let Ok(t) = e.check(&Types(&b.types), None) {
-                if declared.is_none() {
-                    b.types.insert(bind.clone(), t.clone());
-                }
-                let whole = declared.as_ref().map(|d| d.1).unwrap_or(t == Type::Number);
-                let kind = declared
-                    .as_ref()
-                    .and_then(|d| kind_from(&d.2))
-                    .unwrap_or(if whole {
-                        FieldKind::Integer
-                    } else {
-                        FieldKind::Text
-                    });
-                computed[i] = Some(Computed {
-                    bind: bind.clone(),
-                    value: e,
-                    label: label.clone(),
-                    whole,
-                    kind,
-                    required: *required,
-                    line: *line,
-                });
-                progress = true;
-            }
-        }
-    }
-    for (i, (_, value, _, _, _, _)) in computed_raw.iter().enumerate() {
-        if computed[i].is_none() {
-            let line = line_of(src, value.span().start);
-            let msg = match Expr::parse(value.get_ref()) {
-                Err(e) => e.to_string(),
-                Ok(mut e) => match e.check(&Types(&b.types), None) {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "depends on a value that cannot be computed".into(),
-                },
-            };
-            b.error(line, format!("computed value {:?}: {msg}", value.get_ref()));
-        }
-    }
-    let computed: Vec<Computed> = computed.into_iter().flatten().collect();
-    let computed = order_computed(&mut b, computed);
+    let mut pending = Deferred::default();
+    let mut pages = b.pages(raw.page, &mut pending);
+    let computed = b.computed(raw.computed);
     // Pass 2: every other expression, now that all types are known.
-    for (pi, p) in page_pending {
-        if let Some(e) = b.expr(&p) {
-            pages[pi].when = Some(e);
-        }
-    }
-    for (at, p) in pending {
-        let e = b.expr(&p);
-        let f = field_at(&mut pages, &at);
-        match (p.what, e) {
-            ("when", Some(e)) => f.when = Some(e),
-            ("required", Some(e)) => f.required = Required::When(e),
-            ("prefill", Some(e)) => f.prefill = Some(e),
-            _ => {}
-        }
-    }
-    let mut rules = Vec::new();
-    for r in raw.rule {
-        let line = line_of(src, r.span().start);
-        let r = r.into_inner();
-        b.texts(&r.message, line, "message");
-        let each = match r.each.as_deref().map(|e| b.path(e, line)) {
-            Some(Some(p)) => {
-                if b.types.get(&p) != Some(&Type::Rows) {
-                    b.error(line, format!("each: {} is not a group", format_path(&p)));
-                    continue;
-                }
-                Some(p)
-            }
-            Some(None) => continue,
-            None => None,
-        };
-        let row = each.clone().map(|mut p| {
-            p.push(Seg::All);
-            p
-        });
-        let Some(rel) = b.path(&r.path, line) else {
-            continue;
-        };
-        let path = [row.clone().unwrap_or_default(), rel].concat();
-        let Some(check) = b.expr(&Pending {
-            src: r.check.get_ref().clone(),
-            line: line_of(src, r.check.span().start),
-            row,
-            what: "check",
-        }) else {
-            continue;
-        };
-        rules.push(Rule {
-            each,
-            check,
-            path,
-            message: r.message,
-        });
-    }
+    b.resolve(&mut pages, pending);
+    let rules = raw.rule.into_iter().filter_map(|r| b.rule(r)).collect();
     let errors_now = b.problems.iter().filter(|p| !p.warning).count();
     let types = b.types;
     (errors_now == before).then(|| Form {
@@ -994,6 +862,263 @@ fn parse_form(
         source: file.to_path_buf(),
         types,
     })
+}
+
+/// The expressions of pages and fields, put aside until every type is known.
+#[derive(Default)]
+struct Deferred {
+    /// A page's `when`, by the page's index.
+    pages: Vec<(usize, Pending)>,
+    /// A field's `when`, `required` and `prefill`, by where the field is (see [`field_at`]).
+    fields: Vec<(Vec<usize>, Pending)>,
+}
+
+/// A computed value whose bind has been read, its expression not yet checked.
+struct Declared {
+    bind: Vec<Seg>,
+    value: Spanned<String>,
+    label: Option<Text>,
+    /// The kind it declares: its type, whether it is whole, and its name.
+    kind: Option<(Type, bool, String)>,
+    line: usize,
+    required: bool,
+}
+
+impl FormBuilder<'_> {
+    /// The form's id, checked.
+    fn form_id(&mut self, raw: Spanned<String>) -> String {
+        let line = line_of(self.src, raw.span().start);
+        let id = raw.into_inner();
+        if !valid_id(&id) {
+            self.error(
+                line,
+                format!("form id {id:?} must be letters, digits and '-'"),
+            );
+        }
+        id
+    }
+
+    /// The form's area, which `areas.toml` must name.
+    fn area(&mut self, area: &Spanned<String>, areas: &BTreeSet<&str>) {
+        let line = line_of(self.src, area.span().start);
+        if !areas.contains(area.get_ref().as_str()) {
+            self.error(line, format!("unknown area {:?}", area.get_ref()));
+        }
+    }
+
+    /// The pages and their fields; their expressions go to `pending`.
+    fn pages(&mut self, raw: Vec<Spanned<RawPage>>, pending: &mut Deferred) -> Vec<Page> {
+        let mut pages = Vec::new();
+        let mut page_ids = BTreeSet::new();
+        for (pi, p) in raw.into_iter().enumerate() {
+            let line = line_of(self.src, p.span().start);
+            let p = p.into_inner();
+            if !page_ids.insert(p.id.clone()) || p.id == "oppsummering" {
+                self.error(
+                    line,
+                    format!("page id {:?} is used twice or reserved", p.id),
+                );
+            }
+            if !valid_id(&p.id) {
+                self.error(
+                    line,
+                    format!("page id {:?} must be letters, digits and '-'", p.id),
+                );
+            }
+            self.texts(&p.title, line, "page title");
+            if let Some(w) = p.when {
+                pending.pages.push((
+                    pi,
+                    Pending {
+                        line: line_of(self.src, w.span().start),
+                        src: w.into_inner(),
+                        row: None,
+                        what: "when",
+                    },
+                ));
+            }
+            let mut fields = Vec::new();
+            for f in p.field {
+                let at = vec![pi, fields.len()];
+                if let Some(f) = self.field(f, None, &mut pending.fields, at) {
+                    fields.push(f);
+                }
+            }
+            pages.push(Page {
+                id: p.id,
+                title: p.title,
+                intro: p.intro,
+                when: None,
+                fields,
+            });
+        }
+        pages
+    }
+
+    /// The computed values: bind paths first, then types as their expressions resolve (one may
+    /// read another), in the order they are computed.
+    fn computed(&mut self, raw: Vec<Spanned<RawComputed>>) -> Vec<Computed> {
+        let declared: Vec<Declared> = raw.into_iter().filter_map(|c| self.declare(c)).collect();
+        for d in &declared {
+            if let Some((t, _, _)) = &d.kind {
+                self.types.insert(d.bind.clone(), t.clone());
+            }
+        }
+        let computed = self.resolve_computed(&declared);
+        for (d, c) in declared.iter().zip(&computed) {
+            if c.is_none() {
+                self.unresolved(&d.value);
+            }
+        }
+        let computed: Vec<Computed> = computed.into_iter().flatten().collect();
+        order_computed(self, computed)
+    }
+
+    /// A computed value's bind, claimed, its label and its declared kind.
+    fn declare(&mut self, c: Spanned<RawComputed>) -> Option<Declared> {
+        let line = line_of(self.src, c.span().start);
+        let c = c.into_inner();
+        let bind = self.path(&c.bind, line)?;
+        if let Some(l) = &c.label {
+            self.texts(l, line, "label");
+        }
+        if let Some(prev) = self.binds.insert(bind.clone(), line) {
+            self.error(line, format!("{} is already bound on line {prev}", c.bind));
+        }
+        let kind = match c.kind.as_deref().map(kind_from) {
+            Some(Some(k)) => k
+                .value_type()
+                .map(|t| (t, k.is_whole(), c.kind.clone().unwrap_or_default())),
+            Some(None) => {
+                self.error(
+                    line,
+                    format!("unknown kind {:?}", c.kind.unwrap_or_default()),
+                );
+                None
+            }
+            None => None,
+        };
+        Some(Declared {
+            bind,
+            value: c.value,
+            label: c.label,
+            kind,
+            line,
+            required: c.required,
+        })
+    }
+
+    /// Checks the computed values over and over until no more resolve, so that one may read
+    /// another whatever their order in the file; `None` for each that never does.
+    fn resolve_computed(&mut self, declared: &[Declared]) -> Vec<Option<Computed>> {
+        let mut computed: Vec<Option<Computed>> = declared.iter().map(|_| None).collect();
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for (i, d) in declared.iter().enumerate() {
+                if computed[i].is_some() {
+                    continue;
+                }
+                let Ok(mut e) = Expr::parse(d.value.get_ref()) else {
+                    continue;
+                };
+                if let Ok(t) = e.check(&Types(&self.types), None) {
+                    if d.kind.is_none() {
+                        self.types.insert(d.bind.clone(), t.clone());
+                    }
+                    let whole = d.kind.as_ref().map(|k| k.1).unwrap_or(t == Type::Number);
+                    let kind = d
+                        .kind
+                        .as_ref()
+                        .and_then(|k| kind_from(&k.2))
+                        .unwrap_or(if whole {
+                            FieldKind::Integer
+                        } else {
+                            FieldKind::Text
+                        });
+                    computed[i] = Some(Computed {
+                        bind: d.bind.clone(),
+                        value: e,
+                        label: d.label.clone(),
+                        whole,
+                        kind,
+                        required: d.required,
+                        line: d.line,
+                    });
+                    progress = true;
+                }
+            }
+        }
+        computed
+    }
+
+    /// Says why a computed value never resolved.
+    fn unresolved(&mut self, value: &Spanned<String>) {
+        let line = line_of(self.src, value.span().start);
+        let msg = match Expr::parse(value.get_ref()) {
+            Err(e) => e.to_string(),
+            Ok(mut e) => match e.check(&Types(&self.types), None) {
+                Err(e) => e.to_string(),
+                Ok(_) => "depends on a value that cannot be computed".into(),
+            },
+        };
+        self.error(line, format!("computed value {:?}: {msg}", value.get_ref()));
+    }
+
+    /// Pass 2: checks the expressions put aside and puts each where it belongs.
+    fn resolve(&mut self, pages: &mut [Page], pending: Deferred) {
+        for (pi, p) in pending.pages {
+            if let Some(e) = self.expr(&p) {
+                pages[pi].when = Some(e);
+            }
+        }
+        for (at, p) in pending.fields {
+            let e = self.expr(&p);
+            let f = field_at(pages, &at);
+            match (p.what, e) {
+                ("when", Some(e)) => f.when = Some(e),
+                ("required", Some(e)) => f.required = Required::When(e),
+                ("prefill", Some(e)) => f.prefill = Some(e),
+                _ => {}
+            }
+        }
+    }
+
+    /// A rule: its group (for one checked per row), where its message is shown, and its check.
+    fn rule(&mut self, r: Spanned<RawRule>) -> Option<Rule> {
+        let line = line_of(self.src, r.span().start);
+        let r = r.into_inner();
+        self.texts(&r.message, line, "message");
+        let each = match r.each.as_deref().map(|e| self.path(e, line)) {
+            Some(Some(p)) => {
+                if self.types.get(&p) != Some(&Type::Rows) {
+                    self.error(line, format!("each: {} is not a group", format_path(&p)));
+                    return None;
+                }
+                Some(p)
+            }
+            Some(None) => return None,
+            None => None,
+        };
+        let row = each.clone().map(|mut p| {
+            p.push(Seg::All);
+            p
+        });
+        let rel = self.path(&r.path, line)?;
+        let path = [row.clone().unwrap_or_default(), rel].concat();
+        let check = self.expr(&Pending {
+            src: r.check.get_ref().clone(),
+            line: line_of(self.src, r.check.span().start),
+            row,
+            what: "check",
+        })?;
+        Some(Rule {
+            each,
+            check,
+            path,
+            message: r.message,
+        })
+    }
 }
 
 /// Orders computed values so each comes after those it reads; a cycle is an error.

@@ -1,6 +1,7 @@
 //! The form language: definitions, loading and checking, expressions, the JSON data model,
 //! validation and the JSON Schema. Pure: no I/O but reading form files.
 
+pub mod attachment;
 pub mod definition;
 pub mod document;
 pub mod expr;

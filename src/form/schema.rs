@@ -117,7 +117,14 @@ fn leaf(kind: &FieldKind, f: Option<Bounds<'_>>) -> Value {
             let values: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
             return json!({ "type": "array", "items": { "type": "string", "enum": values } });
         }
-        _ => ("string", None, None),
+        FieldKind::Text | FieldKind::Textarea | FieldKind::Choice { .. } | FieldKind::Phone => {
+            ("string", None, None)
+        }
+        // Not leaves: add_field writes these itself, and an alternative is never one of them.
+        FieldKind::Either { .. }
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => ("string", None, None),
     };
     m.insert("type".into(), ty.into());
     if let FieldKind::Choice { options, .. } = kind {
@@ -141,11 +148,7 @@ fn leaf(kind: &FieldKind, f: Option<Bounds<'_>>) -> Value {
             }
         };
         if ty == "integer" || ty == "number" {
-            let (min, max) = match kind {
-                FieldKind::Percent => (f.min.or(Some(0.0)), f.max.or(Some(100.0))),
-                FieldKind::Year => (f.min.or(Some(1000.0)), f.max.or(Some(9999.0))),
-                _ => (f.min, f.max),
-            };
+            let (min, max) = kind.number_bounds(f.min, f.max);
             if let Some(x) = min {
                 m.insert("minimum".into(), bound(x));
             }
@@ -222,7 +225,25 @@ fn add_field(root: &mut Node, f: &Field, cond: bool) {
             n.leaf = Some(arr);
             n.description = Some(f.label.get(Lang::Nb).to_string());
         }
-        kind => {
+        kind @ (FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer) => {
             let n = root.at(&f.bind, req);
             n.leaf = Some(leaf(kind, Some(f.bounds())));
             n.description = Some(f.label.get(Lang::Nb).to_string());

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::attachment::{Described, FileKind, Refusal};
 use super::definition::{Bounds, Field, FieldKind, Form, Lang, Text};
 use super::document::{self, get, instantiate, is_empty, row_count};
 use super::expr::{Context, Seg, format_path};
@@ -80,7 +81,7 @@ pub enum ErrorKind {
     /// One file is larger than the field allows (name, bytes).
     FileTooLarge(String, u64),
     /// A file the checks refused (name, why).
-    FileRefused(String, crate::intake::files::Refusal),
+    FileRefused(String, Refusal),
     /// A file the virus scanner found something in (name); it has been removed.
     FileInfected(String),
     /// A file still being checked (name).
@@ -166,10 +167,10 @@ pub fn size(bytes: u64) -> String {
 }
 
 /// Why a file was refused, for a person.
-fn refusal(f: &str, r: crate::intake::files::Refusal, lang: Lang) -> String {
-    use crate::intake::files::Refusal as R;
+fn refusal(f: &str, r: Refusal, lang: Lang) -> String {
     use Lang::*;
-    let kind = |k: crate::intake::files::FileKind| k.label();
+    use Refusal as R;
+    let kind = |k: FileKind| k.label();
     match (r, lang) {
         (R::Empty, Nb) => format!("«{f}» er tom. Velg en fil med innhold."),
         (R::Empty, Nn) => format!("«{f}» er tom. Vel ei fil med innhald."),
@@ -668,7 +669,7 @@ fn check_field(
             }
             let mut total = 0u64;
             for file in files {
-                let Some(d) = crate::intake::attachments::Described::of(file) else {
+                let Some(d) = Described::of(file) else {
                     push(at.path(), ErrorKind::FileBad);
                     return;
                 };
@@ -709,7 +710,25 @@ fn check_field(
                 _ => push(at.path(), ErrorKind::EitherMany),
             }
         }
-        kind => {
+        kind @ (FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer) => {
             let v = at.value();
             if is_empty(v) {
                 if required {
@@ -740,11 +759,7 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             return Some(ErrorKind::NotWhole);
         }
         let x = n.as_f64().unwrap_or(f64::NAN);
-        let (min, max) = match kind {
-            FieldKind::Percent => (f.min.or(Some(0.0)), f.max.or(Some(100.0))),
-            FieldKind::Year => (f.min.or(Some(1000.0)), f.max.or(Some(9999.0))),
-            _ => (f.min, f.max),
-        };
+        let (min, max) = kind.number_bounds(f.min, f.max);
         if let Some(m) = min
             && x < m
         {
@@ -769,7 +784,27 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
             });
             return (!ok).then_some(ErrorKind::NotOption);
         }
-        _ => {}
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::Choice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Either { .. }
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => {}
     }
     let Some(s) = v.as_str() else {
         return Some(ErrorKind::NotText);
@@ -794,7 +829,19 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
         FieldKind::Postnummer => no::Postnummer::parse(s).err().map(ErrorKind::Postnummer),
         FieldKind::Email => (!is_email(s)).then_some(ErrorKind::Email),
         FieldKind::Phone => (!is_phone(s)).then_some(ErrorKind::Phone),
-        _ => None,
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Either { .. }
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => None,
     };
     if kind_error.is_some() {
         return kind_error;

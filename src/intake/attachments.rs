@@ -7,66 +7,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::multipart::Field;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::files::{self, FileKind, Refusal};
+use super::files;
+use crate::form::attachment::{Described, FileKind, Refusal};
 use crate::form::definition::{Attachments, FieldKind, Form};
 use crate::form::document;
 use crate::form::expr::{Seg, format_path, parse_path};
 use crate::store::{Actor, AttachmentRow, Kept, NewAttachment, Store};
 
-/// A file as the submitted document describes it (and the receipt and the domain system see it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Described {
-    /// The name shown.
-    pub name: String,
-    /// Decided from the content.
-    pub media_type: String,
-    /// Bytes.
-    pub size: u64,
-    /// SHA-256, hex.
-    pub sha256: String,
-}
-
-impl Described {
-    /// Reads a description the portal wrote; `None` for anything else.
-    pub fn of(v: &Value) -> Option<Described> {
-        let o = v.as_object()?;
-        if o.len() != 4 {
-            return None;
-        }
-        let sha256 = o.get("sha256")?.as_str()?;
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        Some(Described {
-            name: o.get("filnavn")?.as_str()?.to_string(),
-            media_type: o.get("mediatype")?.as_str()?.to_string(),
-            size: o.get("storrelse")?.as_u64()?,
-            sha256: sha256.to_string(),
-        })
-    }
-
-    /// As written into the document.
-    pub fn to_value(&self) -> Value {
-        json!({
-            "filnavn": self.name,
-            "mediatype": self.media_type,
-            "storrelse": self.size,
-            "sha256": self.sha256,
-        })
-    }
-
-    /// From a stored row.
-    pub fn from_row(r: &AttachmentRow) -> Described {
-        Described {
-            name: r.name.clone(),
-            media_type: r.media_type.clone(),
-            size: r.size as u64,
-            sha256: r.sha256.clone(),
-        }
+/// A stored row as the document describes it.
+fn described(r: &AttachmentRow) -> Described {
+    Described {
+        name: r.name.clone(),
+        media_type: r.media_type.clone(),
+        size: r.size as u64,
+        sha256: r.sha256.clone(),
     }
 }
 
@@ -93,7 +51,7 @@ pub fn fill(form: &Form, doc: &mut Value, rows: &[AttachmentRow]) {
         let files: Vec<Value> = rows
             .iter()
             .filter(|r| r.field == path && r.status == "clean")
-            .map(|r| Described::from_row(r).to_value())
+            .map(|r| described(r).to_value())
             .collect();
         if files.is_empty() {
             document::remove(doc, &f.bind);

@@ -458,7 +458,25 @@ fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult
                     out.push((p, &a.kind));
                 }
             }
-            k => out.push((path, k)),
+            k @ (FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Percent
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::Year
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer) => out.push((path, k)),
         }
     }
     let mut list: Vec<(Vec<Seg>, &FieldKind)> = Vec::new();
@@ -508,7 +526,28 @@ fn apply(page: &Page, doc: &mut Value, values: &[(String, String)]) -> AppResult
                 })
                 .unwrap_or_default(),
             ),
-            k => match raw.and_then(|v| v.last()) {
+            k @ (FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Percent
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::Year
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Static
+            | FieldKind::Group(_)
+            | FieldKind::Attachment(_)) => match raw.and_then(|v| v.last()) {
                 Some(s) => input::parse(k, s),
                 None => Value::Null,
             },

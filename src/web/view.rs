@@ -254,7 +254,27 @@ pub fn items(
                 group: Some(group_view(f, g, doc, ctx, shown, lang, ui)),
                 text: None,
             }),
-            _ => out.push(Item {
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Integer
+            | FieldKind::Amount
+            | FieldKind::Decimal
+            | FieldKind::Percent
+            | FieldKind::Date
+            | FieldKind::DayMonth
+            | FieldKind::Year
+            | FieldKind::YesNo
+            | FieldKind::Choice { .. }
+            | FieldKind::MultiChoice { .. }
+            | FieldKind::Orgnr
+            | FieldKind::Fnr
+            | FieldKind::Either { .. }
+            | FieldKind::Kommunenummer
+            | FieldKind::Postnummer
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Kontonummer
+            | FieldKind::Attachment(_) => out.push(Item {
                 field: Some(field_view(
                     f, &f.bind, None, doc, ctx, shown, uploads, lang, ui,
                 )),
@@ -351,7 +371,15 @@ fn scalar_style(
         FieldKind::Postnummer => ("text", Some("numeric"), Some("postal-code"), "w-xs"),
         FieldKind::Email => ("email", Some("email"), Some("email"), "w-l"),
         FieldKind::Phone => ("tel", Some("tel"), Some("tel"), "w-s"),
-        _ => ("text", None, None, "w-l"),
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Either { .. }
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_) => ("text", None, None, "w-l"),
     }
 }
 
@@ -505,7 +533,23 @@ fn field_view(
             let kept = v.files.iter().filter(|x| x.state != "infected").count();
             v.can_add = f.max.is_none_or(|m| (kept as f64) < m);
         }
-        _ => {}
+        FieldKind::Text
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer
+        | FieldKind::Static
+        | FieldKind::Group(_) => {}
     }
     v
 }
@@ -646,7 +690,28 @@ fn answer(f: &Field, path: &[Seg], doc: &Value, lang: Lang, ui: &Ui) -> AnswerVi
                 (!v.is_empty()).then(|| format!("{}: {v}", a.label.get(lang)))
             })
             .unwrap_or_default(),
-        k => input::display(k, get(doc, path), lang),
+        k @ (FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::MultiChoice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer
+        | FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Attachment(_)) => input::display(k, get(doc, path), lang),
     };
     AnswerView {
         label: f.label.get(lang).to_string(),
@@ -717,7 +782,27 @@ pub fn answers(
                         rows,
                     });
                 }
-                _ => pa.answers.push(answer(f, &f.bind, doc, lang, ui)),
+                FieldKind::Text
+                | FieldKind::Textarea
+                | FieldKind::Integer
+                | FieldKind::Amount
+                | FieldKind::Decimal
+                | FieldKind::Percent
+                | FieldKind::Date
+                | FieldKind::DayMonth
+                | FieldKind::Year
+                | FieldKind::YesNo
+                | FieldKind::Choice { .. }
+                | FieldKind::MultiChoice { .. }
+                | FieldKind::Orgnr
+                | FieldKind::Fnr
+                | FieldKind::Either { .. }
+                | FieldKind::Kommunenummer
+                | FieldKind::Postnummer
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Kontonummer
+                | FieldKind::Attachment(_) => pa.answers.push(answer(f, &f.bind, doc, lang, ui)),
             }
         }
         out.push(pa);
