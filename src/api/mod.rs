@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -20,6 +21,7 @@ use crate::form::definition::Channel as AreaChannel;
 use crate::form::validate::FieldError;
 use crate::form::{Catalog, Form, Lang};
 use crate::intake::{self, Channel, Receipt, Submission, SubmitError};
+use crate::security::RequestId;
 use crate::store::Store;
 
 pub mod openapi;
@@ -54,14 +56,14 @@ pub fn router(state: ApiState) -> Router {
             r = r
                 .route(
                     &format!("{}/v1/{{inntektsaar}}", api.base),
-                    post(move |s, p, req| submit_gld(s, id.clone(), p, req)),
+                    post(move |s, p, rid, req| submit_gld(s, id.clone(), p, rid, req)),
                 )
                 .route(
                     &format!(
                         "{}/v1/{{inntektsaar}}/forsendelser/{{forsendelse}}/dokumenter/{{dokument}}",
                         api.base
                     ),
-                    get(move |s, p, h| document_gld(s, docs.clone(), p, h)),
+                    get(move |s, p, h| documents::fetch(s, docs.clone(), p, h)),
                 );
         }
     }
@@ -144,9 +146,12 @@ impl ApiError {
             "Det oppstod en uventet feil. Prøv igjen senere.",
         )
     }
+}
 
-    /// The response, with the request's id as `korrelasjonsid`.
-    fn into_response_with(self, request_id: &str) -> Response {
+/// The response, with the id of the request being served as `korrelasjonsid` (the same id the
+/// response's `x-request-id` echoes).
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
         if !self.status.is_server_error() {
             tracing::info!(
                 status = self.status.as_u16(),
@@ -157,24 +162,15 @@ impl ApiError {
         let body = Feil {
             kode: self.kode,
             melding: self.melding,
-            korrelasjonsid: request_id.to_owned(),
+            korrelasjonsid: RequestId::current(),
             spesifisering: self.details,
         };
         (self.status, axum::Json(body)).into_response()
     }
 }
 
-fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned()
-}
-
-async fn not_found(headers: HeaderMap) -> Response {
+async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Ressursen finnes ikke.")
-        .into_response_with(&request_id(&headers))
 }
 
 /// The caller of a request about `form`: a valid Maskinporten token with the form's scope, for a
@@ -508,27 +504,13 @@ async fn submit_gld(
     State(state): State<ApiState>,
     form_id: String,
     Path(year): Path<String>,
+    RequestId(rid): RequestId,
     req: axum::extract::Request,
-) -> Response {
+) -> Result<Json<Value>, ApiError> {
     let headers = req.headers().clone();
-    let rid = request_id(&headers);
-    match submit_gld_inner(&state, &form_id, &year, &headers, req, &rid).await {
-        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
-        Err(e) => e.into_response_with(&rid),
-    }
-}
-
-async fn submit_gld_inner(
-    state: &ApiState,
-    form_id: &str,
-    year: &str,
-    headers: &HeaderMap,
-    req: axum::extract::Request,
-    rid: &str,
-) -> Result<Value, ApiError> {
     let form = state
         .catalog
-        .latest(form_id)
+        .latest(&form_id)
         .ok_or_else(|| ApiError::internal("a routed form is gone"))?
         .clone();
     let api = form
@@ -536,8 +518,8 @@ async fn submit_gld_inner(
         .as_ref()
         .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
     let (party, subject) =
-        authorized(state, headers, &form, crate::auth::altinn::action::WRITE).await?;
-    let key = check_headers(headers)?;
+        authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let key = check_headers(&headers)?;
     let year_n: i32 = year
         .parse()
         .ok()
@@ -578,19 +560,19 @@ async fn submit_gld_inner(
         return Err(e);
     }
     let outcome = submit_api(
-        state,
+        &state,
         &form,
         &party,
         &subject,
         &doc,
         &key,
-        rid,
+        &rid,
         None,
         &|r| leveransebekreftelse(&doc, r),
     )
     .await
     .map_err(|e| submit_error(e, &doc))?;
-    Ok(outcome.receipt().response.clone())
+    Ok(Json(outcome.receipt().response.clone()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -638,11 +620,11 @@ async fn submit_api(
 async fn submit_generic(
     State(state): State<ApiState>,
     Path(form_id): Path<String>,
+    RequestId(rid): RequestId,
     req: axum::extract::Request,
-) -> Response {
+) -> Result<Json<Value>, ApiError> {
     let headers = req.headers().clone();
-    let rid = request_id(&headers);
-    let r = async {
+    {
         let form = m2m_form(&state, &form_id)?;
         let (party, subject) =
             authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
@@ -689,12 +671,7 @@ async fn submit_generic(
             let _ = state.store.delete_attachments_of(&holder).await;
         }
         let outcome = outcome.map_err(|e| submit_error(e, &doc))?;
-        Ok::<_, ApiError>(outcome.receipt().response.clone())
-    }
-    .await;
-    match r {
-        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
-        Err(e) => e.into_response_with(&rid),
+        Ok(Json(outcome.receipt().response.clone()))
     }
 }
 
@@ -723,26 +700,9 @@ fn m2m_form(state: &ApiState, form_id: &str) -> Result<Arc<Form>, ApiError> {
 async fn schema(
     State(state): State<ApiState>,
     Path(form_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    match m2m_form(&state, &form_id) {
-        Ok(form) => axum::Json(crate::form::schema::json_schema(&form)).into_response(),
-        Err(e) => e.into_response_with(&request_id(&headers)),
-    }
-}
-
-async fn document_gld(
-    State(state): State<ApiState>,
-    form_id: String,
-    Path((year, forsendelse, dokument)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let rid = request_id(&headers);
-    let r = documents::fetch(&state, &form_id, &year, &forsendelse, &dokument, &headers).await;
-    match r {
-        Ok(resp) => resp,
-        Err(e) => e.into_response_with(&rid),
-    }
+) -> Result<Json<Value>, ApiError> {
+    let form = m2m_form(&state, &form_id)?;
+    Ok(Json(crate::form::schema::json_schema(&form)))
 }
 
 fn too_large() -> ApiError {
@@ -917,14 +877,15 @@ mod documents {
         !years.is_empty() && years.iter().all(|(_, y)| *y == Some(year))
     }
 
+    /// A submission's receipt or feedback, for the form's GLD route.
     pub(super) async fn fetch(
-        state: &ApiState,
-        form_id: &str,
-        year: &str,
-        forsendelse: &str,
-        dokument: &str,
-        headers: &HeaderMap,
+        State(state): State<ApiState>,
+        form_id: String,
+        Path((year, forsendelse, dokument)): Path<(String, String, String)>,
+        headers: HeaderMap,
     ) -> Result<Response, ApiError> {
+        let (state, form_id, year, headers) = (&state, form_id.as_str(), year.as_str(), &headers);
+        let (forsendelse, dokument) = (forsendelse.as_str(), dokument.as_str());
         let form = state
             .catalog
             .latest(form_id)

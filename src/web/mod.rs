@@ -29,6 +29,7 @@ pub mod submitted;
 pub mod uploads;
 pub mod view;
 
+pub use crate::security::RequestId;
 pub use i18n::{Ui, ui};
 
 /// What every handler can reach.
@@ -140,23 +141,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0.ip())
         })))
-    }
-}
-
-/// The request's id (`x-request-id`, set by the outermost layer and echoed in the response), for
-/// the audit log and to find the request's log lines.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        Ok(RequestId(id.to_string()))
     }
 }
 
