@@ -8,7 +8,6 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod dev;
-pub mod error;
 pub mod form;
 pub mod intake;
 pub mod ratelimit;

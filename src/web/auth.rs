@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::AppState;
+use super::error::{AppError, AppResult};
 use crate::auth::altinn::{AuthorizedParty, Choice, PartyId, parties_for_form};
 use crate::auth::idporten::LoggedIn;
-use crate::error::{AppError, AppResult};
 use crate::form::{Context, Form};
 use crate::store::{Actor, Owner};
 

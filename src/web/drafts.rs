@@ -9,8 +9,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::error::{AppError, AppResult};
 use super::{AppState, Base, L, RequestId, auth, render};
-use crate::error::{AppError, AppResult};
 
 /// The drafts routes.
 pub fn router() -> Router<AppState> {

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{self, Signed};
+use super::error::{AppError, AppResult};
 use super::view::{self, Item, PageAnswers, SummaryError};
 use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
-use crate::error::{AppError, AppResult};
 use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};

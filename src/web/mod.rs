@@ -12,15 +12,16 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::auth::altinn::Authorization;
-use crate::error::{AppError, ErrorPage, WholePageRedirect};
 use crate::form::{Catalog, Lang};
 use crate::store::Store;
+use error::{AppError, ErrorPage, WholePageRedirect};
 
 /// Front-end files, embedded in the binary.
 pub mod assets;
 pub mod auth;
 mod catalogue;
 pub(crate) mod drafts;
+pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod login;
@@ -309,7 +310,7 @@ async fn error_pages(req: Request, next: Next) -> Response {
         return resp;
     }
     let u = ui(lang);
-    let message = match resp.extensions().get::<crate::error::ErrorText>() {
+    let message = match resp.extensions().get::<error::ErrorText>() {
         Some(t) => (t.0)(u),
         None => u.status_text(status.as_u16()),
     };

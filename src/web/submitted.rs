@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use tower_sessions::Session;
 
 use super::auth::{self, Signed};
+use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
 use super::view::{self, PageAnswers};
 use super::{AppState, Base, L, RequestId, Ui, render};
 use crate::auth::altinn::Subject;
-use crate::error::{AppError, AppResult};
 use crate::form::Lang;
 use crate::intake::domain::Feedback;
 use crate::intake::{self, Channel, Submission, SubmitError};

@@ -15,10 +15,10 @@ use axum::routing::{get, post};
 use tower_sessions::Session;
 
 use super::auth::Signed;
+use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
 use super::view::{self, FieldView};
 use super::{AppState, L, RequestId, Ui, render};
-use crate::error::{AppError, AppResult};
 use crate::form::expr::format_path;
 use crate::form::validate::FieldError;
 use crate::form::{Form, Lang};
