@@ -15,6 +15,7 @@ use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 pub mod attachments;
 pub mod canonical;
 pub mod clamd;
+pub mod delivery;
 pub mod dialogporten;
 pub mod domain;
 pub mod files;
