@@ -587,10 +587,7 @@ async fn submit_api(
     attachments: Option<&str>,
     respond: &(dyn Fn(&Receipt) -> Value + Sync),
 ) -> Result<intake::Outcome, SubmitError> {
-    let mut ctx = crate::web::forms::context();
-    if let PartyId::Organisation(orgnr) = party {
-        ctx.party_orgnr = Some(orgnr.clone());
-    }
+    let ctx = intake::context(Some(party));
     let outcome = intake::submit(
         &state.store,
         &state.authz,

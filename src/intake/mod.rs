@@ -74,6 +74,21 @@ pub struct Submission<'a> {
     pub attachments: Option<&'a str>,
 }
 
+/// The evaluation context of a form's expressions: today's date, and the organisation number of
+/// the party when it is an organisation. The same for every channel, so that a document is judged
+/// alike wherever it comes from; the browser adds the names it knows of the person and party.
+pub fn context(party: Option<&PartyId>) -> Context {
+    let d = time::OffsetDateTime::now_utc().date();
+    Context {
+        today: (d.year(), u8::from(d.month()), d.day()),
+        party_orgnr: match party {
+            Some(PartyId::Organisation(orgnr)) => Some(orgnr.clone()),
+            _ => None,
+        },
+        ..Context::default()
+    }
+}
+
 /// What a submission's receipt says.
 #[derive(Debug, Clone)]
 pub struct Receipt {

@@ -44,15 +44,6 @@ pub fn router(upload_cap: usize) -> Router<AppState> {
         )
 }
 
-/// The evaluation context without a person or party (today's date only).
-pub fn context() -> Context {
-    let d = time::OffsetDateTime::now_utc().date();
-    Context {
-        today: (d.year(), u8::from(d.month()), d.day()),
-        ..Context::default()
-    }
-}
-
 #[derive(Template)]
 #[template(path = "form_start.html")]
 struct StartView<'a> {
@@ -282,7 +273,7 @@ fn page_view(
 
 /// Renders one form page as the browser gets it (for the benchmark).
 pub fn render_page(form: &Form, page: usize, doc: &Value, lang: Lang) -> String {
-    let ctx = context();
+    let ctx = crate::intake::context(None);
     page_view(
         form,
         page,

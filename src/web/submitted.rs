@@ -17,7 +17,7 @@ use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
 use super::view::{self, PageAnswers};
 use super::{AppState, Base, L, RequestId, Ui, render};
-use crate::auth::altinn::Subject;
+use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
 use crate::intake::domain::Feedback;
 use crate::intake::{self, Channel, Submission, SubmitError};
@@ -294,10 +294,7 @@ pub fn receipt_pdf(
     use crate::intake::pdf::{Group, ReceiptPdf, Section, render};
     let ui = super::ui(lang);
     let doc: Value = serde_json::from_str(&row.document)?;
-    let mut ctx = crate::web::forms::context();
-    if let Some(orgnr) = row.party.strip_prefix("org:") {
-        ctx.party_orgnr = Some(orgnr.to_owned());
-    }
+    let ctx = intake::context(PartyId::from_key(&row.party).as_ref());
     let title = form.title.get(lang).to_string();
     let facts = receipt_facts(ui, row, &title, party, submitter);
     let pairs = |answers: &[view::AnswerView]| {
