@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod config;
 pub mod dev;
 pub mod form;
+pub mod i18n;
 pub mod intake;
 pub mod ratelimit;
 mod security;

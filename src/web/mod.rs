@@ -23,15 +23,14 @@ mod catalogue;
 pub(crate) mod drafts;
 pub mod error;
 pub mod forms;
-pub mod i18n;
 pub mod login;
 mod party;
 pub mod submitted;
 pub mod uploads;
 pub mod view;
 
+pub use crate::i18n::{Ui, ui};
 pub use crate::security::RequestId;
-pub use i18n::{Ui, ui};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -261,7 +260,7 @@ impl Base {
 pub fn clock(unix_s: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(unix_s)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let t = drafts::norway_local(t);
+    let t = crate::i18n::norway_local(t);
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 

@@ -19,6 +19,7 @@ use super::view::{self, PageAnswers};
 use super::{AppState, Base, L, RequestId, Ui, render};
 use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
+use crate::i18n::when;
 use crate::intake::domain::Feedback;
 use crate::intake::{self, Channel, Submission, SubmitError};
 use crate::store::SubmissionRow;
@@ -164,11 +165,6 @@ fn attach_feedback(
         messages.push((href, text));
     }
     FeedbackView { messages }
-}
-
-/// A unix-millisecond time as Norwegian local date and time.
-fn when(ms: i64) -> String {
-    super::drafts::when(ms)
 }
 
 /// The facts a receipt states, in the order it states them (the page and the PDF).

@@ -9,7 +9,7 @@ use crate::form::document::{self, dom_id, get, instantiate};
 use crate::form::expr::format_path;
 use crate::form::{Context, Field, FieldError, FieldKind, Form, Lang, Page, Seg, input};
 
-use super::i18n::Ui;
+use crate::i18n::Ui;
 
 /// One option of a radio group, select or checkbox list.
 pub struct OptionView {
