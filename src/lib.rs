@@ -232,7 +232,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         }
         None => None,
     };
-    let uploads = Arc::new(web::uploads::Uploads::new(
+    let uploads = Arc::new(intake::attachments::Uploads::new(
         &catalog,
         scanner,
         intake::attachments::upload_dir(&config.data_dir),

@@ -42,7 +42,7 @@ pub struct ApiState {
     /// System users' recent permits.
     pub permits: Arc<crate::intake::PermitCache>,
     /// Attachment settings (scanner, where uploads wait, limits).
-    pub uploads: Arc<crate::web::uploads::Uploads>,
+    pub uploads: Arc<crate::intake::attachments::Uploads>,
 }
 
 /// The API's routes, from the catalogue: each form with an `[api]` section gets Skatteetaten's
@@ -628,7 +628,7 @@ async fn submit_generic(
         let has_files = crate::intake::attachments::fields(&form).next().is_some();
         let key = check_headers_for(&headers, has_files)?;
         let holder = format!("api:{}", uuid::Uuid::new_v4());
-        let doc = if crate::web::uploads::is_multipart(&headers) {
+        let doc = if crate::intake::attachments::is_multipart(&headers) {
             match files::receive(&state, &form, &party, &holder, req, &rid).await {
                 Ok(doc) => doc,
                 Err(e) => {
@@ -715,7 +715,7 @@ mod files {
     //! `dokument` and each file in a part named by its attachment field's path.
 
     use super::*;
-    use crate::intake::attachments::{self as att, Holder, Taken, UploadError};
+    use crate::intake::attachments::{self as att, Holder, Layout, Receiving, UploadError};
     use axum::extract::{FromRequest, Multipart};
 
     fn bad(melding: &str) -> ApiError {
@@ -725,6 +725,22 @@ mod files {
             "Feil i metadata for forespørselen.",
         )
         .detail("GLD_1047", melding, None)
+    }
+
+    /// A failure of receiving the files, as the API answers it.
+    impl From<UploadError> for ApiError {
+        fn from(e: UploadError) -> ApiError {
+            match e {
+                UploadError::BodyTooLarge => too_large(),
+                UploadError::Cut(m) => bad(&m),
+                UploadError::NotAField(name) => bad(&format!(
+                    "Delen «{name}» er verken «dokument» eller et vedleggsfelt i skjemaet."
+                )),
+                e @ (UploadError::TooLarge(_)
+                | UploadError::Refused(_)
+                | UploadError::Internal(_)) => ApiError::internal(e),
+            }
+        }
     }
 
     /// Reads the parts, keeps the files (checked, and scanned when a scanner is configured) under
@@ -740,69 +756,32 @@ mod files {
         if att::declared_over(req.headers(), state.uploads.cap) {
             return Err(too_large());
         }
-        let mut multipart = Multipart::from_request(req, &())
+        let multipart = Multipart::from_request(req, &())
             .await
             .map_err(|e| bad(&e.body_text()))?;
-        tokio::fs::create_dir_all(&state.uploads.tmp_dir)
-            .await
-            .map_err(ApiError::internal)?;
         let party_key = party.key();
-        let mut doc = None;
-        let mut errors: Vec<FieldError> = Vec::new();
-        let mut kept: Vec<(String, u64)> = Vec::new();
-        loop {
-            let mut part = match multipart.next_field().await {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(e) => return Err(bad(&e.body_text())),
-            };
-            let name = part.name().unwrap_or("").to_string();
-            if name == "dokument" {
-                let bytes = part.bytes().await.map_err(|e| bad(&e.body_text()))?;
-                if bytes.len() > state.uploads.body_limit {
-                    return Err(too_large());
-                }
-                doc = Some(parse_body(Ok(bytes))?);
-                continue;
-            }
-            let Some((field, spec)) = att::field(form, &name) else {
-                return Err(bad(&format!(
-                    "Delen «{name}» er verken «dokument» eller et vedleggsfelt i skjemaet."
-                )));
-            };
-            let path = crate::form::expr::format_path(&field.bind);
-            let present: Vec<u64> = kept
-                .iter()
-                .filter(|(p, _)| *p == path)
-                .map(|(_, n)| *n)
-                .collect();
-            let h = Holder {
+        let r = Receiving {
+            store: &state.store,
+            uploads: &state.uploads,
+            form,
+            holder: Holder {
                 person: None,
                 party: &party_key,
                 key: holder,
-            };
-            let up = &state.uploads;
-            let taken = att::take(
-                &state.store,
-                up.scanner.as_ref(),
-                &up.tmp_dir,
-                h,
-                field,
-                spec,
-                &mut part,
-                &present,
-                rid,
-            )
-            .await;
-            match taken {
-                Ok(Taken::Kept(Some(row))) => kept.push((path, row.size as u64)),
-                Ok(Taken::Kept(None)) => {}
-                Ok(Taken::Refused(e)) => errors.push(e),
-                Err(UploadError::Cut(m)) => return Err(bad(&m)),
-                Err(e) => return Err(ApiError::internal(e)),
+            },
+            present: &[],
+            layout: Layout::Document,
+            request_id: rid,
+        };
+        let mut doc = None;
+        let errors = att::receive(&r, multipart, |_, bytes| {
+            if bytes.len() > state.uploads.body_limit {
+                return Err(too_large());
             }
-        }
+            doc = Some(parse_body(Ok(bytes))?);
+            Ok(())
+        })
+        .await?;
         let doc = doc.ok_or_else(|| bad("Delen «dokument» med JSON-dokumentet mangler."))?;
         if !errors.is_empty() {
             return Err(invalid(&errors, &doc));

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::Ui;
+use crate::intake::attachments::UploadError;
 
 /// Everything that can go wrong in a request.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +120,20 @@ impl IntoResponse for AppError {
                 .insert(ErrorText(|ui: &Ui| ui.submit_forbidden));
         }
         r
+    }
+}
+
+/// A failure of receiving a page form's files, as the pages answer it.
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> AppError {
+        match e {
+            UploadError::BodyTooLarge => AppError::TooLarge,
+            UploadError::Cut(m) => AppError::BadRequest(m),
+            e @ UploadError::NotAField(_) => AppError::BadRequest(e.to_string()),
+            e @ (UploadError::TooLarge(_) | UploadError::Refused(_) | UploadError::Internal(_)) => {
+                AppError::Internal(e.to_string())
+            }
+        }
     }
 }
 

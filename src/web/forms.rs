@@ -682,7 +682,7 @@ async fn view_page_post(
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     req: axum::extract::Request,
 ) -> AppResult<Response> {
-    if super::uploads::is_multipart(req.headers()) {
+    if crate::intake::attachments::is_multipart(req.headers()) {
         let ids = (form_id, draft_id, page_id);
         return super::uploads::page_post(state, lang, session, (rid, client), ids, req).await;
     }

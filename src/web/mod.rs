@@ -48,7 +48,7 @@ pub struct AppState {
     /// How long sessions last.
     pub limits: auth::Limits,
     /// Attachment settings.
-    pub uploads: Arc<uploads::Uploads>,
+    pub uploads: Arc<crate::intake::attachments::Uploads>,
     /// How often one client may have answers kept over a login ([`auth::stash`]).
     pub stash_limit: Arc<crate::ratelimit::RateLimit>,
 }
