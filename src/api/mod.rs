@@ -892,7 +892,7 @@ mod documents {
         // The receipt has the transmission's id; the feedback its own, once it has come.
         if dokument == row.transmission_id {
             if pdf {
-                let bytes = crate::web::submitted::receipt_pdf(
+                let bytes = crate::intake::receipt::pdf(
                     form,
                     &row,
                     Lang::Nb,

@@ -22,6 +22,7 @@ pub mod files;
 pub mod inbox;
 pub mod outbox;
 pub mod pdf;
+pub mod receipt;
 pub mod reference;
 pub mod scan;
 

@@ -18,12 +18,13 @@ use serde_json::Value;
 
 use super::auth::{self, Signed};
 use super::error::{AppError, AppResult};
-use super::view::{self, Item, PageAnswers, SummaryError};
+use super::view::{self, Item, SummaryError};
 use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
 use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};
 use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
+use crate::intake::receipt::answers::{self, PageAnswers};
 use crate::store::{Actor, AttachmentRow, Draft, Owner, Saved};
 use tower_sessions::Session;
 
@@ -885,7 +886,7 @@ async fn view_summary_get(
             Some(p) => format!("{base_url}/{}?vis=feil#{}", p.id, dom_id(&e.path)),
             None => format!("#{}", dom_id(&e.path)),
         };
-        let message = match view::row_heading(&form, &e.path, lang, ui) {
+        let message = match answers::row_heading(&form, &e.path, lang, ui) {
             Some(h) => format!("{h}: {}", e.message(lang)),
             None => e.message(lang),
         };
@@ -916,7 +917,7 @@ async fn view_summary_get(
             ),
             form_title: form.title.get(lang).to_string(),
             step: ui.step_of(visible + 1, visible + 1),
-            pages: view::answers(&form, doc, &ctx, lang, ui, &base_url),
+            pages: answers::answers(&form, doc, &ctx, lang, ui, &base_url),
             computed,
             errors: summary,
             back: format!("{base_url}/{}", form.pages[last].id),
