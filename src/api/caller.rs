@@ -60,12 +60,8 @@ async fn caller(
     let mut all = headers.get_all(header::AUTHORIZATION).iter();
     let first = all.next();
     if all.next().is_some() {
-        return Err(ApiError::new(
+        return Err(ApiError::metadata(
             StatusCode::BAD_REQUEST,
-            "GLD_011",
-            "Feil i metadata for forespørselen.",
-        )
-        .detail(
             "GLD_1029",
             "Forespørselen har mer enn én Authorization-header.",
             Some("Authorization"),
@@ -121,12 +117,12 @@ pub(super) fn check_headers_for(headers: &HeaderMap, files: bool) -> Result<Stri
     {
         Some(ct) if json_type(ct) => {}
         _ => {
-            return Err(ApiError::new(
+            return Err(ApiError::metadata(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "GLD_011",
-                "Feil i metadata for forespørselen.",
-            )
-            .detail("GLD_1047", "Content-Type må være application/json.", None));
+                "GLD_1047",
+                "Content-Type må være application/json.",
+                None,
+            ));
         }
     }
     if let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
@@ -135,12 +131,12 @@ pub(super) fn check_headers_for(headers: &HeaderMap, files: bool) -> Result<Stri
             a == "*/*" || a == "application/*" || a.eq_ignore_ascii_case("application/json")
         });
         if !ok {
-            return Err(ApiError::new(
+            return Err(ApiError::metadata(
                 StatusCode::NOT_ACCEPTABLE,
-                "GLD_011",
-                "Feil i metadata for forespørselen.",
-            )
-            .detail("GLD_1030", "Accept må være application/json.", None));
+                "GLD_1030",
+                "Accept må være application/json.",
+                None,
+            ));
         }
     }
     let key = headers
@@ -149,24 +145,16 @@ pub(super) fn check_headers_for(headers: &HeaderMap, files: bool) -> Result<Stri
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
-            ApiError::new(
+            ApiError::metadata(
                 StatusCode::BAD_REQUEST,
-                "GLD_011",
-                "Feil i metadata for forespørselen.",
-            )
-            .detail(
                 "GLD_1028",
                 "Påkrevd header idempotencyKey mangler.",
                 Some("idempotencyKey"),
             )
         })?;
     let key = uuid::Uuid::parse_str(key).map_err(|_| {
-        ApiError::new(
+        ApiError::metadata(
             StatusCode::BAD_REQUEST,
-            "GLD_011",
-            "Feil i metadata for forespørselen.",
-        )
-        .detail(
             "GLD_1028",
             "Headeren idempotencyKey må være en UUID.",
             Some("idempotencyKey"),

@@ -64,6 +64,18 @@ impl ApiError {
         }
     }
 
+    /// `GLD_011`, something wrong with the request's metadata (a header, the path), with its
+    /// detail.
+    pub(super) fn metadata(
+        status: StatusCode,
+        kode: &str,
+        melding: impl Into<String>,
+        sti: Option<&str>,
+    ) -> ApiError {
+        ApiError::new(status, "GLD_011", "Feil i metadata for forespørselen.")
+            .detail(kode, melding, sti)
+    }
+
     /// With a detail at the path `sti`.
     pub(super) fn detail(
         mut self,

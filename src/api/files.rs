@@ -13,12 +13,7 @@ use crate::form::Form;
 use crate::intake::attachments::{self as att, Holder, Layout, Receiving, UploadError};
 
 fn bad(melding: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "GLD_011",
-        "Feil i metadata for forespørselen.",
-    )
-    .detail("GLD_1047", melding, None)
+    ApiError::metadata(StatusCode::BAD_REQUEST, "GLD_1047", melding, None)
 }
 
 /// A failure of receiving the files, as the API answers it.

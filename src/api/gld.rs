@@ -126,12 +126,8 @@ async fn submit_gld(
         .ok()
         .filter(|y| api.years.contains(y))
         .ok_or_else(|| {
-            ApiError::new(
+            ApiError::metadata(
                 StatusCode::BAD_REQUEST,
-                "GLD_011",
-                "Feil i metadata for forespørselen.",
-            )
-            .detail(
                 "GLD_1027",
                 format!("Inntektsåret {year} støttes ikke."),
                 Some("inntektsaar"),
