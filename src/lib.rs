@@ -8,8 +8,8 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod dev;
-pub mod error;
 pub mod form;
+pub mod i18n;
 pub mod intake;
 pub mod ratelimit;
 mod security;
@@ -232,7 +232,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         }
         None => None,
     };
-    let uploads = Arc::new(web::uploads::Uploads::new(
+    let uploads = Arc::new(intake::attachments::Uploads::new(
         &catalog,
         scanner,
         intake::attachments::upload_dir(&config.data_dir),

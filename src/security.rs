@@ -1,8 +1,9 @@
-//! Security headers on every response.
+//! Security headers on every response, and the portal's own id of every request.
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -115,6 +116,36 @@ pub fn well_formed_request_id(id: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
 }
 
+/// The portal's own id of a request (the `x-request-id` it sets), in the request's extensions for
+/// the handlers, and for the task serving the request through [`RequestId::current`]: an error
+/// response built without the request at hand (the API's `korrelasjonsid`) still names it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+tokio::task_local! {
+    static CURRENT: RequestId;
+}
+
+impl RequestId {
+    /// The id of the request this task is serving; `-` outside one.
+    pub fn current() -> String {
+        CURRENT
+            .try_with(|id| id.0.clone())
+            .unwrap_or_else(|_| "-".to_owned())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let id = match parts.extensions.get::<RequestId>() {
+            Some(id) => id.0.clone(),
+            None => RequestId::current(),
+        };
+        Ok(RequestId(id))
+    }
+}
+
 /// Outermost layer: every request gets the portal's own id in `x-request-id` (a new UUID), which
 /// the logs, the audit log and the API's `korrelasjonsid` use and the response echoes. Whatever
 /// the client sent there is never trusted as the id; a well-formed one is kept aside as
@@ -130,9 +161,11 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     {
         req.extensions_mut().insert(ClientRequestId(s.to_owned()));
     }
-    let ours = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a uuid is ascii");
-    req.headers_mut().insert("x-request-id", ours);
-    next.run(req).await
+    let ours = uuid::Uuid::new_v4().to_string();
+    let header = HeaderValue::from_str(&ours).expect("a uuid is ascii");
+    req.headers_mut().insert("x-request-id", header);
+    req.extensions_mut().insert(RequestId(ours.clone()));
+    CURRENT.scope(RequestId(ours), next.run(req)).await
 }
 
 #[cfg(test)]

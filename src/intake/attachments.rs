@@ -18,6 +18,10 @@ use crate::form::document;
 use crate::form::expr::{Seg, format_path, parse_path};
 use crate::store::{Actor, AttachmentRow, Kept, NewAttachment, Store};
 
+mod receive;
+
+pub use receive::{Layout, Receiving, Uploads, is_multipart, receive};
+
 /// A stored row as the document describes it.
 fn described(r: &AttachmentRow) -> Described {
     Described {
@@ -82,6 +86,12 @@ pub enum UploadError {
     /// The server could not keep it.
     #[error("{0}")]
     Internal(String),
+    /// The whole body is over the channel's limit.
+    #[error("the request is too large")]
+    BodyTooLarge,
+    /// A part named for no attachment field of the form.
+    #[error("no attachment field {0:?}")]
+    NotAField(String),
 }
 
 impl From<std::io::Error> for UploadError {
@@ -217,66 +227,6 @@ pub async fn keep(
         return Ok(Kept::New(row));
     }
     Ok(kept)
-}
-
-/// What became of one file part.
-#[derive(Debug)]
-pub enum Taken {
-    /// Kept (or already there: the same file in the same field), checked and scanned.
-    Kept(Option<AttachmentRow>),
-    /// Not kept, with the error to show at its field.
-    Refused(crate::form::FieldError),
-}
-
-/// One file part for the attachment field `field` at `path`, the same for both channels: the
-/// field's count and total checked against the sizes of the files it has (`present`), the part
-/// spooled within its limit, checked, kept under `holder` and scanned. Only failures of the
-/// request or the server are errors; anything wrong with the file is `Refused`.
-#[allow(clippy::too_many_arguments)]
-pub async fn take(
-    store: &Store,
-    scanner: Option<&Arc<super::scan::Scanner>>,
-    tmp_dir: &Path,
-    holder: Holder<'_>,
-    field: &crate::form::Field,
-    spec: &Attachments,
-    part: &mut Field<'_>,
-    present: &[u64],
-    request_id: &str,
-) -> Result<Taken, UploadError> {
-    use crate::form::validate::ErrorKind;
-    let refused = |kind| {
-        Ok(Taken::Refused(crate::form::FieldError {
-            path: field.bind.clone(),
-            kind,
-            label: Some(field.label.clone()),
-        }))
-    };
-    let shown = files::safe_name(part.file_name().unwrap_or(""));
-    if let Some(max) = field.max
-        && present.len() >= max as usize
-    {
-        // The rest of the part is skipped unread; the parts after it still count.
-        return refused(ErrorKind::FilesTooMany(max as usize));
-    }
-    let spooled = match spool(part, tmp_dir, spec.max_file).await {
-        Ok(s) => s,
-        Err(UploadError::TooLarge(max)) => return refused(ErrorKind::FileTooLarge(shown, max)),
-        Err(e) => return Err(e),
-    };
-    if present.iter().sum::<u64>() + spooled.size > spec.total {
-        return refused(ErrorKind::FilesTotal(spec.total));
-    }
-    let path = format_path(&field.bind);
-    match keep(store, scanner, holder, &path, spec, spooled, request_id).await {
-        Ok(Kept::New(row)) if row.status == "infected" => {
-            refused(ErrorKind::FileInfected(row.name))
-        }
-        Ok(Kept::New(row)) => Ok(Taken::Kept(Some(row))),
-        Ok(Kept::Duplicate(_)) => Ok(Taken::Kept(None)),
-        Err(UploadError::Refused(r)) => refused(ErrorKind::FileRefused(shown, r)),
-        Err(e) => Err(e),
-    }
 }
 
 /// Whether a request's declared length is beyond `cap` (refused before any of it is read).

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use super::delivery::DeliveryError;
 use crate::auth::altinn::{PartyId, urn};
 use crate::form::{Lang, Text};
 
@@ -355,31 +356,6 @@ pub enum Delivered {
     Created,
     /// It was there already (an earlier try got through).
     AlreadyCreated,
-}
-
-/// Why a delivery did not go through.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeliveryError {
-    /// Worth trying again later: Dialogporten could not be reached, was too slow, was overloaded
-    /// or failing (5xx, 408, 429), refused a token that may since have been renewed (401), or no
-    /// token could be had.
-    #[error("Dialogporten delivery failed, to be retried: {0}")]
-    Retryable(String),
-    /// Sending the same request again will not help: Dialogporten refused it.
-    #[error("Dialogporten refused the request with {status}: {body}")]
-    Permanent {
-        /// The HTTP status.
-        status: u16,
-        /// The start of the answer, for the log.
-        body: String,
-    },
-}
-
-impl DeliveryError {
-    /// True for [`DeliveryError::Retryable`].
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, DeliveryError::Retryable(_))
-    }
 }
 
 /// An answer other than success, sorted.

@@ -16,18 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::delivery::DeliveryError;
 use crate::store::SubmissionRow;
-
-/// Why a delivery did not happen; the outbox retries the first kind and parks the second.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum DeliveryError {
-    /// Worth trying again (the receiver is down, busy, or unreachable).
-    #[error("retryable: {0}")]
-    Retryable(String),
-    /// Trying again will not help (the receiver refuses what we send).
-    #[error("permanent: {0}")]
-    Permanent(String),
-}
 
 /// How one call may take at most.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,11 +93,13 @@ async fn refused(resp: reqwest::Response) -> DeliveryError {
         .chars()
         .take(200)
         .collect();
-    let msg = format!("the domain system answered {status}: {body}");
     if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
-        DeliveryError::Retryable(msg)
+        DeliveryError::Retryable(format!("the domain system answered {status}: {body}"))
     } else {
-        DeliveryError::Permanent(msg)
+        DeliveryError::Permanent {
+            status: status.as_u16(),
+            body,
+        }
     }
 }
 
@@ -123,7 +115,7 @@ impl DomainClient {
     /// Delivers a submission to its area's domain system.
     pub async fn deliver(&self, area: &str, s: &SubmissionRow) -> Result<(), DeliveryError> {
         let document: Value = serde_json::from_str(&s.document)
-            .map_err(|e| DeliveryError::Permanent(format!("stored document: {e}")))?;
+            .map_err(|e| DeliveryError::Unusable(format!("stored document: {e}")))?;
         let body = json!({
             "id": s.id,
             "referanse": s.reference,
@@ -212,9 +204,11 @@ impl DomainClient {
             .await
             .map_err(classify)?;
         match resp.status().as_u16() {
-            200 => resp.json::<Feedback>().await.map(Poll::Ready).map_err(|e| {
-                DeliveryError::Permanent(format!("feedback in an unknown shape: {e}"))
-            }),
+            200 => {
+                resp.json::<Feedback>().await.map(Poll::Ready).map_err(|e| {
+                    DeliveryError::Unusable(format!("feedback in an unknown shape: {e}"))
+                })
+            }
             202 => Ok(Poll::Pending),
             _ => Err(refused(resp).await),
         }

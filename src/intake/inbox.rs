@@ -7,12 +7,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::delivery::DeliveryError;
 use super::dialogporten::{
     self as dp, Actor, Attachment, AttachmentUrl, ConsumerType, Content, ContentValue,
     DialogStatus, DialogportenClient, Localization, NewDialog, NewTransmission, TokenSource,
     TransmissionType,
 };
-use super::domain::{DeliveryError, Feedback};
+use super::domain::Feedback;
 use super::outbox::Inbox;
 use crate::auth::maskinporten_client::MaskinportenClient;
 use crate::form::Form;
@@ -64,14 +65,7 @@ impl DialogportenInbox {
 }
 
 fn id(s: &str) -> Result<Uuid, DeliveryError> {
-    Uuid::parse_str(s).map_err(|e| DeliveryError::Permanent(format!("a stored id: {e}")))
-}
-
-fn mapped(e: dp::DeliveryError) -> DeliveryError {
-    match e {
-        dp::DeliveryError::Retryable(m) => DeliveryError::Retryable(m),
-        p @ dp::DeliveryError::Permanent { .. } => DeliveryError::Permanent(p.to_string()),
-    }
+    Uuid::parse_str(s).map_err(|e| DeliveryError::Unusable(format!("a stored id: {e}")))
 }
 
 fn text(nb: String, nn: String, en: String) -> Text {
@@ -102,7 +96,7 @@ impl Inbox for DialogportenInbox {
         files: &[crate::store::AttachmentRow],
     ) -> Result<(), DeliveryError> {
         let party = dp::party_urn(&s.party)
-            .ok_or_else(|| DeliveryError::Permanent(format!("party {}", s.party)))?;
+            .ok_or_else(|| DeliveryError::Unusable(format!("party {}", s.party)))?;
         let title = &form.title;
         let dialog = NewDialog {
             id: id(&s.dialog_id)?,
@@ -120,7 +114,7 @@ impl Inbox for DialogportenInbox {
             external_reference: Some(s.reference.clone()),
             transmissions: Vec::new(),
         };
-        self.client.create_dialog(&dialog).await.map_err(mapped)?;
+        self.client.create_dialog(&dialog).await?;
         let receipt = format!("{}/innsendt/{}", self.public_url, s.id);
         let transmission = NewTransmission {
             id: id(&s.transmission_id)?,
@@ -166,8 +160,7 @@ impl Inbox for DialogportenInbox {
         };
         self.client
             .create_transmission(dialog.id, &transmission)
-            .await
-            .map_err(mapped)?;
+            .await?;
         Ok(())
     }
 
@@ -180,7 +173,7 @@ impl Inbox for DialogportenInbox {
         let tid = f
             .transmission_id
             .as_deref()
-            .ok_or_else(|| DeliveryError::Permanent("feedback without a transmission id".into()))?;
+            .ok_or_else(|| DeliveryError::Unusable("feedback without a transmission id".into()))?;
         let accepted = f.status == "godkjent";
         let (nb, nn, en) = if accepted {
             ("Godkjent", "Godkjend", "Accepted")
@@ -219,8 +212,7 @@ impl Inbox for DialogportenInbox {
         };
         self.client
             .create_transmission(id(&s.dialog_id)?, &transmission)
-            .await
-            .map_err(mapped)?;
+            .await?;
         Ok(())
     }
 }

@@ -15,12 +15,14 @@ use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
 pub mod attachments;
 pub mod canonical;
 pub mod clamd;
+pub mod delivery;
 pub mod dialogporten;
 pub mod domain;
 pub mod files;
 pub mod inbox;
 pub mod outbox;
 pub mod pdf;
+pub mod receipt;
 pub mod reference;
 pub mod scan;
 
@@ -71,6 +73,21 @@ pub struct Submission<'a> {
     /// The draft id or `api:<uuid>` whose files go with the submission (into the document's
     /// attachment fields, and to the submission once it is stored).
     pub attachments: Option<&'a str>,
+}
+
+/// The evaluation context of a form's expressions: today's date, and the organisation number of
+/// the party when it is an organisation. The same for every channel, so that a document is judged
+/// alike wherever it comes from; the browser adds the names it knows of the person and party.
+pub fn context(party: Option<&PartyId>) -> Context {
+    let d = time::OffsetDateTime::now_utc().date();
+    Context {
+        today: (d.year(), u8::from(d.month()), d.day()),
+        party_orgnr: match party {
+            Some(PartyId::Organisation(orgnr)) => Some(orgnr.clone()),
+            _ => None,
+        },
+        ..Context::default()
+    }
 }
 
 /// What a submission's receipt says.

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use rand::Rng;
 use tokio::sync::Notify;
 
-use super::domain::{DeliveryError, DomainClient, Feedback, Poll};
+use super::delivery::DeliveryError;
+use super::domain::{DomainClient, Feedback, Poll};
 use crate::form::{Catalog, Form};
 use crate::store::{Job, Store, SubmissionRow};
 
@@ -128,16 +129,16 @@ impl Outbox {
                     .postpone_job(&job, now + after.as_millis() as i64)
                     .await?;
             }
-            Err(DeliveryError::Retryable(e)) if job.attempts < MAX_ATTEMPTS => {
+            Err(e) if e.is_retryable() && job.attempts < MAX_ATTEMPTS => {
                 let wait = backoff(job.attempts);
                 tracing::info!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery failed; retrying");
                 self.store
-                    .retry_job(&job, now + wait.as_millis() as i64, &e)
+                    .retry_job(&job, now + wait.as_millis() as i64, &e.to_string())
                     .await?;
             }
-            Err(DeliveryError::Retryable(e) | DeliveryError::Permanent(e)) => {
+            Err(e) => {
                 tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery parked");
-                self.store.park_job(&job, &e).await?;
+                self.store.park_job(&job, &e.to_string()).await?;
             }
         }
         Ok(true)
@@ -159,12 +160,12 @@ impl Outbox {
             .submission_without_owner_check(&job.submission_id)
             .await
             .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?
-            .ok_or_else(|| DeliveryError::Permanent("no such submission".into()))?;
+            .ok_or_else(|| DeliveryError::Unusable("no such submission".into()))?;
         let form = self
             .catalog
             .get(&s.form_id, &s.form_version)
             .ok_or_else(|| {
-                DeliveryError::Permanent(format!("form {} {} is gone", s.form_id, s.form_version))
+                DeliveryError::Unusable(format!("form {} {} is gone", s.form_id, s.form_version))
             })?
             .clone();
         match job.kind.as_str() {
@@ -184,7 +185,7 @@ impl Outbox {
                 Poll::Ready(mut f) => {
                     f.transmission_id = Some(uuid::Uuid::now_v7().to_string());
                     let text = serde_json::to_string(&f)
-                        .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+                        .map_err(|e| DeliveryError::Unusable(e.to_string()))?;
                     self.store
                         .set_feedback(&s.id, f.submission_status(), &text)
                         .await
@@ -220,13 +221,11 @@ impl Outbox {
                     .feedback
                     .as_deref()
                     .and_then(|t| serde_json::from_str(t).ok())
-                    .ok_or_else(|| DeliveryError::Permanent("no feedback stored".into()))?;
+                    .ok_or_else(|| DeliveryError::Unusable("no feedback stored".into()))?;
                 inbox.feedback(&s, &form, &f).await?;
                 Ok(Step::Done(&[]))
             }
-            other => Err(DeliveryError::Permanent(format!(
-                "unknown job kind {other}"
-            ))),
+            other => Err(DeliveryError::Unusable(format!("unknown job kind {other}"))),
         }
     }
 }

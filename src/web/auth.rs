@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::AppState;
+use super::error::{AppError, AppResult};
 use crate::auth::altinn::{AuthorizedParty, Choice, PartyId, parties_for_form};
 use crate::auth::idporten::LoggedIn;
-use crate::error::{AppError, AppResult};
 use crate::form::{Context, Form};
 use crate::store::{Actor, Owner};
 
@@ -112,10 +112,7 @@ pub struct Signed {
 impl Signed {
     /// The evaluation context of expressions (prefill of the party and the person).
     pub fn context(&self) -> Context {
-        let mut ctx = super::forms::context();
-        if let PartyId::Organisation(orgnr) = &self.party {
-            ctx.party_orgnr = Some(orgnr.clone());
-        }
+        let mut ctx = crate::intake::context(Some(&self.party));
         ctx.party_name = Some(self.party_name.clone());
         ctx.user_pid = Some(self.pid.clone());
         ctx.user_name = Some(self.person_name.clone());

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
+use super::error::AppResult;
 use super::{AppState, Base, L, render};
-use crate::error::AppResult;
 use crate::form::Lang;
 
 /// The catalogue routes.

@@ -9,8 +9,9 @@ use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::error::{AppError, AppResult};
 use super::{AppState, Base, L, RequestId, auth, render};
-use crate::error::{AppError, AppResult};
+use crate::i18n::when;
 
 /// The drafts routes.
 pub fn router() -> Router<AppState> {
@@ -40,37 +41,6 @@ struct DraftsView {
 #[derive(Deserialize)]
 struct DraftsQuery {
     slettet: Option<String>,
-}
-
-/// Norwegian local time without a time-zone database: UTC+1, +2 in summer (last Sunday of March to
-/// last Sunday of October, at 01:00 UTC), which is what the portal's users live in.
-pub fn norway_local(t: time::OffsetDateTime) -> time::PrimitiveDateTime {
-    let y = t.year();
-    let last_sunday = |m: time::Month| {
-        let mut d = time::Date::from_calendar_date(y, m, 31).expect("31st exists");
-        while d.weekday() != time::Weekday::Sunday {
-            d = d.previous_day().expect("in range");
-        }
-        d.with_hms(1, 0, 0).expect("valid").assume_utc()
-    };
-    let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
-    let local =
-        t.to_offset(time::UtcOffset::UTC) + time::Duration::hours(if summer { 2 } else { 1 });
-    time::PrimitiveDateTime::new(local.date(), local.time())
-}
-
-pub fn when(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let local = norway_local(t);
-    format!(
-        "{:02}.{:02}.{} {:02}:{:02}",
-        local.day(),
-        u8::from(local.month()),
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
 }
 
 async fn view_drafts_get(
@@ -161,14 +131,4 @@ async fn view_delete_post(
     }
     tracing::info!(draft = %id, "draft deleted");
     Ok(Redirect::to("/utkast?slettet=1").into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn norwegian_time_follows_summer_time() {
-        // 2025-07-01T10:00Z is 12:00 in Oslo; 2025-01-01T10:00Z is 11:00.
-        assert_eq!(super::when(1_751_364_000_000), "01.07.2025 12:00");
-        assert_eq!(super::when(1_735_725_600_000), "01.01.2025 11:00");
-    }
 }

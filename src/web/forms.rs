@@ -17,13 +17,14 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{self, Signed};
-use super::view::{self, Item, PageAnswers, SummaryError};
+use super::error::{AppError, AppResult};
+use super::view::{self, Item, SummaryError};
 use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
-use crate::error::{AppError, AppResult};
 use crate::form::document::{self, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};
 use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
+use crate::intake::receipt::answers::{self, PageAnswers};
 use crate::store::{Actor, AttachmentRow, Draft, Owner, Saved};
 use tower_sessions::Session;
 
@@ -42,15 +43,6 @@ pub fn router(upload_cap: usize) -> Router<AppState> {
             "/skjema/{form}/{draft}/{page}/felt",
             post(view_page_fragment),
         )
-}
-
-/// The evaluation context without a person or party (today's date only).
-pub fn context() -> Context {
-    let d = time::OffsetDateTime::now_utc().date();
-    Context {
-        today: (d.year(), u8::from(d.month()), d.day()),
-        ..Context::default()
-    }
 }
 
 #[derive(Template)]
@@ -282,7 +274,7 @@ fn page_view(
 
 /// Renders one form page as the browser gets it (for the benchmark).
 pub fn render_page(form: &Form, page: usize, doc: &Value, lang: Lang) -> String {
-    let ctx = context();
+    let ctx = crate::intake::context(None);
     page_view(
         form,
         page,
@@ -730,7 +722,7 @@ async fn view_page_post(
     Path((form_id, draft_id, page_id)): Path<(String, String, String)>,
     req: axum::extract::Request,
 ) -> AppResult<Response> {
-    if super::uploads::is_multipart(req.headers()) {
+    if crate::intake::attachments::is_multipart(req.headers()) {
         let ids = (form_id, draft_id, page_id);
         return super::uploads::page_post(state, lang, session, (rid, client), ids, req).await;
     }
@@ -933,7 +925,7 @@ async fn view_summary_get(
             Some(p) => format!("{base_url}/{}?vis=feil#{}", p.id, dom_id(&e.path)),
             None => format!("#{}", dom_id(&e.path)),
         };
-        let message = match view::row_heading(&form, &e.path, lang, ui) {
+        let message = match answers::row_heading(&form, &e.path, lang, ui) {
             Some(h) => format!("{h}: {}", e.message(lang)),
             None => e.message(lang),
         };
@@ -964,7 +956,7 @@ async fn view_summary_get(
             ),
             form_title: form.title.get(lang).to_string(),
             step: ui.step_of(visible + 1, visible + 1),
-            pages: view::answers(&form, doc, &ctx, lang, ui, &base_url),
+            pages: answers::answers(&form, doc, &ctx, lang, ui, &base_url),
             computed,
             errors: summary,
             back: format!("{base_url}/{}", form.pages[last].id),

@@ -15,10 +15,10 @@ use tower_sessions::Session;
 use super::auth::{
     ACTING_KEY, LOGIN_AT_KEY, PERSON_KEY, PERSON_NAME_KEY, SEEN_KEY, authorized_parties, person,
 };
+use super::error::{AppError, AppResult};
 use super::{AppState, ClientAddr, L, RequestId};
 use crate::auth::altinn::PartyType;
 use crate::auth::idporten::{CallbackQuery, IdportenClient, LoggedIn, OidcConfig, PendingLogin};
-use crate::error::{AppError, AppResult};
 use crate::form::definition::Level;
 use crate::ratelimit::RateLimit;
 use crate::store::Actor;

@@ -12,24 +12,25 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::auth::altinn::Authorization;
-use crate::error::{AppError, ErrorPage, WholePageRedirect};
 use crate::form::{Catalog, Lang};
 use crate::store::Store;
+use error::{AppError, ErrorPage, WholePageRedirect};
 
 /// Front-end files, embedded in the binary.
 pub mod assets;
 pub mod auth;
 mod catalogue;
 pub(crate) mod drafts;
+pub mod error;
 pub mod forms;
-pub mod i18n;
 pub mod login;
 mod party;
 pub mod submitted;
 pub mod uploads;
 pub mod view;
 
-pub use i18n::{Ui, ui};
+pub use crate::i18n::{Ui, ui};
+pub use crate::security::RequestId;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -47,7 +48,7 @@ pub struct AppState {
     /// How long sessions last.
     pub limits: auth::Limits,
     /// Attachment settings.
-    pub uploads: Arc<uploads::Uploads>,
+    pub uploads: Arc<crate::intake::attachments::Uploads>,
     /// How often one client may have answers kept over a login ([`auth::stash`]).
     pub stash_limit: Arc<crate::ratelimit::RateLimit>,
 }
@@ -140,23 +141,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0.ip())
         })))
-    }
-}
-
-/// The request's id (`x-request-id`, set by the outermost layer and echoed in the response), for
-/// the audit log and to find the request's log lines.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        Ok(RequestId(id.to_string()))
     }
 }
 
@@ -276,7 +260,7 @@ impl Base {
 pub fn clock(unix_s: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(unix_s)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let t = drafts::norway_local(t);
+    let t = crate::i18n::norway_local(t);
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
@@ -325,7 +309,7 @@ async fn error_pages(req: Request, next: Next) -> Response {
         return resp;
     }
     let u = ui(lang);
-    let message = match resp.extensions().get::<crate::error::ErrorText>() {
+    let message = match resp.extensions().get::<error::ErrorText>() {
         Some(t) => (t.0)(u),
         None => u.status_text(status.as_u16()),
     };

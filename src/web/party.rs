@@ -10,10 +10,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::auth::{self, ACTING_KEY, Acting};
+use super::error::{AppError, AppResult};
 use super::login::safe_next;
 use super::{AppState, Base, L, RequestId, render};
 use crate::auth::altinn::{Choice, PartyId};
-use crate::error::{AppError, AppResult};
 use crate::form::{Form, Lang};
 
 /// The party routes.

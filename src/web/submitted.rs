@@ -13,13 +13,15 @@ use serde_json::{Value, json};
 use tower_sessions::Session;
 
 use super::auth::{self, Signed};
+use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
-use super::view::{self, PageAnswers};
 use super::{AppState, Base, L, RequestId, Ui, render};
-use crate::auth::altinn::Subject;
-use crate::error::{AppError, AppResult};
+use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
+use crate::i18n::when;
 use crate::intake::domain::Feedback;
+use crate::intake::receipt::answers::{self, PageAnswers};
+use crate::intake::receipt::{self, facts};
 use crate::intake::{self, Channel, Submission, SubmitError};
 use crate::store::SubmissionRow;
 
@@ -155,7 +157,7 @@ fn attach_feedback(
             .sti
             .as_deref()
             .and_then(|s| crate::form::expr::parse_path(s).ok())
-            .and_then(|p| view::row_heading(form, &p, lang, ui));
+            .and_then(|p| answers::row_heading(form, &p, lang, ui));
         let text = match (row, label) {
             (Some(r), Some(l)) => format!("{r}, {l}: {}", m.melding),
             (None, Some(l)) => format!("{l}: {}", m.melding),
@@ -166,42 +168,12 @@ fn attach_feedback(
     FeedbackView { messages }
 }
 
-/// A unix-millisecond time as Norwegian local date and time.
-fn when(ms: i64) -> String {
-    super::drafts::when(ms)
-}
-
-/// The facts a receipt states, in the order it states them (the page and the PDF).
-pub fn receipt_facts(
-    ui: &'static Ui,
-    row: &SubmissionRow,
-    form_title: &str,
-    party: String,
-    submitter: String,
-) -> Vec<(&'static str, String)> {
-    vec![
-        (ui.receipt_reference, row.reference.clone()),
-        (ui.receipt_time, when(row.created_at)),
-        (
-            ui.receipt_form,
-            format!(
-                "{} {form_title} ({} {})",
-                row.form_id, ui.version, row.form_version
-            ),
-        ),
-        (ui.receipt_party, party),
-        (ui.receipt_submitter, submitter),
-        (ui.receipt_status, ui.status(&row.status).to_owned()),
-        (ui.receipt_hash, row.sha256.clone()),
-    ]
-}
-
 fn party_line(s: &Signed) -> String {
     match &s.party {
-        crate::auth::altinn::PartyId::Organisation(orgnr) => {
+        PartyId::Organisation(orgnr) => {
             format!("{} ({})", s.party_name, auth::orgnr_spaced(orgnr))
         }
-        crate::auth::altinn::PartyId::Person(_) => s.party_name.clone(),
+        PartyId::Person(_) => s.party_name.clone(),
     }
 }
 
@@ -241,7 +213,7 @@ async fn view_receipt_get(
         .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
     let ui = super::ui(lang);
     let ctx = s.context();
-    let mut pages = view::answers(form, &doc, &ctx, lang, ui, "");
+    let mut pages = answers::answers(form, &doc, &ctx, lang, ui, "");
     for p in &mut pages {
         // A receipt is not changed: no links to pages.
         p.href.clear();
@@ -252,7 +224,7 @@ async fn view_receipt_get(
         .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
         .map(|f| attach_feedback(form, &f, &mut pages, lang, ui));
     let title = form.title.get(lang).to_string();
-    let facts = receipt_facts(ui, &row, &title, party_line(&s), s.person_name.clone());
+    let facts = facts(ui, &row, &title, party_line(&s), s.person_name.clone());
     let files = state
         .store
         .attachments_of_submission(&row.id)
@@ -282,80 +254,6 @@ async fn view_receipt_get(
     )
 }
 
-/// The receipt as a tagged PDF: the same facts, the answers in the form's order and words, and
-/// the feedback when it has come.
-pub fn receipt_pdf(
-    form: &crate::form::Form,
-    row: &SubmissionRow,
-    lang: Lang,
-    party: String,
-    submitter: String,
-) -> anyhow::Result<Vec<u8>> {
-    use crate::intake::pdf::{Group, ReceiptPdf, Section, render};
-    let ui = super::ui(lang);
-    let doc: Value = serde_json::from_str(&row.document)?;
-    let mut ctx = crate::web::forms::context();
-    if let Some(orgnr) = row.party.strip_prefix("org:") {
-        ctx.party_orgnr = Some(orgnr.to_owned());
-    }
-    let title = form.title.get(lang).to_string();
-    let facts = receipt_facts(ui, row, &title, party, submitter);
-    let pairs = |answers: &[view::AnswerView]| {
-        answers
-            .iter()
-            .map(|a| (a.label.clone(), a.value.clone()))
-            .collect::<Vec<_>>()
-    };
-    let mut sections: Vec<Section> = view::answers(form, &doc, &ctx, lang, ui, "")
-        .into_iter()
-        .map(|p| Section {
-            heading: p.title,
-            rows: pairs(&p.answers),
-            groups: p
-                .groups
-                .iter()
-                .flat_map(|g| {
-                    g.rows.iter().map(|(heading, answers)| Group {
-                        heading: heading.clone(),
-                        rows: pairs(answers),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    if let Some(f) = row
-        .feedback
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
-    {
-        let verdict = if f.status == "godkjent" {
-            ui.feedback_accepted
-        } else {
-            ui.feedback_rejected
-        };
-        sections.push(Section {
-            heading: ui.receipt_status.to_owned(),
-            rows: std::iter::once((ui.receipt_status.to_owned(), verdict.to_owned()))
-                .chain(
-                    f.meldinger
-                        .iter()
-                        .map(|m| (m.sti.clone().unwrap_or_default(), m.melding.clone())),
-                )
-                .collect(),
-            groups: Vec::new(),
-        });
-    }
-    let heading = format!("{} – {}", ui.receipt_title, row.reference);
-    let footer = format!("{} · {} {}", ui.site, ui.receipt_reference, row.reference);
-    render(&ReceiptPdf {
-        lang: lang.code(),
-        title: &heading,
-        facts: facts.iter().map(|(l, v)| (*l, v.clone())).collect(),
-        sections,
-        footer: &footer,
-    })
-}
-
 async fn view_receipt_pdf_get(
     State(state): State<AppState>,
     L(lang): L,
@@ -364,7 +262,7 @@ async fn view_receipt_pdf_get(
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
-    let pdf = receipt_pdf(form, &row, lang, party_line(&s), s.person_name.clone())
+    let pdf = receipt::pdf(form, &row, lang, party_line(&s), s.person_name.clone())
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     let name = format!("attachment; filename=\"kvittering-{}.pdf\"", row.reference);
     Ok((

@@ -2,67 +2,25 @@
 //! field's fieldset, files listed), a page post that carries files (without JavaScript), and
 //! downloads, only by the person and party that own the draft or submission.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_sessions::Session;
 
 use super::auth::Signed;
+use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
 use super::view::{self, FieldView};
 use super::{AppState, L, RequestId, Ui, render};
-use crate::error::{AppError, AppResult};
 use crate::form::expr::format_path;
 use crate::form::validate::FieldError;
 use crate::form::{Form, Lang};
-use crate::intake::attachments::{self as att, Holder, Taken, UploadError};
-use crate::intake::scan::Scanner;
+use crate::intake::attachments::{self as att, Holder, Layout, Receiving};
 use crate::store::{Actor, AttachmentRow, Draft};
-
-/// Upload settings shared by the routes.
-#[derive(Debug, Clone)]
-pub struct Uploads {
-    /// clamd, when configured.
-    pub scanner: Option<Arc<Scanner>>,
-    /// Where uploads wait while they are read and checked.
-    pub tmp_dir: PathBuf,
-    /// The limit of a request without files.
-    pub body_limit: usize,
-    /// The limit of a request with files: the largest field total of any form, plus room for
-    /// the other parts.
-    pub cap: usize,
-}
-
-impl Uploads {
-    /// Settings for a catalogue.
-    pub fn new(
-        catalog: &crate::form::Catalog,
-        scanner: Option<Arc<Scanner>>,
-        tmp_dir: PathBuf,
-        body_limit: usize,
-    ) -> Uploads {
-        let largest = catalog
-            .forms
-            .values()
-            .flat_map(|v| v.values())
-            .flat_map(|f| att::fields(f).map(|(_, _, a)| a.total).collect::<Vec<_>>())
-            .max()
-            .unwrap_or(0) as usize;
-        Uploads {
-            scanner,
-            tmp_dir,
-            body_limit,
-            cap: largest + body_limit,
-        }
-    }
-}
 
 /// The routes.
 pub fn router(cap: usize) -> Router<AppState> {
@@ -78,14 +36,6 @@ pub fn router(cap: usize) -> Router<AppState> {
         )
 }
 
-/// Whether a request carries `multipart/form-data`.
-pub fn is_multipart(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
-}
-
 /// Loads a draft's files and writes the checked ones into its document.
 pub async fn with_files(state: &AppState, form: &Form, draft: &mut Draft) -> AppResult<()> {
     if att::fields(form).next().is_none() {
@@ -96,8 +46,8 @@ pub async fn with_files(state: &AppState, form: &Form, draft: &mut Draft) -> App
     Ok(())
 }
 
-/// Reads every part of a multipart body: files go through the checks into the draft (each
-/// refusal becomes an error at its field), text parts are returned as pairs. A file over its
+/// Reads every part of a page form's multipart body: files go through the checks into the draft
+/// (each refusal becomes an error at its field), answers are returned as pairs. A file over its
 /// limit is not kept beyond the limit: the rest of it is read past, so that the answers posted
 /// after it are not lost.
 async fn receive(
@@ -105,73 +55,28 @@ async fn receive(
     s: &Signed,
     form: &Form,
     draft: &Draft,
-    mut multipart: Multipart,
+    multipart: Multipart,
     rid: &str,
 ) -> AppResult<(Vec<(String, String)>, Vec<FieldError>)> {
-    let mut pairs = Vec::new();
-    let mut errors = Vec::new();
-    let mut files = draft.files.clone();
-    tokio::fs::create_dir_all(&state.uploads.tmp_dir)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    loop {
-        let mut part = match multipart.next_field().await {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(e.body_text())),
-        };
-        let name = part.name().unwrap_or("").to_string();
-        if part.file_name().is_none() {
-            let text = part
-                .text()
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?;
-            pairs.push((name, text));
-            continue;
-        }
-        if part.file_name() == Some("") {
-            // A file input with nothing chosen.
-            continue;
-        }
-        let Some((field, spec)) = att::field(form, &name) else {
-            return Err(AppError::BadRequest(format!(
-                "no attachment field {name:?}"
-            )));
-        };
-        let path = format_path(&field.bind);
-        let present: Vec<u64> = files
-            .iter()
-            .filter(|r| r.field == path && r.status != "infected")
-            .map(|r| r.size as u64)
-            .collect();
-        let holder = Holder {
+    let r = Receiving {
+        store: &state.store,
+        uploads: &state.uploads,
+        form,
+        holder: Holder {
             person: Some(s.owner.person()),
             party: s.owner.party(),
             key: &draft.id,
-        };
-        let up = &state.uploads;
-        let taken = att::take(
-            &state.store,
-            up.scanner.as_ref(),
-            &up.tmp_dir,
-            holder,
-            field,
-            spec,
-            &mut part,
-            &present,
-            rid,
-        )
-        .await;
-        match taken {
-            Ok(Taken::Kept(row)) => files.extend(row),
-            Ok(Taken::Refused(e)) => errors.push(e),
-            Err(UploadError::Cut(m)) => return Err(AppError::BadRequest(m)),
-            Err(e) => return Err(AppError::Internal(e.to_string())),
-        }
-    }
+        },
+        present: &draft.files,
+        layout: Layout::PageForm,
+        request_id: rid,
+    };
+    let mut pairs = Vec::new();
+    let errors = att::receive(&r, multipart, |name, text| {
+        pairs.push((name, String::from_utf8_lossy(&text).into_owned()));
+        Ok::<_, AppError>(())
+    })
+    .await?;
     Ok((pairs, errors))
 }
 

@@ -1,11 +1,12 @@
-//! One error type for the portal. A handler returns `AppError`; the response carries only a
+//! One error type for the pages. A handler returns `AppError`; the response carries only a
 //! status and an [`ErrorPage`] marker, and the `error_pages` middleware (which knows the request's
 //! language and whether htmx asked) renders it. Nothing internal ever reaches the response.
 
 use axum::http::StatusCode;
-
-use crate::web::Ui;
 use axum::response::{IntoResponse, Response};
+
+use super::Ui;
+use crate::intake::attachments::UploadError;
 
 /// Everything that can go wrong in a request.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +83,7 @@ impl AppError {
 pub struct WholePageRedirect;
 
 fn to_with_next(route: &str, next: &str) -> String {
-    let next = crate::web::login::safe_next(Some(next));
+    let next = super::login::safe_next(Some(next));
     let q = serde_urlencoded::to_string([("neste", next)]).unwrap_or_default();
     format!("{route}?{q}")
 }
@@ -119,6 +120,20 @@ impl IntoResponse for AppError {
                 .insert(ErrorText(|ui: &Ui| ui.submit_forbidden));
         }
         r
+    }
+}
+
+/// A failure of receiving a page form's files, as the pages answer it.
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> AppError {
+        match e {
+            UploadError::BodyTooLarge => AppError::TooLarge,
+            UploadError::Cut(m) => AppError::BadRequest(m),
+            e @ UploadError::NotAField(_) => AppError::BadRequest(e.to_string()),
+            e @ (UploadError::TooLarge(_) | UploadError::Refused(_) | UploadError::Internal(_)) => {
+                AppError::Internal(e.to_string())
+            }
+        }
     }
 }
 

@@ -1,0 +1,208 @@
+//! The API's errors: Skatteetaten's `Feil` document with its GLD codes, and [`ApiError`], which
+//! every handler returns and which answers with a `Feil` naming the request's id.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::form::Lang;
+use crate::form::validate::FieldError;
+use crate::intake::SubmitError;
+use crate::security::RequestId;
+
+/// Skatteetaten's error document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Feil {
+    /// The GLD code.
+    pub kode: &'static str,
+    /// What is wrong, in Norwegian.
+    pub melding: String,
+    /// The request's id, to find it in the logs.
+    pub korrelasjonsid: String,
+    /// The details, each at a path of the document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spesifisering: Vec<Feilspesifisering>,
+}
+
+/// One detail of a [`Feil`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Feilspesifisering {
+    /// A detail code.
+    pub kode: String,
+    /// What is wrong.
+    pub melding: String,
+    /// The path of the field (as the form language and the browser's error ids write it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sti: Option<String>,
+    /// The value given, as text.
+    #[serde(rename = "angittVerdi", skip_serializing_if = "Option::is_none")]
+    pub angitt_verdi: Option<String>,
+}
+
+/// An API error: a status and a [`Feil`].
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kode: &'static str,
+    melding: String,
+    details: Vec<Feilspesifisering>,
+}
+
+impl ApiError {
+    /// A refusal (or failure) with its GLD code and words.
+    pub(super) fn new(
+        status: StatusCode,
+        kode: &'static str,
+        melding: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            kode,
+            melding: melding.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// `GLD_011`, something wrong with the request's metadata (a header, the path), with its
+    /// detail.
+    pub(super) fn metadata(
+        status: StatusCode,
+        kode: &str,
+        melding: impl Into<String>,
+        sti: Option<&str>,
+    ) -> ApiError {
+        ApiError::new(status, "GLD_011", "Feil i metadata for forespørselen.")
+            .detail(kode, melding, sti)
+    }
+
+    /// With a detail at the path `sti`.
+    pub(super) fn detail(
+        mut self,
+        kode: &str,
+        melding: impl Into<String>,
+        sti: Option<&str>,
+    ) -> ApiError {
+        self.details.push(Feilspesifisering {
+            kode: kode.to_owned(),
+            melding: melding.into(),
+            sti: sti.map(str::to_owned),
+            angitt_verdi: None,
+        });
+        self
+    }
+
+    /// With a detail written in full.
+    pub(super) fn push(&mut self, detail: Feilspesifisering) {
+        self.details.push(detail);
+    }
+
+    /// An unexpected failure: logged with `e`, answered with nothing of it.
+    pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "API request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "GLD_001",
+            "Det oppstod en uventet feil. Prøv igjen senere.",
+        )
+    }
+}
+
+/// The response, with the id of the request being served as `korrelasjonsid` (the same id the
+/// response's `x-request-id` echoes).
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if !self.status.is_server_error() {
+            tracing::info!(
+                status = self.status.as_u16(),
+                kode = self.kode,
+                "API request refused"
+            );
+        }
+        let body = Feil {
+            kode: self.kode,
+            melding: self.melding,
+            korrelasjonsid: RequestId::current(),
+            spesifisering: self.details,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// Anything else under `/api`, answered in the API's own error format.
+pub(super) async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Ressursen finnes ikke.")
+}
+
+/// What a caller is told of a refused token: which check failed, in words that name nothing of
+/// the portal's own systems.
+pub(super) fn token_refusal(e: &crate::auth::maskinporten::TokenError) -> &'static str {
+    use crate::auth::maskinporten::TokenError as T;
+    match e {
+        T::MissingToken => "Forespørselen har ikke noe Maskinporten-token.",
+        T::NotBearer => "Authorization må være «Bearer» og et token.",
+        T::Malformed(_) => "Tokenet kan ikke leses som en JWT.",
+        T::UnsupportedAlgorithm(_) => "Tokenet må være signert med RS256.",
+        T::UnknownKey | T::BadSignature => "Tokenets signatur kan ikke kontrolleres.",
+        T::KeysUnavailable(_) => {
+            "Maskinportens nøkler er ikke tilgjengelige nå. Prøv igjen senere."
+        }
+        T::WrongIssuer => "Tokenet er ikke utstedt av Maskinporten.",
+        T::WrongAudience => "Tokenet er begrenset til et annet API (aud).",
+        T::Expired => "Tokenet er utløpt.",
+        T::NotYetValid => "Tokenet er ikke gyldig ennå.",
+        T::InvalidClaims(_) => "Tokenet mangler opplysninger API-et trenger.",
+        T::InsufficientScope { .. } => "Tokenet mangler scope for dette API-et.",
+    }
+}
+
+/// The validation errors as `Feil`: each at its `sti`, with the value given.
+pub(super) fn invalid(errors: &[FieldError], doc: &Value) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "GLD_010",
+        "Meldingen har feil i innholdet.",
+    );
+    for fe in errors {
+        let given = crate::form::document::get(doc, &fe.path);
+        e.push(Feilspesifisering {
+            kode: fe.kind.code().to_owned(),
+            melding: fe.message(Lang::Nb),
+            sti: Some(fe.sti()),
+            angitt_verdi: given.and_then(|v| match v {
+                Value::Null => None,
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            }),
+        });
+    }
+    e
+}
+
+/// A refused submission as the API answers it.
+pub(super) fn submit_error(e: SubmitError, doc: &Value) -> ApiError {
+    match e {
+        SubmitError::Invalid(errors) => invalid(&errors, doc),
+        SubmitError::Forbidden => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "GLD_005",
+            "Systembrukeren har ikke tilgang til å levere dette for denne virksomheten.",
+        ),
+        SubmitError::KeyReused => ApiError::new(
+            StatusCode::CONFLICT,
+            "GLD_019",
+            "idempotencyKey er brukt før for en annen melding. En ny innsending med nytt innhold skal ha ny nøkkel.",
+        ),
+        SubmitError::DraftChanged => ApiError::internal("a draft changed under an API submission"),
+        SubmitError::Db(e) => ApiError::internal(e),
+    }
+}
+
+/// A body over the limit.
+pub(super) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "GLD_006",
+        "Forespørselen er for stor.",
+    )
+}

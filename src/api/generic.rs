@@ -1,0 +1,117 @@
+//! The portal's generic door, for every form whose area offers M2M: the same meaning as
+//! Skatteetaten's APIs (a document in, a receipt out, `Feil` with GLD codes) at
+//! `/api/v1/skjema/{form}`, with the form's JSON Schema beside it.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::caller::{authorized, check_headers_for, parse_body};
+use super::error::{ApiError, submit_error, too_large};
+use super::{ApiState, ApiSubmission, files, submit};
+use crate::form::Form;
+use crate::form::definition::Channel as AreaChannel;
+use crate::intake;
+use crate::security::RequestId;
+
+/// The routes; a document with files may be up to `cap` bytes.
+pub(super) fn routes(cap: usize) -> Router<ApiState> {
+    Router::new()
+        .route(
+            "/api/v1/skjema/{form}/innsendinger",
+            post(submit_generic).layer(axum::extract::DefaultBodyLimit::max(cap)),
+        )
+        .route("/api/v1/skjema/{form}/schema", get(schema))
+}
+
+/// `POST /api/v1/skjema/{form}/innsendinger`: a document, as JSON or with its files as
+/// `multipart/form-data`, answered with the receipt.
+async fn submit_generic(
+    State(state): State<ApiState>,
+    Path(form_id): Path<String>,
+    RequestId(rid): RequestId,
+    req: axum::extract::Request,
+) -> Result<Json<Value>, ApiError> {
+    let headers = req.headers().clone();
+    let form = m2m_form(&state, &form_id)?;
+    let (party, subject) =
+        authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let has_files = crate::intake::attachments::fields(&form).next().is_some();
+    let key = check_headers_for(&headers, has_files)?;
+    let holder = format!("api:{}", uuid::Uuid::new_v4());
+    let doc = if crate::intake::attachments::is_multipart(&headers) {
+        match files::receive(&state, &form, &party, &holder, req, &rid).await {
+            Ok(doc) => doc,
+            Err(e) => {
+                let _ = state.store.delete_attachments_of(&holder).await;
+                return Err(e);
+            }
+        }
+    } else {
+        let limit = state.uploads.body_limit;
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| too_large())?;
+        parse_body(Ok(bytes))?
+    };
+    let s = ApiSubmission {
+        form: &form,
+        party: &party,
+        subject: &subject,
+        doc: &doc,
+        key: &key,
+        attachments: Some(&holder),
+        respond: &|r| {
+            json!({
+                "innsendingId": r.id,
+                "referanse": r.reference,
+                "dialogId": r.dialog_id,
+                "forsendelseId": r.transmission_id,
+                "sha256": r.sha256,
+            })
+        },
+    };
+    let outcome = submit(&state, s, &rid).await;
+    // Files of a refused call, or of a repeat (the first call's files are the ones kept).
+    if !matches!(outcome, Ok(intake::Outcome::New(_))) {
+        let _ = state.store.delete_attachments_of(&holder).await;
+    }
+    let outcome = outcome.map_err(|e| submit_error(e, &doc))?;
+    Ok(Json(outcome.receipt().response.clone()))
+}
+
+/// A form that may be submitted through the generic door: its area offers M2M.
+fn m2m_form(state: &ApiState, form_id: &str) -> Result<Arc<Form>, ApiError> {
+    let form = state
+        .catalog
+        .latest(form_id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Skjemaet finnes ikke."))?;
+    let offers_m2m = state
+        .catalog
+        .areas
+        .iter()
+        .find(|a| a.id == form.area)
+        .is_some_and(|a| a.channels.contains(&AreaChannel::M2m));
+    if !offers_m2m {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "GLD_021",
+            "Skjemaet kan ikke sendes inn gjennom API-et.",
+        ));
+    }
+    Ok(form.clone())
+}
+
+/// `GET /api/v1/skjema/{form}/schema`: the form's JSON Schema.
+async fn schema(
+    State(state): State<ApiState>,
+    Path(form_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let form = m2m_form(&state, &form_id)?;
+    Ok(Json(crate::form::schema::json_schema(&form)))
+}

@@ -1,0 +1,172 @@
+//! Skatteetaten's innrapportering APIs (grunnlagsdata), for each form with an `[api]` section:
+//! `POST {base}/v1/{inntektsaar}` answered with a `Leveransebekreftelse`, and the documents of a
+//! delivery under `forsendelser`. Everything here follows the form's `[api]` section and the GLD
+//! document's shape (`leveranse`, one or a list, each with its `inntektsaar`), so a new scheme of
+//! that shape needs only its form file.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::caller::{authorized, check_headers, parse_body};
+use super::error::{ApiError, Feilspesifisering, submit_error};
+use super::{ApiState, ApiSubmission, documents, submit};
+use crate::form::Form;
+use crate::form::definition::ApiSpec;
+use crate::intake::Receipt;
+use crate::security::RequestId;
+
+/// The routes of one form's API, under its base.
+pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
+    let id = form.id.clone();
+    let docs = form.id.clone();
+    Router::new()
+        .route(
+            &format!("{}/v1/{{inntektsaar}}", api.base),
+            post(move |s, p, rid, req| submit_gld(s, id.clone(), p, rid, req)),
+        )
+        .route(
+            &format!(
+                "{}/v1/{{inntektsaar}}/forsendelser/{{forsendelse}}/dokumenter/{{dokument}}",
+                api.base
+            ),
+            get(move |s, p, h| documents::fetch(s, docs.clone(), p, h)),
+        )
+}
+
+/// `Leveransebekreftelse` for a GLD document: for one `leveranse` (an object) the counts and the
+/// reference; for several (an array, as for boligselskap) the same per purpose.
+pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
+    let counts = |l: &Value| {
+        let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        (
+            l.get("oppgavegiversLeveranseReferanse")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            n("sletteoppgave"),
+            n("oppgave"),
+        )
+    };
+    match doc.get("leveranse") {
+        Some(Value::Array(list)) => json!({
+            "dialogId": r.dialog_id,
+            "forsendelseId": r.transmission_id,
+            "leveranseformaal": list.iter().map(|l| {
+                let (reference, slette, oppgaver) = counts(l);
+                json!({
+                    "boligselskapFormaal": l.get("boligselskapFormaal").cloned().unwrap_or(Value::Null),
+                    "oppgavegiversLeveranseReferanse": reference,
+                    "antallSletteoppgaver": slette,
+                    "antallOppgaver": oppgaver,
+                })
+            }).collect::<Vec<_>>(),
+        }),
+        other => {
+            let (reference, slette, oppgaver) = counts(other.unwrap_or(&Value::Null));
+            json!({
+                "dialogId": r.dialog_id,
+                "forsendelseId": r.transmission_id,
+                "oppgavegiversLeveranseReferanse": reference,
+                "antallSletteoppgaver": slette,
+                "antallOppgaver": oppgaver,
+            })
+        }
+    }
+}
+
+/// The income years in a GLD document (one per `leveranse`).
+pub(super) fn years_in(doc: &Value) -> Vec<(String, Option<i64>)> {
+    match doc.get("leveranse") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (
+                    format!("leveranse[{i}].inntektsaar"),
+                    l.get("inntektsaar").and_then(Value::as_i64),
+                )
+            })
+            .collect(),
+        Some(l) => vec![(
+            "leveranse.inntektsaar".to_owned(),
+            l.get("inntektsaar").and_then(Value::as_i64),
+        )],
+        None => Vec::new(),
+    }
+}
+
+/// `POST {base}/v1/{inntektsaar}`: a delivery, answered with its `Leveransebekreftelse`.
+async fn submit_gld(
+    State(state): State<ApiState>,
+    form_id: String,
+    Path(year): Path<String>,
+    RequestId(rid): RequestId,
+    req: axum::extract::Request,
+) -> Result<Json<Value>, ApiError> {
+    let headers = req.headers().clone();
+    let form = state
+        .catalog
+        .latest(&form_id)
+        .ok_or_else(|| ApiError::internal("a routed form is gone"))?
+        .clone();
+    let api = form
+        .api
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
+    let (party, subject) =
+        authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let key = check_headers(&headers)?;
+    let year_n: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| api.years.contains(y))
+        .ok_or_else(|| {
+            ApiError::metadata(
+                StatusCode::BAD_REQUEST,
+                "GLD_1027",
+                format!("Inntektsåret {year} støttes ikke."),
+                Some("inntektsaar"),
+            )
+        })?;
+    // Only now, with the caller known and allowed, is the body read.
+    let body = <Bytes as axum::extract::FromRequest<()>>::from_request(req, &()).await;
+    let doc = parse_body(body)?;
+    let wrong: Vec<_> = years_in(&doc)
+        .into_iter()
+        .filter(|(_, y)| y.is_some_and(|y| y != i64::from(year_n)))
+        .collect();
+    if !wrong.is_empty() {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "GLD_010",
+            "Meldingen har feil i innholdet.",
+        );
+        for (sti, y) in wrong {
+            e.push(Feilspesifisering {
+                kode: "GLD_1052".into(),
+                melding: format!("Inntektsåret i meldingen må være {year_n}, som i adressen."),
+                sti: Some(sti),
+                angitt_verdi: y.map(|y| y.to_string()),
+            });
+        }
+        return Err(e);
+    }
+    let s = ApiSubmission {
+        form: &form,
+        party: &party,
+        subject: &subject,
+        doc: &doc,
+        key: &key,
+        attachments: None,
+        respond: &|r| leveransebekreftelse(&doc, r),
+    };
+    let outcome = submit(&state, s, &rid)
+        .await
+        .map_err(|e| submit_error(e, &doc))?;
+    Ok(Json(outcome.receipt().response.clone()))
+}
