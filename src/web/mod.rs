@@ -124,23 +124,20 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
 }
 
 /// The client's address when the server knows it (served with connect info), for rate limits:
-/// the peer, or behind a trusted proxy the address it forwarded ([`crate::client_ip`]).
+/// the peer, or behind a trusted proxy the address it forwarded, as [`crate::client_ip`] worked
+/// it out for every request.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .extensions
-            .get::<crate::client_ip::ClientIp>()
-            .map(|c| c.0);
-        Ok(ClientAddr(forwarded.or_else(|| {
+        Ok(ClientAddr(
             parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip())
-        })))
+                .get::<crate::client_ip::ClientIp>()
+                .map(|c| c.0),
+        ))
     }
 }
 

@@ -272,28 +272,11 @@ async fn send_a_letter(app: &TestApp) -> tasteskjema::store::SubmissionRow {
 
 // --- 4. Token audiences ------------------------------------------------------------------------
 
-fn token_for(app: &TestApp, org: &str, scope: &str, resource: Option<&str>) -> String {
-    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
-    tasteskjema::dev::maskinporten::system_user_token_for(
-        &format!("{}/dev/maskinporten/", app.addr),
-        &catalog,
-        org,
-        scope,
-        resource,
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn a_token_restricted_to_another_api_is_refused_and_nothing_is_stored() {
     const OURS: &str = "https://skjema.tasteskjema.test/api";
     let app = spawn_app_with(|c| c.api_audiences = vec![OURS.into()]).await;
-    let other = token_for(
-        &app,
-        SAMEIE,
-        BOLIGSAMEIE,
-        Some("https://annet-api.example/"),
-    );
+    let other = app.token_for(SAMEIE, BOLIGSAMEIE, Some("https://annet-api.example/"));
     let (status, body, headers) = api_post(&app, RF1140, &[&other], &rf1140_example()).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["kode"], "GLD_004");
@@ -301,10 +284,10 @@ async fn a_token_restricted_to_another_api_is_refused_and_nothing_is_stored() {
     assert!(headers.get("x-request-id").is_some());
     assert_eq!(submissions(&app).await, 0);
     // Restricted to this API: yes. No audience at all (Maskinporten's ordinary token): yes.
-    let ours = token_for(&app, SAMEIE, BOLIGSAMEIE, Some(OURS));
+    let ours = app.token_for(SAMEIE, BOLIGSAMEIE, Some(OURS));
     let (status, body, _) = api_post(&app, RF1140, &[&ours], &rf1140_example()).await;
     assert_eq!(status, 200, "{body}");
-    let plain = token_for(&app, SAMEIE, BOLIGSAMEIE, None);
+    let plain = app.token_for(SAMEIE, BOLIGSAMEIE, None);
     let (status, body, _) = api_post(&app, RF1140, &[&plain], &rf1140_example()).await;
     assert_eq!(status, 200, "{body}");
     // Where an audience is required, the ordinary token is refused.
@@ -313,12 +296,12 @@ async fn a_token_restricted_to_another_api_is_refused_and_nothing_is_stored() {
         c.require_audience = true;
     })
     .await;
-    let plain = token_for(&strict, SAMEIE, BOLIGSAMEIE, None);
+    let plain = strict.token_for(SAMEIE, BOLIGSAMEIE, None);
     let (status, _, _) = api_post(&strict, RF1140, &[&plain], &rf1140_example()).await;
     assert_eq!(status, 401);
     // With no audiences configured, any token naming one is someone else's.
     let default = spawn_app().await;
-    let ours = token_for(&default, SAMEIE, BOLIGSAMEIE, Some(OURS));
+    let ours = default.token_for(SAMEIE, BOLIGSAMEIE, Some(OURS));
     let (status, _, _) = api_post(&default, RF1140, &[&ours], &rf1140_example()).await;
     assert_eq!(status, 401);
 }

@@ -371,16 +371,28 @@ impl TestApp {
     pub fn token(&self, org: &str, scope: &str) -> String {
         dev_token(&self.addr, org, scope)
     }
+
+    /// As [`TestApp::token`], audience-restricted to `resource` when one is given (a grant's
+    /// `resource`, which the token carries as `aud`).
+    pub fn token_for(&self, org: &str, scope: &str, resource: Option<&str>) -> String {
+        dev_token_for(&self.addr, org, scope, resource)
+    }
 }
 
 /// A system-user token for `org` from the built-in Maskinporten of the portal at `url`.
 pub fn dev_token(url: &str, org: &str, scope: &str) -> String {
+    dev_token_for(url, org, scope, None)
+}
+
+/// As [`dev_token`], audience-restricted to `resource` when one is given.
+pub fn dev_token_for(url: &str, org: &str, scope: &str, resource: Option<&str>) -> String {
     let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
-    tasteskjema::dev::maskinporten::system_user_token(
+    tasteskjema::dev::maskinporten::system_user_token_for(
         &format!("{url}/dev/maskinporten/"),
         &catalog,
         org,
         scope,
+        resource,
     )
     .unwrap()
 }
