@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 # folder: the crate modules it may use (itself is always allowed).
 declare -A allowed=(
   [form]=""
-  [store]="config form"
-  [auth]="config form"
-  [intake]="auth config form i18n store"
-  [api]="auth config form i18n intake security store"
-  [web]="auth client_ip config form i18n intake ratelimit security store"
-  [dev]="auth config form intake ratelimit store"
+  [store]="clock config form"
+  [auth]="clock config form"
+  [intake]="auth clock config form i18n store"
+  [api]="auth clock config form i18n intake security store"
+  [web]="auth client_ip clock config form i18n intake ratelimit security store"
+  [dev]="auth clock config form intake ratelimit store"
 )
 
 status=0

@@ -6,6 +6,7 @@
 //! wastes a deployment each. `tasteskjema config check` shows the outcome without starting.
 
 mod check;
+mod endpoint;
 mod env;
 mod file;
 mod ipnet;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use check::{Origin, Problem};
+pub use endpoint::{Endpoint, Service};
 pub use ipnet::{IpNet, IpNetError};
 
 /// A value that must never reach a log line.
@@ -200,7 +202,7 @@ impl Default for Config {
             public_url: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
-            forms_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/forms")),
+            forms_dir: PathBuf::from("forms"),
             log_format: LogFormat::Pretty,
             log_filter: "info".into(),
             production: false,

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod client_ip;
+pub mod clock;
 pub mod config;
 pub mod dev;
 pub mod form;
@@ -31,7 +32,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use config::{Config, LogFormat};
+use config::{Config, LogFormat, Service};
 use form::Catalog;
 use store::Store;
 
@@ -82,7 +83,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             .clone()
             .delete_expired_every(Duration::from_secs(600)),
     );
-    let limits = web::auth::Limits {
+    let limits = web::session::Limits {
         idle_s: config.session_idle_s,
         absolute_s: config.session_absolute_s,
     };
@@ -113,90 +114,50 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let public = config.public_url();
     let oidc = match (&config.idporten, &dev_secret) {
         (Some(s), _) => Some(idporten_config(s, &public)?),
-        (None, Some(secret)) => Some(auth::idporten::OidcConfig {
-            issuer: format!("{public}/dev/idporten"),
-            client_id: DEV_CLIENT_ID.into(),
-            client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(
-                secret.clone(),
-            )),
-            redirect_uri: format!("{public}/logg-inn/tilbake"),
-            post_logout_redirect_uri: format!("{public}/"),
-            use_par: true,
-        }),
-        (None, None) => anyhow::bail!(
-            "production needs ID-porten: set [idporten] in the configuration file or TASTESKJEMA_IDPORTEN_ISSUER"
-        ),
+        (None, Some(secret)) => Some(dev::idporten_client(config, secret)),
+        (None, None) => {
+            config.endpoint(Service::Idporten)?;
+            None
+        }
     };
     let login = oidc
         .map(|c| web::login::Login::new(c, config.login_per_minute).map(Arc::new))
         .transpose()?;
     let http = auth::idporten::http_client()?;
-    let authz: Arc<dyn auth::altinn::Authorization> = match &config.altinn {
-        Some(a) => {
-            let mut c = auth::altinn::AltinnClient::new(&a.url, http);
-            if let Some(t) = &a.token {
-                c = c.with_bearer_token(t.expose());
-            }
-            if let Some(k) = &a.subscription_key {
-                c = c.with_subscription_key(k.expose());
-            }
-            Arc::new(c)
+    let mut altinn = auth::altinn::AltinnClient::new(config.endpoint(Service::Altinn)?.url, http);
+    if let Some(a) = &config.altinn {
+        if let Some(t) = &a.token {
+            altinn = altinn.with_bearer_token(t.expose());
         }
-        None if !config.production => Arc::new(auth::altinn::AltinnClient::new(
-            format!("{public}/dev/altinn"),
-            http,
-        )),
-        None => anyhow::bail!(
-            "production needs Altinn Authorization: set [altinn] in the configuration file or TASTESKJEMA_ALTINN_URL"
-        ),
-    };
-    let domain_url = match &config.domain_url {
-        Some(u) => u.clone(),
-        None if !config.production => format!("{public}/dev/domene"),
-        None => anyhow::bail!(
-            "production needs the domain systems: set domain_url in the configuration file or TASTESKJEMA_DOMAIN_URL"
-        ),
-    };
-    let maskinporten_issuer = match &config.maskinporten_issuer {
-        Some(i) => i.clone(),
-        None if !config.production => format!("{public}/dev/maskinporten/"),
-        None => anyhow::bail!(
-            "production needs Maskinporten: set maskinporten_issuer in the configuration file or TASTESKJEMA_MASKINPORTEN_ISSUER"
-        ),
-    };
+        if let Some(k) = &a.subscription_key {
+            altinn = altinn.with_subscription_key(k.expose());
+        }
+    }
+    let authz: Arc<dyn auth::altinn::Authorization> = Arc::new(altinn);
+    let domain_url = config.endpoint(Service::Domain)?.url;
+    let maskinporten_issuer = config.endpoint(Service::Maskinporten)?.url;
+    let dialogporten_url = config.endpoint(Service::Dialogporten)?.url;
     // The portal's own Maskinporten client, for Dialogporten's service-owner API.
-    let dialogporten_url = match &config.dialogporten_url {
-        Some(u) => u.clone(),
-        None if !config.production => format!("{public}/dev/dialogporten"),
-        None => anyhow::bail!(
-            "production needs Dialogporten: set dialogporten_url in the configuration file or TASTESKJEMA_DIALOGPORTEN_URL"
+    let (client_id, pem, kid) = match &config.maskinporten_client {
+        Some(c) => (
+            c.client_id.clone(),
+            std::fs::read_to_string(&c.key_file)
+                .with_context(|| format!("reading {}", c.key_file.display()))?,
+            c.key_id.clone(),
         ),
-    };
-    let mp_client = match &config.maskinporten_client {
-        Some(c) => {
-            let pem = std::fs::read_to_string(&c.key_file)
-                .with_context(|| format!("reading {}", c.key_file.display()))?;
-            auth::maskinporten_client::MaskinportenClient::new(
-                &maskinporten_issuer,
-                &c.client_id,
-                &pem,
-                &c.key_id,
-                intake::dialogporten::SCOPE,
-                auth::idporten::http_client()?,
-            )?
-        }
-        None if !config.production => auth::maskinporten_client::MaskinportenClient::new(
-            &maskinporten_issuer,
-            dev::maskinporten::PORTAL_CLIENT_ID,
-            dev::maskinporten::dev_client_key_pem(),
-            dev::maskinporten::PORTAL_KID,
-            intake::dialogporten::SCOPE,
-            auth::idporten::http_client()?,
-        )?,
+        None if !config.production => dev::maskinporten::portal_client_key(),
         None => anyhow::bail!(
             "production needs the portal's Maskinporten client: set [maskinporten_client] or TASTESKJEMA_MASKINPORTEN_CLIENT_ID"
         ),
     };
+    let mp_client = auth::maskinporten_client::MaskinportenClient::new(
+        &maskinporten_issuer,
+        &client_id,
+        &pem,
+        &kid,
+        intake::dialogporten::SCOPE,
+        auth::idporten::http_client()?,
+    )?;
     let inbox = intake::inbox::DialogportenInbox::new(
         intake::dialogporten::DialogportenClient::new(
             dialogporten_url,
@@ -259,7 +220,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     });
     let mut router = web::router(state).merge(api);
     if let Some(secret) = &dev_secret {
-        router = router.merge(stand_ins(config, &catalog, secret).await?);
+        router = router.merge(dev::mount(config, &catalog, secret).await?);
     }
     if config.production {
         router = router.layer(axum::middleware::from_fn(security::no_stand_ins));
@@ -368,94 +329,6 @@ fn idporten_config(
         post_logout_redirect_uri: format!("{public}/"),
         use_par: s.use_par,
     })
-}
-
-/// Dialogporten lets a service owner's system in with a Maskinporten token carrying its scope.
-struct ServiceOwnerCheck(auth::maskinporten::TokenValidator);
-
-#[async_trait::async_trait]
-impl dev::dialogporten::BearerCheck for ServiceOwnerCheck {
-    async fn check(&self, authorization_header: Option<&str>) -> bool {
-        self.0
-            .validate(authorization_header, intake::dialogporten::SCOPE)
-            .await
-            .is_ok()
-    }
-}
-
-/// The portal's client id at the built-in ID-porten.
-const DEV_CLIENT_ID: &str = "tasteskjema";
-
-/// The built-in stand-ins for ID-porten and Altinn Authorization, as HTTP services of their own
-/// under `/dev/`: the portal's clients reach them over HTTP exactly as they reach the real ones.
-/// Never mounted in production.
-async fn stand_ins(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::Result<Router> {
-    use dev::idporten::{DevClient, IdpConfig, IdpState};
-    let public = config.public_url();
-    let registry = dev::registry::Registry::load(config.dev_registry.as_deref())
-        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?;
-    // The registry's people are the ones worth logging in as: the login page offers them.
-    let people = registry
-        .persons()
-        .iter()
-        .map(|p| (p.pid.clone(), p.name.clone()))
-        .collect();
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let domain = dev::domain::DomainState::open(
-        &config.data_dir.join("dev-domene.db"),
-        Duration::from_millis(config.dev_domain_delay_ms),
-    )
-    .await
-    .context("opening the built-in domain systems' database")?;
-    let mut m2m_clients = dev::maskinporten::DevM2mClient::from_registry(
-        &registry,
-        &dev::maskinporten::api_scopes(catalog),
-    )?;
-    m2m_clients.push(dev::maskinporten::portal_client(&[
-        intake::dialogporten::SCOPE,
-    ])?);
-    let maskinporten = dev::maskinporten::MaskinportenState::new(
-        format!("{public}/dev/maskinporten/"),
-        m2m_clients,
-        dev::maskinporten::DevSystemUser::from_registry(&registry),
-    )?;
-    // The stand-in Dialogporten takes the portal's Maskinporten tokens, as the real one does.
-    let dialogporten = dev::dialogporten::DialogportenState::open(
-        config.data_dir.join("dev-dialogporten.db"),
-        Arc::new(ServiceOwnerCheck(auth::maskinporten::TokenValidator::new(
-            auth::maskinporten::MaskinportenConfig::new(format!("{public}/dev/maskinporten/")),
-            auth::idporten::http_client()?,
-        )?)),
-    )
-    .await
-    .context("opening the built-in Dialogporten's database")?;
-    let idp = IdpState::new(IdpConfig {
-        issuer: format!("{public}/dev/idporten"),
-        clients: vec![DevClient {
-            client_id: DEV_CLIENT_ID.into(),
-            client_secret: Some(config::Secret::new(secret)),
-            jwks: None,
-            redirect_uris: vec![format!("{public}/logg-inn/tilbake")],
-            post_logout_redirect_uris: vec![format!("{public}/")],
-            frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
-        }],
-        people,
-    })?;
-    // The stand-ins' own pages post forms too (the test login): only from their own pages.
-    Ok(Router::new()
-        .nest("/dev/idporten", dev::idporten::router(Arc::new(idp)))
-        .nest("/dev/altinn", dev::registry::router(Arc::new(registry)))
-        .nest("/dev/domene", dev::domain::router(Arc::new(domain)))
-        .nest(
-            "/dev/maskinporten",
-            dev::maskinporten::router(Arc::new(maskinporten)),
-        )
-        .nest(
-            "/dev/dialogporten",
-            dev::dialogporten::router(Arc::new(dialogporten)),
-        )
-        .layer(tower_http::csrf::CsrfLayer::new()))
 }
 
 /// Starts logging as configured.

@@ -15,6 +15,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
+use crate::form::no::masked;
+
 /// Path of the resource owner's authorized-parties endpoint.
 pub const AUTHORIZED_PARTIES_PATH: &str =
     "/accessmanagement/api/v1/resourceowner/authorizedparties";
@@ -224,11 +226,6 @@ impl fmt::Debug for PartyId {
             PartyId::Person(pid) => write!(f, "Person({})", masked(pid)),
         }
     }
-}
-
-fn masked(pid: &str) -> String {
-    let head: String = pid.chars().take(6).collect();
-    format!("{head}*****")
 }
 
 /// The kind of an authorized party, as Altinn names it.

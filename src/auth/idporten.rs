@@ -164,10 +164,12 @@ pub struct LoggedIn {
 
 impl fmt::Debug for LoggedIn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Birth date part only, as `Fodselsnummer`'s Debug: never a whole person number in a log.
-        let pid_start: String = self.pid.chars().take(6).collect();
+        // Never a whole person number in a log.
         f.debug_struct("LoggedIn")
-            .field("pid", &format_args!("{pid_start}*****"))
+            .field(
+                "pid",
+                &format_args!("{}", crate::form::no::masked(&self.pid)),
+            )
             .field("acr", &self.acr)
             .field("sid", &self.sid)
             .field("locale", &self.locale)

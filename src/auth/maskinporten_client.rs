@@ -9,6 +9,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Deserialize;
 use tokio::sync::{Mutex, OnceCell};
 
+use crate::clock::now_s;
+
 /// The JWT-bearer grant type.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// A grant's lifetime (Maskinporten accepts at most 120 s).
@@ -47,10 +49,6 @@ struct Metadata {
 struct TokenAnswer {
     access_token: String,
     expires_in: Option<i64>,
-}
-
-fn now_s() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl MaskinportenClient {

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use crate::clock::now_ms;
 use crate::intake::domain::{Feedback, Melding};
 
 /// The stand-in's state: its database and how long processing takes.
@@ -34,10 +35,6 @@ use crate::intake::domain::{Feedback, Melding};
 pub struct DomainState {
     pool: SqlitePool,
     delay: Duration,
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 impl DomainState {

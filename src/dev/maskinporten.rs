@@ -131,6 +131,15 @@ pub fn dev_client_key_pem() -> &'static str {
     DEV_CLIENT_KEY_PEM
 }
 
+/// The portal's own client at the stand-in: its client id, key (PEM) and key id.
+pub fn portal_client_key() -> (String, String, String) {
+    (
+        PORTAL_CLIENT_ID.to_owned(),
+        DEV_CLIENT_KEY_PEM.to_owned(),
+        PORTAL_KID.to_owned(),
+    )
+}
+
 /// The portal itself as a client of the stand-in, as Skatteetaten (the service owner) registers
 /// it, for `scopes` (Dialogporten's service-owner scope).
 pub fn portal_client(scopes: &[&str]) -> anyhow::Result<DevM2mClient> {

@@ -7,3 +7,112 @@ pub mod domain;
 pub mod idporten;
 pub mod maskinporten;
 pub mod registry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+
+use crate::auth;
+use crate::config::{self, Config, Service};
+use crate::form::Catalog;
+use crate::intake;
+
+/// The portal's client at the built-in ID-porten, with the secret made for this start.
+pub fn idporten_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
+    let public = config.public_url();
+    auth::idporten::OidcConfig {
+        issuer: format!("{public}{}", Service::Idporten.stand_in_path()),
+        client_id: DEV_CLIENT_ID.into(),
+        client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
+        redirect_uri: format!("{public}/logg-inn/tilbake"),
+        post_logout_redirect_uri: format!("{public}/"),
+        use_par: true,
+    }
+}
+
+/// Dialogporten lets a service owner's system in with a Maskinporten token carrying its scope.
+struct ServiceOwnerCheck(auth::maskinporten::TokenValidator);
+
+#[async_trait::async_trait]
+impl dialogporten::BearerCheck for ServiceOwnerCheck {
+    async fn check(&self, authorization_header: Option<&str>) -> bool {
+        self.0
+            .validate(authorization_header, intake::dialogporten::SCOPE)
+            .await
+            .is_ok()
+    }
+}
+
+/// The portal's client id at the built-in ID-porten.
+const DEV_CLIENT_ID: &str = "tasteskjema";
+
+/// Every built-in stand-in, each an HTTP service of its own at its [`Service::stand_in_path`]: the portal's clients reach them over HTTP exactly as they reach the real ones.
+/// Never mounted in production.
+pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::Result<Router> {
+    use idporten::{DevClient, IdpConfig, IdpState};
+    let public = config.public_url();
+    let at = |s: Service| format!("{public}{}", s.stand_in_path());
+    let registry = registry::Registry::load(config.dev_registry.as_deref())
+        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?;
+    // The registry's people are the ones worth logging in as: the login page offers them.
+    let people = registry
+        .persons()
+        .iter()
+        .map(|p| (p.pid.clone(), p.name.clone()))
+        .collect();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let domain = domain::DomainState::open(
+        &config.data_dir.join("dev-domene.db"),
+        Duration::from_millis(config.dev_domain_delay_ms),
+    )
+    .await
+    .context("opening the built-in domain systems' database")?;
+    let mut m2m_clients =
+        maskinporten::DevM2mClient::from_registry(&registry, &maskinporten::api_scopes(catalog))?;
+    m2m_clients.push(maskinporten::portal_client(&[intake::dialogporten::SCOPE])?);
+    let maskinporten = maskinporten::MaskinportenState::new(
+        format!("{}/", at(Service::Maskinporten)),
+        m2m_clients,
+        maskinporten::DevSystemUser::from_registry(&registry),
+    )?;
+    // The stand-in Dialogporten takes the portal's Maskinporten tokens, as the real one does.
+    let dialogporten = dialogporten::DialogportenState::open(
+        config.data_dir.join("dev-dialogporten.db"),
+        Arc::new(ServiceOwnerCheck(auth::maskinporten::TokenValidator::new(
+            auth::maskinporten::MaskinportenConfig::new(format!("{}/", at(Service::Maskinporten))),
+            auth::idporten::http_client()?,
+        )?)),
+    )
+    .await
+    .context("opening the built-in Dialogporten's database")?;
+    let idp = IdpState::new(IdpConfig {
+        issuer: at(Service::Idporten),
+        clients: vec![DevClient {
+            client_id: DEV_CLIENT_ID.into(),
+            client_secret: Some(config::Secret::new(secret)),
+            jwks: None,
+            redirect_uris: vec![format!("{public}/logg-inn/tilbake")],
+            post_logout_redirect_uris: vec![format!("{public}/")],
+            frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
+        }],
+        people,
+    })?;
+    // The stand-ins' own pages post forms too (the test login): only from their own pages.
+    let path = Service::stand_in_path;
+    Ok(Router::new()
+        .nest(path(Service::Idporten), idporten::router(Arc::new(idp)))
+        .nest(path(Service::Altinn), registry::router(Arc::new(registry)))
+        .nest(path(Service::Domain), domain::router(Arc::new(domain)))
+        .nest(
+            path(Service::Maskinporten),
+            maskinporten::router(Arc::new(maskinporten)),
+        )
+        .nest(
+            path(Service::Dialogporten),
+            dialogporten::router(Arc::new(dialogporten)),
+        )
+        .layer(tower_http::csrf::CsrfLayer::new()))
+}

@@ -114,8 +114,8 @@ fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-/// Days in `month` of `year`; 0 for a month that does not exist.
-fn days_in_month(year: i32, month: u32) -> u32 {
+/// The number of days in `month` (1–12) of `year`; 0 for a month that does not exist.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -269,11 +269,18 @@ impl Fodselsnummer {
     }
 }
 
+/// A person number as it may be shown or logged: the birth-date part and five stars, enough to
+/// tell test values apart and not enough to identify a person. The one rule for every log line,
+/// `Debug` and page that names a person.
+pub fn masked(pid: &str) -> String {
+    let head: String = pid.chars().take(6).collect();
+    format!("{head}*****")
+}
+
 impl fmt::Debug for Fodselsnummer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Birth date part only: enough to tell test values apart, not enough to identify a person.
         f.debug_tuple("Fodselsnummer")
-            .field(&format_args!("{}*****", &self.0[..6]))
+            .field(&format_args!("{}", masked(&self.0)))
             .finish()
     }
 }

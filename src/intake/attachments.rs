@@ -16,7 +16,7 @@ use crate::form::attachment::{Described, FileKind, Refusal};
 use crate::form::definition::{Attachments, FieldKind, Form};
 use crate::form::document;
 use crate::form::expr::{Seg, format_path, parse_path};
-use crate::store::{Actor, AttachmentRow, Kept, NewAttachment, Store};
+use crate::store::{Actor, AttachmentRow, AttachmentStatus, Kept, NewAttachment, Store};
 
 mod receive;
 
@@ -54,7 +54,7 @@ pub fn fill(form: &Form, doc: &mut Value, rows: &[AttachmentRow]) {
     for (path, f, _) in fields(form) {
         let files: Vec<Value> = rows
             .iter()
-            .filter(|r| r.field == path && r.status == "clean")
+            .filter(|r| r.field == path && r.status == AttachmentStatus::Clean)
             .map(|r| described(r).to_value())
             .collect();
         if files.is_empty() {
@@ -206,9 +206,9 @@ pub async fn keep(
         size: spooled.size,
         sha256: &spooled.sha256,
         status: if scanner.is_some() {
-            "pending"
+            AttachmentStatus::Pending
         } else {
-            "clean"
+            AttachmentStatus::Clean
         },
     };
     let kept = store

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::delivery::DeliveryError;
-use crate::store::SubmissionRow;
+use crate::store::{SubmissionRow, SubmissionStatus};
 
 /// How one call may take at most.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,12 +54,12 @@ pub struct Feedback {
 }
 
 impl Feedback {
-    /// The submission status it gives: `accepted` or `rejected`.
-    pub fn submission_status(&self) -> &'static str {
+    /// The submission status it gives.
+    pub fn submission_status(&self) -> SubmissionStatus {
         if self.status == "godkjent" {
-            "accepted"
+            SubmissionStatus::Accepted
         } else {
-            "rejected"
+            SubmissionStatus::Rejected
         }
     }
 }

@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::auth::altinn::{Authorization, PartyId, Subject, action};
 use crate::form::validate::{FieldError, Scope, validate};
 use crate::form::{Context, Form};
-use crate::store::{Actor, Inserted, NewSubmission, Owner, Store, SubmissionRow};
+use crate::store::{
+    Actor, AttachmentStatus, Inserted, JobKind, NewSubmission, Owner, Store, SubmissionRow,
+};
 
 pub mod attachments;
 pub mod canonical;
@@ -46,7 +48,7 @@ impl Channel {
 }
 
 /// The outbox jobs every submission causes.
-pub const JOBS: &[&str] = &["dialogporten", "domain"];
+pub const JOBS: &[JobKind] = &[JobKind::Dialogporten, JobKind::Domain];
 
 /// A submission on its way in.
 pub struct Submission<'a> {
@@ -176,7 +178,7 @@ pub async fn submit(
             let rows = store.attachments_of_holder(holder).await?;
             let pending: Vec<FieldError> = rows
                 .iter()
-                .filter(|r| r.status == "pending")
+                .filter(|r| r.status == AttachmentStatus::Pending)
                 .map(|r| FieldError {
                     path: crate::form::expr::parse_path(&r.field).unwrap_or_default(),
                     kind: crate::form::validate::ErrorKind::FilePending(r.name.clone()),
@@ -233,7 +235,7 @@ pub async fn submit(
             dialog_id: dialog_id.clone(),
             transmission_id: transmission_id.clone(),
             sha256: sha256.clone(),
-            created_at: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+            created_at: crate::clock::now_ms(),
             response: Value::Null,
         };
         receipt.response = (s.respond)(&receipt);

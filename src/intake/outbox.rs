@@ -19,8 +19,9 @@ use tokio::sync::Notify;
 
 use super::delivery::DeliveryError;
 use super::domain::{DomainClient, Feedback, Poll};
+use crate::clock::now_ms;
 use crate::form::{Catalog, Form};
-use crate::store::{Job, Store, SubmissionRow};
+use crate::store::{Job, JobKind, JobState, Store, SubmissionRow};
 
 /// Tries before a job is parked.
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -54,7 +55,7 @@ pub trait Inbox: Send + Sync {
 /// What a job's handler decided.
 enum Step {
     /// Done; add these jobs.
-    Done(&'static [&'static str]),
+    Done(&'static [JobKind]),
     /// Not ready: ask again after this long (not counted as a failure).
     Later(Duration),
 }
@@ -168,8 +169,8 @@ impl Outbox {
                 DeliveryError::Unusable(format!("form {} {} is gone", s.form_id, s.form_version))
             })?
             .clone();
-        match job.kind.as_str() {
-            "domain" => {
+        match job.kind {
+            JobKind::Domain => {
                 // The files first: the domain system takes a submission only with all of them.
                 for file in self.files(&s.id).await? {
                     let bytes = self.store.attachment_bytes(&file);
@@ -178,9 +179,9 @@ impl Outbox {
                         .await?;
                 }
                 self.domain.deliver(&form.area, &s).await?;
-                Ok(Step::Done(&["feedback"]))
+                Ok(Step::Done(&[JobKind::Feedback]))
             }
-            "feedback" => match self.domain.feedback(&form.area, &s.id).await? {
+            JobKind::Feedback => match self.domain.feedback(&form.area, &s.id).await? {
                 Poll::Pending => Ok(Step::Later(FEEDBACK_POLL)),
                 Poll::Ready(mut f) => {
                     f.transmission_id = Some(uuid::Uuid::now_v7().to_string());
@@ -190,10 +191,10 @@ impl Outbox {
                         .set_feedback(&s.id, f.submission_status(), &text)
                         .await
                         .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?;
-                    Ok(Step::Done(&["dialogporten.feedback"]))
+                    Ok(Step::Done(&[JobKind::DialogportenFeedback]))
                 }
             },
-            "dialogporten" => match &self.inbox {
+            JobKind::Dialogporten => match &self.inbox {
                 Some(inbox) => {
                     let files = self.files(&s.id).await?;
                     inbox.submission(&s, &form, &files).await?;
@@ -201,7 +202,7 @@ impl Outbox {
                 }
                 None => Ok(Step::Done(&[])),
             },
-            "dialogporten.feedback" => {
+            JobKind::DialogportenFeedback => {
                 let Some(inbox) = &self.inbox else {
                     return Ok(Step::Done(&[]));
                 };
@@ -213,7 +214,7 @@ impl Outbox {
                     .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?;
                 if jobs
                     .iter()
-                    .any(|j| j.kind == "dialogporten" && j.state != "done")
+                    .any(|j| j.kind == JobKind::Dialogporten && j.state != JobState::Done)
                 {
                     return Ok(Step::Later(FEEDBACK_POLL));
                 }
@@ -225,13 +226,8 @@ impl Outbox {
                 inbox.feedback(&s, &form, &f).await?;
                 Ok(Step::Done(&[]))
             }
-            other => Err(DeliveryError::Unusable(format!("unknown job kind {other}"))),
         }
     }
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// How long to wait before try `attempts + 1`: 1 s doubling to at most 5 minutes, with ±20 %

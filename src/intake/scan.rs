@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clamd::{Clamd, ClamdAddr, Verdict};
-use crate::store::Store;
+use crate::store::{AttachmentStatus, Store};
 
 /// What the scanner said about one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +21,11 @@ pub enum Scanned {
 
 impl Scanned {
     /// The status stored for it.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> AttachmentStatus {
         match self {
-            Scanned::Clean => "clean",
-            Scanned::Infected(_) => "infected",
-            Scanned::NoAnswer => "pending",
+            Scanned::Clean => AttachmentStatus::Clean,
+            Scanned::Infected(_) => AttachmentStatus::Infected,
+            Scanned::NoAnswer => AttachmentStatus::Pending,
         }
     }
 }
@@ -86,7 +86,7 @@ impl Scanner {
         let mut n = 0;
         for row in store.pending_attachments().await? {
             // A file younger than a minute is most likely being scanned by its upload right now.
-            let age = crate::store::now_ms() - row.created_at;
+            let age = crate::clock::now_ms() - row.created_at;
             if age < 60_000 {
                 continue;
             }

@@ -6,7 +6,8 @@ use axum::body::Bytes;
 use futures_util::Stream;
 use tokio::io::AsyncReadExt;
 
-use super::{Actor, Db, Error, Store, audit_in, now_ms};
+use super::{Actor, AttachmentStatus, Db, Error, Store, audit_in};
+use crate::clock::now_ms;
 
 /// Bytes per stored piece.
 pub const CHUNK: usize = 256 * 1024;
@@ -34,8 +35,9 @@ pub struct AttachmentRow {
     pub size: i64,
     /// SHA-256, hex.
     pub sha256: String,
-    /// `pending`, `clean` or `infected`.
-    pub status: String,
+    /// What the virus scan said.
+    #[sqlx(try_from = "String")]
+    pub status: AttachmentStatus,
     /// `db` or `dir`.
     pub stored_in: String,
     /// Unix milliseconds.
@@ -64,8 +66,8 @@ pub struct NewAttachment<'a> {
     pub size: u64,
     /// SHA-256, hex.
     pub sha256: &'a str,
-    /// `pending` (a scanner will look at it) or `clean`.
-    pub status: &'a str,
+    /// `Pending` (a scanner will look at it) or `Clean`.
+    pub status: AttachmentStatus,
 }
 
 /// What storing an attachment did.
@@ -136,7 +138,7 @@ impl Store {
                 .bind(a.media_type)
                 .bind(a.size as i64)
                 .bind(a.sha256)
-                .bind(a.status)
+                .bind(a.status.as_str())
                 .bind(stored_in)
                 .bind(now)
                 .execute(&mut *tx)
@@ -257,18 +259,18 @@ impl Store {
     pub async fn set_attachment_status(
         &self,
         id: &str,
-        status: &str,
+        status: AttachmentStatus,
         request_id: &str,
     ) -> Result<(), Error> {
         let _turn = self.write_turn().await;
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE attachments SET status = $1 WHERE id = $2")
-                .bind(status)
+                .bind(status.as_str())
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            if status == "infected" {
+            if status == AttachmentStatus::Infected {
                 sqlx::query("DELETE FROM attachment_chunks WHERE attachment_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -278,7 +280,7 @@ impl Store {
             audit_in(&mut *tx, &event, &Actor::default(), id, request_id).await?;
             tx.commit().await
         })?;
-        if status == "infected"
+        if status == AttachmentStatus::Infected
             && let Some(path) = self.file_of(id)
         {
             let _ = tokio::fs::remove_file(path).await;

@@ -13,6 +13,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use crate::clock::now_ms;
 use crate::config::Secret;
 
 mod owner;
@@ -39,9 +40,11 @@ macro_rules! on_pool {
 
 mod attachments;
 mod outbox;
+mod status;
 mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use outbox::{Job, JobRow};
+pub use status::{AttachmentStatus, JobKind, JobState, SubmissionStatus, UnknownValue};
 pub use submissions::{Inserted, NewSubmission, SubmissionRow};
 
 /// A saved draft.
@@ -96,11 +99,6 @@ pub enum Saved {
 
 /// Storage errors; their text is logged, never shown.
 pub type Error = sqlx::Error;
-
-/// Now, in unix milliseconds.
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 /// The portal's storage.
 #[derive(Clone, Debug)]

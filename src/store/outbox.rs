@@ -1,6 +1,7 @@
 //! The outbox: deliveries a submission causes, claimed by workers in any process.
 
-use super::{Db, Error, Store, now_ms};
+use super::{Db, Error, JobKind, JobState, Store, SubmissionStatus};
+use crate::clock::now_ms;
 
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -9,8 +10,9 @@ pub struct Job {
     pub id: i64,
     /// The submission it delivers.
     pub submission_id: String,
-    /// What it does: `dialogporten`, `domain`, `feedback`, `dialogporten.feedback`.
-    pub kind: String,
+    /// What it delivers.
+    #[sqlx(try_from = "String")]
+    pub kind: JobKind,
     /// Tries so far, this one included.
     pub attempts: i64,
 }
@@ -23,9 +25,11 @@ pub struct JobRow {
     /// The submission.
     pub submission_id: String,
     /// Its kind.
-    pub kind: String,
-    /// `pending`, `done` or `parked`.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub kind: JobKind,
+    /// Where it stands.
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
     /// Tries so far.
     pub attempts: i64,
     /// The last failure.
@@ -39,34 +43,26 @@ impl Store {
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<Job>, Error> {
         let _turn = self.write_turn().await;
         let now = now_ms();
-        match &self.db {
-            Db::Postgres(p) => {
-                let sql = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-                           WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
-                                       ORDER BY next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                           RETURNING id, submission_id, kind, attempts";
-                sqlx::query_as::<_, Job>(sql)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .fetch_optional(p)
-                    .await
-            }
-            Db::Sqlite(p) => {
-                let sql = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-                           WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
-                                       ORDER BY next_at, id LIMIT 1) \
-                           RETURNING id, submission_id, kind, attempts";
-                sqlx::query_as::<_, Job>(sql)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .fetch_optional(p)
-                    .await
-            }
-        }
+        // Only PostgreSQL has (and needs) row locks; the statement is otherwise the same.
+        let lock = match &self.db {
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Db::Sqlite(_) => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
+                         ORDER BY next_at, id LIMIT 1{lock}) \
+             RETURNING id, submission_id, kind, attempts"
+        );
+        on_pool!(&self.db, |p| sqlx::query_as::<_, Job>(&sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(p)
+            .await)
     }
 
     /// Marks a job done and adds the jobs that follow from it, in one transaction.
-    pub async fn finish_job(&self, job: &Job, follow_ups: &[&str]) -> Result<(), Error> {
+    pub async fn finish_job(&self, job: &Job, follow_ups: &[JobKind]) -> Result<(), Error> {
         let _turn = self.write_turn().await;
         let now = now_ms();
         let done = "UPDATE outbox SET state = 'done', done_at = $1, locked_until = 0, last_error = NULL WHERE id = $2";
@@ -82,7 +78,7 @@ impl Store {
             for kind in follow_ups {
                 sqlx::query(add)
                     .bind(&job.submission_id)
-                    .bind(*kind)
+                    .bind(kind.as_str())
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
@@ -165,14 +161,14 @@ impl Store {
     pub async fn set_feedback(
         &self,
         submission_id: &str,
-        status: &str,
+        status: SubmissionStatus,
         feedback: &str,
     ) -> Result<(), Error> {
         let _turn = self.write_turn().await;
         let sql =
             "UPDATE submissions SET status = $1, feedback = $2, updated_at = $3 WHERE id = $4";
         on_pool!(&self.db, |p| sqlx::query(sql)
-            .bind(status)
+            .bind(status.as_str())
             .bind(feedback)
             .bind(now_ms())
             .bind(submission_id)

@@ -1,6 +1,6 @@
 //! Submissions, their receipts and their outbox jobs.
 
-use super::{Actor, Db, Error, Owner, Store, audit_in};
+use super::{Actor, Db, Error, JobKind, Owner, Store, SubmissionStatus, audit_in};
 
 /// A submission to store, with everything its receipt says.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub struct NewSubmission<'a> {
     /// The answer to give (again) for this submission, as JSON.
     pub response: &'a str,
     /// Outbox jobs to create, by kind.
-    pub jobs: &'a [&'a str],
+    pub jobs: &'a [JobKind],
     /// When it was received (unix milliseconds).
     pub created_at: i64,
     /// A draft that becomes this submission: deleted in the same transaction, if it is still the
@@ -84,8 +84,9 @@ pub struct SubmissionRow {
     pub transmission_id: String,
     /// The first answer given, as JSON.
     pub response: String,
-    /// `received`, `accepted` or `rejected`.
-    pub status: String,
+    /// Where it stands with the domain system.
+    #[sqlx(try_from = "String")]
+    pub status: SubmissionStatus,
     /// The domain system's feedback, as JSON.
     pub feedback: Option<String>,
     /// Unix milliseconds.
@@ -118,7 +119,8 @@ impl Store {
         let _turn = self.write_turn().await;
         let now = s.created_at;
         let insert = format!(
-            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, $14)"
+            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}', NULL, $14, $14)",
+            SubmissionStatus::Received
         );
         let job = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
                    VALUES ($1, $2, 'pending', 0, $3, $3)";
@@ -183,7 +185,7 @@ impl Store {
             for kind in s.jobs {
                 sqlx::query(job)
                     .bind(s.id)
-                    .bind(*kind)
+                    .bind(kind.as_str())
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::error::{AppError, AppResult};
-use super::{AppState, Base, L, RequestId, auth, render};
+use super::{AppState, Base, L, RequestId, render, session};
 use crate::i18n::when;
 
 /// The drafts routes.
@@ -49,7 +49,7 @@ async fn view_drafts_get(
     session: Session,
     Query(q): Query<DraftsQuery>,
 ) -> AppResult<Response> {
-    let owner = auth::signed_in(&state, &session, "/utkast").await?.owner;
+    let owner = session::signed_in(&state, &session, "/utkast").await?.owner;
     let drafts = state.store.drafts(&owner).await?;
     let rows = drafts
         .into_iter()
@@ -96,7 +96,7 @@ async fn view_delete_get(
     session: Session,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let owner = auth::signed_in(&state, &session, &format!("/utkast/{id}/slett"))
+    let owner = session::signed_in(&state, &session, &format!("/utkast/{id}/slett"))
         .await?
         .owner;
     let d = state
@@ -125,7 +125,7 @@ async fn view_delete_post(
     RequestId(rid): RequestId,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let owner = auth::signed_in(&state, &session, "/utkast").await?.owner;
+    let owner = session::signed_in(&state, &session, "/utkast").await?.owner;
     if !state.store.delete_draft(&owner, &id, &rid).await? {
         return Err(AppError::NotFound);
     }

@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::auth::{self, Signed};
 use super::error::{AppError, AppResult};
+use super::session::{self, Signed};
 use super::view::{self, Item, SummaryError};
 use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
 use crate::form::document::{self, dom_id, instantiate, row_count};
@@ -65,7 +65,7 @@ pub(super) async fn signed(
     rid: &str,
 ) -> AppResult<Signed> {
     let form = state.catalog.latest(form_id).ok_or(AppError::NotFound)?;
-    auth::for_form(state, session, form, here, rid).await
+    session::for_form(state, session, form, here, rid).await
 }
 
 async fn view_start_get(
@@ -308,7 +308,7 @@ async fn view_page_get(
     let (form, draft) = load(&state, &s.owner, &form_id, &draft_id).await?;
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
     opened(&state, &s.owner, &session, &draft.id, &rid).await?;
-    if let Some(stash) = auth::take_stash(&session, &draft.id, &page_id).await? {
+    if let Some(stash) = session::take_stash(&session, &draft.id, &page_id).await? {
         // Answers posted while the session had ended: saved now, as the post would have.
         tracing::info!(draft = %draft.id, "saving answers kept over a login");
         let body = Bytes::from(stash.body);
@@ -681,7 +681,7 @@ async fn save_post(
 /// index, the body. Nothing of the body is read before the session is known. When the login has
 /// ended (or lost its party) the answers are kept in the session and put into the draft once the
 /// person is back (see `view_page_get`), if the browser still holds a session of the portal's
-/// ([`auth::stash`]): at most [`auth::STASH_MAX`] of it is read then.
+/// ([`session::stash`]): at most [`session::STASH_MAX`] of it is read then.
 async fn posted_draft(
     state: &AppState,
     session: &Session,
@@ -694,9 +694,9 @@ async fn posted_draft(
         Ok(s) => s,
         Err(e @ (AppError::NeedLogin(_) | AppError::NeedParty(_))) => {
             if uuid::Uuid::parse_str(draft_id).is_ok() && session.id().is_some() {
-                match axum::body::to_bytes(body, auth::STASH_MAX).await {
+                match axum::body::to_bytes(body, session::STASH_MAX).await {
                     Ok(bytes) => {
-                        auth::stash(state, session, client, (draft_id, page_id), &bytes).await?;
+                        session::stash(state, session, client, (draft_id, page_id), &bytes).await?;
                     }
                     Err(_) => tracing::info!("a page post over the limit: not kept over the login"),
                 }

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use tower_sessions::Session;
 
-use super::auth::{
+use super::error::{AppError, AppResult};
+use super::session::{
     ACTING_KEY, LOGIN_AT_KEY, PERSON_KEY, PERSON_NAME_KEY, SEEN_KEY, authorized_parties, person,
 };
-use super::error::{AppError, AppResult};
 use super::{AppState, ClientAddr, L, RequestId};
 use crate::auth::altinn::PartyType;
 use crate::auth::idporten::{CallbackQuery, IdportenClient, LoggedIn, OidcConfig, PendingLogin};
@@ -197,20 +197,20 @@ async fn view_callback_get(
         // Another person in this browser: nothing of the one before carries over, except answers
         // kept over the login (which only reach a draft the new person owns).
         let stash: Option<serde_json::Value> = session
-            .get(super::auth::STASH_KEY)
+            .get(super::session::STASH_KEY)
             .await
             .map_err(session_error)?;
         session.clear().await;
         if let Some(stash) = stash {
             session
-                .insert(super::auth::STASH_KEY, stash)
+                .insert(super::session::STASH_KEY, stash)
                 .await
                 .map_err(session_error)?;
         }
     }
     // A new session id at login: an id planted before login is worth nothing after it.
     session.cycle_id().await.map_err(session_error)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::clock::now_s();
     // The name the header shows; Altinn knows it (a login does not fail for want of it).
     let name = match authorized_parties(&state, &new.pid).await {
         Ok(parties) => parties
@@ -258,7 +258,7 @@ async fn view_logout_post(
     RequestId(rid): RequestId,
 ) -> AppResult<Response> {
     let person: Option<LoggedIn> = session.get(PERSON_KEY).await.map_err(session_error)?;
-    let acting: Option<super::auth::Acting> =
+    let acting: Option<super::session::Acting> =
         session.get(ACTING_KEY).await.map_err(session_error)?;
     // Everything goes: person, party, drafts opened, pending answers.
     session.flush().await.map_err(session_error)?;
@@ -353,7 +353,7 @@ async fn view_extend_post(
     headers: axum::http::HeaderMap,
     axum::Form(f): axum::Form<ExtendForm>,
 ) -> AppResult<Response> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::clock::now_s();
     let mut ends = None;
     if person(&session, state.limits).await?.is_some() {
         session.insert(SEEN_KEY, now).await.map_err(session_error)?;

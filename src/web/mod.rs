@@ -18,13 +18,13 @@ use error::{AppError, ErrorPage, WholePageRedirect};
 
 /// Front-end files, embedded in the binary.
 pub mod assets;
-pub mod auth;
 mod catalogue;
 pub(crate) mod drafts;
 pub mod error;
 pub mod forms;
 pub mod login;
 mod party;
+pub mod session;
 pub mod submitted;
 pub mod uploads;
 pub mod view;
@@ -46,10 +46,10 @@ pub struct AppState {
     /// The outbox (woken when a submission arrives).
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
     /// How long sessions last.
-    pub limits: auth::Limits,
+    pub limits: session::Limits,
     /// Attachment settings.
     pub uploads: Arc<crate::intake::attachments::Uploads>,
-    /// How often one client may have answers kept over a login ([`auth::stash`]).
+    /// How often one client may have answers kept over a login ([`session::stash`]).
     pub stash_limit: Arc<crate::ratelimit::RateLimit>,
 }
 
@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         // Every unsafe request must come from the portal's own pages (Origin / Sec-Fetch-Site);
         // a refusal is a 403 that `error_pages` shows in the user's language.
         .layer(tower_http::csrf::CsrfLayer::new())
-        .layer(middleware::from_fn_with_state(limits, auth::who_layer))
+        .layer(middleware::from_fn_with_state(limits, session::who_layer))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(lang_switch))
         .with_state(state)
@@ -179,7 +179,7 @@ pub struct Base {
     /// When set, the language switch submits this form (so typed answers are kept).
     pub form_id: Option<&'static str>,
     /// Who is logged in, for the header.
-    pub who: Option<auth::Who>,
+    pub who: Option<session::Who>,
 }
 
 impl Base {
@@ -192,7 +192,7 @@ impl Base {
             title: title.into(),
             path: login::safe_next(Some(&path.into())),
             form_id: None,
-            who: auth::who(),
+            who: session::who(),
         }
     }
 

@@ -9,9 +9,9 @@ use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::auth::{self, ACTING_KEY, Acting};
 use super::error::{AppError, AppResult};
 use super::login::safe_next;
+use super::session::{self, ACTING_KEY, Acting};
 use super::{AppState, Base, L, RequestId, render};
 use crate::auth::altinn::{Choice, PartyId};
 use crate::form::{Form, Lang};
@@ -70,11 +70,11 @@ async fn options(
     session: &Session,
     next: &str,
 ) -> AppResult<(crate::auth::idporten::LoggedIn, Vec<Choice>, Option<Acting>)> {
-    let p = auth::person(session, state.limits)
+    let p = session::person(session, state.limits)
         .await?
         .ok_or_else(|| AppError::NeedLogin(here(next)))?;
-    let name = auth::person_name(session, &p).await;
-    let choices = auth::choices(state, &p, &name, form_of(state, next)).await?;
+    let name = session::person_name(session, &p).await;
+    let choices = session::choices(state, &p, &name, form_of(state, next)).await?;
     let acting: Option<Acting> = session.get(ACTING_KEY).await.ok().flatten();
     Ok((p, choices, acting))
 }
@@ -102,15 +102,15 @@ fn view(
             let (name, detail) = match &c.party {
                 PartyId::Person(pid) => (
                     format!("{} ({})", c.name, ui.party_yourself),
-                    format!("{} {}", ui.party_birth, auth::masked(pid)),
+                    format!("{} {}", ui.party_birth, crate::form::no::masked(pid)),
                 ),
                 PartyId::Organisation(orgnr) => {
-                    let mut d = format!("{} {}", ui.party_orgnr, auth::orgnr_spaced(orgnr));
+                    let mut d = format!("{} {}", ui.party_orgnr, session::orgnr_spaced(orgnr));
                     if let Some(parent) = &c.parent {
                         d.push_str(&format!(
                             " · {} {}",
                             ui.party_subunit_of,
-                            auth::orgnr_spaced(parent)
+                            session::orgnr_spaced(parent)
                         ));
                     }
                     (c.name.clone(), d)
@@ -216,6 +216,6 @@ async fn view_party_post(
         Some(form) => vec![form.resource.clone()],
         None => Vec::new(),
     };
-    auth::choose(&state, &session, &p.pid, choice, resources, &rid).await?;
+    session::choose(&state, &session, &p.pid, choice, resources, &rid).await?;
     Ok(Redirect::to(&next).into_response())
 }

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::auth::{self, Signed};
 use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
+use super::session::{self, Signed};
 use super::{AppState, Base, L, RequestId, Ui, render};
 use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
@@ -171,7 +171,7 @@ fn attach_feedback(
 fn party_line(s: &Signed) -> String {
     match &s.party {
         PartyId::Organisation(orgnr) => {
-            format!("{} ({})", s.party_name, auth::orgnr_spaced(orgnr))
+            format!("{} ({})", s.party_name, session::orgnr_spaced(orgnr))
         }
         PartyId::Person(_) => s.party_name.clone(),
     }
@@ -185,7 +185,7 @@ pub(super) async fn own_submission<'a>(
     here: &str,
     id: &str,
 ) -> AppResult<(Signed, SubmissionRow, &'a Arc<crate::form::Form>)> {
-    let s = auth::signed_in(state, session, here).await?;
+    let s = session::signed_in(state, session, here).await?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::NotFound);
     }
@@ -299,7 +299,7 @@ async fn view_submitted_get(
     L(lang): L,
     session: Session,
 ) -> AppResult<Response> {
-    let s = auth::signed_in(&state, &session, "/innsendt").await?;
+    let s = session::signed_in(&state, &session, "/innsendt").await?;
     let ui = super::ui(lang);
     let rows = state
         .store
@@ -312,7 +312,7 @@ async fn view_submitted_get(
             reference: r.reference,
             form_id: r.form_id,
             when: when(r.created_at),
-            status: ui.status(&r.status),
+            status: ui.status(r.status.as_str()),
         })
         .collect();
     render(

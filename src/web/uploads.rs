@@ -11,16 +11,16 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tower_sessions::Session;
 
-use super::auth::Signed;
 use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
+use super::session::Signed;
 use super::view::{self, FieldView};
 use super::{AppState, L, RequestId, Ui, render};
 use crate::form::expr::format_path;
 use crate::form::validate::FieldError;
 use crate::form::{Form, Lang};
 use crate::intake::attachments::{self as att, Holder, Layout, Receiving};
-use crate::store::{Actor, AttachmentRow, Draft};
+use crate::store::{Actor, AttachmentRow, AttachmentStatus, Draft};
 
 /// The routes.
 pub fn router(cap: usize) -> Router<AppState> {
@@ -107,7 +107,7 @@ pub async fn page_post(
                 let pairs = text_parts(multipart).await?;
                 let body = serde_urlencoded::to_string(&pairs).unwrap_or_default();
                 let ids = (draft_id.as_str(), page_id.as_str());
-                super::auth::stash(&state, &session, client, ids, body.as_bytes()).await?;
+                super::session::stash(&state, &session, client, ids, body.as_bytes()).await?;
             }
             return Err(e);
         }
@@ -134,7 +134,7 @@ async fn text_parts(mut multipart: Multipart) -> AppResult<Vec<(String, String)>
         let name = part.name().unwrap_or("").to_string();
         if let Ok(text) = part.text().await {
             total += name.len() + text.len();
-            if total > super::auth::STASH_MAX {
+            if total > super::session::STASH_MAX {
                 // More than a page of answers: nothing of it is kept over the login.
                 return Ok(Vec::new());
             }
@@ -279,7 +279,7 @@ async fn download_draft(
     let row = draft
         .files
         .into_iter()
-        .find(|r| r.id == id && r.status != "infected")
+        .find(|r| r.id == id && r.status != AttachmentStatus::Infected)
         .ok_or(AppError::NotFound)?;
     state
         .store
@@ -326,7 +326,7 @@ async fn party_submission(
     here: &str,
     id: &str,
 ) -> AppResult<(Signed, crate::store::SubmissionRow)> {
-    let s = super::auth::signed_in(state, session, here).await?;
+    let s = super::session::signed_in(state, session, here).await?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::NotFound);
     }

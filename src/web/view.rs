@@ -11,6 +11,7 @@ use crate::form::{Context, Field, FieldError, FieldKind, Form, Lang, Page, Seg, 
 
 use crate::i18n::Ui;
 use crate::intake::receipt::answers::{row_heading, row_title};
+use crate::store::AttachmentStatus;
 
 /// One option of a radio group, select or checkbox list.
 pub struct OptionView {
@@ -79,7 +80,7 @@ pub struct FileView {
     /// Its size for people.
     pub size: String,
     /// `clean`, `pending` or `infected`.
-    pub state: String,
+    pub state: &'static str,
     /// Its status in words.
     pub status: &'static str,
     /// Download link (not for a removed file).
@@ -520,18 +521,22 @@ fn field_view(
                     id: r.id.clone(),
                     name: r.name.clone(),
                     size: crate::form::validate::size(r.size as u64),
-                    state: r.status.clone(),
-                    status: match r.status.as_str() {
-                        "clean" => ui.file_clean,
-                        "infected" => ui.file_infected,
-                        _ => ui.file_pending,
+                    state: r.status.as_str(),
+                    status: match r.status {
+                        AttachmentStatus::Clean => ui.file_clean,
+                        AttachmentStatus::Infected => ui.file_infected,
+                        AttachmentStatus::Pending => ui.file_pending,
                     },
-                    download: (r.status != "infected")
+                    download: (r.status != AttachmentStatus::Infected)
                         .then(|| format!("{}{}", uploads.download, r.id)),
                     remove: format!("remove-file:{}", r.id),
                 })
                 .collect();
-            let kept = v.files.iter().filter(|x| x.state != "infected").count();
+            let kept = v
+                .files
+                .iter()
+                .filter(|x| x.state != AttachmentStatus::Infected.as_str())
+                .count();
             v.can_add = f.max.is_none_or(|m| (kept as f64) < m);
         }
         FieldKind::Text

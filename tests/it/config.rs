@@ -159,3 +159,31 @@ fn serve_refuses_to_start_on_a_bad_variable_or_a_missing_production_setting() {
         assert!(stderr.contains(var), "{var} in {stderr}");
     }
 }
+
+/// A binary built in one place and run in another reads `./forms` of where it runs, not a path
+/// compiled into it.
+#[test]
+fn the_default_forms_folder_is_the_working_directorys() {
+    let run_in = |dir: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(dir)
+            .args(["config", "check"])
+            .output()
+            .expect("the binary runs")
+    };
+    let empty = tempfile::tempdir().unwrap();
+    let out = run_in(empty.path());
+    let (stdout, stderr) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("forms is not a directory"),
+        "{stdout}{stderr}"
+    );
+    std::fs::create_dir(empty.path().join("forms")).unwrap();
+    let out = run_in(empty.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("\nforms_dir = \"forms\"\n"), "{stdout}");
+}

@@ -124,7 +124,7 @@ fn check_id(p: &mut Problems, path: &str, id: Option<Uuid>) -> Uuid {
     if id.get_version_num() != 7 {
         p.add(path, "must be a UUIDv7");
     } else if let Some(ts) = id.get_timestamp() {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::clock::now_s();
         // A little clock skew is forgiven; an id from the future is not.
         if ts.to_unix().0 as i64 > now + 60 {
             p.add(path, "must not lie in the future");

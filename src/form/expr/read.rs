@@ -4,6 +4,7 @@
 use serde_json::Value as Json;
 
 use super::{Seg, Type, Value};
+use crate::form::no::days_in_month;
 
 pub(super) static NULL_JSON: Json = Json::Null;
 
@@ -116,16 +117,6 @@ fn digits(b: &[u8]) -> Option<u32> {
     })
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 /// `"YYYY-MM-DD"`, a real date.
 pub(super) fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let b = s.as_bytes();
@@ -135,7 +126,7 @@ pub(super) fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let y = i32::try_from(digits(&b[0..4])?).ok()?;
     let m = u8::try_from(digits(&b[5..7])?).ok()?;
     let d = u8::try_from(digits(&b[8..10])?).ok()?;
-    (d >= 1 && d <= days_in_month(y, m)).then_some((y, m, d))
+    (d >= 1 && u32::from(d) <= days_in_month(y, m.into())).then_some((y, m, d))
 }
 
 /// `"DDMM"`, a real day of a month; 29 February is allowed (measured against a leap year).
@@ -146,7 +137,7 @@ pub(super) fn parse_daymonth(s: &str) -> Option<(u8, u8)> {
     }
     let d = u8::try_from(digits(&b[0..2])?).ok()?;
     let m = u8::try_from(digits(&b[2..4])?).ok()?;
-    (d >= 1 && d <= days_in_month(2000, m)).then_some((d, m))
+    (d >= 1 && u32::from(d) <= days_in_month(2000, m.into())).then_some((d, m))
 }
 
 #[cfg(test)]

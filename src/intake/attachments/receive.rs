@@ -17,7 +17,7 @@ use crate::form::definition::{Attachments, Form};
 use crate::form::expr::format_path;
 use crate::intake::files;
 use crate::intake::scan::Scanner;
-use crate::store::{AttachmentRow, Kept, Store};
+use crate::store::{AttachmentRow, AttachmentStatus, Kept, Store};
 
 /// Attachment settings, the same for both channels.
 #[derive(Debug, Clone)]
@@ -142,7 +142,7 @@ pub async fn receive<E: From<UploadError>>(
     let mut present: Vec<(String, u64)> = r
         .present
         .iter()
-        .filter(|f| f.status != "infected")
+        .filter(|f| f.status != AttachmentStatus::Infected)
         .map(|f| (f.field.clone(), f.size as u64))
         .collect();
     let mut errors = Vec::new();
@@ -239,7 +239,7 @@ impl Receiving<'_> {
         )
         .await
         {
-            Ok(Kept::New(row)) if row.status == "infected" => {
+            Ok(Kept::New(row)) if row.status == AttachmentStatus::Infected => {
                 refused(ErrorKind::FileInfected(row.name))
             }
             Ok(Kept::New(row)) => Ok(Taken::Kept(Some(row))),

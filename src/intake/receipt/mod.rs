@@ -33,7 +33,7 @@ pub fn facts(
         ),
         (ui.receipt_party, party),
         (ui.receipt_submitter, submitter),
-        (ui.receipt_status, ui.status(&row.status).to_owned()),
+        (ui.receipt_status, ui.status(row.status.as_str()).to_owned()),
         (ui.receipt_hash, row.sha256.clone()),
     ]
 }

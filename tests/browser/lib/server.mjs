@@ -21,7 +21,9 @@ export function binaryPath() {
 export async function startServer({ timeoutMs = 30_000, formsDir = null, env = {} } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tasteskjema-browser-'));
   const bin = binaryPath();
+  // From the repository root, as a user starts it: the default forms folder is `./forms`.
   const child = spawn(bin, [], {
+    cwd: path.resolve(here, '../../..'),
     env: {
       ...process.env,
       TASTESKJEMA_LISTEN: '127.0.0.1:0',

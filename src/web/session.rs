@@ -14,6 +14,8 @@ use super::AppState;
 use super::error::{AppError, AppResult};
 use crate::auth::altinn::{AuthorizedParty, Choice, PartyId, parties_for_form};
 use crate::auth::idporten::LoggedIn;
+use crate::clock::now_s;
+use crate::form::no::masked;
 use crate::form::{Context, Form};
 use crate::store::{Actor, Owner};
 
@@ -62,10 +64,6 @@ impl Limits {
     fn touch_every_s(&self) -> i64 {
         (self.idle_s / 4).clamp(0, 60)
     }
-}
-
-fn now_s() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
@@ -181,12 +179,6 @@ pub async fn person_name(session: &Session, p: &LoggedIn) -> String {
         .ok()
         .flatten()
         .unwrap_or_else(|| masked(&p.pid))
-}
-
-/// A person number with its last five digits hidden, for when no name is known.
-pub fn masked(pid: &str) -> String {
-    let start: String = pid.chars().take(6).collect();
-    format!("{start} *****")
 }
 
 /// The parties `p` may choose for `form`, or for any form of the catalogue when `form` is `None`.
@@ -481,6 +473,6 @@ mod tests {
     #[test]
     fn numbers_are_shown_as_people_read_them() {
         assert_eq!(orgnr_spaced("819897522"), "819 897 522");
-        assert_eq!(masked("12837810092"), "128378 *****");
+        assert_eq!(masked("12837810092"), "128378*****");
     }
 }

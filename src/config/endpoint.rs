@@ -1,0 +1,134 @@
+//! Where each outside system is: the configured URL, or — outside production — the built-in
+//! stand-in under `/dev/` on the portal's own address. One place decides it for every system, so
+//! that adding a stand-in is a line in [`Service`] and its router in `dev::mount`.
+
+use super::{Config, env_var};
+
+/// An outside system the portal talks to over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// ID-porten, the citizens' and businesses' login (its issuer).
+    Idporten,
+    /// Altinn Authorization (its platform base URL).
+    Altinn,
+    /// The domain systems' intake.
+    Domain,
+    /// Maskinporten (its issuer, with the trailing slash `iss` carries).
+    Maskinporten,
+    /// Dialogporten (its base URL).
+    Dialogporten,
+}
+
+impl Service {
+    /// Where the built-in stand-in is mounted on the portal's own address.
+    pub fn stand_in_path(self) -> &'static str {
+        match self {
+            Service::Idporten => "/dev/idporten",
+            Service::Altinn => "/dev/altinn",
+            Service::Domain => "/dev/domene",
+            Service::Maskinporten => "/dev/maskinporten",
+            Service::Dialogporten => "/dev/dialogporten",
+        }
+    }
+
+    /// The setting (file key) that names the real one.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Service::Idporten => "idporten.issuer",
+            Service::Altinn => "altinn.url",
+            Service::Domain => "domain_url",
+            Service::Maskinporten => "maskinporten_issuer",
+            Service::Dialogporten => "dialogporten_url",
+        }
+    }
+
+    /// What the system is, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Service::Idporten => "ID-porten",
+            Service::Altinn => "Altinn Authorization",
+            Service::Domain => "the domain systems",
+            Service::Maskinporten => "Maskinporten",
+            Service::Dialogporten => "Dialogporten",
+        }
+    }
+}
+
+/// A system's address, and whether it is the built-in stand-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The base URL (an issuer for the identity providers).
+    pub url: String,
+    /// The built-in stand-in answers here.
+    pub stand_in: bool,
+}
+
+impl Config {
+    /// The configured URL of `service`, or outside production its built-in stand-in's; production
+    /// without it is an error naming the setting and its environment variable.
+    pub fn endpoint(&self, service: Service) -> anyhow::Result<Endpoint> {
+        let configured = match service {
+            Service::Idporten => self.idporten.as_ref().map(|s| s.issuer.clone()),
+            Service::Altinn => self.altinn.as_ref().map(|a| a.url.clone()),
+            Service::Domain => self.domain_url.clone(),
+            Service::Maskinporten => self.maskinporten_issuer.clone(),
+            Service::Dialogporten => self.dialogporten_url.clone(),
+        };
+        match configured {
+            Some(url) => Ok(Endpoint {
+                url,
+                stand_in: false,
+            }),
+            None if !self.production => {
+                let mut url = format!("{}{}", self.public_url(), service.stand_in_path());
+                // `iss` of Maskinporten tokens ends in a slash, and the validator compares it.
+                if service == Service::Maskinporten {
+                    url.push('/');
+                }
+                Ok(Endpoint {
+                    url,
+                    stand_in: true,
+                })
+            }
+            None => anyhow::bail!(
+                "production needs {}: set {} in the configuration file or {}",
+                service.what(),
+                service.setting(),
+                env_var(service.setting()).unwrap_or("its environment variable"),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stand_ins_outside_production_and_a_named_error_in_it() {
+        let mut c = Config {
+            listen: "127.0.0.1:8080".parse().unwrap(),
+            ..Config::default()
+        };
+        let e = c.endpoint(Service::Maskinporten).unwrap();
+        assert_eq!(e.url, "http://127.0.0.1:8080/dev/maskinporten/");
+        assert!(e.stand_in);
+        assert_eq!(
+            c.endpoint(Service::Domain).unwrap().url,
+            "http://127.0.0.1:8080/dev/domene"
+        );
+        c.domain_url = Some("https://domene.example".into());
+        assert_eq!(
+            c.endpoint(Service::Domain).unwrap(),
+            Endpoint {
+                url: "https://domene.example".into(),
+                stand_in: false
+            }
+        );
+        c.production = true;
+        let err = c.endpoint(Service::Dialogporten).unwrap_err().to_string();
+        assert!(err.contains("dialogporten_url"), "{err}");
+        assert!(err.contains("TASTESKJEMA_DIALOGPORTEN_URL"), "{err}");
+        assert!(c.endpoint(Service::Domain).is_ok());
+    }
+}
