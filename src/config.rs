@@ -94,7 +94,14 @@ pub struct Config {
     /// A login ends this many seconds after it began, active or not.
     pub session_absolute_s: i64,
     /// The real ID-porten (required in production; outside it the built-in stand-in is used).
-    pub idporten: Option<IdportenSettings>,
+    pub idporten: Option<OidcSettings>,
+    /// The agency's employee directory, for the caseworker side (required in production; outside
+    /// it the built-in stand-in at `/dev/ansatt`).
+    pub ansatt: Option<OidcSettings>,
+    /// An employee's login ends after this many seconds without a request.
+    pub ansatt_idle_s: i64,
+    /// An employee's login ends this many seconds after it began.
+    pub ansatt_absolute_s: i64,
     /// The real Altinn Authorization (required in production; outside it the built-in registry).
     pub altinn: Option<AltinnSettings>,
     /// Another registry file for the built-in Altinn stand-in (same layout as `dev/registry.toml`).
@@ -140,11 +147,12 @@ pub struct MaskinportenClientSettings {
     pub key_id: String,
 }
 
-/// How the portal logs in at ID-porten. A missing field reads as its default (empty when it has
-/// none), so that the check can name every missing one at once.
+/// How the portal logs in at an OpenID provider (ID-porten, the employee directory). A missing
+/// field reads as its default (empty when it has none), so that the check can name every missing
+/// one at once.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct IdportenSettings {
+pub struct OidcSettings {
     /// The issuer, e.g. `https://test.idporten.no`.
     pub issuer: String,
     /// Our client id.
@@ -155,22 +163,22 @@ pub struct IdportenSettings {
     pub client_secret: Option<Secret>,
     /// PEM file of our RSA key, for `private_key_jwt`.
     pub client_key_file: Option<PathBuf>,
-    /// The key id registered with ID-porten, for `private_key_jwt`.
+    /// The key id registered with the provider, for `private_key_jwt`.
     pub client_key_id: Option<String>,
     /// Push authorization requests (PAR) when the issuer offers it.
     pub use_par: bool,
 }
 
-/// The ways the portal can authenticate at ID-porten's token endpoint.
+/// The ways the portal can authenticate at a provider's token endpoint.
 pub const CLIENT_AUTH_METHODS: [&str; 3] = [
     "private_key_jwt",
     "client_secret_basic",
     "client_secret_post",
 ];
 
-impl Default for IdportenSettings {
+impl Default for OidcSettings {
     fn default() -> Self {
-        IdportenSettings {
+        OidcSettings {
             issuer: String::new(),
             client_id: String::new(),
             client_auth: "private_key_jwt".into(),
@@ -212,6 +220,9 @@ impl Default for Config {
             session_idle_s: 30 * 60,
             session_absolute_s: 120 * 60,
             idporten: None,
+            ansatt: None,
+            ansatt_idle_s: 60 * 60,
+            ansatt_absolute_s: 8 * 60 * 60,
             altinn: None,
             dev_registry: None,
             dev_domain_delay_ms: 3000,
@@ -228,6 +239,13 @@ impl Default for Config {
         }
     }
 }
+
+/// Where the caseworker side lives, and its login callback (registered at the employee directory).
+pub const ANSATT_HOME: &str = "/saksbehandling";
+/// Where the employee directory sends an employee after logout.
+pub const ANSATT_LOGGED_OUT: &str = "/saksbehandling/logget-ut";
+/// The employee directory's redirect URI, under [`ANSATT_HOME`].
+pub const ANSATT_CALLBACK: &str = "/saksbehandling/logg-inn/tilbake";
 
 /// Every setting's file key and environment variable, in one place so that a problem can name
 /// both and neither list drifts from the other.
@@ -261,6 +279,18 @@ const SETTINGS: &[(&str, &str)] = &[
         "TASTESKJEMA_IDPORTEN_CLIENT_KEY_ID",
     ),
     ("idporten.use_par", "TASTESKJEMA_IDPORTEN_PAR"),
+    ("ansatt.issuer", "TASTESKJEMA_ANSATT_ISSUER"),
+    ("ansatt.client_id", "TASTESKJEMA_ANSATT_CLIENT_ID"),
+    ("ansatt.client_auth", "TASTESKJEMA_ANSATT_CLIENT_AUTH"),
+    ("ansatt.client_secret", "TASTESKJEMA_ANSATT_CLIENT_SECRET"),
+    (
+        "ansatt.client_key_file",
+        "TASTESKJEMA_ANSATT_CLIENT_KEY_FILE",
+    ),
+    ("ansatt.client_key_id", "TASTESKJEMA_ANSATT_CLIENT_KEY_ID"),
+    ("ansatt.use_par", "TASTESKJEMA_ANSATT_PAR"),
+    ("ansatt_idle_s", "TASTESKJEMA_ANSATT_IDLE_S"),
+    ("ansatt_absolute_s", "TASTESKJEMA_ANSATT_ABSOLUTE_S"),
     ("altinn.url", "TASTESKJEMA_ALTINN_URL"),
     ("altinn.token", "TASTESKJEMA_ALTINN_TOKEN"),
     (
@@ -648,6 +678,10 @@ mod tests {
                 "idporten.client_id",
                 "idporten.client_key_file",
                 "idporten.client_key_id",
+                "ansatt.issuer",
+                "ansatt.client_id",
+                "ansatt.client_key_file",
+                "ansatt.client_key_id",
                 "altinn.url",
                 "domain_url",
                 "maskinporten_issuer",
@@ -659,7 +693,7 @@ mod tests {
             ]),
             "{problems:#?}"
         );
-        assert_eq!(problems.len(), 12);
+        assert_eq!(problems.len(), 16);
         for p in &problems {
             let line = p.to_string();
             assert!(
@@ -669,7 +703,7 @@ mod tests {
             assert!(line.contains("required in production"), "{line}");
         }
         let e = c.check().unwrap_err().to_string();
-        assert_eq!(e.lines().count(), 12, "{e}");
+        assert_eq!(e.lines().count(), 16, "{e}");
     }
 
     #[test]
@@ -705,12 +739,19 @@ mod tests {
         Config {
             production: true,
             public_url: Some("https://skjema.example.no".into()),
-            idporten: Some(IdportenSettings {
+            idporten: Some(OidcSettings {
                 issuer: "https://test.idporten.no".into(),
                 client_id: "tasteskjema".into(),
                 client_key_file: Some(key.clone()),
                 client_key_id: Some("k1".into()),
-                ..IdportenSettings::default()
+                ..OidcSettings::default()
+            }),
+            ansatt: Some(OidcSettings {
+                issuer: "https://login.microsoftonline.com/tenant-id/v2.0".into(),
+                client_id: "tasteskjema-saksbehandling".into(),
+                client_key_file: Some(key.clone()),
+                client_key_id: Some("k3".into()),
+                ..OidcSettings::default()
             }),
             altinn: Some(AltinnSettings {
                 url: "https://platform.tt02.altinn.no".into(),
@@ -749,6 +790,14 @@ mod tests {
         assert_eq!(
             keys(&secret.problems()),
             BTreeSet::from(["idporten.client_secret"])
+        );
+        // The employee directory's settings are checked as ID-porten's are.
+        let mut directory = c.clone();
+        directory.ansatt.as_mut().unwrap().client_auth = "client_secret_jwt".into();
+        directory.ansatt.as_mut().unwrap().issuer = "not a url".into();
+        assert_eq!(
+            keys(&directory.problems()),
+            BTreeSet::from(["ansatt.client_auth", "ansatt.issuer"])
         );
     }
 
@@ -898,7 +947,8 @@ use_par = "no"
     #[test]
     fn every_setting_has_a_variable_and_a_line_in_the_readme() {
         let c = Config {
-            idporten: Some(IdportenSettings::default()),
+            idporten: Some(OidcSettings::default()),
+            ansatt: Some(OidcSettings::default()),
             altinn: Some(AltinnSettings::default()),
             maskinporten_client: Some(MaskinportenClientSettings::default()),
             ..Config::default()

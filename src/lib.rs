@@ -113,7 +113,12 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     });
     let public = config.public_url();
     let oidc = match (&config.idporten, &dev_secret) {
-        (Some(s), _) => Some(idporten_config(s, &public)?),
+        (Some(s), _) => Some(oidc_config(
+            s,
+            "idporten",
+            format!("{public}/logg-inn/tilbake"),
+            format!("{public}/"),
+        )?),
         (None, Some(secret)) => Some(dev::idporten_client(config, secret)),
         (None, None) => {
             config.endpoint(Service::Idporten)?;
@@ -122,6 +127,25 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     };
     let login = oidc
         .map(|c| web::login::Login::new(c, config.login_per_minute).map(Arc::new))
+        .transpose()?;
+    // The caseworker side's own login, at the agency's employee directory.
+    let ansatt = match (&config.ansatt, &dev_secret) {
+        (Some(s), _) => Some(oidc_config(
+            s,
+            "ansatt",
+            format!("{public}{}", config::ANSATT_CALLBACK),
+            format!("{public}{}", config::ANSATT_LOGGED_OUT),
+        )?),
+        (None, Some(secret)) => Some(dev::ansatt_client(config, secret)),
+        (None, None) => {
+            config.endpoint(Service::Ansatt)?;
+            None
+        }
+    };
+    let ansatt_login = ansatt
+        .map(|c| {
+            web::saksbehandling::login::AnsattLogin::new(c, config.login_per_minute).map(Arc::new)
+        })
         .transpose()?;
     let http = auth::idporten::http_client()?;
     let mut altinn = auth::altinn::AltinnClient::new(config.endpoint(Service::Altinn)?.url, http);
@@ -218,7 +242,20 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         permits: Arc::default(),
         uploads,
     });
-    let mut router = web::router(state).merge(api);
+    let caseworkers = web::saksbehandling::router(
+        web::saksbehandling::CaseState {
+            catalog: catalog.clone(),
+            store: store.clone(),
+            login: ansatt_login,
+            limits: web::session::Limits {
+                idle_s: config.ansatt_idle_s,
+                absolute_s: config.ansatt_absolute_s,
+            },
+            outbox: state.outbox.clone(),
+        },
+        config.production,
+    );
+    let mut router = web::router(state).merge(api).merge(caseworkers);
     if let Some(secret) = &dev_secret {
         router = router.merge(dev::mount(config, &catalog, secret).await?);
     }
@@ -290,43 +327,43 @@ fn public_origin(url: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The client configuration for the real ID-porten.
-fn idporten_config(
-    s: &config::IdportenSettings,
-    public: &str,
+/// The client configuration for a real OpenID provider (`section`: `idporten` or `ansatt`).
+fn oidc_config(
+    s: &config::OidcSettings,
+    section: &str,
+    redirect_uri: String,
+    post_logout_redirect_uri: String,
 ) -> anyhow::Result<auth::idporten::OidcConfig> {
     use auth::idporten::ClientAuth;
     let secret = || {
         s.client_secret
             .clone()
-            .context("idporten.client_secret is required for this client_auth")
+            .with_context(|| format!("{section}.client_secret is required for this client_auth"))
     };
     let client_auth = match s.client_auth.as_str() {
         "client_secret_basic" => ClientAuth::SecretBasic(secret()?),
         "client_secret_post" => ClientAuth::SecretPost(secret()?),
         "private_key_jwt" => {
-            let file = s
-                .client_key_file
-                .as_ref()
-                .context("idporten.client_key_file is required for private_key_jwt")?;
+            let file = s.client_key_file.as_ref().with_context(|| {
+                format!("{section}.client_key_file is required for private_key_jwt")
+            })?;
             let pem = std::fs::read_to_string(file)
                 .with_context(|| format!("reading {}", file.display()))?;
             ClientAuth::PrivateKeyJwt {
                 key_pem: config::Secret::new(pem),
-                kid: s
-                    .client_key_id
-                    .clone()
-                    .context("idporten.client_key_id is required for private_key_jwt")?,
+                kid: s.client_key_id.clone().with_context(|| {
+                    format!("{section}.client_key_id is required for private_key_jwt")
+                })?,
             }
         }
-        other => anyhow::bail!("unknown idporten.client_auth {other:?}"),
+        other => anyhow::bail!("unknown {section}.client_auth {other:?}"),
     };
     Ok(auth::idporten::OidcConfig {
         issuer: s.issuer.clone(),
         client_id: s.client_id.clone(),
         client_auth,
-        redirect_uri: format!("{public}/logg-inn/tilbake"),
-        post_logout_redirect_uri: format!("{public}/"),
+        redirect_uri,
+        post_logout_redirect_uri,
         use_par: s.use_par,
     })
 }

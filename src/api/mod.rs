@@ -99,6 +99,8 @@ async fn submit(
             party,
             submitter: subject,
             channel: Channel::Api,
+            // The API has no language; its receipt is in bokmål.
+            lang: crate::form::Lang::Nb,
             document: doc,
             // Keys are the caller's: scoped by party and form, so no one can collide with another.
             key: format!("api:{}:{}:{key}", party.key(), form.id),

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{AltinnSettings, CLIENT_AUTH_METHODS, Config, IdportenSettings};
+use super::{AltinnSettings, CLIENT_AUTH_METHODS, Config, OidcSettings};
 use super::{MaskinportenClientSettings, env_var};
 
 /// Where a refused value was read.
@@ -87,6 +87,8 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("login_per_minute", c.login_per_minute as i128),
         ("session_idle_s", i128::from(c.session_idle_s)),
         ("session_absolute_s", i128::from(c.session_absolute_s)),
+        ("ansatt_idle_s", i128::from(c.ansatt_idle_s)),
+        ("ansatt_absolute_s", i128::from(c.ansatt_absolute_s)),
     ] {
         if n <= 0 {
             p.push(Problem::merged(
@@ -95,13 +97,14 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
             ));
         }
     }
-    if let Some(s) = &c.idporten {
+    for (section, settings) in [("idporten", &c.idporten), ("ansatt", &c.ansatt)] {
+        let Some(s) = settings else { continue };
         if !s.issuer.is_empty() {
-            url(&mut p, "idporten.issuer", &s.issuer);
+            url(&mut p, &format!("{section}.issuer"), &s.issuer);
         }
         if !CLIENT_AUTH_METHODS.contains(&s.client_auth.as_str()) {
             p.push(Problem::merged(
-                "idporten.client_auth",
+                &format!("{section}.client_auth"),
                 format!(
                     "{:?} is not a client authentication method (accepted: {})",
                     s.client_auth,
@@ -177,15 +180,19 @@ pub(super) fn missing(c: &Config) -> Vec<Problem> {
         };
         p.push(Problem::merged(key, message));
     };
-    if c.production || c.idporten.is_some() {
-        let default = IdportenSettings::default();
-        let s = c.idporten.as_ref().unwrap_or(&default);
-        required(&mut p, "idporten.issuer", s.issuer.is_empty());
-        required(&mut p, "idporten.client_id", s.client_id.is_empty());
+    for (section, settings) in [("idporten", &c.idporten), ("ansatt", &c.ansatt)] {
+        if !(c.production || settings.is_some()) {
+            continue;
+        }
+        let key = |field: &str| format!("{section}.{field}");
+        let default = OidcSettings::default();
+        let s = settings.as_ref().unwrap_or(&default);
+        required(&mut p, &key("issuer"), s.issuer.is_empty());
+        required(&mut p, &key("client_id"), s.client_id.is_empty());
         match s.client_auth.as_str() {
             "client_secret_basic" | "client_secret_post" => required(
                 &mut p,
-                "idporten.client_secret",
+                &key("client_secret"),
                 s.client_secret
                     .as_ref()
                     .is_none_or(|s| s.expose().is_empty()),
@@ -196,12 +203,12 @@ pub(super) fn missing(c: &Config) -> Vec<Problem> {
                     .as_deref()
                     .filter(|f| !f.as_os_str().is_empty())
                 {
-                    Some(f) => readable(&mut p, "idporten.client_key_file", f),
-                    None => required(&mut p, "idporten.client_key_file", true),
+                    Some(f) => readable(&mut p, &key("client_key_file"), f),
+                    None => required(&mut p, &key("client_key_file"), true),
                 }
                 required(
                     &mut p,
-                    "idporten.client_key_id",
+                    &key("client_key_id"),
                     s.client_key_id.as_ref().is_none_or(String::is_empty),
                 );
             }

@@ -9,6 +9,8 @@ use super::{Config, env_var};
 pub enum Service {
     /// ID-porten, the citizens' and businesses' login (its issuer).
     Idporten,
+    /// The agency's employee directory, the caseworkers' login (its issuer).
+    Ansatt,
     /// Altinn Authorization (its platform base URL).
     Altinn,
     /// The domain systems' intake.
@@ -24,6 +26,7 @@ impl Service {
     pub fn stand_in_path(self) -> &'static str {
         match self {
             Service::Idporten => "/dev/idporten",
+            Service::Ansatt => "/dev/ansatt",
             Service::Altinn => "/dev/altinn",
             Service::Domain => "/dev/domene",
             Service::Maskinporten => "/dev/maskinporten",
@@ -35,6 +38,7 @@ impl Service {
     pub fn setting(self) -> &'static str {
         match self {
             Service::Idporten => "idporten.issuer",
+            Service::Ansatt => "ansatt.issuer",
             Service::Altinn => "altinn.url",
             Service::Domain => "domain_url",
             Service::Maskinporten => "maskinporten_issuer",
@@ -46,6 +50,7 @@ impl Service {
     fn what(self) -> &'static str {
         match self {
             Service::Idporten => "ID-porten",
+            Service::Ansatt => "the employee directory",
             Service::Altinn => "Altinn Authorization",
             Service::Domain => "the domain systems",
             Service::Maskinporten => "Maskinporten",
@@ -69,6 +74,7 @@ impl Config {
     pub fn endpoint(&self, service: Service) -> anyhow::Result<Endpoint> {
         let configured = match service {
             Service::Idporten => self.idporten.as_ref().map(|s| s.issuer.clone()),
+            Service::Ansatt => self.ansatt.as_ref().map(|s| s.issuer.clone()),
             Service::Altinn => self.altinn.as_ref().map(|a| a.url.clone()),
             Service::Domain => self.domain_url.clone(),
             Service::Maskinporten => self.maskinporten_issuer.clone(),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::check::{Origin, Problem};
 use super::{
-    AltinnSettings, Config, IdportenSettings, IpNet, LogFormat, MaskinportenClientSettings, Secret,
+    AltinnSettings, Config, IpNet, LogFormat, MaskinportenClientSettings, OidcSettings, Secret,
     env_var,
 };
 
@@ -150,6 +150,12 @@ pub(super) fn apply(
     if let Some(v) = e.number("session_absolute_s", SECONDS) {
         c.session_absolute_s = v;
     }
+    if let Some(v) = e.number("ansatt_idle_s", SECONDS) {
+        c.ansatt_idle_s = v;
+    }
+    if let Some(v) = e.number("ansatt_absolute_s", SECONDS) {
+        c.ansatt_absolute_s = v;
+    }
     if let Some(v) = e.number(
         "dev_domain_delay_ms",
         "a number of milliseconds (accepted: a whole number, 0 or more)",
@@ -180,7 +186,8 @@ pub(super) fn apply(
     if let Some(v) = e.text("dev_registry") {
         c.dev_registry = Some(v.into());
     }
-    idporten(c, &mut e);
+    oidc("idporten", &mut c.idporten, &mut e);
+    oidc("ansatt", &mut c.ansatt, &mut e);
     altinn(c, &e);
     maskinporten_client(c, &e);
     if let Some(items) = e.list("trusted_proxies") {
@@ -215,38 +222,42 @@ pub(super) fn apply(
     }
 }
 
-/// The variables override the file's `[idporten]` one by one; any of them sets the section.
-fn idporten(c: &mut Config, e: &mut Env<'_>) {
-    let keys = [
-        "idporten.issuer",
-        "idporten.client_id",
-        "idporten.client_auth",
-        "idporten.client_secret",
-        "idporten.client_key_file",
-        "idporten.client_key_id",
-        "idporten.use_par",
+/// The variables override the file's `[idporten]` (or `[ansatt]`) one by one; any of them sets
+/// the section.
+fn oidc(section: &str, slot: &mut Option<OidcSettings>, e: &mut Env<'_>) {
+    let key = |field: &str| format!("{section}.{field}");
+    let fields = [
+        "issuer",
+        "client_id",
+        "client_auth",
+        "client_secret",
+        "client_key_file",
+        "client_key_id",
+        "use_par",
     ];
-    let use_par = e.bool("idporten.use_par");
-    if c.idporten.is_none() && !e.any(&keys) {
+    let keys: Vec<String> = fields.iter().map(|f| key(f)).collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let use_par = e.bool(&key("use_par"));
+    if slot.is_none() && !e.any(&keys) {
         return;
     }
-    let s = c.idporten.get_or_insert_with(IdportenSettings::default);
-    if let Some(v) = e.text("idporten.issuer") {
+    let s = slot.get_or_insert_with(OidcSettings::default);
+    if let Some(v) = e.text(&key("issuer")) {
         s.issuer = v;
     }
-    if let Some(v) = e.text("idporten.client_id") {
+    if let Some(v) = e.text(&key("client_id")) {
         s.client_id = v;
     }
-    if let Some(v) = e.text("idporten.client_auth") {
+    if let Some(v) = e.text(&key("client_auth")) {
         s.client_auth = v;
     }
-    if let Some(v) = e.text("idporten.client_secret") {
+    if let Some(v) = e.text(&key("client_secret")) {
         s.client_secret = Some(Secret(v));
     }
-    if let Some(v) = e.text("idporten.client_key_file") {
+    if let Some(v) = e.text(&key("client_key_file")) {
         s.client_key_file = Some(PathBuf::from(v));
     }
-    if let Some(v) = e.text("idporten.client_key_id") {
+    if let Some(v) = e.text(&key("client_key_id")) {
         s.client_key_id = Some(v);
     }
     if let Some(v) = use_par {

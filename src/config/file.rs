@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
 use super::check::{Origin, Problem};
-use super::{AltinnSettings, Config, IdportenSettings, MaskinportenClientSettings};
+use super::{AltinnSettings, Config, MaskinportenClientSettings, OidcSettings};
 
 /// The configuration in the file at `path` over the defaults; what cannot be read is added to
 /// `problems` and leaves its setting at the default.
@@ -35,8 +35,8 @@ pub(super) fn read(path: &Path, problems: &mut Vec<Problem>) -> Config {
     let mut good = Table::new();
     for (key, value) in table {
         let value = match (key.as_str(), value) {
-            ("idporten", Value::Table(t)) => {
-                Value::Table(sift::<IdportenSettings>(t, "idporten", path, problems))
+            (section @ ("idporten" | "ansatt"), Value::Table(t)) => {
+                Value::Table(sift::<OidcSettings>(t, section, path, problems))
             }
             ("altinn", Value::Table(t)) => {
                 Value::Table(sift::<AltinnSettings>(t, "altinn", path, problems))

@@ -1,5 +1,8 @@
 //! A stand-in for ID-porten: an OpenID Connect provider that lets a developer pick a synthetic
-//! person and an assurance level, much like ID-porten's TestID.
+//! person and an assurance level, much like ID-porten's TestID. With [`IdpConfig::employees`] the
+//! same provider is the agency's employee directory instead (mounted at `/dev/ansatt`): the login
+//! page offers test employees, and the id_token carries what such a directory gives (`oid`,
+//! `name`, `roles`) in place of `pid` and `acr`.
 //!
 //! It speaks the same protocol as ID-porten (discovery, JWKS, authorization code flow with PKCE S256,
 //! `state`, `nonce` and `iss` in the authorization response, PAR, `client_secret_basic`,
@@ -75,6 +78,20 @@ pub struct IdpConfig {
     /// Synthetic people offered on the login page to pick from (fødselsnummer, name), as
     /// ID-porten's TestID lists test users; any other synthetic number may still be typed.
     pub people: Vec<(String, String)>,
+    /// Test employees: when there are any, this is an employee directory, not ID-porten.
+    pub employees: Vec<DevEmployee>,
+}
+
+/// A test employee of the directory stand-in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevEmployee {
+    /// The directory's object id (`oid`, also `sub`).
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// App roles, as the directory writes them (`skjemaforvalter`, `saksbehandler.<area>`, `drift`).
+    pub roles: Vec<String>,
 }
 
 /// A client registered with the stand-in, as an integration is registered in ID-porten's
@@ -184,10 +201,17 @@ struct Expiring<T> {
     expires: Instant,
 }
 
+/// Who logged in: a person (ID-porten) or an employee (the directory).
+#[derive(Debug, Clone)]
+enum Subject {
+    Person(String),
+    Employee(DevEmployee),
+}
+
 #[derive(Debug, Clone)]
 struct CodeGrant {
     request: AuthRequest,
-    pid: String,
+    subject: Subject,
     acr: Acr,
     sid: String,
     auth_time: u64,
@@ -328,7 +352,44 @@ impl IdpState {
         inner
     }
 
+    /// Whether this is the employee directory rather than ID-porten.
+    fn is_directory(&self) -> bool {
+        !self.config.employees.is_empty()
+    }
+
+    /// The pages' texts in `locale`, for this kind of provider.
+    fn texts(&self, locale: &str) -> &'static Texts {
+        let t = texts(locale);
+        match (self.is_directory(), t.lang) {
+            (false, _) => t,
+            (true, "nn") => &NN_DIRECTORY,
+            (true, "en") => &EN_DIRECTORY,
+            (true, _) => &NB_DIRECTORY,
+        }
+    }
+
     fn discovery(&self) -> Value {
+        if self.is_directory() {
+            return json!({
+                "issuer": self.config.issuer,
+                "authorization_endpoint": self.endpoint("/authorize"),
+                "token_endpoint": self.endpoint("/token"),
+                "jwks_uri": self.endpoint("/jwks"),
+                "end_session_endpoint": self.endpoint("/endsession"),
+                "frontchannel_logout_supported": true,
+                "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported":
+                    ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code"],
+                "subject_types_supported": ["pairwise"],
+                "scopes_supported": ["openid", "profile"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "claims_supported":
+                    ["iss", "aud", "sub", "oid", "name", "roles", "sid", "nonce", "iat", "exp"],
+            });
+        }
         json!({
             "issuer": self.config.issuer,
             "authorization_endpoint": self.endpoint("/authorize"),
@@ -511,21 +572,37 @@ impl IdpState {
 
     fn id_token(&self, grant: &CodeGrant) -> Result<String, jsonwebtoken::errors::Error> {
         let iat = unix_now();
-        let claims = json!({
-            "iss": self.config.issuer,
-            "aud": grant.request.client_id,
-            "sub": pairwise_sub(&grant.pid, &grant.request.client_id),
-            "pid": grant.pid,
-            "acr": grant.acr.as_str(),
-            "amr": ["TestID"],
-            "sid": grant.sid,
-            "nonce": grant.request.nonce,
-            "locale": grant.request.locale,
-            "iat": iat,
-            "exp": iat + ID_TOKEN_SECONDS,
-            "auth_time": grant.auth_time,
-            "jti": random_token(),
-        });
+        let claims = match &grant.subject {
+            Subject::Person(pid) => json!({
+                "iss": self.config.issuer,
+                "aud": grant.request.client_id,
+                "sub": pairwise_sub(pid, &grant.request.client_id),
+                "pid": pid,
+                "acr": grant.acr.as_str(),
+                "amr": ["TestID"],
+                "sid": grant.sid,
+                "nonce": grant.request.nonce,
+                "locale": grant.request.locale,
+                "iat": iat,
+                "exp": iat + ID_TOKEN_SECONDS,
+                "auth_time": grant.auth_time,
+                "jti": random_token(),
+            }),
+            Subject::Employee(e) => json!({
+                "iss": self.config.issuer,
+                "aud": grant.request.client_id,
+                "sub": e.id,
+                "oid": e.id,
+                "name": e.name,
+                "roles": e.roles,
+                "sid": grant.sid,
+                "nonce": grant.request.nonce,
+                "iat": iat,
+                "exp": iat + ID_TOKEN_SECONDS,
+                "auth_time": grant.auth_time,
+                "jti": random_token(),
+            }),
+        };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.key.kid.clone());
         header.typ = Some("JWT".into());
@@ -693,7 +770,7 @@ async fn view_authorize_get(State(idp): State<Arc<IdpState>>, RawQuery(q): RawQu
         Ok(p) => p,
         Err(e) => return error_page(&NB, StatusCode::BAD_REQUEST, e),
     };
-    let texts = texts(choose_locale(p.get("ui_locales")));
+    let texts = idp.texts(choose_locale(p.get("ui_locales")));
     let Some(client_id) = p.get("client_id") else {
         return error_page(texts, StatusCode::BAD_REQUEST, "client_id is missing");
     };
@@ -746,6 +823,7 @@ async fn view_authorize_get(State(idp): State<Arc<IdpState>>, RawQuery(q): RawQu
 struct LoginForm {
     login: String,
     pid: Option<String>,
+    ansatt: Option<String>,
     acr: Option<String>,
     action: Option<String>,
 }
@@ -767,7 +845,7 @@ async fn view_authorize_post(
             "this login has expired; start again from the service",
         );
     };
-    let texts = texts(request.locale);
+    let texts = idp.texts(request.locale);
     if f.action.as_deref() == Some("cancel") {
         idp.lock(now).login_pages.remove(&f.login);
         return redirect_with_error(
@@ -778,15 +856,30 @@ async fn view_authorize_post(
             "the user cancelled the login",
         );
     }
-    let typed = f.pid.unwrap_or_default();
-    let pid = match Fodselsnummer::parse(&typed) {
-        // Only Tenor-style test numbers: a developer machine should never hold a real person.
-        Ok(pid) if pid.is_synthetic() => pid,
-        Ok(_) => return login_page(&idp, &f.login, &request, Some(texts.not_synthetic), &typed),
-        Err(_) => return login_page(&idp, &f.login, &request, Some(texts.invalid_pid), &typed),
-    };
-    let Some(acr) = f.acr.as_deref().and_then(Acr::parse) else {
-        return login_page(&idp, &f.login, &request, Some(texts.no_level), &typed);
+    let (subject, acr) = if idp.is_directory() {
+        let chosen = f.ansatt.unwrap_or_default();
+        match idp.config.employees.iter().find(|e| e.id == chosen) {
+            Some(e) => (Subject::Employee(e.clone()), Acr::Substantial),
+            None => {
+                return login_page(&idp, &f.login, &request, Some(texts.no_employee), &chosen);
+            }
+        }
+    } else {
+        let typed = f.pid.unwrap_or_default();
+        let pid = match Fodselsnummer::parse(&typed) {
+            // Only Tenor-style test numbers: a developer machine should never hold a real person.
+            Ok(pid) if pid.is_synthetic() => pid,
+            Ok(_) => {
+                return login_page(&idp, &f.login, &request, Some(texts.not_synthetic), &typed);
+            }
+            Err(_) => {
+                return login_page(&idp, &f.login, &request, Some(texts.invalid_pid), &typed);
+            }
+        };
+        let Some(acr) = f.acr.as_deref().and_then(Acr::parse) else {
+            return login_page(&idp, &f.login, &request, Some(texts.no_level), &typed);
+        };
+        (Subject::Person(pid.as_str().to_owned()), acr)
     };
     let sid = random_token();
     let code = random_token();
@@ -806,7 +899,7 @@ async fn view_authorize_post(
         inner.codes.insert(
             code.clone(),
             CodeGrant {
-                pid: pid.as_str().to_owned(),
+                subject,
                 acr,
                 sid,
                 auth_time: unix_now(),
@@ -981,7 +1074,7 @@ async fn view_endsession(State(idp): State<Arc<IdpState>>, RawQuery(q): RawQuery
         Ok(p) => p,
         Err(e) => return error_page(&NB, StatusCode::BAD_REQUEST, e),
     };
-    let texts = texts(choose_locale(p.get("ui_locales")));
+    let texts = idp.texts(choose_locale(p.get("ui_locales")));
     let mut client: Option<&DevClient> = None;
     let mut sid: Option<String> = None;
     if let Some(hint) = p.get("id_token_hint") {
@@ -1098,7 +1191,10 @@ fn login_page(
     error: Option<&str>,
     typed: &str,
 ) -> Response {
-    let t = texts(request.locale);
+    let t = idp.texts(request.locale);
+    if idp.is_directory() {
+        return employee_page(idp, t, login_id, request, error, typed);
+    }
     let mut body = format!("<h1>{}</h1>\n", esc(t.title));
     if let Some(e) = error {
         body.push_str(&format!(
@@ -1153,6 +1249,67 @@ fn login_page(
     }
     body.push_str(&format!(
         "</fieldset>\n\
+         <p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
+         <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>{cancel}</button></p>\n\
+         </form>\n",
+        login = esc(t.login),
+        cancel = esc(t.cancel),
+    ));
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(t, status, t.title, &body)
+}
+
+/// The employee directory's login page: a choice of test employee, as plain HTML.
+fn employee_page(
+    idp: &IdpState,
+    t: &Texts,
+    login_id: &str,
+    request: &AuthRequest,
+    error: Option<&str>,
+    chosen: &str,
+) -> Response {
+    let mut body = format!("<h1>{}</h1>\n", esc(t.title));
+    if let Some(e) = error {
+        body.push_str(&format!(
+            "<div role=\"alert\"><p id=\"ansatt-error\">{}</p></div>\n",
+            esc(e)
+        ));
+    }
+    body.push_str(&format!(
+        "<p>{}</p>\n<p>{}: <strong>{}</strong></p>\n",
+        esc(t.intro),
+        esc(t.service),
+        esc(&request.client_id)
+    ));
+    let invalid = if error.is_some() {
+        " aria-invalid=\"true\" aria-describedby=\"ansatt-error\""
+    } else {
+        ""
+    };
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"login\" value=\"{login}\">\n\
+         <p><label for=\"ansatt\">{label}</label><br>\n\
+         <select id=\"ansatt\" name=\"ansatt\" required{invalid}>\n",
+        action = esc(&format!("{}/authorize", idp.base_path)),
+        login = esc(login_id),
+        label = esc(t.pid_label),
+    ));
+    for e in &idp.config.employees {
+        body.push_str(&format!(
+            "<option value=\"{id}\"{selected}>{name} ({roles})</option>\n",
+            id = esc(&e.id),
+            selected = if e.id == chosen { " selected" } else { "" },
+            name = esc(&e.name),
+            roles = esc(&e.roles.join(", ")),
+        ));
+    }
+    body.push_str(&format!(
+        "</select></p>\n\
          <p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
          <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>{cancel}</button></p>\n\
          </form>\n",
@@ -1309,6 +1466,7 @@ struct Texts {
     invalid_pid: &'static str,
     not_synthetic: &'static str,
     no_level: &'static str,
+    no_employee: &'static str,
     expired: &'static str,
     error_title: &'static str,
     logged_out_title: &'static str,
@@ -1333,6 +1491,7 @@ const NB: Texts = Texts {
     invalid_pid: "Fødselsnummeret er ikke gyldig. Skriv 11 siffer.",
     not_synthetic: "Bruk et syntetisk fødselsnummer (måned + 80), ikke et ekte.",
     no_level: "Velg sikkerhetsnivå.",
+    no_employee: "Velg en testansatt fra listen.",
     expired: "Innloggingen er utløpt. Start på nytt fra tjenesten.",
     error_title: "Noe gikk galt",
     logged_out_title: "Du er logget ut",
@@ -1357,6 +1516,7 @@ const NN: Texts = Texts {
     invalid_pid: "Fødselsnummeret er ikkje gyldig. Skriv 11 siffer.",
     not_synthetic: "Bruk eit syntetisk fødselsnummer (månad + 80), ikkje eit ekte.",
     no_level: "Vel tryggleiksnivå.",
+    no_employee: "Vel ein testtilsett frå lista.",
     expired: "Innlogginga er gått ut. Start på nytt frå tenesta.",
     error_title: "Noko gjekk gale",
     logged_out_title: "Du er logga ut",
@@ -1381,12 +1541,41 @@ const EN: Texts = Texts {
     invalid_pid: "The national identity number is not valid. Enter 11 digits.",
     not_synthetic: "Use a synthetic number (month + 80), not a real one.",
     no_level: "Choose a level of assurance.",
+    no_employee: "Choose a test employee from the list.",
     expired: "This login has expired. Start again from the service.",
     error_title: "Something went wrong",
     logged_out_title: "You are logged out",
     logged_out: "You are logged out of the test login and the services you used.",
     frame_title: "Logging out of the service",
     back: "Back to the service",
+};
+
+/// The employee directory's pages: the same words where they mean the same.
+const NB_DIRECTORY: Texts = Texts {
+    site: "Ansattpålogging (test)",
+    title: "Logg inn som testansatt",
+    intro: "Dette er en innebygd pålogging for Skatteetatens ansatte, til utvikling. Alle ansatte her er oppdiktet.",
+    pid_label: "Testansatt",
+    logged_out: "Du er logget ut av ansattpåloggingen og tjenestene du brukte.",
+    ..NB
+};
+
+const NN_DIRECTORY: Texts = Texts {
+    site: "Tilsettpålogging (test)",
+    title: "Logg inn som testtilsett",
+    intro: "Dette er ei innebygd pålogging for dei tilsette i Skatteetaten, til utvikling. Alle tilsette her er oppdikta.",
+    pid_label: "Testtilsett",
+    logged_out: "Du er logga ut av tilsettpålogginga og tenestene du brukte.",
+    ..NN
+};
+
+const EN_DIRECTORY: Texts = Texts {
+    site: "Employee login (test)",
+    title: "Log in as a test employee",
+    intro: "This is a built-in login for the Norwegian Tax Administration's employees, for development. Every employee here is made up.",
+    pid_label: "Test employee",
+    logged_out: "You are logged out of the employee login and the services you used.",
+    ..EN
 };
 
 /// Texts for a locale; Northern Sami pages are not written, so `se` shows bokmål.
@@ -1413,7 +1602,7 @@ mod tests {
                 acr: Acr::Substantial,
                 locale: "nb",
             },
-            pid: example_pid(),
+            subject: Subject::Person(example_pid()),
             acr: Acr::Substantial,
             sid: "sid".into(),
             auth_time: 0,
@@ -1502,6 +1691,7 @@ mod tests {
             issuer: "http://127.0.0.1:1/dev/idporten/".into(),
             clients: vec![],
             people: vec![],
+            employees: vec![],
         })
         .unwrap();
         assert_eq!(idp.issuer(), "http://127.0.0.1:1/dev/idporten");

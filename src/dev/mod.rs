@@ -19,6 +19,20 @@ use crate::config::{self, Config, Service};
 use crate::form::Catalog;
 use crate::intake;
 
+/// The portal's client at the built-in employee directory, with the secret made for this start.
+pub fn ansatt_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
+    let public = config.public_url();
+    auth::idporten::OidcConfig {
+        issuer: format!("{public}{}", Service::Ansatt.stand_in_path()),
+        client_id: DEV_ANSATT_CLIENT_ID.into(),
+        client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
+        redirect_uri: format!("{public}{}", crate::config::ANSATT_CALLBACK),
+        post_logout_redirect_uri: format!("{public}{}", crate::config::ANSATT_LOGGED_OUT),
+        // Employee directories (Entra ID) do not offer PAR.
+        use_par: false,
+    }
+}
+
 /// The portal's client at the built-in ID-porten, with the secret made for this start.
 pub fn idporten_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
     let public = config.public_url();
@@ -47,6 +61,8 @@ impl dialogporten::BearerCheck for ServiceOwnerCheck {
 
 /// The portal's client id at the built-in ID-porten.
 const DEV_CLIENT_ID: &str = "tasteskjema";
+/// The caseworker side's client id at the built-in employee directory.
+const DEV_ANSATT_CLIENT_ID: &str = "tasteskjema-saksbehandling";
 
 /// Every built-in stand-in, each an HTTP service of its own at its [`Service::stand_in_path`]: the portal's clients reach them over HTTP exactly as they reach the real ones.
 /// Never mounted in production.
@@ -99,11 +115,29 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
             frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
         }],
         people,
+        employees: Vec::new(),
+    })?;
+    let directory = IdpState::new(IdpConfig {
+        issuer: at(Service::Ansatt),
+        clients: vec![DevClient {
+            client_id: DEV_ANSATT_CLIENT_ID.into(),
+            client_secret: Some(config::Secret::new(secret)),
+            jwks: None,
+            redirect_uris: vec![format!("{public}{}", crate::config::ANSATT_CALLBACK)],
+            post_logout_redirect_uris: vec![format!(
+                "{public}{}",
+                crate::config::ANSATT_LOGGED_OUT
+            )],
+            frontchannel_logout_uri: None,
+        }],
+        people: Vec::new(),
+        employees: registry.employees().to_vec(),
     })?;
     // The stand-ins' own pages post forms too (the test login): only from their own pages.
     let path = Service::stand_in_path;
     Ok(Router::new()
         .nest(path(Service::Idporten), idporten::router(Arc::new(idp)))
+        .nest(path(Service::Ansatt), idporten::router(Arc::new(directory)))
         .nest(path(Service::Altinn), registry::router(Arc::new(registry)))
         .nest(path(Service::Domain), domain::router(Arc::new(domain)))
         .nest(

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::idporten::DevEmployee;
 use crate::auth::altinn::{
     AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AuthorizedParty, Decision, PartyId, PartyLookup,
     PartyType, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse, XacmlResult,
@@ -143,6 +144,9 @@ struct RegistryFile {
     grant: Vec<Grant>,
     #[serde(default)]
     systemuser: Vec<SystemUser>,
+    /// Skatteetaten's test employees, for the built-in employee directory (`/dev/ansatt`).
+    #[serde(default)]
+    employee: Vec<DevEmployee>,
 }
 
 /// Why a registry file was refused: every problem found, one a line.
@@ -224,6 +228,11 @@ impl Registry {
     /// Every person, in file order (for a test login page).
     pub fn persons(&self) -> &[Person] {
         &self.data.person
+    }
+
+    /// The test employees, for the built-in employee directory.
+    pub fn employees(&self) -> &[DevEmployee] {
+        &self.data.employee
     }
 
     /// The person with this number.
@@ -508,6 +517,25 @@ fn check(d: &RegistryFile) -> Vec<String> {
             ));
         }
         check_resources(&what, &g.resources, &mut problems);
+    }
+    let mut employee_ids = HashSet::new();
+    for (i, e) in d.employee.iter().enumerate() {
+        let what = format!("employee {} ({})", i + 1, e.name);
+        if e.id.trim().is_empty() || e.name.trim().is_empty() {
+            problems.push(format!("{what}: id and name are required"));
+        }
+        if !employee_ids.insert(e.id.as_str()) {
+            problems.push(format!("{what}: id {} appears twice", e.id));
+        }
+        for r in e
+            .roles
+            .iter()
+            .filter(|r| crate::auth::ansatt::Role::parse(r).is_none())
+        {
+            problems.push(format!(
+                "{what}: unknown role {r:?} (skjemaforvalter, saksbehandler.<area>, drift)"
+            ));
+        }
     }
     let mut ids = HashSet::new();
     for (i, s) in d.systemuser.iter().enumerate() {

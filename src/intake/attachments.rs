@@ -195,6 +195,7 @@ pub async fn keep(
     let actor = Actor {
         person: holder.person,
         party: Some(holder.party),
+        employee: None,
     };
     let new = NewAttachment {
         person: holder.person,

@@ -60,6 +60,8 @@ pub struct Submission<'a> {
     pub submitter: &'a Subject,
     /// How.
     pub channel: Channel,
+    /// The language the person used (read back in it on the caseworker side).
+    pub lang: crate::form::Lang,
     /// The document (the API payload).
     pub document: &'a Value,
     /// The channel's idempotency key: the same key gives the same receipt.
@@ -226,6 +228,7 @@ pub async fn submit(
             Subject::SystemUser(_) => None,
         },
         party: Some(&party),
+        employee: None,
     };
     for _ in 0..5 {
         let reference = reference::new_reference();
@@ -249,6 +252,7 @@ pub async fn submit(
             party: &party,
             submitter: &submitter,
             channel: s.channel.as_str(),
+            lang: s.lang.code(),
             document: &document,
             sha256: &sha256,
             dialog_id: &dialog_id,

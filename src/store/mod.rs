@@ -45,7 +45,7 @@ mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use outbox::{Job, JobRow};
 pub use status::{AttachmentStatus, JobKind, JobState, SubmissionStatus, UnknownValue};
-pub use submissions::{Inserted, NewSubmission, SubmissionRow};
+pub use submissions::{Inserted, NewSubmission, SubmissionQuery, SubmissionRow};
 
 /// A saved draft.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -172,10 +172,16 @@ impl Store {
             Db::Sqlite(p) => {
                 sqlx::migrate!("migrations/sqlite").run(p).await?;
                 SqliteStore::new(p.clone()).migrate().await?;
+                if let Sessions::Sqlite(s) = self.employee_session_store() {
+                    s.migrate().await?;
+                }
             }
             Db::Postgres(p) => {
                 sqlx::migrate!("migrations/postgres").run(p).await?;
                 PostgresStore::new(p.clone()).migrate().await?;
+                if let Sessions::Postgres(s) = self.employee_session_store() {
+                    s.migrate().await?;
+                }
             }
         }
         Ok(())
@@ -194,6 +200,24 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => Sessions::Sqlite(SqliteStore::new(p.clone())),
             Db::Postgres(p) => Sessions::Postgres(PostgresStore::new(p.clone())),
+        }
+    }
+
+    /// The employees' session store: a table of its own, so that a session id of one side is
+    /// never a session of the other.
+    pub fn employee_session_store(&self) -> Sessions {
+        const TABLE: &str = "ansatt_sessions";
+        match &self.db {
+            Db::Sqlite(p) => Sessions::Sqlite(
+                SqliteStore::new(p.clone())
+                    .with_table_name(TABLE)
+                    .expect("a valid table name"),
+            ),
+            Db::Postgres(p) => Sessions::Postgres(
+                PostgresStore::new(p.clone())
+                    .with_table_name(TABLE)
+                    .expect("a valid table name"),
+            ),
         }
     }
 
@@ -400,12 +424,34 @@ impl Store {
 
     /// The full audit rows of one subject, oldest first.
     pub async fn audit_rows(&self, subject: &str) -> Result<Vec<AuditRow>, Error> {
-        let sql = "SELECT at, event, owner, person, party, subject, request_id FROM audit_log \
-                   WHERE subject = $1 ORDER BY id";
+        let sql = "SELECT at, event, owner, person, party, employee, subject, request_id \
+                   FROM audit_log WHERE subject = $1 ORDER BY id";
         on_pool!(&self.db, |p| sqlx::query_as::<_, AuditRow>(sql)
             .bind(subject)
             .fetch_all(p)
             .await)
+    }
+
+    /// Remembers an employee's name at login, for showing the audit log's keys.
+    pub async fn remember_employee(&self, key: &str, name: &str) -> Result<(), Error> {
+        let _turn = self.write_turn().await;
+        let sql = "INSERT INTO employees (key, name, last_login) VALUES ($1, $2, $3) \
+                   ON CONFLICT (key) DO UPDATE SET name = excluded.name, last_login = excluded.last_login";
+        on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(key)
+            .bind(name)
+            .bind(now_ms())
+            .execute(p)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Every employee's name by key, as last seen at login.
+    pub async fn employee_names(&self) -> Result<std::collections::HashMap<String, String>, Error> {
+        let sql = "SELECT key, name FROM employees";
+        let rows: Vec<(String, String)> =
+            on_pool!(&self.db, |p| sqlx::query_as(sql).fetch_all(p).await)?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Remembers which portal session an ID-porten session is logged in to.
@@ -464,13 +510,15 @@ impl Store {
 }
 
 /// Who did something the audit log records: a person (once logged in) acting for a party (once
-/// chosen).
+/// chosen), or one of Skatteetaten's employees.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Actor<'a> {
     /// The person's pid.
     pub person: Option<&'a str>,
     /// The party acted for.
     pub party: Option<&'a str>,
+    /// The employee's directory key.
+    pub employee: Option<&'a str>,
 }
 
 impl<'a> Actor<'a> {
@@ -478,12 +526,23 @@ impl<'a> Actor<'a> {
     pub fn person(pid: &'a str) -> Actor<'a> {
         Actor {
             person: Some(pid),
-            party: None,
+            ..Actor::default()
+        }
+    }
+
+    /// An employee on the caseworker side.
+    pub fn employee(key: &'a str) -> Actor<'a> {
+        Actor {
+            employee: Some(key),
+            ..Actor::default()
         }
     }
 
     fn key(&self) -> String {
-        format!("{}|{}", self.person.unwrap_or(""), self.party.unwrap_or(""))
+        match self.employee {
+            Some(e) => format!("ansatt:{e}"),
+            None => format!("{}|{}", self.person.unwrap_or(""), self.party.unwrap_or("")),
+        }
     }
 }
 
@@ -492,6 +551,7 @@ impl<'a> From<&'a Owner> for Actor<'a> {
         Actor {
             person: Some(o.person()),
             party: Some(o.party()),
+            employee: None,
         }
     }
 }
@@ -509,6 +569,8 @@ pub struct AuditRow {
     pub person: Option<String>,
     /// The party acted for.
     pub party: Option<String>,
+    /// The employee's directory key.
+    pub employee: Option<String>,
     /// What it concerns.
     pub subject: String,
     /// The request's id.
@@ -532,8 +594,8 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let sql = "INSERT INTO audit_log (at, event, owner, person, party, subject, request_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let sql = "INSERT INTO audit_log (at, event, owner, person, party, subject, request_id, employee) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     sqlx::query(sql)
         .bind(now_ms())
         .bind(event)
@@ -542,6 +604,7 @@ where
         .bind(actor.party)
         .bind(subject)
         .bind(request_id)
+        .bind(actor.employee)
         .execute(exec)
         .await
         .map(|_| ())

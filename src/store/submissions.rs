@@ -21,6 +21,8 @@ pub struct NewSubmission<'a> {
     pub submitter: &'a str,
     /// `browser` or `api`.
     pub channel: &'a str,
+    /// `nb`, `nn` or `en`.
+    pub lang: &'a str,
     /// Canonical JSON.
     pub document: &'a str,
     /// SHA-256 of the document.
@@ -74,6 +76,8 @@ pub struct SubmissionRow {
     pub submitter: String,
     /// `browser` or `api`.
     pub channel: String,
+    /// The language it was given in: `nb`, `nn` or `en`.
+    pub lang: String,
     /// Canonical JSON.
     pub document: String,
     /// SHA-256 of the document.
@@ -96,7 +100,30 @@ pub struct SubmissionRow {
 }
 
 const COLUMNS: &str = "id, reference, idempotency_key, form_id, form_version, party, submitter, channel, \
-                       document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at";
+                       lang, document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at";
+
+/// What the caseworkers' search asks for.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionQuery<'a> {
+    /// Only submissions of these forms (an employee's areas); none gives nothing.
+    pub forms: &'a [String],
+    /// The receipt's reference.
+    pub reference: Option<&'a str>,
+    /// The Dialogporten transmission id (the API's `forsendelseId`).
+    pub transmission_id: Option<&'a str>,
+    /// The party key, e.g. `org:819897522`.
+    pub party: Option<&'a str>,
+    /// One form.
+    pub form_id: Option<&'a str>,
+    /// `browser` or `api`.
+    pub channel: Option<&'a str>,
+    /// Received at or after (unix milliseconds).
+    pub from_ms: Option<i64>,
+    /// Received before (unix milliseconds).
+    pub to_ms: Option<i64>,
+    /// At most this many, newest first.
+    pub limit: i64,
+}
 
 fn unique_violation_on(e: &Error, column: &str) -> bool {
     match e {
@@ -119,7 +146,7 @@ impl Store {
         let _turn = self.write_turn().await;
         let now = s.created_at;
         let insert = format!(
-            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}', NULL, $14, $14)",
+            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '{}', NULL, $15, $15)",
             SubmissionStatus::Received
         );
         let job = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
@@ -150,6 +177,7 @@ impl Store {
                 .bind(s.party)
                 .bind(s.submitter)
                 .bind(s.channel)
+                .bind(s.lang)
                 .bind(s.document)
                 .bind(s.sha256)
                 .bind(s.dialog_id)
@@ -261,6 +289,59 @@ impl Store {
             .bind(owner.party())
             .fetch_all(p)
             .await)
+    }
+
+    /// The caseworkers' search: submissions of the given forms only (the employee's areas), newest
+    /// first, narrowed by whatever else the query names.
+    pub async fn search_submissions(
+        &self,
+        q: &SubmissionQuery<'_>,
+    ) -> Result<Vec<SubmissionRow>, Error> {
+        if q.forms.is_empty() {
+            return Ok(Vec::new());
+        }
+        enum Arg<'a> {
+            Text(&'a str),
+            Number(i64),
+        }
+        let mut args: Vec<Arg> = q.forms.iter().map(|f| Arg::Text(f)).collect();
+        let list: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+        let mut conditions = vec![format!("form_id IN ({})", list.join(", "))];
+        let mut narrowing: Vec<(&str, &str, Arg)> = [
+            ("reference", q.reference),
+            ("transmission_id", q.transmission_id),
+            ("party", q.party),
+            ("form_id", q.form_id),
+            ("channel", q.channel),
+        ]
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|v| (column, "=", Arg::Text(v))))
+        .collect();
+        if let Some(from) = q.from_ms {
+            narrowing.push(("created_at", ">=", Arg::Number(from)));
+        }
+        if let Some(to) = q.to_ms {
+            narrowing.push(("created_at", "<", Arg::Number(to)));
+        }
+        for (column, op, arg) in narrowing {
+            conditions.push(format!("{column} {op} ${}", args.len() + 1));
+            args.push(arg);
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM submissions WHERE {} ORDER BY created_at DESC, id LIMIT {}",
+            conditions.join(" AND "),
+            q.limit.max(1)
+        );
+        on_pool!(&self.db, |p| {
+            let mut query = sqlx::query_as::<_, SubmissionRow>(&sql);
+            for a in &args {
+                query = match a {
+                    Arg::Text(t) => query.bind(*t),
+                    Arg::Number(n) => query.bind(*n),
+                };
+            }
+            query.fetch_all(p).await
+        })
     }
 
     /// A submission by id alone: for support tooling, workers and tests, never for a request made

@@ -30,6 +30,10 @@ pub enum AppError {
     /// the path given.
     #[error("login needed")]
     NeedLogin(String),
+    /// A caseworker page needs an employee login; the user is sent to the employee login and
+    /// then back to the path given.
+    #[error("employee login needed")]
+    NeedEmployeeLogin(String),
     /// The page needs a party that may use it; the user is sent to choose one and then back.
     #[error("party needed")]
     NeedParty(String),
@@ -67,7 +71,9 @@ impl AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::LoginFailed => StatusCode::UNAUTHORIZED,
-            AppError::NeedLogin(_) | AppError::NeedParty(_) => StatusCode::SEE_OTHER,
+            AppError::NeedLogin(_) | AppError::NeedEmployeeLogin(_) | AppError::NeedParty(_) => {
+                StatusCode::SEE_OTHER
+            }
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::NoAccess => StatusCode::FORBIDDEN,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -92,6 +98,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let to = match &self {
             AppError::NeedLogin(next) => Some(to_with_next("/logg-inn", next)),
+            AppError::NeedEmployeeLogin(next) => {
+                Some(to_with_next("/saksbehandling/logg-inn", next))
+            }
             AppError::NeedParty(next) => Some(to_with_next("/aktor", next)),
             _ => None,
         };

@@ -274,6 +274,7 @@ async fn view_logout_post(
             &Actor {
                 person: Some(&person.pid),
                 party: party.as_deref(),
+                employee: None,
             },
             &person.pid,
             &rid,

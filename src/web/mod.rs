@@ -24,6 +24,7 @@ pub mod error;
 pub mod forms;
 pub mod login;
 mod party;
+pub mod saksbehandling;
 pub mod session;
 pub mod submitted;
 pub mod uploads;
@@ -143,7 +144,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 
 /// `GET …?lang=nn` remembers the language and shows the same page again without the parameter,
 /// so the language links work with JavaScript off.
-async fn lang_switch(req: Request, next: Next) -> Response {
+pub(crate) async fn lang_switch(req: Request, next: Next) -> Response {
     if req.method() == Method::GET
         && let Some(q) = req.uri().query()
         && let Some(lang) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)

@@ -61,7 +61,7 @@ impl Limits {
 
     /// How often an active session is written to push its idle expiry on: once a minute, or more
     /// often when the idle limit is very short.
-    fn touch_every_s(&self) -> i64 {
+    pub(crate) fn touch_every_s(&self) -> i64 {
         (self.idle_s / 4).clamp(0, 60)
     }
 }
@@ -134,27 +134,41 @@ pub async fn person(session: &Session, limits: Limits) -> AppResult<Option<Logge
     else {
         return Ok(None);
     };
-    let now = now_s();
-    let at: i64 = session
-        .get(LOGIN_AT_KEY)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(0);
-    let seen: i64 = session
-        .get(SEEN_KEY)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(at);
-    let why = if now - at >= limits.absolute_s {
-        "the absolute limit"
-    } else if now - seen >= limits.idle_s {
-        "the idle limit"
-    } else {
+    let Some(why) = ended(session, limits, LOGIN_AT_KEY, SEEN_KEY).await? else {
         return Ok(Some(p));
     };
     tracing::info!(limit = why, "login ended");
     end_login(session).await?;
     Ok(None)
+}
+
+/// Which limit, if any, has ended a login kept in `session` that began at the time under
+/// `login_at_key` and was last active at the time under `seen_key` (both unix seconds). Both sides'
+/// logins (the person's and the employee's) keep their times this way.
+pub(crate) async fn ended(
+    session: &Session,
+    limits: Limits,
+    login_at_key: &str,
+    seen_key: &str,
+) -> AppResult<Option<&'static str>> {
+    let now = now_s();
+    let at: i64 = session
+        .get(login_at_key)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    let seen: i64 = session
+        .get(seen_key)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(at);
+    Ok(if now - at >= limits.absolute_s {
+        Some("the absolute limit")
+    } else if now - seen >= limits.idle_s {
+        Some("the idle limit")
+    } else {
+        None
+    })
 }
 
 /// Removes the login (person, party, times) from the session; answers kept for after the next
@@ -245,6 +259,7 @@ pub async fn choose(
             &Actor {
                 person: Some(pid),
                 party: Some(&key),
+                employee: None,
             },
             &key,
             rid,

@@ -50,6 +50,7 @@ async fn view_submit_post(
     State(state): State<AppState>,
     session: Session,
     RequestId(rid): RequestId,
+    L(lang): L,
     Path((form_id, draft_id)): Path<(String, String)>,
     axum::Form(f): axum::Form<SubmitForm>,
 ) -> AppResult<Response> {
@@ -81,6 +82,7 @@ async fn view_submit_post(
             party: &s.party,
             submitter: &submitter,
             channel: Channel::Browser,
+            lang,
             document: &draft.document.0,
             key: draft_key(&draft.id),
             context: &ctx,
@@ -120,12 +122,56 @@ struct ReceiptView {
 }
 
 /// The domain system's feedback on a receipt: its messages, each linked to the answer it concerns.
-struct FeedbackView {
-    messages: Vec<(String, String)>,
+pub(crate) struct FeedbackView {
+    /// Link (to the answer) and text of each message.
+    pub(crate) messages: Vec<(String, String)>,
+}
+
+/// A submission's answers as its receipt shows them (no links to pages: a receipt is not
+/// changed), with the domain system's feedback beside the answers it concerns.
+pub(crate) fn receipt_answers(
+    form: &crate::form::Form,
+    row: &SubmissionRow,
+    ctx: &crate::form::Context,
+    lang: Lang,
+) -> AppResult<(Vec<PageAnswers>, Option<FeedbackView>)> {
+    let doc: Value = serde_json::from_str(&row.document)
+        .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
+    let ui = super::ui(lang);
+    let mut pages = answers::answers(form, &doc, ctx, lang, ui, "");
+    for p in &mut pages {
+        p.href.clear();
+    }
+    let feedback = row
+        .feedback
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
+        .map(|f| attach_feedback(form, &f, &mut pages, lang, ui));
+    Ok((pages, feedback))
+}
+
+/// The receipt PDF as a download named by its reference.
+pub(crate) fn pdf_response(reference: &str, pdf: Vec<u8>) -> Response {
+    let name = format!("attachment; filename=\"kvittering-{reference}.pdf\"");
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 /// Puts the feedback's messages beside the answers they concern and lists them, linked.
-fn attach_feedback(
+pub(crate) fn attach_feedback(
     form: &crate::form::Form,
     f: &Feedback,
     pages: &mut [PageAnswers],
@@ -209,20 +255,8 @@ async fn view_receipt_get(
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
-    let doc: Value = serde_json::from_str(&row.document)
-        .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
     let ui = super::ui(lang);
-    let ctx = s.context();
-    let mut pages = answers::answers(form, &doc, &ctx, lang, ui, "");
-    for p in &mut pages {
-        // A receipt is not changed: no links to pages.
-        p.href.clear();
-    }
-    let feedback = row
-        .feedback
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<Feedback>(t).ok())
-        .map(|f| attach_feedback(form, &f, &mut pages, lang, ui));
+    let (pages, feedback) = receipt_answers(form, &row, &s.context(), lang)?;
     let title = form.title.get(lang).to_string();
     let facts = facts(ui, &row, &title, party_line(&s), s.person_name.clone());
     let files = state
@@ -264,18 +298,7 @@ async fn view_receipt_pdf_get(
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let pdf = receipt::pdf(form, &row, lang, party_line(&s), s.person_name.clone())
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
-    let name = format!("attachment; filename=\"kvittering-{}.pdf\"", row.reference);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, name),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(pdf_response(&row.reference, pdf))
 }
 
 struct Row {

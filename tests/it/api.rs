@@ -5,13 +5,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app, synthetic_fnr};
 
-const SAMEIE: &str = "819897522";
+pub(crate) const SAMEIE: &str = "819897522";
 const BORETTSLAG: &str = "932061899";
-const SCOPE: &str = "skatteetaten:innrapporteringboligsameie";
-const PATH: &str = "/api/innrapportering/boligsameie/v1/2025";
+pub(crate) const SCOPE: &str = "skatteetaten:innrapporteringboligsameie";
+pub(crate) const PATH: &str = "/api/innrapportering/boligsameie/v1/2025";
 
 /// A complete RF-1140 delivery for Skogly (synthetic), with two owners and matching sums.
-fn melding(reference: &str) -> Value {
+pub(crate) fn melding(reference: &str) -> Value {
     let owner = |id: Value, navn: &str, seksjon: i64, inntekt: i64| {
         json!({
             "oppgaveeier": if id.as_str().is_some_and(|s| s.len() == 11) {

@@ -74,6 +74,7 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
     let maskinporten = format!("{}/dev/maskinporten/", dev.addr);
     let domain = format!("{}/dev/domene", dev.addr);
     let dialogporten = format!("{}/dev/dialogporten", dev.addr);
+    let ansatt = format!("{}/dev/ansatt", dev.addr);
     move |c: &mut Config| {
         c.production = true;
         // Production is served over https; nothing here follows a link to the portal itself.
@@ -87,11 +88,20 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
                 .join("dev/keys/maskinporten-dev-client.pem"),
             key_id: tasteskjema::dev::maskinporten::PORTAL_KID.into(),
         });
-        c.idporten = Some(tasteskjema::config::IdportenSettings {
+        c.idporten = Some(tasteskjema::config::OidcSettings {
             issuer,
             client_id: "tasteskjema".into(),
             client_auth: "client_secret_basic".into(),
             client_secret: Some(Secret::new("not-registered-at-the-dev-idp")),
+            client_key_file: None,
+            client_key_id: None,
+            use_par: false,
+        });
+        c.ansatt = Some(tasteskjema::config::OidcSettings {
+            issuer: ansatt,
+            client_id: "tasteskjema-saksbehandling".into(),
+            client_auth: "client_secret_basic".into(),
+            client_secret: Some(Secret::new("not-registered-at-the-dev-directory")),
             client_key_file: None,
             client_key_id: None,
             use_par: false,

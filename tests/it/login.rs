@@ -86,6 +86,7 @@ async fn spawn_idp() -> Idp {
             frontchannel_logout_uri: Some(format!("{base}/logout/frontchannel")),
         }],
         people: vec![],
+        employees: vec![],
     };
     let state = Arc::new(IdpState::new(config).unwrap());
     let frontchannel = Arc::new(Mutex::new(Vec::new()));

@@ -2,6 +2,7 @@
 
 mod api;
 mod attachments;
+mod caseworker;
 mod catalogue;
 mod config;
 mod crash;

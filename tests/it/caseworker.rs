@@ -1,0 +1,292 @@
+//! The caseworker side: employees log in through the built-in employee directory with a session
+//! of their own, find submissions of their own areas, read them as given, and every view is in
+//! the audit log.
+
+use serde_json::Value;
+
+use crate::helpers::{Page, TestApp, attr, client, spawn_app};
+
+/// Test employees of `dev/registry.toml` (synthetic).
+const SIRI_FORM_OWNER: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000001";
+const GEIR_GRUNNLAGSDATA: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000002";
+const TONE_TOLL: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000003";
+const DAG_DRIFT: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000004";
+
+/// An employee's browser: from `/saksbehandling/logg-inn` through the directory's page to the
+/// callback; returns the client (with the employee's cookie) and the callback's answer.
+async fn employee_login(app: &TestApp, employee: &str, next: &str) -> (reqwest::Client, Page) {
+    let c = client();
+    let q = serde_urlencoded::to_string([("neste", next)]).unwrap();
+    let r = app
+        .get_with(&c, &format!("/saksbehandling/logg-inn?{q}"))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let authorize = r.location.unwrap();
+    assert!(
+        authorize.starts_with(&format!("{}/dev/ansatt/authorize?", app.addr)),
+        "{authorize}"
+    );
+    // An employee login asks for no ID-porten level.
+    assert!(!authorize.contains("acr_values"), "{authorize}");
+    let page = app
+        .get_with(&c, authorize.trim_start_matches(&app.addr))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("name=\"ansatt\""), "{}", page.body);
+    let login = attr(&page.body, "<input type=\"hidden\" name=\"login\"", "value");
+    let action = attr(&page.body, "<form", "action");
+    let body = serde_urlencoded::to_string([
+        ("login", login.as_str()),
+        ("ansatt", employee),
+        ("action", "login"),
+    ])
+    .unwrap();
+    let r = app.post_raw_with(&c, &action, body.into_bytes(), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let callback = r.location.unwrap();
+    assert!(
+        callback.starts_with(&format!("{}/saksbehandling/logg-inn/tilbake?", app.addr)),
+        "{callback}"
+    );
+    let done = app
+        .get_with(&c, callback.trim_start_matches(&app.addr))
+        .await;
+    (c, done)
+}
+
+/// An RF-1140 delivery through the API for Skogly (synthetic); its `forsendelseId`.
+async fn m2m_submission(app: &TestApp) -> String {
+    use crate::api::{PATH, SAMEIE, SCOPE, melding};
+    let r = app
+        .client
+        .post(format!("{}{PATH}", app.addr))
+        .bearer_auth(app.token(SAMEIE, SCOPE))
+        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+        .json(&melding("Saksbehandling-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["forsendelseId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_employee_logs_in_with_the_directory_and_sees_their_roles() {
+    let app = spawn_app().await;
+    let (c, done) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/saksbehandling"));
+    let home = app.get_with(&c, "/saksbehandling").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body.contains("Siri Skjemaeier Testansatt"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("Skjemaforvalter"), "{}", home.body);
+    // The employee cookie is the caseworker side's own: limited to its paths.
+    let audit = app.store.audit_rows(SIRI_FORM_OWNER).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.event == "ansatt.login" && a.employee.as_deref() == Some(SIRI_FORM_OWNER)),
+        "{audit:?}"
+    );
+    // Logging out ends the employee session and goes through the directory.
+    let out = app
+        .post_raw_with(&c, "/saksbehandling/logg-ut", Vec::new(), &[])
+        .await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert!(
+        out.location
+            .unwrap()
+            .starts_with(&format!("{}/dev/ansatt/endsession?", app.addr))
+    );
+    let after = app.get_with(&c, "/saksbehandling").await;
+    assert_eq!(after.status, 303);
+}
+
+#[tokio::test]
+async fn the_two_sides_never_share_a_session() {
+    // `app.client` is Dina's business session.
+    let app = spawn_app().await;
+    let to_employee_login = Some("/saksbehandling/logg-inn?neste=%2Fsaksbehandling%2Finnsendinger");
+    let business = app.get("/saksbehandling/innsendinger").await;
+    assert_eq!(business.status, 303, "{}", business.body);
+    assert_eq!(business.location.as_deref(), to_employee_login);
+    // A stranger is answered the same way.
+    let stranger = app
+        .get_with(&client(), "/saksbehandling/innsendinger")
+        .await;
+    assert_eq!(stranger.status, 303);
+    assert_eq!(stranger.location.as_deref(), to_employee_login);
+    // An employee is a stranger on the business side.
+    let (c, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    let drafts = app.get_with(&c, "/utkast").await;
+    assert_eq!(drafts.status, 303, "{}", drafts.body);
+    assert!(drafts.location.unwrap().starts_with("/logg-inn?"));
+    // A business session id presented as the employee cookie opens nothing.
+    let business_cookie = session_cookie(&app, &app.client, "tasteskjema_id").await;
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = forged
+        .get(format!("{}/saksbehandling/innsendinger", app.addr))
+        .header("cookie", format!("tasteskjema_ansatt={business_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+}
+
+/// The value of a cookie the portal set in `c`'s jar, read back through a page that echoes
+/// nothing: the jar is asked for the portal's URL.
+async fn session_cookie(app: &TestApp, _c: &reqwest::Client, name: &str) -> String {
+    // reqwest's jar does not expose cookies; log in again on a client that records them.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let c = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = app
+        .log_in_via(&c, "/", crate::helpers::DINA, crate::helpers::SUBSTANTIAL)
+        .await;
+    assert_eq!(r.status, 303);
+    use reqwest::cookie::CookieStore;
+    let url: reqwest::Url = app.addr.parse().unwrap();
+    let header = jar.cookies(&url).unwrap();
+    header
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_m2m_submission_is_found_by_forsendelse_id_read_as_given_and_its_readers_audited() {
+    let app = spawn_app().await;
+    let forsendelse = m2m_submission(&app).await;
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    let found = app
+        .get_with(
+            &geir,
+            &format!("/saksbehandling/innsendinger?forsendelse={forsendelse}"),
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let row = app
+        .store
+        .submission_by_transmission(&forsendelse, "org:819897522")
+        .await
+        .unwrap()
+        .unwrap();
+    let href = format!("/saksbehandling/innsendinger/{}", row.id);
+    assert!(found.body.contains(&href), "{}", found.body);
+    assert!(found.body.contains(&row.reference), "{}", found.body);
+    assert!(found.body.contains("819 897 522"), "{}", found.body);
+    // As given: the form's own labels and the answers, in bokmål (the API's language).
+    let page = app.get_with(&geir, &href).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<div lang=\"nb\">"), "{}", page.body);
+    assert!(page.body.contains("ALLA TESTESEN"), "{}", page.body);
+    assert!(page.body.contains("Saksbehandling-1"), "{}", page.body);
+    assert!(page.body.contains(&forsendelse), "{}", page.body);
+    // The receipt PDF, as the employee downloads it.
+    let pdf = app.get_with(&geir, &format!("{href}/kvittering.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    // The search and the view are in the audit log with the employee.
+    let audit = app.store.audit_rows(&row.id).await.unwrap();
+    for event in ["submission.viewed", "receipt.read"] {
+        assert!(
+            audit.iter().any(|a| a.event == event
+                && a.employee.as_deref() == Some(GEIR_GRUNNLAGSDATA)
+                && a.owner == format!("ansatt:{GEIR_GRUNNLAGSDATA}")),
+            "{event}: {audit:?}"
+        );
+    }
+    let searched = app
+        .store
+        .audit_rows(&format!("search:forsendelse={forsendelse}"))
+        .await
+        .unwrap();
+    assert_eq!(searched.len(), 1, "{searched:?}");
+    // The readers page names him.
+    let readers = app.get_with(&geir, &format!("{href}/lesere")).await;
+    assert_eq!(readers.status, 200, "{}", readers.body);
+    assert!(
+        readers.body.contains("Geir Grunnlag Saksbehandler"),
+        "{}",
+        readers.body
+    );
+    // An employee of another area: nothing found, and 404 for the submission itself.
+    let (tone, _) = employee_login(&app, TONE_TOLL, "/saksbehandling").await;
+    let none = app
+        .get_with(
+            &tone,
+            &format!("/saksbehandling/innsendinger?forsendelse={forsendelse}"),
+        )
+        .await;
+    assert_eq!(none.status, 200);
+    assert!(!none.body.contains(&href), "{}", none.body);
+    for path in [
+        href.clone(),
+        format!("{href}/kvittering.pdf"),
+        format!("{href}/lesere"),
+    ] {
+        assert_eq!(app.get_with(&tone, &path).await.status, 404, "{path}");
+    }
+    // …and a form owner without a caseworker role may not search at all.
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    assert_eq!(
+        app.get_with(&siri, "/saksbehandling/innsendinger")
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_bad_search_is_explained_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    let r = app
+        .get_with(
+            &geir,
+            "/saksbehandling/innsendinger?orgnr=819897523&fra=31.02.2026&referanse=ABCD",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("id=\"error-summary\""), "{}", r.body);
+    assert!(r.body.contains("href=\"#orgnr\""), "{}", r.body);
+    assert!(r.body.contains("href=\"#fra\""), "{}", r.body);
+    assert!(r.body.contains("value=\"819897523\""), "{}", r.body);
+    assert!(r.body.contains("value=\"ABCD\""), "{}", r.body);
+    assert!(r.body.contains("aria-invalid=\"true\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn operations_see_waiting_deliveries_and_others_may_not() {
+    let app = spawn_app().await;
+    let (dag, _) = employee_login(&app, DAG_DRIFT, "/saksbehandling").await;
+    let ops = app.get_with(&dag, "/saksbehandling/drift").await;
+    assert_eq!(ops.status, 200, "{}", ops.body);
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    assert_eq!(
+        app.get_with(&geir, "/saksbehandling/drift").await.status,
+        403
+    );
+    let requeue = app
+        .post_raw_with(
+            &geir,
+            "/saksbehandling/drift/leveranser/1/prov-igjen",
+            Vec::new(),
+            &[],
+        )
+        .await;
+    assert_eq!(requeue.status, 403);
+}
