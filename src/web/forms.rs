@@ -226,7 +226,16 @@ fn page_body(
         action: url,
         version,
         errors: summary,
-        items: view::items(page, doc, ctx, &shown, &uploads, lang, ui),
+        items: view::items(
+            page,
+            doc,
+            ctx,
+            &shown,
+            &uploads,
+            lang,
+            ui,
+            view::Branches::AsAnswered,
+        ),
         first: last_visible_before(form, doc, ctx, page_index).is_none(),
         focus: None,
         multipart: page
@@ -270,6 +279,131 @@ fn page_view(
         .render()
         .unwrap_or_default(),
     }
+}
+
+/// A form page as a form owner previews it: the real page body (the same template, fields,
+/// conditions, errors and messages as a business sees) posting to `action`; nothing is stored.
+pub(crate) struct Preview {
+    /// The page's title.
+    pub title: String,
+    /// Its introduction.
+    pub intro: Option<String>,
+    /// "Step n of m" for these answers.
+    pub step: String,
+    /// The page body, rendered.
+    pub body_html: String,
+}
+
+/// Renders a preview of page `pi` (see [`Preview`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn preview_page(
+    form: &Form,
+    pi: usize,
+    doc: &Value,
+    ctx: &Context,
+    errors: &[crate::form::FieldError],
+    lang: Lang,
+    action: &str,
+    branches: view::Branches,
+) -> Preview {
+    let ui = super::ui(lang);
+    let page = &form.pages[pi];
+    let (shown, summary) = view::shown_errors(form, errors, lang, ui, "");
+    let (n, m) = steps(form, doc, ctx, pi);
+    let body = PageBody {
+        ui,
+        fragment: action.to_owned(),
+        action: action.to_owned(),
+        version: 0,
+        errors: summary,
+        items: view::items(
+            page,
+            doc,
+            ctx,
+            &shown,
+            &view::Uploads::none(),
+            lang,
+            ui,
+            branches,
+        ),
+        first: pi == 0,
+        focus: None,
+        // Files are not taken in a preview.
+        multipart: false,
+    };
+    Preview {
+        title: page.title.get(lang).to_string(),
+        intro: page.intro.as_ref().map(|t| t.get(lang).to_string()),
+        step: ui.step_of(n, m),
+        body_html: body.render().unwrap_or_default(),
+    }
+}
+
+/// What a previewed page's post asked for.
+pub(crate) enum PreviewAction {
+    /// "Next": validate the page as the real one does.
+    Next,
+    /// "Back".
+    Back,
+    /// Anything else (a row added or removed, a change through htmx): show the page again.
+    Stay,
+}
+
+/// Reads a previewed page's post into a fresh document, by the same rules as a real page (a name
+/// the page does not have is refused).
+pub(crate) fn preview_post(
+    form: &Form,
+    pi: usize,
+    body: &Bytes,
+) -> AppResult<(Value, PreviewAction)> {
+    let posted = parse_post(body)?;
+    let mut doc = Value::Object(Default::default());
+    apply(&form.pages[pi], &mut doc, &posted.values)?;
+    rows_changed(&form.pages[pi], &mut doc, &posted.action)?;
+    let action = match posted.action {
+        Action::Next => PreviewAction::Next,
+        Action::Back => PreviewAction::Back,
+        _ => PreviewAction::Stay,
+    };
+    Ok((doc, action))
+}
+
+/// Adds or removes a row as a post's action asks; gives the element that should take focus.
+fn rows_changed(page: &Page, doc: &mut Value, action: &Action) -> AppResult<Option<String>> {
+    let mut focus = None;
+    match action {
+        Action::Add(g) => {
+            let f =
+                group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
+            let n = row_count(doc, g);
+            if f.max.is_none_or(|m| (n as f64) < m) {
+                let mut row = g.clone();
+                row.push(Seg::Index(n));
+                document::set(doc, &row, Value::Object(Default::default()));
+                if let FieldKind::Group(grp) = &f.kind
+                    && let Some(first) = grp
+                        .fields
+                        .iter()
+                        .find(|f| !matches!(f.kind, FieldKind::Static))
+                {
+                    let mut p = instantiate(&first.bind, &row);
+                    if let FieldKind::Either { alternatives } = &first.kind {
+                        p.push(Seg::Key(alternatives[0].key.clone()));
+                    }
+                    focus = Some(dom_id(&p));
+                }
+            }
+        }
+        Action::Remove(g, i) => {
+            group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
+            let mut row = g.clone();
+            row.push(Seg::Index(*i));
+            document::remove(doc, &row);
+            focus = Some(format!("{}-add", dom_id(g)));
+        }
+        _ => {}
+    }
+    Ok(focus)
 }
 
 /// Renders one form page as the browser gets it (for the benchmark).
@@ -585,49 +719,17 @@ async fn save_post(
     if posted.version == draft.version {
         apply(page, &mut doc, &posted.values)?;
     }
-    let mut focus = None;
-    match &posted.action {
-        Action::Add(g) => {
-            let f =
-                group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
-            let n = row_count(&doc, g);
-            if f.max.is_none_or(|m| (n as f64) < m) {
-                let mut row = g.clone();
-                row.push(Seg::Index(n));
-                document::set(&mut doc, &row, Value::Object(Default::default()));
-                if let FieldKind::Group(grp) = &f.kind
-                    && let Some(first) = grp
-                        .fields
-                        .iter()
-                        .find(|f| !matches!(f.kind, FieldKind::Static))
-                {
-                    let mut p = instantiate(&first.bind, &row);
-                    if let FieldKind::Either { alternatives } = &first.kind {
-                        p.push(Seg::Key(alternatives[0].key.clone()));
-                    }
-                    focus = Some(dom_id(&p));
-                }
-            }
+    let mut focus = rows_changed(page, &mut doc, &posted.action)?;
+    if let Action::RemoveFile(id) = &posted.action {
+        if let Some(row) = files.iter().find(|r| &r.id == id) {
+            focus = parse_path(&row.field).ok().map(|p| dom_id(&p));
         }
-        Action::Remove(g, i) => {
-            group_on(page, g).ok_or_else(|| AppError::BadRequest("no such group".into()))?;
-            let mut row = g.clone();
-            row.push(Seg::Index(*i));
-            document::remove(&mut doc, &row);
-            focus = Some(format!("{}-add", dom_id(g)));
-        }
-        Action::RemoveFile(id) => {
-            if let Some(row) = files.iter().find(|r| &r.id == id) {
-                focus = parse_path(&row.field).ok().map(|p| dom_id(&p));
-            }
-            state
-                .store
-                .delete_attachment(&draft.id, id, &Actor::from(owner), rid)
-                .await?;
-            files = state.store.attachments_of_holder(&draft.id).await?;
-            crate::intake::attachments::fill(form, &mut doc, &files);
-        }
-        _ => {}
+        state
+            .store
+            .delete_attachment(&draft.id, id, &Actor::from(owner), rid)
+            .await?;
+        files = state.store.attachments_of_holder(&draft.id).await?;
+        crate::intake::attachments::fill(form, &mut doc, &files);
     }
     // Computed values may decide what is shown, and what is shown decides the sums.
     document::compute(form, &mut doc, ctx);

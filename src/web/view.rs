@@ -69,6 +69,8 @@ pub struct FieldView {
     pub upload: String,
     /// Whether another file may be added.
     pub can_add: bool,
+    /// In a preview of every branch: the condition that shows it.
+    pub condition: Option<String>,
 }
 
 /// One file of an attachment field.
@@ -214,6 +216,38 @@ pub struct Item {
     pub group: Option<GroupView>,
     /// A static text.
     pub text: Option<StaticView>,
+    /// In a preview of every branch: the condition that shows it.
+    pub condition: Option<String>,
+}
+
+/// Which conditional parts a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Branches {
+    /// Those whose condition holds for the answers: what a user sees.
+    AsAnswered,
+    /// All of them, each marked with its condition: a form owner's preview.
+    All,
+}
+
+impl Branches {
+    /// Whether a part with condition `when` is shown, `row` being the row of a row field.
+    fn shows(
+        self,
+        when: Option<&crate::form::expr::Expr>,
+        doc: &Value,
+        ctx: &Context,
+        row: Option<&[Seg]>,
+    ) -> bool {
+        self == Branches::All || when.is_none_or(|w| w.eval(doc, ctx, row).truthy() == Some(true))
+    }
+
+    /// The condition to mark a part with.
+    fn mark(self, when: Option<&crate::form::expr::Expr>) -> Option<String> {
+        match self {
+            Branches::All => when.map(|w| w.source().to_owned()),
+            Branches::AsAnswered => None,
+        }
+    }
 }
 
 /// A link in the error summary.
@@ -225,6 +259,7 @@ pub struct SummaryError {
 }
 
 /// Builds the page's items. `shown` are the errors to show, by `sti`.
+#[allow(clippy::too_many_arguments)]
 pub fn items(
     page: &Page,
     doc: &Value,
@@ -233,15 +268,14 @@ pub fn items(
     uploads: &Uploads<'_>,
     lang: Lang,
     ui: &Ui,
+    branches: Branches,
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for f in &page.fields {
-        if f.when
-            .as_ref()
-            .is_some_and(|w| w.eval(doc, ctx, None).truthy() != Some(true))
-        {
+        if !branches.shows(f.when.as_ref(), doc, ctx, None) {
             continue;
         }
+        let condition = branches.mark(f.when.as_ref());
         match &f.kind {
             FieldKind::Static => out.push(Item {
                 field: None,
@@ -250,11 +284,13 @@ pub fn items(
                     text: f.label.get(lang).to_string(),
                     hint: f.hint.as_ref().map(|h| h.get(lang).to_string()),
                 }),
+                condition,
             }),
             FieldKind::Group(g) => out.push(Item {
                 field: None,
-                group: Some(group_view(f, g, doc, ctx, shown, lang, ui)),
+                group: Some(group_view(f, g, doc, ctx, shown, lang, ui, branches)),
                 text: None,
+                condition,
             }),
             FieldKind::Text
             | FieldKind::Textarea
@@ -282,12 +318,14 @@ pub fn items(
                 )),
                 group: None,
                 text: None,
+                condition,
             }),
         }
     }
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn group_view(
     f: &Field,
     g: &Group,
@@ -296,6 +334,7 @@ fn group_view(
     shown: &HashMap<String, String>,
     lang: Lang,
     ui: &Ui,
+    branches: Branches,
 ) -> GroupView {
     let n = document::row_count(doc, &f.bind);
     let name = format_path(&f.bind);
@@ -307,14 +346,10 @@ fn group_view(
             let fields = g
                 .fields
                 .iter()
-                .filter(|rf| {
-                    rf.when
-                        .as_ref()
-                        .is_none_or(|w| w.eval(doc, ctx, Some(&row)).truthy() == Some(true))
-                })
+                .filter(|rf| branches.shows(rf.when.as_ref(), doc, ctx, Some(&row)))
                 .map(|rf| {
                     let p = instantiate(&rf.bind, &row);
-                    field_view(
+                    let mut v = field_view(
                         rf,
                         &p,
                         Some(&row),
@@ -324,7 +359,9 @@ fn group_view(
                         &Uploads::none(),
                         lang,
                         ui,
-                    )
+                    );
+                    v.condition = branches.mark(rf.when.as_ref());
+                    v
                 })
                 .collect();
             RowView {
@@ -427,6 +464,7 @@ fn field_view(
         accept: String::new(),
         upload: String::new(),
         can_add: false,
+        condition: None,
     };
     let opt =
         |i: usize, value: &str, label: &str, hint: Option<String>, checked: bool, id: &str| {
@@ -592,6 +630,7 @@ fn alternative_view(
         accept: String::new(),
         upload: String::new(),
         can_add: false,
+        condition: None,
     }
 }
 

@@ -290,3 +290,78 @@ async fn operations_see_waiting_deliveries_and_others_may_not() {
         .await;
     assert_eq!(requeue.status, 403);
 }
+
+#[tokio::test]
+async fn a_form_owner_previews_rf1140_in_three_languages_with_every_branch_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    let list = app.get_with(&siri, "/saksbehandling/skjema").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let form = catalog.latest("RF-1140").unwrap().clone();
+    let version = format!("/saksbehandling/skjema/RF-1140/{}", form.version);
+    assert!(list.body.contains(&version), "{}", list.body);
+    let overview = app.get_with(&siri, &version).await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(
+        overview
+            .body
+            .contains("leveranse.leveransetype == &#39;ordinaer&#39;"),
+        "{}",
+        overview.body
+    );
+    for (lang, shown_when, page_title) in [
+        ("nb", "Vises bare når", "Oppgaver per seksjonseier"),
+        ("nn", "Blir berre vist når", "Oppgåver per seksjonseigar"),
+        ("en", "Shown only when", "Entries per section owner"),
+    ] {
+        let switched = app
+            .get_with(&siri, &format!("/saksbehandling/skjema?lang={lang}"))
+            .await;
+        assert_eq!(switched.status, 303);
+        for page in &form.pages {
+            let path = format!("{version}/side/{}?alle=ja", page.id);
+            let r = app.get_with(&siri, &path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            assert!(
+                r.body.contains(&format!("<html lang=\"{lang}\">")),
+                "{path}"
+            );
+            // The business side's own page body.
+            assert!(r.body.contains("id=\"page-form\""), "{path}");
+            if page.when.is_some() {
+                assert!(r.body.contains(shown_when), "{lang} {path}: {}", r.body);
+            }
+        }
+        let oppgaver = app
+            .get_with(&siri, &format!("{version}/side/oppgaver?alle=ja"))
+            .await;
+        assert!(oppgaver.body.contains(page_title), "{lang}");
+    }
+    // A post is validated as the real page is, and shows the real messages; nothing is stored.
+    let drafts_before = crate::helpers::count(&app, "SELECT COUNT(*) FROM drafts").await;
+    let r = app
+        .post_raw_with(
+            &siri,
+            &format!("{version}/side/oppgavegiver"),
+            serde_urlencoded::to_string([
+                ("_version", "0"),
+                ("_action", "next"),
+                ("leveranse.oppgavegiver.organisasjonsnummer", "819897523"),
+            ])
+            .unwrap()
+            .into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"error-summary\""), "{}", r.body);
+    assert!(r.body.contains("value=\"819897523\""), "{}", r.body);
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM drafts").await,
+        drafts_before
+    );
+    // Only form owners preview.
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    assert_eq!(app.get_with(&geir, &version).await.status, 403);
+}

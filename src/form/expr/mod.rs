@@ -192,6 +192,8 @@ fn float_json(x: f64) -> Json {
 #[derive(Debug, Clone)]
 pub struct Expr {
     root: Node,
+    /// The text it was parsed from, for showing a condition to a form owner.
+    source: String,
     /// Whether `check` was given a row: evaluation then puts the row at scope level 1.
     has_row: bool,
 }
@@ -201,8 +203,14 @@ impl Expr {
     pub fn parse(src: &str) -> Result<Expr, ExprError> {
         Ok(Expr {
             root: parse::parse(src)?,
+            source: src.trim().to_owned(),
             has_row: false,
         })
+    }
+
+    /// The expression as written in the form file.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// Type-checks against the form's paths, resolving every path; `row` (ending in `Seg::All`)

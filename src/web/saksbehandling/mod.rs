@@ -27,6 +27,7 @@ use words::{CaseUi, case_ui};
 pub mod login;
 mod operations;
 pub mod page;
+mod preview;
 pub mod session;
 mod submissions;
 pub mod words;
@@ -74,6 +75,7 @@ pub fn router(state: CaseState, production: bool) -> Router {
         .merge(login::router())
         .merge(submissions::router())
         .merge(operations::router())
+        .merge(preview::router())
         .with_state(state)
         .layer(tower_http::csrf::CsrfLayer::new())
         .layer(layer)
