@@ -236,10 +236,7 @@ pub fn items(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for f in &page.fields {
-        if f.when
-            .as_ref()
-            .is_some_and(|w| w.eval(doc, ctx, None).truthy() != Some(true))
-        {
+        if !document::field_shown(f, doc, ctx, None) {
             continue;
         }
         match &f.kind {
@@ -307,11 +304,7 @@ fn group_view(
             let fields = g
                 .fields
                 .iter()
-                .filter(|rf| {
-                    rf.when
-                        .as_ref()
-                        .is_none_or(|w| w.eval(doc, ctx, Some(&row)).truthy() == Some(true))
-                })
+                .filter(|rf| document::field_shown(rf, doc, ctx, Some(&row)))
                 .map(|rf| {
                     let p = instantiate(&rf.bind, &row);
                     field_view(
