@@ -14,5 +14,6 @@ mod maskinporten;
 mod parties;
 mod reference;
 mod robustness;
+mod scenarios;
 mod signin;
 mod submit;

@@ -411,3 +411,6 @@ pub fn test_dir(dir: &Path) -> Report {
     }
     report
 }
+
+#[cfg(test)]
+mod tests;

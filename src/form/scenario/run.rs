@@ -214,7 +214,11 @@ fn diff(at: &mut String, want: &Value, got: Option<&Value>, subset: bool, out: &
                 at.truncate(len);
             }
             if !subset {
-                for (k, gv) in g.iter().filter(|(k, _)| !w.contains_key(*k)) {
+                // TOML has no null: a null in the document counts as absent.
+                for (k, gv) in g
+                    .iter()
+                    .filter(|(k, v)| !w.contains_key(*k) && !v.is_null())
+                {
                     let sep = if at.is_empty() { "" } else { "." };
                     out.push(format!(
                         "submitted {at}{sep}{k}: expected nothing, got {gv}"
