@@ -1,5 +1,5 @@
-//! The `tasteskjema` command: serve the portal, check the forms, print a form's JSON Schema, and
-//! development helpers.
+//! The `tasteskjema` command: serve the portal, check the forms and run their scenarios, print a
+//! form's JSON Schema, and development helpers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +23,12 @@ enum Command {
     Serve,
     /// Load and check every form definition; print `file:line: problem` and fail on errors.
     Check {
+        /// The forms directory (default: the configured one).
+        dir: Option<PathBuf>,
+    },
+    /// Run every scenario of every form (`<form>.scenarios.toml`); print `file:scenario: problem`
+    /// and fail on any, or on a form without scenarios.
+    TestForms {
         /// The forms directory (default: the configured one).
         dir: Option<PathBuf>,
     },
@@ -116,6 +122,24 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 None => ExitCode::FAILURE,
+            }
+        }
+        Command::TestForms { dir } => {
+            let dir = dir.unwrap_or(config.forms_dir);
+            let report = tasteskjema::form::scenario::test_dir(&dir);
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            let summary = format!(
+                "{} scenarios of {} form versions",
+                report.scenarios, report.forms
+            );
+            if report.problems.is_empty() {
+                println!("{summary}: ok");
+                ExitCode::SUCCESS
+            } else {
+                println!("{summary}: {} problem(s)", report.problems.len());
+                ExitCode::FAILURE
             }
         }
         Command::Outbox { retry } => {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::definition::{FieldKind, Form, Required};
+use super::definition::{Field, FieldKind, Form, Required};
 use super::expr::{Context, Seg, format_path};
 
 /// The value at a concrete path (no `[*]`).
@@ -140,6 +140,23 @@ pub fn page_visible(form: &Form, page: usize, doc: &Value, ctx: &Context) -> boo
         .is_none_or(|w| w.eval(doc, ctx, None).truthy() == Some(true))
 }
 
+/// Whether a field's own `when` lets it show (`row` is the concrete row of a row field). The page
+/// it stands on is decided by [`page_visible`].
+pub fn field_shown(field: &Field, doc: &Value, ctx: &Context, row: Option<&[Seg]>) -> bool {
+    field
+        .when
+        .as_ref()
+        .is_none_or(|w| w.eval(doc, ctx, row).truthy() == Some(true))
+}
+
+/// The document as a save leaves it: computed values, hidden answers removed, computed again
+/// (computed values may decide what is shown, and what is shown decides the sums).
+pub fn settle(form: &Form, doc: &mut Value, ctx: &Context) {
+    compute(form, doc, ctx);
+    prune_hidden(form, doc, ctx);
+    compute(form, doc, ctx);
+}
+
 /// Recomputes every computed value in dependency order.
 pub fn compute(form: &Form, doc: &mut Value, ctx: &Context) {
     for c in &form.computed {
@@ -156,10 +173,7 @@ pub fn prune_hidden(form: &Form, doc: &mut Value, ctx: &Context) {
             if f.bind.is_empty() {
                 continue;
             }
-            let shown = page_shown
-                && f.when
-                    .as_ref()
-                    .is_none_or(|w| w.eval(doc, ctx, None).truthy() == Some(true));
+            let shown = page_shown && field_shown(f, doc, ctx, None);
             if !shown {
                 remove(doc, &f.bind);
                 continue;
@@ -170,9 +184,7 @@ pub fn prune_hidden(form: &Form, doc: &mut Value, ctx: &Context) {
                     let mut row = f.bind.clone();
                     row.push(Seg::Index(r));
                     for rf in &g.fields {
-                        if let Some(w) = &rf.when
-                            && w.eval(doc, ctx, Some(&row)).truthy() != Some(true)
-                        {
+                        if !field_shown(rf, doc, ctx, Some(&row)) {
                             let p = instantiate(&rf.bind, &row);
                             if let FieldKind::Either { alternatives } = &rf.kind {
                                 for a in alternatives {

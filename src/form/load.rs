@@ -54,7 +54,8 @@ impl Loaded {
     }
 }
 
-/// Loads `areas.toml` and every `<area>/<form>.toml` below `dir`.
+/// Loads `areas.toml` and every `<area>/<form>.toml` below `dir` (not the `*.scenarios.toml`
+/// beside them).
 pub fn load_dir(dir: &Path) -> Loaded {
     let mut problems = Vec::new();
     let areas_file = dir.join("areas.toml");
@@ -74,7 +75,9 @@ pub fn load_dir(dir: &Path) -> Loaded {
                 files.extend(
                     sub.flatten()
                         .map(|f| f.path())
-                        .filter(|p| p.extension().is_some_and(|x| x == "toml")),
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                        // A form's scenarios stand beside it (`form::scenario`).
+                        .filter(|p| !super::scenario::is_scenarios_file(p)),
                 );
             }
         }

@@ -8,6 +8,7 @@ pub mod expr;
 pub mod input;
 pub mod load;
 pub mod no;
+pub mod scenario;
 pub mod schema;
 pub mod validate;
 

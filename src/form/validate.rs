@@ -496,10 +496,7 @@ pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<Fi
             continue;
         }
         for f in &form.pages[pi].fields {
-            if f.when
-                .as_ref()
-                .is_some_and(|w| w.eval(doc, ctx, None).truthy() != Some(true))
-            {
+            if !document::field_shown(f, doc, ctx, None) {
                 continue;
             }
             let at = At {
@@ -561,7 +558,8 @@ pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<Fi
     errors
 }
 
-fn same_number_or_value(a: &Value, b: &Value) -> bool {
+/// Equal, with numbers compared by value (`2` equals `2.0`).
+pub(super) fn same_number_or_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
@@ -632,11 +630,7 @@ fn check_field(
             for (r, row_value) in rows.iter().enumerate() {
                 rowp[depth - 1] = Seg::Index(r);
                 for rf in &g.fields {
-                    if rf
-                        .when
-                        .as_ref()
-                        .is_some_and(|w| w.eval(doc, ctx, Some(&rowp)).truthy() != Some(true))
-                    {
+                    if !document::field_shown(rf, doc, ctx, Some(&rowp)) {
                         continue;
                     }
                     let here = At {

@@ -731,10 +731,7 @@ async fn save_post(
         files = state.store.attachments_of_holder(&draft.id).await?;
         crate::intake::attachments::fill(form, &mut doc, &files);
     }
-    // Computed values may decide what is shown, and what is shown decides the sums.
-    document::compute(form, &mut doc, ctx);
-    document::prune_hidden(form, &mut doc, ctx);
-    document::compute(form, &mut doc, ctx);
+    document::settle(form, &mut doc, ctx);
     match state
         .store
         .save_draft(owner, &draft.id, posted.version, &doc, Some(&page.id), rid)

@@ -230,15 +230,9 @@ pub enum Branches {
 }
 
 impl Branches {
-    /// Whether a part with condition `when` is shown, `row` being the row of a row field.
-    fn shows(
-        self,
-        when: Option<&crate::form::expr::Expr>,
-        doc: &Value,
-        ctx: &Context,
-        row: Option<&[Seg]>,
-    ) -> bool {
-        self == Branches::All || when.is_none_or(|w| w.eval(doc, ctx, row).truthy() == Some(true))
+    /// Whether `field` is shown, `row` being the row of a row field.
+    fn shows(self, field: &Field, doc: &Value, ctx: &Context, row: Option<&[Seg]>) -> bool {
+        self == Branches::All || document::field_shown(field, doc, ctx, row)
     }
 
     /// The condition to mark a part with.
@@ -272,7 +266,7 @@ pub fn items(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for f in &page.fields {
-        if !branches.shows(f.when.as_ref(), doc, ctx, None) {
+        if !branches.shows(f, doc, ctx, None) {
             continue;
         }
         let condition = branches.mark(f.when.as_ref());
@@ -346,7 +340,7 @@ fn group_view(
             let fields = g
                 .fields
                 .iter()
-                .filter(|rf| branches.shows(rf.when.as_ref(), doc, ctx, Some(&row)))
+                .filter(|rf| branches.shows(rf, doc, ctx, Some(&row)))
                 .map(|rf| {
                     let p = instantiate(&rf.bind, &row);
                     let mut v = field_view(

@@ -15,5 +15,6 @@ mod maskinporten;
 mod parties;
 mod reference;
 mod robustness;
+mod scenarios;
 mod signin;
 mod submit;

@@ -35,6 +35,7 @@ mod read;
 mod tree;
 
 pub use path::{Seg, format_path, parse_path};
+pub use read::parse_date;
 
 use check::Checker;
 use eval::{Scope, eval_node};

@@ -118,7 +118,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// `"YYYY-MM-DD"`, a real date.
-pub(super) fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
+pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -138,10 +138,7 @@ pub fn answers(
             groups: Vec::new(),
         };
         for f in &page.fields {
-            if f.when
-                .as_ref()
-                .is_some_and(|w| w.eval(doc, ctx, None).truthy() != Some(true))
-            {
+            if !document::field_shown(f, doc, ctx, None) {
                 continue;
             }
             match &f.kind {
@@ -157,11 +154,7 @@ pub fn answers(
                                 .fields
                                 .iter()
                                 .filter(|rf| !matches!(rf.kind, FieldKind::Static))
-                                .filter(|rf| {
-                                    rf.when.as_ref().is_none_or(|w| {
-                                        w.eval(doc, ctx, Some(&row)).truthy() == Some(true)
-                                    })
-                                })
+                                .filter(|rf| document::field_shown(rf, doc, ctx, Some(&row)))
                                 .map(|rf| answer(rf, &instantiate(&rf.bind, &row), doc, lang, ui))
                                 .collect();
                             (heading, answers)
