@@ -216,6 +216,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         tokens,
         outbox: Some(outbox),
         permits: Arc::default(),
+        names: Arc::default(),
         uploads,
     });
     let mut router = web::router(state).merge(api);
