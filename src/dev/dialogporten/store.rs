@@ -362,7 +362,8 @@ impl DialogportenState {
     }
 
     /// Applies a checked patch to dialog `id`: its `test`s against the status it has, then the new
-    /// status, as one change with a new revision and a `dialog.updated` event. `if_match` is the
+    /// status, as one change with a new revision and a `dialog.updated` event (none when the status
+    /// is the one it had). `if_match` is the
     /// revision the caller last saw (`If-Match`), when it sent one.
     pub(super) async fn patch_dialog(
         &self,
@@ -400,7 +401,9 @@ impl DialogportenState {
                 format!("The test of /status failed: it is {status}, not {expected}."),
             ));
         }
-        let Some(new_status) = patch.status else {
+        // A patch that only tests, or sets the status the dialog has, changes nothing: no new
+        // revision, no event (a repeated delivery is not news to anyone).
+        let Some(new_status) = patch.status.filter(|s| *s != status) else {
             tx.commit().await?;
             return Ok(Outcome::Created(id, revision.parse()?));
         };
