@@ -609,6 +609,16 @@ async fn the_status_follows_the_answer_and_the_inbox_shows_it() {
 
     let (_, html) = s.get_page(&format!("?part={SAMEIE}")).await;
     assert!(!html.contains("Venter på svar"), "{html}");
+    // Times in Oslo time, written the Norwegian way, as on the portal's own pages.
+    let created = got["createdAt"].as_str().unwrap();
+    let t = time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let shown = tasteskjema::i18n::shown(t, tasteskjema::form::Lang::Nb);
+    assert!(
+        html.contains(&format!("<time datetime=\"{created}\">{shown}</time>")),
+        "{shown} in {html}"
+    );
+    assert!(!html.contains("UTC"), "{html}");
     let done = html.find("Godtatt innsending").unwrap();
     let act = html.find("Avvist innsending").unwrap();
     assert!(html[done..].contains("<dd>Fullført</dd>"), "{html}");
