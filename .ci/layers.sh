@@ -12,7 +12,7 @@ declare -A allowed=(
   [intake]="auth clock config form i18n store"
   [api]="auth clock config form i18n intake security store"
   [web]="auth client_ip clock config form i18n intake ratelimit security store"
-  [dev]="auth clock config form intake ratelimit store"
+  [dev]="auth clock config form i18n intake ratelimit store"
 )
 
 status=0

@@ -600,44 +600,139 @@ impl Ui {
     }
 }
 
-/// Norwegian local time without a time-zone database: UTC+1, +2 in summer (last Sunday of March to
-/// last Sunday of October, at 01:00 UTC), which is what the portal's users live in.
-pub fn norway_local(t: time::OffsetDateTime) -> time::PrimitiveDateTime {
-    let y = t.year();
-    let last_sunday = |m: time::Month| {
-        let mut d = time::Date::from_calendar_date(y, m, 31).expect("31st exists");
-        while d.weekday() != time::Weekday::Sunday {
-            d = d.previous_day().expect("in range");
-        }
-        d.with_hms(1, 0, 0).expect("valid").assume_utc()
-    };
-    let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
-    let local =
-        t.to_offset(time::UtcOffset::UTC) + time::Duration::hours(if summer { 2 } else { 1 });
-    time::PrimitiveDateTime::new(local.date(), local.time())
+/// The time zone of the portal's users, from the tz database compiled into the binary (so a host
+/// without one, or with an old one, shows the same time).
+static OSLO: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
+    jiff::tz::TimeZone::get("Europe/Oslo").expect("the bundled tz database names Europe/Oslo")
+});
+
+/// The moment `t` as the clock in Norway shows it (Europe/Oslo: summer and winter time by the tz
+/// database): the same instant, with Oslo's offset then. Every time shown to a person goes through
+/// this.
+pub fn oslo(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let offset = jiff::Timestamp::from_second(t.unix_timestamp())
+        .ok()
+        .map(|ts| OSLO.to_offset(ts).seconds())
+        .and_then(|s| time::UtcOffset::from_whole_seconds(s).ok())
+        .unwrap_or(time::UtcOffset::UTC);
+    t.to_offset(offset)
 }
 
-/// A unix-millisecond time as Norwegian local date and time (`01.07.2025 12:00`).
-pub fn when(ms: i64) -> String {
+/// A moment as a person reads it, in Oslo time: `5. desember 2026 kl. 14:03` in bokmål and
+/// nynorsk, `5 December 2026, 14:03` in English.
+pub fn shown(t: time::OffsetDateTime, lang: Lang) -> String {
+    let t = oslo(t);
+    let month = t.month() as usize - 1;
+    match lang {
+        Lang::Nb | Lang::Nn => format!(
+            "{}. {} {} kl. {:02}:{:02}",
+            t.day(),
+            MONTHS_NO[month],
+            t.year(),
+            t.hour(),
+            t.minute()
+        ),
+        Lang::En => format!(
+            "{} {} {}, {:02}:{:02}",
+            t.day(),
+            MONTHS_EN[month],
+            t.year(),
+            t.hour(),
+            t.minute()
+        ),
+    }
+}
+
+/// Month names in bokmål and nynorsk (the same in both).
+const MONTHS_NO: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A unix-millisecond time as a person reads it, see [`shown`].
+pub fn when(ms: i64, lang: Lang) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let local = norway_local(t);
-    format!(
-        "{:02}.{:02}.{} {:02}:{:02}",
-        local.day(),
-        u8::from(local.month()),
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
+    shown(t, lang)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn at(iso: &str) -> time::OffsetDateTime {
+        time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    fn local(iso: &str) -> String {
+        let t = oslo(at(iso));
+        format!(
+            "{} {:02}:{:02} {}",
+            t.date(),
+            t.hour(),
+            t.minute(),
+            t.offset().whole_hours()
+        )
+    }
+
     #[test]
-    fn norwegian_time_follows_summer_time() {
-        // 2025-07-01T10:00Z is 12:00 in Oslo; 2025-01-01T10:00Z is 11:00.
-        assert_eq!(super::when(1_751_364_000_000), "01.07.2025 12:00");
-        assert_eq!(super::when(1_735_725_600_000), "01.01.2025 11:00");
+    fn oslo_is_utc_plus_one_in_winter_and_two_in_summer() {
+        assert_eq!(local("2025-01-01T10:00:00Z"), "2025-01-01 11:00 1");
+        assert_eq!(local("2025-07-01T10:00:00Z"), "2025-07-01 12:00 2");
+        // Late evening UTC is already the next day in Oslo.
+        assert_eq!(local("2026-12-31T23:30:00Z"), "2027-01-01 00:30 1");
+    }
+
+    #[test]
+    fn summer_time_starts_at_one_utc_on_the_last_sunday_of_march() {
+        // 2026-03-29: 02:00 winter time becomes 03:00 summer time.
+        assert_eq!(local("2026-03-29T00:59:00Z"), "2026-03-29 01:59 1");
+        assert_eq!(local("2026-03-29T01:00:00Z"), "2026-03-29 03:00 2");
+        // Not the Sunday before.
+        assert_eq!(local("2026-03-22T12:00:00Z"), "2026-03-22 13:00 1");
+    }
+
+    #[test]
+    fn summer_time_ends_at_one_utc_on_the_last_sunday_of_october() {
+        // 2026-10-25: 03:00 summer time becomes 02:00 winter time; 02:30 happens twice.
+        assert_eq!(local("2026-10-25T00:30:00Z"), "2026-10-25 02:30 2");
+        assert_eq!(local("2026-10-25T00:59:00Z"), "2026-10-25 02:59 2");
+        assert_eq!(local("2026-10-25T01:00:00Z"), "2026-10-25 02:00 1");
+        assert_eq!(local("2026-10-25T01:30:00Z"), "2026-10-25 02:30 1");
+    }
+
+    #[test]
+    fn moments_are_written_the_norwegian_way_and_the_english_way() {
+        let t = at("2026-12-05T13:03:00Z");
+        assert_eq!(shown(t, Lang::Nb), "5. desember 2026 kl. 14:03");
+        assert_eq!(shown(t, Lang::Nn), "5. desember 2026 kl. 14:03");
+        assert_eq!(shown(t, Lang::En), "5 December 2026, 14:03");
+        // 2025-07-01T10:00Z, in unix milliseconds: noon in Oslo.
+        assert_eq!(when(1_751_364_000_000, Lang::Nb), "1. juli 2025 kl. 12:00");
+        assert_eq!(when(1_735_725_600_000, Lang::En), "1 January 2025, 11:00");
     }
 }

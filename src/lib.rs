@@ -240,6 +240,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         tokens,
         outbox: Some(outbox),
         permits: Arc::default(),
+        names: Arc::default(),
         uploads,
     });
     let caseworkers = web::saksbehandling::router(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tasteskjema::config::{Config, Loaded};
+use tasteskjema::config::{Config, Loaded, Service};
 
 #[derive(Parser)]
 #[command(name = "tasteskjema", version, about = "Skatteetaten's form portal")]
@@ -73,7 +73,9 @@ enum DevCommand {
         /// The scope(s), space-separated, e.g. skatteetaten:innrapporteringboligsameie.
         #[arg(long)]
         scope: String,
-        /// The stand-in's issuer (default: the portal's /dev/maskinporten/).
+        /// The issuer to sign as. Default: the Maskinporten issuer the portal accepts, i.e. the
+        /// configured `maskinporten_issuer`, else the built-in stand-in at the configured
+        /// `public_url` (or `listen` address) + /dev/maskinporten/.
         #[arg(long)]
         issuer: Option<String>,
     },
@@ -156,8 +158,7 @@ fn main() -> ExitCode {
             Ok(c) => match c.latest(&form) {
                 Some(f) => {
                     let s = tasteskjema::form::schema::json_schema(f);
-                    println!("{}", serde_json::to_string_pretty(&s).expect("json"));
-                    ExitCode::SUCCESS
+                    print_out(&serde_json::to_string_pretty(&s).expect("json"))
                 }
                 None => {
                     eprintln!("no form {form:?}");
@@ -172,10 +173,7 @@ fn main() -> ExitCode {
         Command::Dev {
             command: DevCommand::Token { org, scope, issuer },
         } => match dev_token(&config, &org, &scope, issuer) {
-            Ok(token) => {
-                println!("{token}");
-                ExitCode::SUCCESS
-            }
+            Ok(token) => print_out(&token),
             Err(e) => {
                 eprintln!("error: {e:#}");
                 ExitCode::FAILURE
@@ -184,25 +182,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints `text` and a line break to standard output. A reader that stops early (`| head`) closes
+/// the pipe: that ends the command quietly and successfully, as it does for other commands; any
+/// other write error is reported.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing the output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Prints the settings and then every problem (what could not be read, values that are wrong,
 /// what is missing); a failure if there is any.
 fn config_check(loaded: Loaded) -> ExitCode {
-    match &loaded.file {
-        Some(f) => println!("# defaults, then {}, then TASTESKJEMA_*", f.display()),
-        None => println!("# defaults, then TASTESKJEMA_* (no file)"),
-    }
-    print!("{}", loaded.config.describe());
+    let mut text = match &loaded.file {
+        Some(f) => format!("# defaults, then {}, then TASTESKJEMA_*\n", f.display()),
+        None => "# defaults, then TASTESKJEMA_* (no file)\n".to_owned(),
+    };
+    text.push_str(&loaded.config.describe());
     let mut problems = loaded.problems;
     problems.extend(loaded.config.problems());
-    println!();
+    text.push('\n');
     if problems.is_empty() {
-        println!("ok");
-        return ExitCode::SUCCESS;
+        text.push_str("ok");
+        return print_out(&text);
     }
-    println!("problems:");
+    text.push_str("problems:");
     for p in &problems {
-        println!("  {p}");
+        text.push_str(&format!("\n  {p}"));
     }
+    print_out(&text);
     ExitCode::FAILURE
 }
 
@@ -217,18 +232,26 @@ async fn outbox(config: &Config, retry: Option<i64>) -> anyhow::Result<()> {
     let jobs = store.open_jobs(1000).await?;
     if jobs.is_empty() {
         println!("every delivery is done");
+        return Ok(());
     }
-    for j in jobs {
-        println!(
-            "{:>8}  {:<8} {:<22} {:>3} tries  {}  {}",
-            j.id,
-            j.state,
-            j.kind,
-            j.attempts,
-            j.submission_id,
-            j.last_error.unwrap_or_default()
-        );
-    }
+    let lines: Vec<String> = jobs
+        .into_iter()
+        .map(|j| {
+            format!(
+                "{:>8}  {:<8} {:<22} {:>3} tries  {}  {}",
+                j.id,
+                j.state,
+                j.kind,
+                j.attempts,
+                j.submission_id,
+                j.last_error.unwrap_or_default()
+            )
+        })
+        .collect();
+    anyhow::ensure!(
+        print_out(&lines.join("\n")) == ExitCode::SUCCESS,
+        "the list could not be written"
+    );
     Ok(())
 }
 
@@ -249,6 +272,11 @@ fn dev_token(
     );
     let org = Orgnr::parse(org).with_context(|| format!("--org {org:?}"))?;
     let catalog = tasteskjema::load_catalog(&config.forms_dir)?;
-    let issuer = issuer.unwrap_or_else(|| format!("{}/dev/maskinporten/", config.public_url()));
+    // By default the issuer the portal itself accepts, so a portal on another port or address
+    // takes the token without further flags.
+    let issuer = match issuer {
+        Some(i) => i,
+        None => config.endpoint(Service::Maskinporten)?.url,
+    };
     tasteskjema::dev::maskinporten::system_user_token(&issuer, &catalog, org.as_str(), scope)
 }

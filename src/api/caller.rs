@@ -22,9 +22,9 @@ pub(super) async fn authorized(
     headers: &HeaderMap,
     form: &Form,
     action: &str,
-) -> Result<(PartyId, Subject), ApiError> {
+) -> Result<Caller, ApiError> {
     let scope = form.m2m_scope();
-    let (_, party, subject) = caller(state, headers, &scope).await?;
+    let (caller, party, subject) = caller(state, headers, &scope).await?;
     intake::authorize(
         &state.authz,
         Some(&state.permits),
@@ -46,7 +46,22 @@ pub(super) async fn authorized(
             format!("Systembrukeren har ikke tilgang til å {what} dette for denne virksomheten."),
         )
     })?;
-    Ok((party, subject))
+    let system_id = caller.system_user.map(|u| u.system_id).unwrap_or_default();
+    Ok(Caller {
+        party,
+        subject,
+        system_id,
+    })
+}
+
+/// A caller that passed [`authorized`].
+pub(super) struct Caller {
+    /// The organisation the system user acts for.
+    pub(super) party: PartyId,
+    /// The system user.
+    pub(super) subject: Subject,
+    /// Its end-user system (`system_id` in the token).
+    pub(super) system_id: String,
 }
 
 /// The caller, from the `Authorization` header, for a form's scope: a system user acting for an

@@ -82,7 +82,9 @@ pub(super) async fn fetch(
         .ok_or_else(|| ApiError::internal("a routed form is gone"))?;
     // Reads are authorised as writes are: the form's scope, and the PDP's `read` for the
     // system user's organisation on this form's resource.
-    let (party, _) = authorized(&state, &headers, form, crate::auth::altinn::action::READ).await?;
+    let party = authorized(&state, &headers, form, crate::auth::altinn::action::READ)
+        .await?
+        .party;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "GLD_021", "Dokumentet finnes ikke.");
     if uuid::Uuid::parse_str(&forsendelse).is_err() || uuid::Uuid::parse_str(&dokument).is_err() {
         return Err(not_found());
@@ -104,14 +106,9 @@ pub(super) async fn fetch(
     // The receipt has the transmission's id; the feedback its own, once it has come.
     if dokument == row.transmission_id {
         if pdf {
-            let bytes = crate::intake::receipt::pdf(
-                form,
-                &row,
-                Lang::Nb,
-                row.party.clone(),
-                row.submitter.clone(),
-            )
-            .map_err(ApiError::internal)?;
+            let names = crate::intake::receipt::Names::of(&row, None);
+            let bytes = crate::intake::receipt::pdf(form, &row, Lang::Nb, &names)
+                .map_err(ApiError::internal)?;
             return Ok(pdf_response(bytes));
         }
         let body: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;

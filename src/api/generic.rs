@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::caller::{authorized, check_headers_for, parse_body};
+use super::caller::{Caller, authorized, check_headers_for, parse_body};
 use super::error::{ApiError, submit_error, too_large};
 use super::{ApiState, ApiSubmission, files, submit};
 use crate::form::Form;
@@ -39,8 +39,11 @@ async fn submit_generic(
 ) -> Result<Json<Value>, ApiError> {
     let headers = req.headers().clone();
     let form = m2m_form(&state, &form_id)?;
-    let (party, subject) =
-        authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let Caller {
+        party,
+        subject,
+        system_id,
+    } = authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
     let has_files = crate::intake::attachments::fields(&form).next().is_some();
     let key = check_headers_for(&headers, has_files)?;
     let holder = format!("api:{}", uuid::Uuid::new_v4());
@@ -63,6 +66,7 @@ async fn submit_generic(
         form: &form,
         party: &party,
         subject: &subject,
+        system_id: &system_id,
         doc: &doc,
         key: &key,
         attachments: Some(&holder),

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::caller::{authorized, check_headers, parse_body};
+use super::caller::{Caller, authorized, check_headers, parse_body};
 use super::error::{ApiError, Feilspesifisering, submit_error};
 use super::{ApiState, ApiSubmission, documents, submit};
 use crate::form::Form;
@@ -118,8 +118,11 @@ async fn submit_gld(
         .api
         .as_ref()
         .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
-    let (party, subject) =
-        authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let Caller {
+        party,
+        subject,
+        system_id,
+    } = authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
     let key = check_headers(&headers)?;
     let year_n: i32 = year
         .parse()
@@ -160,6 +163,7 @@ async fn submit_gld(
         form: &form,
         party: &party,
         subject: &subject,
+        system_id: &system_id,
         doc: &doc,
         key: &key,
         attachments: None,

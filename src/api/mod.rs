@@ -21,6 +21,7 @@ mod error;
 mod files;
 mod generic;
 mod gld;
+mod names;
 pub mod openapi;
 
 pub use error::{ApiError, Feil, Feilspesifisering};
@@ -40,6 +41,8 @@ pub struct ApiState {
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
     /// System users' recent permits.
     pub permits: Arc<crate::intake::PermitCache>,
+    /// Names of parties and end-user systems found recently, for the receipts.
+    pub names: Arc<names::NameCache>,
     /// Attachment settings (scanner, where uploads wait, limits).
     pub uploads: Arc<crate::intake::attachments::Uploads>,
 }
@@ -66,6 +69,8 @@ struct ApiSubmission<'a> {
     form: &'a Form,
     party: &'a PartyId,
     subject: &'a Subject,
+    /// The end-user system the system user belongs to (`system_id` in its token).
+    system_id: &'a str,
     doc: &'a Value,
     /// The caller's idempotency key.
     key: &'a str,
@@ -85,12 +90,15 @@ async fn submit(
         form,
         party,
         subject,
+        system_id,
         doc,
         key,
         attachments,
         respond,
     } = s;
     let ctx = intake::context(Some(party));
+    let (party_name, system_name) =
+        names::names(&state.names, state.authz.as_ref(), party, system_id).await;
     let outcome = intake::submit(
         &state.store,
         &state.authz,
@@ -98,6 +106,8 @@ async fn submit(
             form,
             party,
             submitter: subject,
+            party_name: party_name.as_deref(),
+            submitter_name: system_name.as_deref(),
             channel: Channel::Api,
             // The API has no language; its receipt is in bokmål.
             lang: crate::form::Lang::Nb,

@@ -24,6 +24,12 @@ pub const AUTHORIZED_PARTIES_PATH: &str =
 /// Path of the PDP decision endpoint.
 pub const AUTHORIZE_PATH: &str = "/authorization/api/v1/authorize";
 
+/// Path of Altinn Register's names lookup (the names of organisations and persons by number).
+pub const NAMES_LOOKUP_PATH: &str = "/register/api/v1/parties/nameslookup";
+
+/// Path of Altinn's system register; a system is at `{SYSTEM_REGISTER_PATH}/{system id}`.
+pub const SYSTEM_REGISTER_PATH: &str = "/authentication/api/v1/systemregister";
+
 /// Attribute ids (URNs) used in party lookups and XACML requests.
 pub mod urn {
     /// A person by fødselsnummer or d-nummer.
@@ -240,6 +246,72 @@ pub enum PartyType {
     /// A kind this client does not know; never offered as a party.
     #[serde(other)]
     Other,
+}
+
+/// One party in a names lookup (Altinn Register): by organisation number or by fødselsnummer,
+/// and in the answer with its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyName {
+    /// Organisasjonsnummer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_no: Option<String>,
+    /// Fødselsnummer or d-nummer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn: Option<String>,
+    /// The name (in the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl PartyName {
+    /// The lookup of one party.
+    pub fn of(party: &PartyId) -> Self {
+        match party {
+            PartyId::Organisation(orgnr) => PartyName {
+                org_no: Some(orgnr.clone()),
+                ..PartyName::default()
+            },
+            PartyId::Person(pid) => PartyName {
+                ssn: Some(pid.clone()),
+                ..PartyName::default()
+            },
+        }
+    }
+}
+
+/// A names lookup request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyNamesLookup {
+    /// The parties to name.
+    pub parties: Vec<PartyName>,
+}
+
+/// A names lookup answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyNamesLookupResult {
+    /// The parties with their names (a party the register does not know has none).
+    pub party_names: Vec<PartyName>,
+}
+
+/// A system in Altinn's system register, as far as the portal reads it: its id and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredSystem {
+    /// The vendor's system id, `<vendor orgnr>_<name>`.
+    pub id: String,
+    /// Its name per language (`nb`, `nn`, `en`).
+    pub name: std::collections::BTreeMap<String, String>,
+}
+
+impl RegisteredSystem {
+    /// The name in bokmål, else in any language given.
+    pub fn name_nb(&self) -> Option<&str> {
+        self.name
+            .get("nb")
+            .or_else(|| self.name.values().next())
+            .map(String::as_str)
+    }
 }
 
 /// The body of an authorized-parties request.
@@ -640,6 +712,13 @@ pub trait Authorization: Send + Sync {
         resource: &str,
         party: &PartyId,
     ) -> Result<Decision, AuthzError>;
+
+    /// The party's name in Altinn Register; `None` for a party it does not know.
+    async fn party_name(&self, party: &PartyId) -> Result<Option<String>, AuthzError>;
+
+    /// The name of an end-user system in Altinn's system register, by its id (`system_id` in a
+    /// system user's token); `None` for a system it does not know.
+    async fn system_name(&self, system_id: &str) -> Result<Option<String>, AuthzError>;
 }
 
 /// How long one call may take: a hanging platform must not hang the user's request.
@@ -683,12 +762,21 @@ impl AltinnClient {
         path: &str,
         body: &B,
     ) -> Result<R, AuthzError> {
-        let mut req = self
+        let req = self
             .http
             .post(format!("{}{path}", self.base_url))
-            .timeout(TIMEOUT)
-            .header(reqwest::header::ACCEPT, "application/json")
             .json(body);
+        self.send(req).await
+    }
+
+    /// Sends with the time limit and the platform's credentials; the JSON answer of a success.
+    async fn send<R: for<'de> Deserialize<'de>>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<R, AuthzError> {
+        let mut req = req
+            .timeout(TIMEOUT)
+            .header(reqwest::header::ACCEPT, "application/json");
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
@@ -752,6 +840,44 @@ impl Authorization for AltinnClient {
             "PDP decision"
         );
         Ok(decision)
+    }
+
+    async fn party_name(&self, party: &PartyId) -> Result<Option<String>, AuthzError> {
+        let lookup = PartyNamesLookup {
+            parties: vec![PartyName::of(party)],
+        };
+        let answer: PartyNamesLookupResult = self.post(NAMES_LOOKUP_PATH, &lookup).await?;
+        Ok(answer
+            .party_names
+            .into_iter()
+            .find(|p| {
+                PartyName {
+                    name: None,
+                    ..p.clone()
+                } == lookup.parties[0]
+            })
+            .and_then(|p| p.name)
+            .filter(|n| !n.trim().is_empty()))
+    }
+
+    async fn system_name(&self, system_id: &str) -> Result<Option<String>, AuthzError> {
+        // The id goes into the path: anything but the characters of a system id is refused.
+        if system_id.is_empty()
+            || !system_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Ok(None);
+        }
+        let req = self.http.get(format!(
+            "{}{SYSTEM_REGISTER_PATH}/{system_id}",
+            self.base_url
+        ));
+        match self.send::<RegisteredSystem>(req).await {
+            Ok(system) => Ok(system.name_nb().map(str::to_owned)),
+            Err(AuthzError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -878,6 +1004,36 @@ mod tests {
             assert_eq!(r.response[0].decision, d);
             assert!(!d.is_permit());
         }
+    }
+
+    #[test]
+    fn names_lookups_have_the_registers_shapes() {
+        let lookup = PartyNamesLookup {
+            parties: vec![
+                PartyName::of(&PartyId::Organisation("819897522".into())),
+                PartyName::of(&PartyId::Person("12837810092".into())),
+            ],
+        };
+        assert_eq!(
+            serde_json::to_value(&lookup).unwrap(),
+            json!({ "parties": [{ "orgNo": "819897522" }, { "ssn": "12837810092" }] })
+        );
+        let answer: PartyNamesLookupResult = serde_json::from_value(json!({
+            "partyNames": [{ "orgNo": "819897522", "ssn": null, "name": "TESTSAMEIET SKOGLY" }]
+        }))
+        .unwrap();
+        assert_eq!(
+            answer.party_names[0].name.as_deref(),
+            Some("TESTSAMEIET SKOGLY")
+        );
+        let system: RegisteredSystem = serde_json::from_value(json!({
+            "id": "974761076_skatt_demo_system",
+            "vendor": { "ID": "0192:974761076" },
+            "name": { "en": "Demo", "nb": "Skatteetatens Test SBS" },
+            "isVisible": true
+        }))
+        .unwrap();
+        assert_eq!(system.name_nb(), Some("Skatteetatens Test SBS"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The built-in stand-in for Altinn Authorization: a registry of synthetic persons,
 //! organisations (with sub-units), ER roles, delegated access packages and resources, and system
 //! users, read from `dev/registry.toml`. It answers Altinn's authorized-parties and PDP decision
-//! APIs on their real paths and in their real shapes, so the portal's
+//! APIs, Altinn Register's names lookup and the system register's system by id, on their real
+//! paths and in their real shapes, so the portal's
 //! [`AltinnClient`](crate::auth::altinn::AltinnClient) cannot tell it from the platform.
 //!
 //! Like Altinn, it derives access packages from ER roles ([`role_packages`]), resources from
@@ -15,19 +16,20 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::idporten::DevEmployee;
 use crate::auth::altinn::{
-    AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AuthorizedParty, Decision, PartyId, PartyLookup,
-    PartyType, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse, XacmlResult,
-    XacmlStatus, XacmlStatusCode, accepted_packages, action, package, urn,
+    AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AuthorizedParty, Decision, NAMES_LOOKUP_PATH, PartyId,
+    PartyLookup, PartyName, PartyNamesLookup, PartyNamesLookupResult, PartyType, RegisteredSystem,
+    SYSTEM_REGISTER_PATH, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse,
+    XacmlResult, XacmlStatus, XacmlStatusCode, accepted_packages, action, package, urn,
 };
 use crate::form::no::{Fodselsnummer, Orgnr};
 
@@ -554,13 +556,61 @@ fn check(d: &RegistryFile) -> Vec<String> {
     problems
 }
 
-/// The registry's two Altinn endpoints on their real paths; nest it under a prefix (e.g.
+/// The registry's Altinn endpoints on their real paths; nest it under a prefix (e.g.
 /// `/dev/altinn`) and point the [`AltinnClient`](crate::auth::altinn::AltinnClient) there.
 pub fn router(registry: Arc<Registry>) -> Router {
     Router::new()
         .route(AUTHORIZED_PARTIES_PATH, post(authorized_parties))
         .route(AUTHORIZE_PATH, post(authorize))
+        .route(NAMES_LOOKUP_PATH, post(names_lookup))
+        .route(
+            &format!("{SYSTEM_REGISTER_PATH}/{{system_id}}"),
+            get(registered_system),
+        )
         .with_state(registry)
+}
+
+/// Altinn Register's names lookup: each party asked for, with its name when the registry knows
+/// it (by organisation number, or by fødselsnummer).
+async fn names_lookup(State(registry): State<Arc<Registry>>, body: Bytes) -> Response {
+    let lookup: PartyNamesLookup = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return problem(format!("the body is not a names lookup: {e}")),
+    };
+    let mut party_names = Vec::with_capacity(lookup.parties.len());
+    for p in lookup.parties {
+        let name = match (&p.org_no, &p.ssn) {
+            (Some(orgnr), None) => registry.organisation(orgnr).map(|o| o.name.clone()),
+            (None, Some(pid)) => registry.person(pid).map(|p| p.name.clone()),
+            _ => return problem("each party has either orgNo or ssn".to_owned()),
+        };
+        party_names.push(PartyName { name, ..p });
+    }
+    json_response(StatusCode::OK, &PartyNamesLookupResult { party_names })
+}
+
+/// The system register's system by id: the registry's system users name their systems.
+async fn registered_system(
+    State(registry): State<Arc<Registry>>,
+    UrlPath(system_id): UrlPath<String>,
+) -> Response {
+    let found = registry
+        .system_users()
+        .iter()
+        .find(|s| s.system_id.as_deref() == Some(system_id.as_str()));
+    let Some(name) = found.and_then(|s| s.name.clone()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // The register's shape: the vendor is the organisation whose number opens the system id.
+    let vendor = system_id.split('_').next().unwrap_or_default().to_owned();
+    let system = RegisteredSystem {
+        id: system_id,
+        name: [("nb".to_owned(), name)].into_iter().collect(),
+    };
+    let mut body = serde_json::to_value(&system).unwrap_or_default();
+    body["vendor"] = serde_json::json!({ "ID": format!("0192:{vendor}") });
+    body["isVisible"] = true.into();
+    json_response(StatusCode::OK, &body)
 }
 
 async fn authorized_parties(State(registry): State<Arc<Registry>>, body: Bytes) -> Response {

@@ -277,6 +277,15 @@ pub fn masked(pid: &str) -> String {
     format!("{head}*****")
 }
 
+/// 819897522 → "819 897 522", as organisation numbers are written.
+pub fn orgnr_spaced(orgnr: &str) -> String {
+    if orgnr.len() == 9 && orgnr.is_ascii() {
+        format!("{} {} {}", &orgnr[..3], &orgnr[3..6], &orgnr[6..])
+    } else {
+        orgnr.to_owned()
+    }
+}
+
 impl fmt::Debug for Fodselsnummer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Fodselsnummer")

@@ -34,6 +34,9 @@ pub const SCOPE: &str = "digdir:dialogporten.serviceprovider";
 /// Prefix of a service resource: `urn:altinn:resource:<resource id>`.
 pub const RESOURCE_PREFIX: &str = "urn:altinn:resource:";
 
+/// The media type of a JSON Patch document (RFC 6902).
+pub const PATCH_MEDIA_TYPE: &str = "application/json-patch+json";
+
 /// How long one call may take: an outbox worker must not hang on a slow platform.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -169,6 +172,34 @@ impl DialogStatus {
             DialogStatus::Completed => "Completed",
             DialogStatus::NotApplicable => "NotApplicable",
             DialogStatus::Awaiting => "Awaiting",
+        }
+    }
+}
+
+/// One RFC 6902 JSON Patch operation: Dialogporten changes a dialog by `PATCH` with a list of
+/// these (a `replace` of `/status`, say).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchOperation {
+    /// `add`, `remove`, `replace`, `move`, `copy` or `test`.
+    pub op: String,
+    /// A JSON Pointer into the dialog, e.g. `/status`.
+    pub path: String,
+    /// The new value (`add`, `replace`, `test`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// Where from (`move`, `copy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl PatchOperation {
+    /// Replaces the dialog's status.
+    pub fn status(status: DialogStatus) -> Self {
+        PatchOperation {
+            op: "replace".into(),
+            path: "/status".into(),
+            value: Some(Value::String(status.as_str().into())),
+            from: None,
         }
     }
 }
@@ -463,6 +494,29 @@ impl DialogportenClient {
         }
     }
 
+    /// Sets the dialog's status, by `PATCH` with a JSON Patch that replaces `/status`. Setting the
+    /// status it has already changes nothing, so a repeated delivery is harmless.
+    pub async fn set_status(
+        &self,
+        dialog_id: Uuid,
+        status: DialogStatus,
+    ) -> Result<(), DeliveryError> {
+        let url = format!("{}{DIALOGS_PATH}/{dialog_id}", self.base_url);
+        let body = serde_json::to_vec(&[PatchOperation::status(status)])
+            .map_err(|e| DeliveryError::Unusable(e.to_string()))?;
+        let request = self
+            .http
+            .patch(url)
+            .header(reqwest::header::CONTENT_TYPE, PATCH_MEDIA_TYPE)
+            .body(body);
+        let (code, bytes) = self.send(request).await?;
+        if code.is_success() {
+            Ok(())
+        } else {
+            Err(refused(code, &bytes))
+        }
+    }
+
     /// The dialog as Dialogporten holds it, with its transmissions.
     pub async fn get_dialog(&self, id: Uuid) -> Result<Value, DeliveryError> {
         let url = format!("{}{DIALOGS_PATH}/{id}", self.base_url);
@@ -649,6 +703,15 @@ mod tests {
                 }],
                 "idempotentKey": "01913cd5-784f-7d3b-abef-4c77b1f0972d"
             })
+        );
+    }
+
+    #[test]
+    fn a_status_change_is_a_json_patch_replacing_status() {
+        let wire = serde_json::to_value([PatchOperation::status(DialogStatus::Completed)]).unwrap();
+        assert_eq!(
+            wire,
+            json!([{ "op": "replace", "path": "/status", "value": "Completed" }])
         );
     }
 

@@ -1,6 +1,9 @@
 //! The party's inbox: each submission becomes a Dialogporten dialog with the submission as its
 //! first transmission, and the domain system's feedback a later transmission related to it. The
-//! ids were chosen when the submission was stored, so a repeated delivery is the same delivery.
+//! dialog's status follows Dialogporten's lifecycle: `Awaiting` while the domain system checks the
+//! submission, then `Completed` when it is accepted, or `RequiresAttention` when it is rejected
+//! (the party must send a corrected one). The ids were chosen when the submission was stored, so
+//! a repeated delivery is the same delivery.
 
 use std::sync::Arc;
 
@@ -175,11 +178,6 @@ impl Inbox for DialogportenInbox {
             .as_deref()
             .ok_or_else(|| DeliveryError::Unusable("feedback without a transmission id".into()))?;
         let accepted = f.status == "godkjent";
-        let (nb, nn, en) = if accepted {
-            ("Godkjent", "Godkjend", "Accepted")
-        } else {
-            ("Avvist", "Avvist", "Rejected")
-        };
         let messages: Vec<String> = f
             .meldinger
             .iter()
@@ -198,21 +196,35 @@ impl Inbox for DialogportenInbox {
             },
             related_transmission_id: Some(id(&s.transmission_id)?),
             sender: Actor::service_owner(),
+            // The verdict is the transmission's type, which every inbox shows beside the title:
+            // the title names what is answered, not the verdict again.
             content: Content {
-                title: plain(text(
-                    format!("{nb}: {} {}", form.id, s.reference),
-                    format!("{nn}: {} {}", form.id, s.reference),
-                    format!("{en}: {} {}", form.id, s.reference),
-                )),
+                title: plain(feedback_title(form, &s.reference)),
                 summary: (!summary.is_empty())
                     .then(|| plain(text(summary.clone(), summary.clone(), summary))),
             },
             attachments: Vec::new(),
             external_reference: Some(s.reference.clone()),
         };
+        let dialog = id(&s.dialog_id)?;
         self.client
-            .create_transmission(id(&s.dialog_id)?, &transmission)
+            .create_transmission(dialog, &transmission)
             .await?;
-        Ok(())
+        // The dialog's status follows: done when accepted; the party must act when rejected.
+        let status = if accepted {
+            DialogStatus::Completed
+        } else {
+            DialogStatus::RequiresAttention
+        };
+        self.client.set_status(dialog, status).await
     }
+}
+
+/// The title of the domain system's answer: which submission it answers.
+fn feedback_title(form: &Form, reference: &str) -> Text {
+    text(
+        format!("Svar på {} med referanse {reference}", form.id),
+        format!("Svar på {} med referanse {reference}", form.id),
+        format!("Reply to {} with reference {reference}", form.id),
+    )
 }

@@ -58,6 +58,11 @@ pub struct Submission<'a> {
     pub party: &'a PartyId,
     /// Who sends it.
     pub submitter: &'a Subject,
+    /// The party's name, as the receipt is to show it (if known).
+    pub party_name: Option<&'a str>,
+    /// The submitter's name, as the receipt is to show it (if known): the person's, or the
+    /// end-user system's.
+    pub submitter_name: Option<&'a str>,
     /// How.
     pub channel: Channel,
     /// The language the person used (read back in it on the caseworker side).
@@ -83,7 +88,8 @@ pub struct Submission<'a> {
 /// the party when it is an organisation. The same for every channel, so that a document is judged
 /// alike wherever it comes from; the browser adds the names it knows of the person and party.
 pub fn context(party: Option<&PartyId>) -> Context {
-    let d = time::OffsetDateTime::now_utc().date();
+    // Today as in Norway: just after midnight there it is still yesterday in UTC.
+    let d = crate::i18n::oslo(time::OffsetDateTime::now_utc()).date();
     Context {
         today: (d.year(), u8::from(d.month()), d.day()),
         party_orgnr: match party {
@@ -251,6 +257,8 @@ pub async fn submit(
             form_version: &s.form.version,
             party: &party,
             submitter: &submitter,
+            party_name: s.party_name,
+            submitter_name: s.submitter_name,
             channel: s.channel.as_str(),
             lang: s.lang.code(),
             document: &document,

@@ -19,6 +19,10 @@ pub struct NewSubmission<'a> {
     pub party: &'a str,
     /// `person:<pid>` or `systemuser:<uuid>`.
     pub submitter: &'a str,
+    /// The party's name then, if known (an organisation's or a person's).
+    pub party_name: Option<&'a str>,
+    /// The submitter's name then, if known: the person's (browser), the end-user system's (API).
+    pub submitter_name: Option<&'a str>,
     /// `browser` or `api`.
     pub channel: &'a str,
     /// `nb`, `nn` or `en`.
@@ -74,6 +78,11 @@ pub struct SubmissionRow {
     pub party: String,
     /// The submitter.
     pub submitter: String,
+    /// The party's name when it was received, if known.
+    pub party_name: Option<String>,
+    /// The submitter's name when it was received, if known: the person's or the end-user
+    /// system's.
+    pub submitter_name: Option<String>,
     /// `browser` or `api`.
     pub channel: String,
     /// The language it was given in: `nb`, `nn` or `en`.
@@ -100,7 +109,8 @@ pub struct SubmissionRow {
 }
 
 const COLUMNS: &str = "id, reference, idempotency_key, form_id, form_version, party, submitter, channel, \
-                       lang, document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at";
+                       lang, document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at, \
+                       party_name, submitter_name";
 
 /// What the caseworkers' search asks for.
 #[derive(Debug, Clone, Default)]
@@ -146,7 +156,7 @@ impl Store {
         let _turn = self.write_turn().await;
         let now = s.created_at;
         let insert = format!(
-            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '{}', NULL, $15, $15)",
+            "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '{}', NULL, $15, $15, $16, $17)",
             SubmissionStatus::Received
         );
         let job = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
@@ -184,6 +194,8 @@ impl Store {
                 .bind(s.transmission_id)
                 .bind(s.response)
                 .bind(now)
+                .bind(s.party_name)
+                .bind(s.submitter_name)
                 .execute(&mut *tx)
                 .await;
             match r {

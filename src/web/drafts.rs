@@ -67,7 +67,7 @@ async fn view_drafts_get(
                 form_id: d.form_id,
                 title,
                 version: d.form_version,
-                saved: when(d.updated_at),
+                saved: when(d.updated_at, lang),
             }
         })
         .collect();

@@ -258,7 +258,7 @@ impl Base {
 pub fn clock(unix_s: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(unix_s)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let t = crate::i18n::norway_local(t);
+    let t = crate::i18n::oslo(t);
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 

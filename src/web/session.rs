@@ -413,14 +413,7 @@ async fn read_who(session: &Session, limits: Limits) -> Option<Who> {
     })
 }
 
-/// 819897522 → "819 897 522", as organisation numbers are written.
-pub fn orgnr_spaced(orgnr: &str) -> String {
-    if orgnr.len() == 9 && orgnr.is_ascii() {
-        format!("{} {} {}", &orgnr[..3], &orgnr[3..6], &orgnr[6..])
-    } else {
-        orgnr.to_owned()
-    }
-}
+pub use crate::form::no::orgnr_spaced;
 
 /// The most of a page post kept over a login: a page of answers is a few kilobytes.
 pub const STASH_MAX: usize = 256 * 1024;

@@ -16,7 +16,7 @@ use super::error::{AppError, AppResult};
 use super::forms::{load, signed};
 use super::session::{self, Signed};
 use super::{AppState, Base, L, RequestId, Ui, render};
-use crate::auth::altinn::{PartyId, Subject};
+use crate::auth::altinn::Subject;
 use crate::form::Lang;
 use crate::i18n::when;
 use crate::intake::domain::Feedback;
@@ -81,6 +81,8 @@ async fn view_submit_post(
             form: &form,
             party: &s.party,
             submitter: &submitter,
+            party_name: Some(&s.party_name),
+            submitter_name: Some(&s.person_name),
             channel: Channel::Browser,
             lang,
             document: &draft.document.0,
@@ -214,13 +216,9 @@ pub(crate) fn attach_feedback(
     FeedbackView { messages }
 }
 
-fn party_line(s: &Signed) -> String {
-    match &s.party {
-        PartyId::Organisation(orgnr) => {
-            format!("{} ({})", s.party_name, session::orgnr_spaced(orgnr))
-        }
-        PartyId::Person(_) => s.party_name.clone(),
-    }
+/// The names on a receipt: those stored with it, or for an older one the session's.
+fn names(s: &Signed, row: &SubmissionRow) -> receipt::Names {
+    receipt::Names::of(row, Some((&s.party_name, &s.person_name)))
 }
 
 /// One of the person's submissions for the party they act for, with its form version; anything
@@ -258,7 +256,7 @@ async fn view_receipt_get(
     let ui = super::ui(lang);
     let (pages, feedback) = receipt_answers(form, &row, &s.context(), lang)?;
     let title = form.title.get(lang).to_string();
-    let facts = facts(ui, &row, &title, party_line(&s), s.person_name.clone());
+    let facts = facts(lang, &row, &title, &names(&s, &row));
     let files = state
         .store
         .attachments_of_submission(&row.id)
@@ -296,7 +294,7 @@ async fn view_receipt_pdf_get(
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
-    let pdf = receipt::pdf(form, &row, lang, party_line(&s), s.person_name.clone())
+    let pdf = receipt::pdf(form, &row, lang, &names(&s, &row))
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     Ok(pdf_response(&row.reference, pdf))
 }
@@ -334,7 +332,7 @@ async fn view_submitted_get(
             title: title_of(&state, &r, lang),
             reference: r.reference,
             form_id: r.form_id,
-            when: when(r.created_at),
+            when: when(r.created_at, lang),
             status: ui.status(r.status.as_str()),
         })
         .collect();

@@ -72,6 +72,25 @@ async fn post(
     Answer { status, body }
 }
 
+/// `GET …/forsendelser/{forsendelse}/dokumenter/{forsendelse}`: the receipt, as `accept` asks.
+async fn receipt_document(
+    app: &TestApp,
+    token: &str,
+    forsendelse: &str,
+    accept: &str,
+) -> reqwest::Response {
+    app.client
+        .get(format!(
+            "{}{PATH}/forsendelser/{forsendelse}/dokumenter/{forsendelse}",
+            app.addr
+        ))
+        .header("accept", accept)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -105,16 +124,7 @@ async fn a_delivery_gets_a_leveransebekreftelse_once_whatever_the_retries() {
             .is_some_and(|s| s.len() > 8)
     );
     // The receipt document can be fetched by the party's systems.
-    let r = app
-        .client
-        .get(format!(
-            "{}/api/innrapportering/boligsameie/v1/2025/forsendelser/{forsendelse}/dokumenter/{forsendelse}",
-            app.addr
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = receipt_document(&app, &token, forsendelse, "application/json").await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), a.body);
     // Stored as from the API, for the party, by the system user.
@@ -128,6 +138,12 @@ async fn a_delivery_gets_a_leveransebekreftelse_once_whatever_the_retries() {
     assert_eq!(row.party, format!("org:{SAMEIE}"));
     assert!(row.submitter.starts_with("systemuser:"));
     assert_eq!(row.transmission_id, forsendelse);
+    // With the names as they were then: the organisation's and its end-user system's.
+    assert_eq!(row.party_name.as_deref(), Some("TESTSAMEIET SKOGLY"));
+    assert_eq!(
+        row.submitter_name.as_deref(),
+        Some("Fiktivt sameiesystem for TESTSAMEIET SKOGLY")
+    );
 }
 
 #[tokio::test]
@@ -431,4 +447,33 @@ async fn the_readmes_example_complaint_with_a_file_is_accepted() {
     assert_eq!(files[0].name, "vedtak.pdf");
     assert_eq!(files[0].media_type, "application/pdf");
     assert_eq!(files[0].size as usize, pdf.len());
+}
+
+/// The text of a PDF, all pages.
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text out of the PDF")
+}
+
+#[tokio::test]
+async fn the_receipt_pdf_names_the_party_and_the_end_user_system() {
+    let app = spawn_app().await;
+    let token = app.token(SAMEIE, SCOPE);
+    let k = key();
+    let a = post(&app, PATH, Some(&token), Some(&k), &melding("Leveranse-N")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let forsendelse = a.body["forsendelseId"].as_str().unwrap();
+    let r = receipt_document(&app, &token, forsendelse, "application/pdf").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains("TESTSAMEIET SKOGLY (819 897 522)"), "{text}");
+    assert!(
+        text.contains("Fiktivt sameiesystem for TESTSAMEIET SKOGLY"),
+        "{text}"
+    );
+    assert!(!text.contains("org:"), "{text}");
+    assert!(!text.contains("systemuser:"), "{text}");
+    // When it was sent, in Oslo time and written the Norwegian way.
+    assert!(text.contains(" kl. "), "{text}");
 }

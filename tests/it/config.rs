@@ -191,3 +191,100 @@ fn the_default_forms_folder_is_the_working_directorys() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("\nforms_dir = \"forms\"\n"), "{stdout}");
 }
+
+/// Runs the binary with `args` as [`run`] does, its standard output a pipe whose reading end is
+/// already closed, as `| head` leaves it once it has read enough.
+fn run_into_closed_pipe(args: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASTESKJEMA_FORMS_DIR", crate::helpers::forms_dir())
+        .env("TASTESKJEMA_DATA_DIR", data.path())
+        .current_dir(data.path())
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    for args in [
+        &["schema", "RF-1140"][..],
+        &["config", "check"],
+        &[
+            "dev",
+            "token",
+            "--org",
+            "819897522",
+            "--scope",
+            "skatteetaten:innrapporteringboligsameie",
+        ],
+    ] {
+        let out = run_into_closed_pipe(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+/// The `iss` of the token `dev token` prints with `vars` (and `extra` arguments).
+fn dev_token_issuer(vars: &[(&str, &str)], extra: &[&str]) -> String {
+    let mut args = vec![
+        "dev",
+        "token",
+        "--org",
+        "819897522",
+        "--scope",
+        "skatteetaten:innrapporteringboligsameie",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, vars);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let claims: serde_json::Value =
+        jsonwebtoken::dangerous::insecure_decode_claims(stdout.trim()).unwrap();
+    claims["iss"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn dev_token_signs_as_the_issuer_the_configured_portal_accepts() {
+    assert_eq!(
+        dev_token_issuer(&[], &[]),
+        "http://127.0.0.1:8080/dev/maskinporten/"
+    );
+    assert_eq!(
+        dev_token_issuer(&[("TASTESKJEMA_LISTEN", "127.0.0.1:9181")], &[]),
+        "http://127.0.0.1:9181/dev/maskinporten/"
+    );
+    assert_eq!(
+        dev_token_issuer(
+            &[
+                ("TASTESKJEMA_LISTEN", "127.0.0.1:9181"),
+                ("TASTESKJEMA_PUBLIC_URL", "http://localhost:9182/")
+            ],
+            &[]
+        ),
+        "http://localhost:9182/dev/maskinporten/"
+    );
+    // The stand-ins running alone, elsewhere: the issuer the portal is told to accept.
+    let alone = "http://127.0.0.1:9183/dev/maskinporten/";
+    assert_eq!(
+        dev_token_issuer(&[("TASTESKJEMA_MASKINPORTEN_ISSUER", alone)], &[]),
+        alone
+    );
+    // `--issuer` still wins.
+    assert_eq!(
+        dev_token_issuer(
+            &[("TASTESKJEMA_LISTEN", "127.0.0.1:9181")],
+            &["--issuer", "http://127.0.0.1:9184/dev/maskinporten/"]
+        ),
+        "http://127.0.0.1:9184/dev/maskinporten/"
+    );
+}

@@ -235,6 +235,7 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
         .json()
         .await
         .unwrap();
-    // Per submission: its dialog, its transmission, and the feedback's transmission — once each.
-    assert_eq!(events.as_array().unwrap().len(), 3 * N, "{events}");
+    // Per submission: its dialog, its transmission, the feedback's transmission and the status
+    // change — once each.
+    assert_eq!(events.as_array().unwrap().len(), 4 * N, "{events}");
 }

@@ -370,6 +370,27 @@ async fn the_api_wants_a_bearer_that_passes_the_check() {
     // A refused token may be renewed by the next try.
     assert!(wrong.create_dialog(&d).await.unwrap_err().is_retryable());
     assert_eq!(s.client.create_dialog(&d).await, Ok(Delivered::Created));
+    let done = json!([{ "op": "replace", "path": "/status", "value": "Completed" }]);
+    let (status, _, _) = s
+        .patch_raw(
+            &d.id.to_string(),
+            "application/json-patch+json",
+            None,
+            &done,
+        )
+        .await;
+    assert_eq!(status, 401, "a patch needs the token too");
+    assert!(
+        wrong
+            .set_status(d.id, DialogStatus::Completed)
+            .await
+            .unwrap_err()
+            .is_retryable()
+    );
+    s.client
+        .set_status(d.id, DialogStatus::Completed)
+        .await
+        .unwrap();
     // The inbox page is for people trying the portal and needs no token.
     let (status, _) = s.get_page(&format!("?part={SAMEIE}")).await;
     assert_eq!(status, 200);
@@ -532,4 +553,157 @@ async fn the_events_tell_what_was_created() {
     assert_eq!(mine[1]["data"]["transmissionId"], sub.id.to_string());
     assert_eq!(mine[2]["data"]["transmissionId"], acc.id.to_string());
     assert_eq!(mine[2]["data"]["transmissionType"], "Acceptance");
+}
+
+impl StandIn {
+    async fn patch_raw(
+        &self,
+        id: &str,
+        content_type: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> (u16, Option<String>, Value) {
+        let mut r = self
+            .http
+            .patch(format!("{}/api/v1/serviceowner/dialogs/{id}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(rev) = if_match {
+            r = r.header("if-match", rev);
+        }
+        let r = r.send().await.unwrap();
+        let etag = r
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let status = r.status().as_u16();
+        (status, etag, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn the_status_follows_the_answer_and_the_inbox_shows_it() {
+    let s = spawn_stand_in().await;
+    let accepted = dialog(&format!("org:{SAMEIE}"), "Godtatt innsending");
+    s.deliver_twice(&accepted).await;
+    let rejected = dialog(&format!("org:{SAMEIE}"), "Avvist innsending");
+    s.client.create_dialog(&rejected).await.unwrap();
+    let (_, html) = s.get_page(&format!("?part={SAMEIE}")).await;
+    assert_eq!(html.matches("Venter på svar").count(), 2, "{html}");
+
+    for _ in 0..2 {
+        // A repeated delivery sets the same status again: no harm done.
+        s.client
+            .set_status(accepted.id, DialogStatus::Completed)
+            .await
+            .unwrap();
+    }
+    s.client
+        .set_status(rejected.id, DialogStatus::RequiresAttention)
+        .await
+        .unwrap();
+    let got = s.client.get_dialog(accepted.id).await.unwrap();
+    assert_eq!(got["status"], "Completed");
+    let got = s.client.get_dialog(rejected.id).await.unwrap();
+    assert_eq!(got["status"], "RequiresAttention");
+
+    let (_, html) = s.get_page(&format!("?part={SAMEIE}")).await;
+    assert!(!html.contains("Venter på svar"), "{html}");
+    // Times in Oslo time, written the Norwegian way, as on the portal's own pages.
+    let created = got["createdAt"].as_str().unwrap();
+    let t = time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let shown = tasteskjema::i18n::shown(t, tasteskjema::form::Lang::Nb);
+    assert!(
+        html.contains(&format!("<time datetime=\"{created}\">{shown}</time>")),
+        "{shown} in {html}"
+    );
+    assert!(!html.contains("UTC"), "{html}");
+    let done = html.find("Godtatt innsending").unwrap();
+    let act = html.find("Avvist innsending").unwrap();
+    assert!(html[done..].contains("<dd>Fullført</dd>"), "{html}");
+    assert!(
+        html[act..done].contains("<dd>Krever handling</dd>"),
+        "{html}"
+    );
+
+    let updates: Vec<Value> = s
+        .events(&format!("?subject={SAMEIE_URN}"))
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "dialogporten.dialog.updated.v1")
+        .collect();
+    assert_eq!(
+        updates.len(),
+        2,
+        "one event per change; the repeat changed nothing"
+    );
+    assert_eq!(updates[0]["resourceinstance"], accepted.id.to_string());
+}
+
+#[tokio::test]
+async fn a_patch_is_checked_like_dialogporten_checks_it() {
+    let s = spawn_stand_in().await;
+    let d = dialog(&format!("org:{SAMEIE}"), "Boligsameie");
+    s.client.create_dialog(&d).await.unwrap();
+    let id = d.id.to_string();
+    let patch = "application/json-patch+json";
+    let replace = |status: &str| json!([{ "op": "replace", "path": "/status", "value": status }]);
+
+    let (status, _, problem) = s.patch_raw(&id, patch, None, &replace("Lost")).await;
+    assert_eq!(status, 400);
+    assert!(problem["errors"]["[0].value"].is_array(), "{problem}");
+    let other = json!([{ "op": "replace", "path": "/party", "value": SAMEIE_URN }]);
+    let (status, _, problem) = s.patch_raw(&id, patch, None, &other).await;
+    assert_eq!(status, 400);
+    assert!(problem["errors"]["[0].path"].is_array(), "{problem}");
+    let (status, _, _) = s
+        .patch_raw(&id, patch, None, &json!({ "status": "Completed" }))
+        .await;
+    assert_eq!(status, 400, "a patch is a list of operations");
+    let (status, _, _) = s
+        .patch_raw(&id, "text/plain", None, &replace("Completed"))
+        .await;
+    assert_eq!(status, 415);
+    let unknown = Uuid::now_v7().to_string();
+    let (status, _, _) = s
+        .patch_raw(&unknown, patch, None, &replace("Completed"))
+        .await;
+    assert_eq!(status, 404);
+
+    // If-Match: only the revision last read.
+    let revision = s.client.get_dialog(d.id).await.unwrap()["revision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stale = Uuid::new_v4().to_string();
+    let (status, _, _) = s
+        .patch_raw(&id, patch, Some(&stale), &replace("Completed"))
+        .await;
+    assert_eq!(status, 412);
+    // A failed test changes nothing.
+    let guarded = json!([
+        { "op": "test", "path": "/status", "value": "InProgress" },
+        { "op": "replace", "path": "/status", "value": "Completed" }
+    ]);
+    let (status, _, _) = s.patch_raw(&id, patch, None, &guarded).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        s.client.get_dialog(d.id).await.unwrap()["status"],
+        "Awaiting"
+    );
+
+    let (status, etag, _) = s
+        .patch_raw(
+            &id,
+            "application/json",
+            Some(&revision),
+            &replace("Completed"),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let got = s.client.get_dialog(d.id).await.unwrap();
+    assert_eq!(got["status"], "Completed");
+    assert_eq!(etag.as_deref(), got["revision"].as_str());
+    assert_ne!(etag.as_deref(), Some(revision.as_str()));
 }

@@ -205,6 +205,20 @@ async fn a_right_withdrawn_while_the_draft_waited_stops_the_submission() {
     );
 }
 
+/// Waits (up to 10 s) until every job of submission `id` is done, the feedback's delivery to the
+/// inbox included.
+async fn all_jobs_done(app: &crate::helpers::TestApp, id: &str) {
+    for _ in 0..100 {
+        let jobs = app.store.jobs_of(id).await.unwrap();
+        if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let jobs = app.store.jobs_of(id).await.unwrap();
+    panic!("not every job is done: {jobs:?}");
+}
+
 /// Waits (up to 20 s) until the receipt page shows `text`.
 async fn receipt_shows(app: &crate::helpers::TestApp, receipt: &str, text: &str) -> String {
     for _ in 0..200 {
@@ -245,6 +259,26 @@ async fn the_domain_systems_feedback_reaches_the_receipt() {
     let pdf = r.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(pdf.windows(14).any(|w| w == b"StructTreeRoot"), "tagged");
+    // Names, not keys; the time in Oslo, written the Norwegian way.
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    assert!(text.contains("TESTSAMEIET SKOGLY (819 897 522)"), "{text}");
+    assert!(
+        !text.contains("org:") && !text.contains("person:"),
+        "{text}"
+    );
+    let sent = tasteskjema::i18n::when(
+        app.store
+            .submission_without_owner_check(receipt.trim_start_matches("/innsendt/"))
+            .await
+            .unwrap()
+            .unwrap()
+            .created_at,
+        tasteskjema::form::Lang::Nb,
+    );
+    assert!(sent.contains(" kl. "), "{sent}");
+    assert!(text.contains(&sent), "{sent} in {text}");
     let stranger = crate::helpers::client();
     let r = app
         .get_with(&stranger, &format!("{receipt}/kvittering.pdf"))
@@ -258,6 +292,9 @@ async fn the_domain_systems_feedback_reaches_the_receipt() {
         .unwrap()
         .unwrap();
     assert_eq!(row.status, "accepted");
+    // The names kept with it: the party's, and the person's who sent it.
+    assert_eq!(row.party_name.as_deref(), Some("TESTSAMEIET SKOGLY"));
+    assert!(row.submitter_name.as_deref().is_some_and(|n| !n.is_empty()));
     let jobs = app.store.jobs_of(id).await.unwrap();
     let kinds: Vec<(&str, &str)> = jobs
         .iter()
@@ -295,6 +332,16 @@ async fn a_rejection_is_shown_beside_the_answer_it_concerns() {
     let receipt = r.location.unwrap();
     let body = receipt_shows(&app, &receipt, "ble avvist").await;
     assert!(body.contains(">Avvist<"));
+    // Rejected: the dialog in the party's inbox asks the party to act.
+    all_jobs_done(&app, receipt.trim_start_matches("/innsendt/")).await;
+    let inbox = app.get("/dev/dialogporten?part=819897522").await;
+    assert!(
+        inbox.body.contains("<dd>Krever handling</dd>"),
+        "{}",
+        inbox.body
+    );
+    assert!(!inbox.body.contains("Venter på svar"), "{}", inbox.body);
+    assert_eq!(inbox.body.matches("Avvist").count(), 1, "{}", inbox.body);
     assert!(
         body.contains("Oppgavegiveren kan ikke oppgis som eier"),
         "{body}"
@@ -365,16 +412,7 @@ async fn a_submission_and_its_feedback_reach_the_partys_inbox() {
         .await
         .unwrap()
         .unwrap();
-    // Every job done, the feedback's delivery to the inbox included.
-    for _ in 0..100 {
-        let jobs = app.store.jobs_of(id).await.unwrap();
-        if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let jobs = app.store.jobs_of(id).await.unwrap();
-    assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
+    all_jobs_done(&app, id).await;
     // The party's inbox (the stand-in's page) shows the dialog with both transmissions.
     let inbox = app.get("/dev/dialogporten?part=819897522").await;
     assert_eq!(inbox.status, 200);
@@ -393,6 +431,18 @@ async fn a_submission_and_its_feedback_reach_the_partys_inbox() {
         inbox.body.contains("Svar på:"),
         "the feedback is related to the submission"
     );
+    // The verdict once, as the transmission's type: not again in its title.
+    assert_eq!(inbox.body.matches("Godkjent").count(), 1, "{}", inbox.body);
+    assert!(
+        inbox
+            .body
+            .contains(&format!("Svar på RF-1140 med referanse {}", row.reference)),
+        "{}",
+        inbox.body
+    );
+    // Accepted: the dialog is completed, no longer awaiting an answer.
+    assert!(inbox.body.contains("<dd>Fullført</dd>"), "{}", inbox.body);
+    assert!(!inbox.body.contains("Venter på svar"), "{}", inbox.body);
     // Its events: the dialog and two transmissions, for the party.
     let events: Value = app
         .client
@@ -412,7 +462,9 @@ async fn a_submission_and_its_feedback_reach_the_partys_inbox() {
         .iter()
         .filter(|e| e["resourceinstance"] == row.dialog_id.as_str())
         .collect();
-    assert_eq!(mine.len(), 3, "{events}");
+    // Created, two transmissions, and the status change.
+    assert_eq!(mine.len(), 4, "{events}");
+    assert_eq!(mine[3]["type"], "dialogporten.dialog.updated.v1");
 }
 
 #[tokio::test]

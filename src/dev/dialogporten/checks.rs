@@ -10,7 +10,7 @@ use crate::auth::altinn::urn;
 use crate::form::no::{Fodselsnummer, Orgnr};
 use crate::intake::dialogporten::{
     Actor, ActorType, Attachment, Content, ContentValue, DialogStatus, Localization,
-    RESOURCE_PREFIX, TransmissionType,
+    PatchOperation, RESOURCE_PREFIX, TransmissionType,
 };
 
 /// Longest title or summary, as in Dialogporten.
@@ -276,6 +276,79 @@ fn stored_status(s: Option<DialogStatus>) -> &'static str {
     }
 }
 
+/// What a JSON Patch of a dialog asks for, once checked: the status it is to have (`None`: the
+/// patch only tested), and the status it must have now for the patch to apply (`test`).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct CheckedPatch {
+    pub(super) status: Option<&'static str>,
+    pub(super) tests: Vec<&'static str>,
+}
+
+/// Checks a `PATCH` body: an RFC 6902 operation list whose operations the stand-in can apply.
+/// It keeps one changeable field, `/status`, so `replace`, `add` (the same on a member that
+/// exists) and `test` of `/status` pass, with a status Dialogporten takes; anything else is
+/// named by the operation's index, as the real service names a patch it cannot apply.
+pub(super) fn check_patch(ops: Vec<PatchOperation>) -> Result<CheckedPatch, Problems> {
+    let mut p = Problems::default();
+    if ops.is_empty() {
+        p.add("patchDocument", "must hold at least one operation");
+    }
+    let mut patch = CheckedPatch {
+        status: None,
+        tests: Vec::new(),
+    };
+    for (i, o) in ops.into_iter().enumerate() {
+        let at = format!("[{i}]");
+        if !matches!(
+            o.op.as_str(),
+            "add" | "remove" | "replace" | "move" | "copy" | "test"
+        ) {
+            p.add(
+                &format!("{at}.op"),
+                format!("{:?} is not a JSON Patch operation", o.op),
+            );
+            continue;
+        }
+        if o.path != "/status" {
+            p.add(
+                &format!("{at}.path"),
+                format!(
+                    "{:?} is not a field this dialog can change here (only /status)",
+                    o.path
+                ),
+            );
+            continue;
+        }
+        let status = match o.op.as_str() {
+            "add" | "replace" | "test" => o
+                .value
+                .and_then(|v| serde_json::from_value::<DialogStatus>(v).ok()),
+            // A dialog always has a status: it cannot be removed, moved or copied over.
+            _ => {
+                p.add(
+                    &format!("{at}.op"),
+                    "the status can only be replaced or tested",
+                );
+                continue;
+            }
+        };
+        let Some(status) = status else {
+            p.add(
+                &format!("{at}.value"),
+                "must be one of New, InProgress, Draft, Sent, RequiresAttention, Completed, \
+                 NotApplicable, Awaiting",
+            );
+            continue;
+        };
+        if o.op == "test" {
+            patch.tests.push(stored_status(Some(status)));
+        } else {
+            patch.status = Some(stored_status(Some(status)));
+        }
+    }
+    if p.0.is_empty() { Ok(patch) } else { Err(p) }
+}
+
 pub(super) fn check_dialog(d: DialogRequest) -> Result<CheckedDialog, Problems> {
     let mut p = Problems::default();
     let id = check_id(&mut p, "id", d.id);
@@ -385,6 +458,45 @@ mod tests {
         assert_eq!(stored_status(Some(DialogStatus::New)), "InProgress");
         assert_eq!(stored_status(Some(DialogStatus::Sent)), "Awaiting");
         assert_eq!(stored_status(Some(DialogStatus::Completed)), "Completed");
+    }
+
+    fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
+        PatchOperation {
+            op: op.into(),
+            path: path.into(),
+            value: value.map(|v| serde_json::Value::String(v.into())),
+            from: None,
+        }
+    }
+
+    #[test]
+    fn a_patch_may_replace_and_test_the_status_and_nothing_else() {
+        let ok = check_patch(vec![
+            op("test", "/status", Some("Awaiting")),
+            op("replace", "/status", Some("Completed")),
+        ])
+        .unwrap_or_else(|p| panic!("{:?}", p.0));
+        assert_eq!(ok.status, Some("Completed"));
+        assert_eq!(ok.tests, ["Awaiting"]);
+        // The obsolete inputs are taken and stored as their successors.
+        let old = check_patch(vec![op("add", "/status", Some("Sent"))])
+            .unwrap_or_else(|p| panic!("{:?}", p.0));
+        assert_eq!(old.status, Some("Awaiting"));
+
+        let bad = check_patch(vec![
+            op("replace", "/status", Some("Lost")),
+            op("remove", "/status", None),
+            op("replace", "/content/title", Some("x")),
+            op("frobnicate", "/status", Some("Completed")),
+            op("replace", "/status", None),
+        ])
+        .err()
+        .unwrap();
+        assert_eq!(
+            bad.0.keys().collect::<Vec<_>>(),
+            ["[0].value", "[1].op", "[2].path", "[3].op", "[4].value"]
+        );
+        assert!(check_patch(Vec::new()).is_err());
     }
 
     #[test]

@@ -14,11 +14,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::checks::{
-    DialogRequest, Problems, TransmissionRequest, check_dialog, check_transmission,
+    DialogRequest, Problems, TransmissionRequest, check_dialog, check_patch, check_transmission,
 };
 use super::inbox;
 use super::store::{DialogportenState, Outcome};
-use crate::intake::dialogporten::DIALOGS_PATH;
+use crate::intake::dialogporten::{DIALOGS_PATH, PATCH_MEDIA_TYPE, PatchOperation};
 
 /// The stand-in's routes, relative to where it is mounted (`/dev/dialogporten`): the
 /// service-owner API on its real paths, the inbox page at `/` and the recorded events at
@@ -28,7 +28,10 @@ pub fn router(state: Arc<DialogportenState>) -> Router {
         .route("/", get(inbox::view_inbox))
         .route("/events", get(view_events))
         .route(DIALOGS_PATH, post(create_dialog))
-        .route(&format!("{DIALOGS_PATH}/{{dialog_id}}"), get(read_dialog))
+        .route(
+            &format!("{DIALOGS_PATH}/{{dialog_id}}"),
+            get(read_dialog).patch(patch_dialog),
+        )
         .route(
             &format!("{DIALOGS_PATH}/{{dialog_id}}/transmissions"),
             post(create_transmission),
@@ -166,6 +169,75 @@ async fn create_transmission(
         state.add_transmission(id, &transmission, source).await,
         collection,
     )
+}
+
+/// `PATCH …/dialogs/{id}`: an RFC 6902 JSON Patch (`application/json-patch+json`, or
+/// `application/json` as Dialogporten also takes), optionally guarded by `If-Match` with the
+/// revision last read; 204 with the new revision as `ETag`.
+async fn patch_dialog(
+    State(state): State<Arc<DialogportenState>>,
+    OriginalUri(uri): OriginalUri,
+    UrlPath(raw_id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !matches!(
+        media.as_deref(),
+        Some("application/json") | Some(PATCH_MEDIA_TYPE)
+    ) {
+        if !authorized(&state, &headers).await {
+            return unauthorized();
+        }
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "A patch is application/json-patch+json.",
+            None,
+        );
+    }
+    let ops: Vec<PatchOperation> = match admitted(&state, &headers, &body).await {
+        Ok(ops) => ops,
+        Err(refusal) => return refusal,
+    };
+    let Ok(id) = Uuid::parse_str(&raw_id) else {
+        return no_such_dialog();
+    };
+    let if_match = match headers.get(header::IF_MATCH).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(v)) => match Uuid::parse_str(v.trim().trim_matches('"')) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "If-Match is the dialog's revision, a UUID.",
+                    None,
+                );
+            }
+        },
+        Some(Err(_)) => return problem(StatusCode::BAD_REQUEST, "Unreadable If-Match.", None),
+    };
+    let patch = match check_patch(ops) {
+        Ok(p) => p,
+        Err(p) => return problem(StatusCode::BAD_REQUEST, "Validation failed.", Some(&p)),
+    };
+    match state.patch_dialog(id, if_match, &patch, uri.path()).await {
+        Ok(Outcome::Created(_, revision)) => (
+            StatusCode::NO_CONTENT,
+            [(header::ETAG, revision.to_string())],
+        )
+            .into_response(),
+        Ok(Outcome::Refused(status, detail)) => problem(status, &detail, None),
+        Err(e) => failed(e),
+    }
 }
 
 async fn read_dialog(

@@ -12,6 +12,7 @@ use super::checks::is_web_url;
 use super::http::{ReadQuery, failed};
 use super::store::{DialogportenState, TransmissionRow};
 use crate::auth::altinn::urn;
+use crate::form::Lang;
 use crate::form::no::{Fodselsnummer, Orgnr};
 use crate::intake::dialogporten::{Attachment, Content, ContentValue};
 
@@ -44,16 +45,11 @@ struct When {
 
 impl When {
     fn of(iso: &str) -> When {
+        // The page is in bokmål, so the time is Oslo's, written the Norwegian way.
         let shown =
             time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .and_then(|t| {
-                    t.format(time::macros::format_description!(
-                        "[day].[month].[year] kl. [hour].[minute] UTC"
-                    ))
-                    .ok()
-                })
-                .unwrap_or_else(|| iso.to_owned());
+                .map(|t| crate::i18n::shown(t, Lang::Nb))
+                .unwrap_or_else(|_| iso.to_owned());
         When {
             iso: iso.to_owned(),
             shown,

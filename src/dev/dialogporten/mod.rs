@@ -1,6 +1,6 @@
 //! The built-in stand-in for Dialogporten: the service-owner API on its real paths and shapes
-//! (create a dialog, add a transmission, read a dialog), the CloudEvents the real service would
-//! publish, and a plain inbox page where someone trying the portal sees what it delivered.
+//! (create a dialog, add a transmission, change its status with a JSON Patch, read a dialog), the
+//! CloudEvents the real service would publish, and a plain inbox page where someone trying the portal sees what it delivered.
 //!
 //! Everything is kept in its own SQLite file, never only in memory, because the portal's crash
 //! tests restart the process and then look at what arrived. Beside the dialogs it counts the
@@ -46,5 +46,7 @@ impl BearerCheck for AllowAny {
 
 /// CloudEvent type of a new dialog.
 pub const EVENT_DIALOG_CREATED: &str = "dialogporten.dialog.created.v1";
+/// CloudEvent type of a changed dialog (its status, say).
+pub const EVENT_DIALOG_UPDATED: &str = "dialogporten.dialog.updated.v1";
 /// CloudEvent type of a new transmission.
 pub const EVENT_TRANSMISSION_CREATED: &str = "dialogporten.dialog.transmission.created.v1";

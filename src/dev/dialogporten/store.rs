@@ -13,8 +13,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
-use super::checks::{CheckedDialog, CheckedTransmission};
-use super::{BearerCheck, EVENT_DIALOG_CREATED, EVENT_TRANSMISSION_CREATED};
+use super::checks::{CheckedDialog, CheckedPatch, CheckedTransmission};
+use super::{BearerCheck, EVENT_DIALOG_CREATED, EVENT_DIALOG_UPDATED, EVENT_TRANSMISSION_CREATED};
 
 const SCHEMA: &str = "
 -- `seq` keeps the order things arrived in: the inbox lists dialogs newest first and
@@ -118,7 +118,7 @@ pub(super) struct TransmissionRow {
 
 /// What became of a creation request that was well-formed.
 pub(super) enum Outcome {
-    /// Stored; the id and the dialog's new revision.
+    /// Stored (or, for a patch, applied); the id and the dialog's new revision.
     Created(Uuid, Uuid),
     /// Refused: the status and why.
     Refused(StatusCode, String),
@@ -346,13 +346,7 @@ impl DialogportenState {
         }
         let now = now_iso();
         insert_transmission(&mut tx, dialog_id, t, &now).await?;
-        let revision = Uuid::new_v4();
-        sqlx::query("UPDATE dialogs SET revision = $1, updated_at = $2 WHERE id = $3")
-            .bind(revision.to_string())
-            .bind(&now)
-            .bind(&did)
-            .execute(&mut *tx)
-            .await?;
+        let revision = new_revision(&mut tx, &did, None, &now).await?;
         let owner = EventOwner {
             id: dialog_id,
             service_resource: &service_resource,
@@ -365,6 +359,68 @@ impl DialogportenState {
         .await?;
         tx.commit().await?;
         Ok(Outcome::Created(t.id, revision))
+    }
+
+    /// Applies a checked patch to dialog `id`: its `test`s against the status it has, then the new
+    /// status, as one change with a new revision and a `dialog.updated` event (none when the status
+    /// is the one it had). `if_match` is the
+    /// revision the caller last saw (`If-Match`), when it sent one.
+    pub(super) async fn patch_dialog(
+        &self,
+        id: Uuid,
+        if_match: Option<Uuid>,
+        patch: &CheckedPatch,
+        source: &str,
+    ) -> anyhow::Result<Outcome> {
+        let did = id.to_string();
+        let mut tx = self.begin().await?;
+        let dialog: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT service_resource, party, status, revision FROM dialogs WHERE id = $1",
+        )
+        .bind(&did)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((service_resource, party, status, revision)) = dialog else {
+            tx.commit().await?;
+            return Ok(Outcome::Refused(
+                StatusCode::NOT_FOUND,
+                format!("No dialog with id {did}."),
+            ));
+        };
+        if if_match.is_some_and(|r| r.to_string() != revision) {
+            tx.commit().await?;
+            return Ok(Outcome::Refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!("The supplied revision does not match the dialog's revision {revision}."),
+            ));
+        }
+        if let Some(expected) = patch.tests.iter().find(|t| **t != status) {
+            tx.commit().await?;
+            return Ok(Outcome::Refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The test of /status failed: it is {status}, not {expected}."),
+            ));
+        }
+        // A patch that only tests, or sets the status the dialog has, changes nothing: no new
+        // revision, no event (a repeated delivery is not news to anyone).
+        let Some(new_status) = patch.status.filter(|s| *s != status) else {
+            tx.commit().await?;
+            return Ok(Outcome::Created(id, revision.parse()?));
+        };
+        let now = now_iso();
+        let revision = new_revision(&mut tx, &did, Some(new_status), &now).await?;
+        let owner = EventOwner {
+            id,
+            service_resource: &service_resource,
+            party: &party,
+        };
+        record(
+            &mut tx,
+            cloud_event(EVENT_DIALOG_UPDATED, &owner, source, &now, None),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Outcome::Created(id, revision))
     }
 
     /// The party's dialogs, newest first, and all their transmissions in order.
@@ -386,6 +442,27 @@ impl DialogportenState {
         .await?;
         Ok((dialogs, rows))
     }
+}
+
+/// Marks dialog `id` changed at `now` (and sets its status, when one is given): its new revision.
+async fn new_revision(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    status: Option<&str>,
+    now: &str,
+) -> sqlx::Result<Uuid> {
+    let revision = Uuid::new_v4();
+    sqlx::query(
+        "UPDATE dialogs SET status = COALESCE($1, status), revision = $2, updated_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(status)
+    .bind(revision.to_string())
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(revision)
 }
 
 /// Counts one creation request for `id`.

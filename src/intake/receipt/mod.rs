@@ -6,24 +6,61 @@ use serde_json::Value;
 use super::domain::Feedback;
 use super::pdf::{Group, ReceiptPdf, Section, render};
 use crate::auth::altinn::PartyId;
+use crate::form::no::{masked, orgnr_spaced};
 use crate::form::{Form, Lang};
-use crate::i18n::{Ui, when};
+use crate::i18n::when;
 use crate::store::SubmissionRow;
 use answers::{AnswerView, answers};
 
 pub mod answers;
 
+/// The party and the submitter as a receipt names them: `Eksempel Borettslag AS (311 800 108)`,
+/// and the person's or the end-user system's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// The party, with its organisation number when it is an organisation.
+    pub party: String,
+    /// Who submitted.
+    pub submitter: String,
+}
+
+impl Names {
+    /// The names the submission stored when it was received. A submission stored without them
+    /// (before names were kept) takes `known` (party, submitter: what the caller knows now, as
+    /// the session's names), else shows the party's number and the submitter's key.
+    pub fn of(row: &SubmissionRow, known: Option<(&str, &str)>) -> Names {
+        let party_name = row.party_name.as_deref().or(known.map(|k| k.0));
+        let party = match (PartyId::from_key(&row.party), party_name) {
+            (Some(PartyId::Organisation(orgnr)), Some(name)) => {
+                format!("{name} ({})", orgnr_spaced(&orgnr))
+            }
+            (Some(PartyId::Organisation(orgnr)), None) => orgnr_spaced(&orgnr),
+            (Some(PartyId::Person(_)), Some(name)) => name.to_owned(),
+            (Some(PartyId::Person(pid)), None) => masked(&pid),
+            (None, _) => row.party.clone(),
+        };
+        let submitter = match row.submitter_name.as_deref().or(known.map(|k| k.1)) {
+            Some(name) => name.to_owned(),
+            None => match row.submitter.strip_prefix("person:") {
+                Some(pid) => masked(pid),
+                None => row.submitter.clone(),
+            },
+        };
+        Names { party, submitter }
+    }
+}
+
 /// The facts a receipt states, in the order it states them (the page and the PDF).
 pub fn facts(
-    ui: &'static Ui,
+    lang: Lang,
     row: &SubmissionRow,
     form_title: &str,
-    party: String,
-    submitter: String,
+    names: &Names,
 ) -> Vec<(&'static str, String)> {
+    let ui = crate::i18n::ui(lang);
     vec![
         (ui.receipt_reference, row.reference.clone()),
-        (ui.receipt_time, when(row.created_at)),
+        (ui.receipt_time, when(row.created_at, lang)),
         (
             ui.receipt_form,
             format!(
@@ -31,8 +68,8 @@ pub fn facts(
                 row.form_id, ui.version, row.form_version
             ),
         ),
-        (ui.receipt_party, party),
-        (ui.receipt_submitter, submitter),
+        (ui.receipt_party, names.party.clone()),
+        (ui.receipt_submitter, names.submitter.clone()),
         (ui.receipt_status, ui.status(row.status.as_str()).to_owned()),
         (ui.receipt_hash, row.sha256.clone()),
     ]
@@ -40,18 +77,12 @@ pub fn facts(
 
 /// The receipt as a tagged PDF: the same facts, the answers in the form's order and words, and
 /// the feedback when it has come.
-pub fn pdf(
-    form: &Form,
-    row: &SubmissionRow,
-    lang: Lang,
-    party: String,
-    submitter: String,
-) -> anyhow::Result<Vec<u8>> {
+pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyhow::Result<Vec<u8>> {
     let ui = crate::i18n::ui(lang);
     let doc: Value = serde_json::from_str(&row.document)?;
     let ctx = super::context(PartyId::from_key(&row.party).as_ref());
     let title = form.title.get(lang).to_string();
-    let facts = facts(ui, row, &title, party, submitter);
+    let facts = facts(lang, row, &title, names);
     let pairs = |answers: &[AnswerView]| {
         answers
             .iter()

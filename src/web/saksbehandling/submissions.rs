@@ -16,14 +16,13 @@ use super::session::Ansatt;
 use super::{CaseBase, CaseState};
 use crate::auth::altinn::PartyId;
 use crate::auth::ansatt::Employee;
-use crate::form::no::{Orgnr, masked};
+use crate::form::no::Orgnr;
 use crate::form::{Form, Lang};
 use crate::i18n::{ui, when};
 use crate::intake::receipt::answers::PageAnswers;
-use crate::intake::receipt::{self, facts};
+use crate::intake::receipt::{self, Names, facts};
 use crate::store::{Actor, AttachmentStatus, SubmissionQuery, SubmissionRow};
 use crate::web::error::{AppError, AppResult};
-use crate::web::session::orgnr_spaced;
 use crate::web::{L, RequestId, render};
 
 /// The routes.
@@ -61,16 +60,6 @@ fn forms_of(state: &CaseState, e: &Employee) -> Vec<String> {
         .collect()
 }
 
-/// A party key as a caseworker list shows it: an organisation number spaced, a person's number
-/// masked.
-fn party_shown(key: &str) -> String {
-    match PartyId::from_key(key) {
-        Some(PartyId::Organisation(o)) => orgnr_spaced(&o),
-        Some(PartyId::Person(p)) => masked(&p),
-        None => key.to_owned(),
-    }
-}
-
 /// The search as typed: every field kept as given, so that a refused search loses nothing.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -101,10 +90,9 @@ fn read_date(s: &str) -> Option<time::Date> {
 /// Midnight in Norway at the start of `d`, as unix milliseconds.
 fn start_of_day_ms(d: time::Date) -> i64 {
     let utc = d.midnight().assume_utc();
-    // The offset Norway had at that moment (one or two hours ahead of UTC).
-    let local = crate::i18n::norway_local(utc);
-    let offset = local.assume_utc() - utc;
-    (utc - offset).unix_timestamp() * 1000
+    // The offset Norway had then (one or two hours ahead of UTC; never changing at midnight).
+    let offset = crate::i18n::oslo(utc).offset().whole_seconds();
+    (utc.unix_timestamp() - i64::from(offset)) * 1000
 }
 
 struct FieldError {
@@ -276,9 +264,9 @@ async fn view_search_get(
                     || r.form_id.clone(),
                     |f| format!("{} {}", r.form_id, f.title.get(lang)),
                 ),
-                party: party_shown(&r.party),
+                party: Names::of(&r, None).party,
                 channel: channel_name(u, &r.channel),
-                time: when(r.created_at),
+                time: when(r.created_at, lang),
                 status: u.status(r.status.as_str()),
                 reference: r.reference,
             })
@@ -416,13 +404,7 @@ async fn view_submission_get(
     let u = ui(lang);
     let cui = super::words::case_ui(lang);
     let title = form.title.get(lang).to_string();
-    let mut facts = facts(
-        u,
-        &row,
-        &title,
-        party_shown(&row.party),
-        row.submitter.clone(),
-    );
+    let mut facts = facts(lang, &row, &title, &Names::of(&row, None));
     facts.push((cui.col_channel, channel_name(u, &row.channel).to_owned()));
     facts.push((cui.given_in, given.native_name().to_owned()));
     let files = state
@@ -492,14 +474,8 @@ async fn view_receipt_pdf_get(
         .audit("receipt.read", &Actor::employee(&e.key), &row.id, &rid)
         .await?;
     let given = Lang::parse(&row.lang).unwrap_or_default();
-    let pdf = receipt::pdf(
-        &form,
-        &row,
-        given,
-        party_shown(&row.party),
-        row.submitter.clone(),
-    )
-    .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
+    let pdf = receipt::pdf(&form, &row, given, &Names::of(&row, None))
+        .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     Ok(crate::web::submitted::pdf_response(&row.reference, pdf))
 }
 
@@ -570,7 +546,7 @@ async fn view_readers_get(
         .map(|a| {
             let key = a.employee.unwrap_or_default();
             ReaderRow {
-                time: when(a.at),
+                time: when(a.at, lang),
                 who: names
                     .get(&key)
                     .map_or_else(|| key.clone(), |n| format!("{n} ({key})")),
