@@ -253,6 +253,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
                 absolute_s: config.ansatt_absolute_s,
             },
             outbox: state.outbox.clone(),
+            forms_dir: (!config.production).then(|| config.forms_dir.clone()),
         },
         config.production,
     );

@@ -420,6 +420,19 @@
       });
     }
   }
+  // Copy buttons (an example document): shown only where they can work; the text stays
+  // selectable without them.
+  document.querySelectorAll('button[data-copy]').forEach(function (b) {
+    if (!navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener('click', function () {
+      var source = document.getElementById(b.getAttribute('data-copy'));
+      var status = b.parentElement.querySelector('.copy-status');
+      navigator.clipboard.writeText(source ? source.textContent : '').then(function () {
+        if (status) status.textContent = b.getAttribute('data-copied') || '';
+      });
+    });
+  });
   setUpUploads(document);
   // A swap may replace the element it was aimed at (outerHTML): look at the whole page.
   document.addEventListener('htmx:afterSettle', function () {

@@ -338,6 +338,34 @@ async fn a_form_owner_previews_rf1140_in_three_languages_with_every_branch_and_n
             .await;
         assert!(oppgaver.body.contains(page_title), "{lang}");
     }
+    // The example document (the API scenario's) and the scenarios to fill from.
+    assert!(
+        overview.body.contains("id=\"example-doc\""),
+        "{}",
+        overview.body
+    );
+    assert!(
+        overview.body.contains("Eksempelsystem 1"),
+        "{}",
+        overview.body
+    );
+    assert!(
+        overview.body.contains("scenario=ordinaer-to-eiere"),
+        "{}",
+        overview.body
+    );
+    let filled = app
+        .get_with(
+            &siri,
+            &format!("{version}/side/oppgaver?scenario=ordinaer-to-eiere"),
+        )
+        .await;
+    assert_eq!(filled.status, 200, "{}", filled.body);
+    assert!(
+        filled.body.contains("value=\"Dina Daglig Testesen\""),
+        "{}",
+        filled.body
+    );
     // A post is validated as the real page is, and shows the real messages; nothing is stored.
     let drafts_before = crate::helpers::count(&app, "SELECT COUNT(*) FROM drafts").await;
     let r = app
@@ -364,4 +392,23 @@ async fn a_form_owner_previews_rf1140_in_three_languages_with_every_branch_and_n
     // Only form owners preview.
     let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
     assert_eq!(app.get_with(&geir, &version).await.status, 403);
+}
+
+#[tokio::test]
+async fn outside_production_a_form_owner_sees_the_form_files_that_do_not_load() {
+    let forms = tempfile::tempdir().unwrap();
+    crate::signin::copy_dir(&crate::helpers::forms_dir(), forms.path());
+    let dir = forms.path().to_owned();
+    let app = crate::helpers::spawn_app_with(move |c| c.forms_dir = dir).await;
+    // A file broken after the start: the running catalogue is not changed, the page names it.
+    std::fs::write(
+        forms.path().join("publikumstjenester/halvferdig.toml"),
+        "id = \"HALVFERDIG\"\nversion = \n",
+    )
+    .unwrap();
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    let r = app.get_with(&siri, "/saksbehandling/skjema").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("halvferdig.toml:2"), "{}", r.body);
+    assert!(r.body.contains("RF-1140"), "{}", r.body);
 }

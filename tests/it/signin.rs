@@ -187,7 +187,7 @@ async fn a_form_needing_a_higher_level_asks_for_it_and_refuses_a_lower_one() {
     assert_eq!(app.get("/skjema/RF-1139").await.status, 200);
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let target = to.join(e.file_name());

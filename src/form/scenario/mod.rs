@@ -21,7 +21,7 @@ use super::expr::{Context, parse_date};
 
 mod run;
 
-pub use run::run;
+pub use run::{document_of, run};
 
 /// The date `today()` gives when a scenario does not fix one, so that no scenario depends on the
 /// day it runs.

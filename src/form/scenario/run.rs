@@ -14,6 +14,20 @@ use crate::form::{Field, Lang};
 /// At most this many differences of the submitted document are listed, then how many more.
 const MAX_DIFFS: usize = 10;
 
+/// The document a scenario's answers make: through the browser, the prefilled draft with the
+/// answers laid over it as a save leaves it; through the API, the answers as they arrive.
+pub fn document_of(form: &Form, s: &Scenario) -> Value {
+    match s.channel {
+        Channel::Portal => {
+            let mut doc = document::prefill(form, &s.context);
+            overlay(&mut doc, &s.answers);
+            document::settle(form, &mut doc, &s.context);
+            doc
+        }
+        Channel::Api => s.answers.clone(),
+    }
+}
+
 /// Runs a scenario; every difference from what it expects is one line (empty: it passes).
 pub fn run(form: &Form, s: &Scenario) -> Vec<String> {
     if let Some(v) = &s.version
@@ -25,15 +39,7 @@ pub fn run(form: &Form, s: &Scenario) -> Vec<String> {
         )];
     }
     let ctx = &s.context;
-    let doc = match s.channel {
-        Channel::Portal => {
-            let mut doc = document::prefill(form, ctx);
-            overlay(&mut doc, &s.answers);
-            document::settle(form, &mut doc, ctx);
-            doc
-        }
-        Channel::Api => s.answers.clone(),
-    };
+    let doc = document_of(form, s);
     let mut out = Vec::new();
     let e = &s.expect;
 

@@ -45,6 +45,9 @@ pub struct CaseState {
     pub limits: crate::web::session::Limits,
     /// The outbox, woken when a delivery is queued again.
     pub outbox: Option<Arc<crate::intake::outbox::Outbox>>,
+    /// Outside production, the forms folder: form owners see the files on disk that do not load,
+    /// with their problems.
+    pub forms_dir: Option<std::path::PathBuf>,
 }
 
 /// The caseworker routes under `/saksbehandling`, with the employees' own session layer (its own

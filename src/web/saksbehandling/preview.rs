@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::session::Ansatt;
 use super::{CaseBase, CaseState, area_name};
+use crate::form::scenario;
 use crate::form::validate::{Scope, validate};
 use crate::form::{Form, Lang};
 use crate::web::error::{AppError, AppResult};
@@ -70,6 +71,8 @@ struct FormRow {
 struct FormsView {
     base: CaseBase,
     forms: Vec<FormRow>,
+    /// Outside production: every problem of the form files on disk, `file:line: problem`.
+    on_disk: Option<Vec<(String, bool)>>,
 }
 
 async fn view_forms_get(
@@ -97,6 +100,14 @@ async fn view_forms_get(
             })
         })
         .collect();
+    // The files as they are now, which may differ from what was loaded at start.
+    let on_disk = state.forms_dir.as_deref().map(|dir| {
+        crate::form::load::load_dir(dir)
+            .problems
+            .iter()
+            .map(|p| (p.to_string(), p.warning))
+            .collect()
+    });
     render(
         &FormsView {
             base: CaseBase::new(
@@ -107,6 +118,7 @@ async fn view_forms_get(
                 Some(e),
             ),
             forms,
+            on_disk,
         },
         StatusCode::OK,
     )
@@ -130,6 +142,22 @@ struct VersionView {
     pages: Vec<PageRow>,
     schema: String,
     api: Option<String>,
+    example: Option<String>,
+    scenarios: Vec<(String, String)>,
+}
+
+/// The document a vendor would send: the first valid scenario's, the API's first when there is
+/// one (as it arrives), else the browser's (as it would be submitted).
+fn example_document(form: &Form) -> Option<Value> {
+    let all = scenario::of_form(form).scenarios;
+    let valid = |s: &&scenario::Scenario| {
+        s.expect.errors.is_empty() && s.version.as_deref().is_none_or(|v| v == form.version)
+    };
+    all.iter()
+        .filter(valid)
+        .find(|s| s.channel == scenario::Channel::Api)
+        .or_else(|| all.iter().find(valid))
+        .map(|s| scenario::document_of(form, s))
 }
 
 async fn view_version_get(
@@ -152,6 +180,19 @@ async fn view_version_get(
         })
         .collect();
     let title = form.title.get(lang).to_string();
+    let example = example_document(&form).and_then(|d| serde_json::to_string_pretty(&d).ok());
+    let first = form.pages.first().map(|p| p.id.clone()).unwrap_or_default();
+    let scenarios = scenario::of_form(&form)
+        .scenarios
+        .into_iter()
+        .map(|s| {
+            let q = serde_urlencoded::to_string([("scenario", &s.name)]).unwrap_or_default();
+            (
+                format!("{} – {}", s.name, s.description),
+                format!("{base_url}/side/{first}?{q}"),
+            )
+        })
+        .collect();
     render(
         &VersionView {
             base: CaseBase::new(
@@ -168,6 +209,8 @@ async fn view_version_get(
             pages,
             schema: format!("{base_url}/schema.json"),
             api: form.api.as_ref().map(|a| a.base.clone()),
+            example,
+            scenarios,
         },
         StatusCode::OK,
     )
@@ -192,6 +235,8 @@ async fn view_schema_get(
 struct PreviewQuery {
     /// `ja`: every conditional part shown and marked.
     alle: Option<String>,
+    /// Fill the page from this scenario of the form.
+    scenario: Option<String>,
 }
 
 #[derive(Template)]
@@ -290,9 +335,22 @@ async fn view_page_get(
     form_owner(&e)?;
     let form = version_of(&state, &form_id, &version)?;
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
-    let doc = Value::Object(Default::default());
     let every = q.alle.as_deref() == Some("ja");
-    preview_response(&form, pi, &doc, &[], lang, every, e, &headers)
+    // From a scenario: its answers as its door makes them, and the errors they give on this page.
+    let (doc, errors) = match &q.scenario {
+        Some(name) => {
+            let s = scenario::of_form(&form)
+                .scenarios
+                .into_iter()
+                .find(|s| &s.name == name)
+                .ok_or(AppError::NotFound)?;
+            let doc = scenario::document_of(&form, &s);
+            let errors = validate(&form, &doc, Scope::Page(pi), &s.context);
+            (doc, errors)
+        }
+        None => (Value::Object(Default::default()), Vec::new()),
+    };
+    preview_response(&form, pi, &doc, &errors, lang, every, e, &headers)
 }
 
 /// A post validates the page exactly as the real page does, and shows it again with the real

@@ -97,6 +97,15 @@ pub struct CaseUi {
     pub preview_lead: &'static str,
     pub previous_page: &'static str,
     pub next_page: &'static str,
+    pub scenarios_title: &'static str,
+    pub example_title: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub on_disk_title: &'static str,
+    pub on_disk_lead: &'static str,
+    pub on_disk_none: &'static str,
+    pub warning: &'static str,
+    pub error: &'static str,
 }
 
 impl CaseUi {
@@ -203,6 +212,15 @@ const NB: CaseUi = CaseUi {
     preview_lead: "Siden vises slik brukeren ser den, og sjekkes som den ekte siden, men ingenting lagres og ingenting kan sendes inn.",
     previous_page: "Forrige side",
     next_page: "Neste side",
+    scenarios_title: "Fyll ut fra et scenario",
+    example_title: "Eksempel på dokument",
+    copy: "Kopier",
+    copied: "Kopiert.",
+    on_disk_title: "Skjemafilene på disken (utvikling)",
+    on_disk_lead: "Skjemafilene slik de er nå, sjekket som ved oppstart. Et skjema med feil lastes ikke.",
+    on_disk_none: "Ingen feil eller advarsler.",
+    warning: "Advarsel",
+    error: "Feil",
 };
 
 const NN: CaseUi = CaseUi {
@@ -297,6 +315,15 @@ const NN: CaseUi = CaseUi {
     preview_lead: "Sida blir vist slik brukaren ser henne, og blir sjekka som den ekte sida, men ingenting blir lagra og ingenting kan sendast inn.",
     previous_page: "Førre side",
     next_page: "Neste side",
+    scenarios_title: "Fyll ut frå eit scenario",
+    example_title: "Døme på dokument",
+    copy: "Kopier",
+    copied: "Kopiert.",
+    on_disk_title: "Skjemafilene på disken (utvikling)",
+    on_disk_lead: "Skjemafilene slik dei er no, sjekka som ved oppstart. Eit skjema med feil blir ikkje lasta.",
+    on_disk_none: "Ingen feil eller åtvaringar.",
+    warning: "Åtvaring",
+    error: "Feil",
 };
 
 const EN: CaseUi = CaseUi {
@@ -391,6 +418,15 @@ const EN: CaseUi = CaseUi {
     preview_lead: "The page is shown as the user sees it and checked as the real page is, but nothing is stored and nothing can be submitted.",
     previous_page: "Previous page",
     next_page: "Next page",
+    scenarios_title: "Fill in from a scenario",
+    example_title: "Example document",
+    copy: "Copy",
+    copied: "Copied.",
+    on_disk_title: "The form files on disk (development)",
+    on_disk_lead: "The form files as they are now, checked as at start. A form with errors does not load.",
+    on_disk_none: "No errors or warnings.",
+    warning: "Warning",
+    error: "Error",
 };
 
 /// The caseworker texts in `lang`.
