@@ -1301,15 +1301,24 @@ fn employee_page(
     ));
     for e in &idp.config.employees {
         body.push_str(&format!(
-            "<option value=\"{id}\"{selected}>{name} ({roles})</option>\n",
+            "<option value=\"{id}\"{selected}>{name}</option>\n",
             id = esc(&e.id),
             selected = if e.id == chosen { " selected" } else { "" },
             name = esc(&e.name),
-            roles = esc(&e.roles.join(", ")),
+        ));
+    }
+    // The roles beside the list, not in it: a list as wide as its longest role would not fit a
+    // narrow screen.
+    body.push_str("</select></p>\n<ul id=\"ansatt-roles\">\n");
+    for e in &idp.config.employees {
+        body.push_str(&format!(
+            "<li>{}: {}</li>\n",
+            esc(&e.name),
+            esc(&e.roles.join(", "))
         ));
     }
     body.push_str(&format!(
-        "</select></p>\n\
+        "</ul>\n\
          <p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
          <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>{cancel}</button></p>\n\
          </form>\n",

@@ -260,7 +260,7 @@ async fn a_bad_search_is_explained_and_keeps_what_was_typed() {
             "/saksbehandling/innsendinger?orgnr=819897523&fra=31.02.2026&referanse=ABCD",
         )
         .await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("id=\"error-summary\""), "{}", r.body);
     assert!(r.body.contains("href=\"#orgnr\""), "{}", r.body);
     assert!(r.body.contains("href=\"#fra\""), "{}", r.body);

@@ -272,10 +272,11 @@ async fn view_search_get(
             })
             .collect();
     }
+    // As a form page with mistakes answers: 422, with the page.
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     };
     let error_of = |id: &str| errors.iter().find(|e| e.id == id).map(|e| e.message);
     let input = |id, label, hint, value: &str| Input {

@@ -4,6 +4,7 @@
 // at 320 px and zoom at 200 % on every page and state.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Audit } from '../lib/audit.mjs';
 import { assertNoProblems } from '../lib/browser.mjs';
@@ -20,7 +21,12 @@ async function apiSubmission(url) {
   const token = execFileSync(binaryPath(), [
     'dev', 'token', '--org', '819897522', '--scope', 'skatteetaten:innrapporteringboligsameie',
     '--issuer', `${url}/dev/maskinporten/`,
-  ], { encoding: 'utf8', env: { ...process.env, TASTESKJEMA_LOG: 'warn' } }).trim();
+  ], {
+    encoding: 'utf8',
+    // From the repository root, where the forms are, as the server runs.
+    cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    env: { ...process.env, TASTESKJEMA_LOG: 'warn' },
+  }).trim();
   const owner = (id, navn, seksjon) => ({
     oppgaveeier: id.length === 11 ? { foedselsnummer: id, navn } : { organisasjonsnummer: id, navn },
     eiertid: { start: '0101', slutt: '3112' },
@@ -52,8 +58,11 @@ test('an employee finds an API submission, reads it as given, and previews a for
     await page.goto('/saksbehandling/innsendinger');
     assert.match(page.url(), /\/dev\/ansatt\/authorize/);
     await audit.check('employee directory login');
+    // Keyboard only: choose in the list, Tab to "Logg inn", Enter.
     await page.locator('#ansatt').focus();
     await page.locator('#ansatt').selectOption(ANNE);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.value), 'login');
     await navigation(page, () => page.keyboard.press('Enter'));
     assert.equal(new URL(page.url()).pathname, '/saksbehandling/innsendinger');
     assert.match(await page.locator('.site-user').innerText(), /Anne Allsidig Testansatt/);
