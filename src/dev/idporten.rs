@@ -1195,19 +1195,7 @@ fn login_page(
     if idp.is_directory() {
         return employee_page(idp, t, login_id, request, error, typed);
     }
-    let mut body = format!("<h1>{}</h1>\n", esc(t.title));
-    if let Some(e) = error {
-        body.push_str(&format!(
-            "<div role=\"alert\"><p id=\"pid-error\">{}</p></div>\n",
-            esc(e)
-        ));
-    }
-    body.push_str(&format!(
-        "<p>{}</p>\n<p>{}: <strong>{}</strong></p>\n",
-        esc(t.intro),
-        esc(t.service),
-        esc(&request.client_id)
-    ));
+    let mut body = page_head(t, request, error, "pid-error");
     // An error is tied to the field it is about, for screen readers.
     let (described, invalid) = if error.is_some() {
         ("pid-hint pid-error", " aria-invalid=\"true\"")
@@ -1247,20 +1235,8 @@ fn login_page(
             label = esc(label),
         ));
     }
-    body.push_str(&format!(
-        "</fieldset>\n\
-         <p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
-         <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>{cancel}</button></p>\n\
-         </form>\n",
-        login = esc(t.login),
-        cancel = esc(t.cancel),
-    ));
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    page(t, status, t.title, &body)
+    body.push_str("</fieldset>\n");
+    login_form_end(t, body, error)
 }
 
 /// The employee directory's login page: a choice of test employee, as plain HTML.
@@ -1272,19 +1248,7 @@ fn employee_page(
     error: Option<&str>,
     chosen: &str,
 ) -> Response {
-    let mut body = format!("<h1>{}</h1>\n", esc(t.title));
-    if let Some(e) = error {
-        body.push_str(&format!(
-            "<div role=\"alert\"><p id=\"ansatt-error\">{}</p></div>\n",
-            esc(e)
-        ));
-    }
-    body.push_str(&format!(
-        "<p>{}</p>\n<p>{}: <strong>{}</strong></p>\n",
-        esc(t.intro),
-        esc(t.service),
-        esc(&request.client_id)
-    ));
+    let mut body = page_head(t, request, error, "ansatt-error");
     let invalid = if error.is_some() {
         " aria-invalid=\"true\" aria-describedby=\"ansatt-error\""
     } else {
@@ -1317,9 +1281,33 @@ fn employee_page(
             esc(&e.roles.join(", "))
         ));
     }
+    body.push_str("</ul>\n");
+    login_form_end(t, body, error)
+}
+
+/// The start of both login pages: the title, the error (by `error_id`, which the field it is
+/// about names), and which service asks.
+fn page_head(t: &Texts, request: &AuthRequest, error: Option<&str>, error_id: &str) -> String {
+    let mut body = format!("<h1>{}</h1>\n", esc(t.title));
+    if let Some(e) = error {
+        body.push_str(&format!(
+            "<div role=\"alert\"><p id=\"{error_id}\">{}</p></div>\n",
+            esc(e)
+        ));
+    }
     body.push_str(&format!(
-        "</ul>\n\
-         <p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
+        "<p>{}</p>\n<p>{}: <strong>{}</strong></p>\n",
+        esc(t.intro),
+        esc(t.service),
+        esc(&request.client_id)
+    ));
+    body
+}
+
+/// The end of both login pages: log in or cancel; 400 when the page shows an error.
+fn login_form_end(t: &Texts, mut body: String, error: Option<&str>) -> Response {
+    body.push_str(&format!(
+        "<p><button type=\"submit\" name=\"action\" value=\"login\">{login}</button>\n\
          <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>{cancel}</button></p>\n\
          </form>\n",
         login = esc(t.login),

@@ -104,32 +104,27 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     )
     .await
     .context("opening the built-in Dialogporten's database")?;
+    // Each stand-in registers the portal's client exactly as the portal is configured for it.
+    let registered = |c: auth::idporten::OidcConfig, frontchannel: Option<String>| DevClient {
+        client_id: c.client_id,
+        client_secret: Some(config::Secret::new(secret)),
+        jwks: None,
+        redirect_uris: vec![c.redirect_uri],
+        post_logout_redirect_uris: vec![c.post_logout_redirect_uri],
+        frontchannel_logout_uri: frontchannel,
+    };
     let idp = IdpState::new(IdpConfig {
         issuer: at(Service::Idporten),
-        clients: vec![DevClient {
-            client_id: DEV_CLIENT_ID.into(),
-            client_secret: Some(config::Secret::new(secret)),
-            jwks: None,
-            redirect_uris: vec![format!("{public}/logg-inn/tilbake")],
-            post_logout_redirect_uris: vec![format!("{public}/")],
-            frontchannel_logout_uri: Some(format!("{public}/logg-ut/frontkanal")),
-        }],
+        clients: vec![registered(
+            idporten_client(config, secret),
+            Some(format!("{public}/logg-ut/frontkanal")),
+        )],
         people,
         employees: Vec::new(),
     })?;
     let directory = IdpState::new(IdpConfig {
         issuer: at(Service::Ansatt),
-        clients: vec![DevClient {
-            client_id: DEV_ANSATT_CLIENT_ID.into(),
-            client_secret: Some(config::Secret::new(secret)),
-            jwks: None,
-            redirect_uris: vec![format!("{public}{}", crate::config::ANSATT_CALLBACK)],
-            post_logout_redirect_uris: vec![format!(
-                "{public}{}",
-                crate::config::ANSATT_LOGGED_OUT
-            )],
-            frontchannel_logout_uri: None,
-        }],
+        clients: vec![registered(ansatt_client(config, secret), None)],
         people: Vec::new(),
         employees: registry.employees().to_vec(),
     })?;

@@ -171,19 +171,13 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => {
                 sqlx::migrate!("migrations/sqlite").run(p).await?;
-                SqliteStore::new(p.clone()).migrate().await?;
-                if let Sessions::Sqlite(s) = self.employee_session_store() {
-                    s.migrate().await?;
-                }
             }
             Db::Postgres(p) => {
                 sqlx::migrate!("migrations/postgres").run(p).await?;
-                PostgresStore::new(p.clone()).migrate().await?;
-                if let Sessions::Postgres(s) = self.employee_session_store() {
-                    s.migrate().await?;
-                }
             }
         }
+        self.session_store().migrate().await?;
+        self.employee_session_store().migrate().await?;
         Ok(())
     }
 
@@ -648,6 +642,14 @@ impl SessionStore for Sessions {
 }
 
 impl Sessions {
+    /// Creates the store's table if it is not there yet.
+    async fn migrate(&self) -> sqlx::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.migrate().await,
+            Sessions::Postgres(s) => s.migrate().await,
+        }
+    }
+
     /// Removes expired sessions every `period`, forever.
     pub async fn delete_expired_every(self, period: Duration) {
         use tower_sessions::ExpiredDeletion;

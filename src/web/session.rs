@@ -61,7 +61,7 @@ impl Limits {
 
     /// How often an active session is written to push its idle expiry on: once a minute, or more
     /// often when the idle limit is very short.
-    pub(crate) fn touch_every_s(&self) -> i64 {
+    fn touch_every_s(&self) -> i64 {
         (self.idle_s / 4).clamp(0, 60)
     }
 }
@@ -169,6 +169,22 @@ pub(crate) async fn ended(
     } else {
         None
     })
+}
+
+/// Writes the time under `seen_key` when it is older than [`Limits::touch_every_s`], so that an
+/// active session's idle expiry moves on; gives the last-seen time as it now stands.
+pub(crate) async fn touch(session: &Session, limits: Limits, seen_key: &str) -> AppResult<i64> {
+    let now = now_s();
+    let seen: i64 = session
+        .get(seen_key)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    if now - seen >= limits.touch_every_s() {
+        session.insert(seen_key, now).await.map_err(session_error)?;
+        return Ok(now);
+    }
+    Ok(seen)
 }
 
 /// Removes the login (person, party, times) from the session; answers kept for after the next
@@ -383,13 +399,7 @@ pub async fn who_layer(State(limits): State<Limits>, req: Request, next: Next) -
 async fn read_who(session: &Session, limits: Limits) -> Option<Who> {
     let p = person(session, limits).await.ok()??;
     let now = now_s();
-    let seen: i64 = session.get(SEEN_KEY).await.ok().flatten().unwrap_or(0);
-    let seen = if now - seen >= limits.touch_every_s() {
-        session.insert(SEEN_KEY, now).await.ok()?;
-        now
-    } else {
-        seen
-    };
+    let seen = touch(session, limits, SEEN_KEY).await.ok()?;
     let login_at: i64 = session
         .get(LOGIN_AT_KEY)
         .await

@@ -148,8 +148,7 @@ struct VersionView {
 
 /// The document a vendor would send: the first valid scenario's, the API's first when there is
 /// one (as it arrives), else the browser's (as it would be submitted).
-fn example_document(form: &Form) -> Option<Value> {
-    let all = scenario::of_form(form).scenarios;
+fn example_document(form: &Form, all: &[scenario::Scenario]) -> Option<Value> {
     let valid = |s: &&scenario::Scenario| {
         s.expect.errors.is_empty() && s.version.as_deref().is_none_or(|v| v == form.version)
     };
@@ -180,10 +179,11 @@ async fn view_version_get(
         })
         .collect();
     let title = form.title.get(lang).to_string();
-    let example = example_document(&form).and_then(|d| serde_json::to_string_pretty(&d).ok());
+    // The scenarios file is read once for both uses.
+    let all = scenario::of_form(&form).scenarios;
+    let example = example_document(&form, &all).and_then(|d| serde_json::to_string_pretty(&d).ok());
     let first = form.pages.first().map(|p| p.id.clone()).unwrap_or_default();
-    let scenarios = scenario::of_form(&form)
-        .scenarios
+    let scenarios = all
         .into_iter()
         .map(|s| {
             let q = serde_urlencoded::to_string([("scenario", &s.name)]).unwrap_or_default();

@@ -8,9 +8,8 @@ use tower_sessions::Session;
 
 use super::CaseState;
 use crate::auth::ansatt::Employee;
-use crate::clock::now_s;
 use crate::web::error::{AppError, AppResult};
-use crate::web::session::{Limits, ended};
+use crate::web::session::{Limits, ended, touch};
 
 /// The logged-in employee ([`Employee`]).
 pub const EMPLOYEE_KEY: &str = "ansatt";
@@ -38,15 +37,7 @@ pub async fn employee(session: &Session, limits: Limits) -> AppResult<Option<Emp
         session.flush().await.map_err(session_error)?;
         return Ok(None);
     }
-    let now = now_s();
-    let seen: i64 = session
-        .get(SEEN_KEY)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(0);
-    if now - seen >= limits.touch_every_s() {
-        session.insert(SEEN_KEY, now).await.map_err(session_error)?;
-    }
+    touch(session, limits, SEEN_KEY).await?;
     Ok(Some(e))
 }
 
