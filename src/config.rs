@@ -102,6 +102,11 @@ pub struct Config {
     pub ansatt_idle_s: i64,
     /// An employee's login ends this many seconds after it began.
     pub ansatt_absolute_s: i64,
+    /// The form author's live preview (`tasteskjema preview DIR`): the forms are loaded again
+    /// when their files change and the caseworker pages need no login. Set by that command only,
+    /// never from a file or the environment; refused in production.
+    #[serde(skip)]
+    pub live_preview: bool,
     /// The real Altinn Authorization (required in production; outside it the built-in registry).
     pub altinn: Option<AltinnSettings>,
     /// Another registry file for the built-in Altinn stand-in (same layout as `dev/registry.toml`).
@@ -223,6 +228,7 @@ impl Default for Config {
             ansatt: None,
             ansatt_idle_s: 60 * 60,
             ansatt_absolute_s: 8 * 60 * 60,
+            live_preview: false,
             altinn: None,
             dev_registry: None,
             dev_domain_delay_ms: 3000,

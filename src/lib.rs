@@ -68,7 +68,19 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     config
         .check()
         .map_err(|e| anyhow::anyhow!("the configuration has problems:\n{e}"))?;
-    let catalog = Arc::new(load_catalog(&config.forms_dir)?);
+    if config.production && config.live_preview {
+        anyhow::bail!("the live preview is a tool for form authors, never run in production");
+    }
+    // The live preview starts whatever the files hold, and shows their problems on its pages.
+    let live = config.live_preview.then(|| {
+        Arc::new(web::saksbehandling::live::Live::new(
+            config.forms_dir.clone(),
+        ))
+    });
+    let catalog = match &live {
+        Some(l) => l.now().catalog,
+        None => Arc::new(load_catalog(&config.forms_dir)?),
+    };
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
@@ -254,6 +266,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             },
             outbox: state.outbox.clone(),
             forms_dir: (!config.production).then(|| config.forms_dir.clone()),
+            author: live.as_ref().map(|_| web::saksbehandling::live::author()),
+            live,
         },
         config.production,
     );
@@ -391,7 +405,15 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     config.listen = addr;
     let app = build(&config).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
-    println!("Tasteskjema is running: open http://{addr}/");
+    if config.live_preview {
+        println!(
+            "Tasteskjema's live preview of {} is running: open http://{addr}{}/skjema",
+            config.forms_dir.display(),
+            config::ANSATT_HOME
+        );
+    } else {
+        println!("Tasteskjema is running: open http://{addr}/");
+    }
     server::serve(listener, app.router, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -32,6 +32,13 @@ enum Command {
         /// The forms directory (default: the configured one).
         dir: Option<PathBuf>,
     },
+    /// Serve the forms in DIR (default: the configured folder) for their authors: the caseworker
+    /// pages' previews with no login, loaded again whenever a file changes (a page shows itself
+    /// again, or the problems `check` finds). Refused in production.
+    Preview {
+        /// The forms directory.
+        dir: Option<PathBuf>,
+    },
     /// Print a form's JSON Schema (the M2M document).
     Schema {
         /// The form id, e.g. RF-1140.
@@ -100,7 +107,20 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Config { .. } => unreachable!("answered above"),
-        Command::Serve => {
+        Command::Serve | Command::Preview { .. } => {
+            let mut config = config;
+            if let Command::Preview { dir } = command {
+                if config.production {
+                    eprintln!(
+                        "error: the live preview is a tool for form authors, not for production"
+                    );
+                    return ExitCode::FAILURE;
+                }
+                config.live_preview = true;
+                if let Some(dir) = dir {
+                    config.forms_dir = dir;
+                }
+            }
             tasteskjema::init_tracing(&config);
             let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
             match rt.block_on(tasteskjema::serve(config)) {

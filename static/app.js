@@ -433,6 +433,17 @@
       });
     });
   });
+  // The form author's live preview: when the form files change, show the page again (a GET of
+  // the same address, so a page shown after a post is not posted twice).
+  var live = document.body.getAttribute('data-live');
+  if (live && window.fetch) {
+    setInterval(function () {
+      fetch('/saksbehandling/skjema/lasting', { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : live; })
+        .then(function (now) { if (now.trim() !== live) window.location.replace(window.location.href); })
+        .catch(function () {});
+    }, 1000);
+  }
   setUpUploads(document);
   // A swap may replace the element it was aimed at (outerHTML): look at the whole page.
   document.addEventListener('htmx:afterSettle', function () {

@@ -1024,21 +1024,10 @@ async fn view_summary_get(
             Some(p) => format!("{base_url}/{}?vis=feil#{}", p.id, dom_id(&e.path)),
             None => format!("#{}", dom_id(&e.path)),
         };
-        let message = match answers::row_heading(&form, &e.path, lang, ui) {
-            Some(h) => format!("{h}: {}", e.message(lang)),
-            None => e.message(lang),
-        };
+        let message = answers::error_message(&form, e, lang, ui);
         summary.push(SummaryError { href, message });
     }
-    let computed = form
-        .computed
-        .iter()
-        .filter_map(|c| {
-            let label = c.label.as_ref()?.get(lang).to_string();
-            let v = document::get(doc, &c.bind);
-            Some((label, input::display(&c.kind, v, lang)))
-        })
-        .collect();
+    let computed = answers::computed(&form, doc, lang);
     let last = (0..form.pages.len())
         .rev()
         .find(|&i| document::page_visible(&form, i, doc, &ctx))

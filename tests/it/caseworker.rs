@@ -412,3 +412,211 @@ async fn outside_production_a_form_owner_sees_the_form_files_that_do_not_load() 
     assert!(r.body.contains("halvferdig.toml:2"), "{}", r.body);
     assert!(r.body.contains("RF-1140"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_scenario_shows_as_check_your_answers_receipt_and_pdf_marked_preview() {
+    let app = spawn_app().await;
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let form = catalog.latest("RF-1140").unwrap().clone();
+    let version = format!("/saksbehandling/skjema/RF-1140/{}", form.version);
+    let overview = app.get_with(&siri, &version).await;
+    for shows in ["oppsummering", "kvittering", "kvittering.pdf"] {
+        let link = format!("{version}/{shows}?scenario=ordinaer-to-eiere");
+        assert!(overview.body.contains(&link), "{link}: {}", overview.body);
+    }
+    let submissions = crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await;
+
+    let summary = app
+        .get_with(
+            &siri,
+            &format!("{version}/oppsummering?scenario=ordinaer-to-eiere"),
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{}", summary.body);
+    assert!(
+        summary.body.contains("Forhåndsvisning – ikke sendt inn"),
+        "{}",
+        summary.body
+    );
+    assert!(
+        summary.body.contains("Dina Daglig Testesen"),
+        "{}",
+        summary.body
+    );
+    // The computed sums, and each page's "change" opens its preview from the same scenario.
+    assert!(summary.body.contains("75\u{a0}000 kr"), "{}", summary.body);
+    assert!(
+        summary.body.contains(&format!(
+            "{version}/side/oppgaver?scenario=ordinaer-to-eiere"
+        )),
+        "{}",
+        summary.body
+    );
+    // Nothing here submits.
+    assert!(!summary.body.contains("/send\""), "{}", summary.body);
+    assert!(!summary.body.contains("id=\"error-summary\""));
+
+    // A scenario with mistakes shows the errors the whole document gives.
+    let empty = app
+        .get_with(
+            &siri,
+            &format!("{version}/oppsummering?scenario=tomt-skjema"),
+        )
+        .await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert!(
+        empty.body.contains("id=\"error-summary\""),
+        "{}",
+        empty.body
+    );
+
+    for (lang, mark, reference) in [
+        ("nb", "Forhåndsvisning – ikke sendt inn", "FORHÅNDSVISNING"),
+        ("nn", "Førehandsvising – ikkje send inn", "FØREHANDSVISING"),
+        ("en", "Preview – not submitted", "PREVIEW"),
+    ] {
+        let receipt = app
+            .get_with(
+                &siri,
+                &format!("{version}/kvittering?scenario=ordinaer-to-eiere&lang={lang}"),
+            )
+            .await;
+        // The language switch answers with a redirect to the same page in that language.
+        let receipt = match receipt.status {
+            303 => {
+                app.get_with(
+                    &siri,
+                    &format!("{version}/kvittering?scenario=ordinaer-to-eiere"),
+                )
+                .await
+            }
+            _ => receipt,
+        };
+        assert_eq!(receipt.status, 200, "{}", receipt.body);
+        assert!(receipt.body.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(receipt.body.contains(mark), "{lang}: {}", receipt.body);
+        assert!(receipt.body.contains(reference), "{lang}: {}", receipt.body);
+        assert!(receipt.body.contains("Dina Daglig Testesen"), "{lang}");
+    }
+    let pdf = siri
+        .get(format!(
+            "{}{version}/kvittering.pdf?scenario=ordinaer-to-eiere",
+            app.addr
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(
+        pdf.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+
+    // An unknown scenario is not found; nothing was stored; only form owners see it.
+    let missing = app
+        .get_with(&siri, &format!("{version}/kvittering?scenario=finnes-ikke"))
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await,
+        submissions
+    );
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    let refused = app
+        .get_with(
+            &geir,
+            &format!("{version}/oppsummering?scenario=ordinaer-to-eiere"),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+}
+
+#[tokio::test]
+async fn the_live_preview_shows_a_changed_form_file_without_a_login_or_a_restart() {
+    let forms = tempfile::tempdir().unwrap();
+    crate::signin::copy_dir(&crate::helpers::forms_dir(), forms.path());
+    let dir = forms.path().to_owned();
+    let app = crate::helpers::spawn_app_with(move |c| {
+        c.forms_dir = dir;
+        c.live_preview = true;
+    })
+    .await;
+    let catalog = tasteskjema::load_catalog(forms.path()).unwrap();
+    let form = catalog.latest("RF-1140").unwrap().clone();
+    let version = format!("/saksbehandling/skjema/RF-1140/{}", form.version);
+    // No login: a fresh browser.
+    let author = client();
+    let page = app.get_with(&author, &version).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&form.title.nb), "{}", page.body);
+    assert!(page.body.contains("data-live=\""), "{}", page.body);
+    let generation = |app: &TestApp, c: reqwest::Client| {
+        let url = format!("{}/saksbehandling/skjema/lasting", app.addr);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap().parse::<u64>().unwrap()
+        }
+    };
+    let first = generation(&app, author.clone()).await;
+
+    // The author changes the title: the next look shows it.
+    let file = forms.path().join("grunnlagsdata/RF-1140.toml");
+    let src = std::fs::read_to_string(&file).unwrap();
+    let changed = src.replacen(
+        &format!("nb = \"{}\"", form.title.nb),
+        "nb = \"Boligsameie, ny tittel\"",
+        1,
+    );
+    assert_ne!(changed, src);
+    std::fs::write(&file, &changed).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let page = app.get_with(&author, &version).await;
+    assert!(
+        page.body.contains("Boligsameie, ny tittel"),
+        "{}",
+        page.body
+    );
+    let second = generation(&app, author.clone()).await;
+    assert!(second > first, "{first} → {second}");
+
+    // A mistake: the page names the problem with file and line, and still shows the last forms.
+    std::fs::write(
+        &file,
+        changed.replacen("kind = \"year\"", "kind = \"aar\"", 1),
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let page = app.get_with(&author, &version).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Skjemafilene har feil"), "{}", page.body);
+    assert!(page.body.contains("RF-1140.toml:"), "{}", page.body);
+    assert!(
+        page.body.contains("Boligsameie, ny tittel"),
+        "{}",
+        page.body
+    );
+
+    // The business side still needs its login.
+    let r = app.get_with(&client(), "/utkast").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[tokio::test]
+async fn production_refuses_the_live_preview() {
+    let dev = crate::helpers::spawn_anonymous().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = tasteskjema::config::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        forms_dir: crate::helpers::forms_dir(),
+        ..tasteskjema::config::Config::default()
+    };
+    crate::helpers::production(&dev)(&mut config);
+    config.live_preview = true;
+    let e = tasteskjema::build(&config).await.err().expect("refused");
+    assert!(format!("{e:#}").contains("live preview"), "{e:#}");
+}

@@ -192,3 +192,22 @@ pub fn answers(
     }
     out
 }
+
+/// The computed values that have a label, as check-your-answers lists them: label and value.
+pub fn computed(form: &Form, doc: &Value, lang: Lang) -> Vec<(String, String)> {
+    form.computed
+        .iter()
+        .filter_map(|c| {
+            let label = c.label.as_ref()?.get(lang).to_string();
+            Some((label, input::display(&c.kind, get(doc, &c.bind), lang)))
+        })
+        .collect()
+}
+
+/// An error as a summary lists it: the row it is in (for a group's row), then its message.
+pub fn error_message(form: &Form, e: &crate::form::FieldError, lang: Lang, ui: &Ui) -> String {
+    match row_heading(form, &e.path, lang, ui) {
+        Some(h) => format!("{h}: {}", e.message(lang)),
+        None => e.message(lang),
+    }
+}

@@ -78,9 +78,22 @@ pub fn facts(
 /// The receipt as a tagged PDF: the same facts, the answers in the form's order and words, and
 /// the feedback when it has come.
 pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyhow::Result<Vec<u8>> {
+    let ctx = super::context(PartyId::from_key(&row.party).as_ref());
+    pdf_marked(form, row, &ctx, lang, names, None)
+}
+
+/// The receipt PDF with `mark` (a preview's "not submitted") before its title and in the
+/// footer of every page, and the answers shown as they are in `ctx`.
+pub fn pdf_marked(
+    form: &Form,
+    row: &SubmissionRow,
+    ctx: &crate::form::Context,
+    lang: Lang,
+    names: &Names,
+    mark: Option<&str>,
+) -> anyhow::Result<Vec<u8>> {
     let ui = crate::i18n::ui(lang);
     let doc: Value = serde_json::from_str(&row.document)?;
-    let ctx = super::context(PartyId::from_key(&row.party).as_ref());
     let title = form.title.get(lang).to_string();
     let facts = facts(lang, row, &title, names);
     let pairs = |answers: &[AnswerView]| {
@@ -89,7 +102,7 @@ pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyho
             .map(|a| (a.label.clone(), a.value.clone()))
             .collect::<Vec<_>>()
     };
-    let mut sections: Vec<Section> = answers(form, &doc, &ctx, lang, ui, "")
+    let mut sections: Vec<Section> = answers(form, &doc, ctx, lang, ui, "")
         .into_iter()
         .map(|p| Section {
             heading: p.title,
@@ -128,8 +141,12 @@ pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyho
             groups: Vec::new(),
         });
     }
-    let heading = format!("{} – {}", ui.receipt_title, row.reference);
-    let footer = format!("{} · {} {}", ui.site, ui.receipt_reference, row.reference);
+    let mut heading = format!("{} – {}", ui.receipt_title, row.reference);
+    let mut footer = format!("{} · {} {}", ui.site, ui.receipt_reference, row.reference);
+    if let Some(m) = mark {
+        heading = format!("{m}: {heading}");
+        footer = format!("{m} · {footer}");
+    }
     render(&ReceiptPdf {
         lang: lang.code(),
         title: &heading,

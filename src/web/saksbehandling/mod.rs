@@ -24,6 +24,7 @@ use crate::web::{L, lang_of, render};
 use session::Ansatt;
 use words::{CaseUi, case_ui};
 
+pub mod live;
 pub mod login;
 mod operations;
 pub mod page;
@@ -48,6 +49,25 @@ pub struct CaseState {
     /// Outside production, the forms folder: form owners see the files on disk that do not load,
     /// with their problems.
     pub forms_dir: Option<std::path::PathBuf>,
+    /// The form author's live preview (`tasteskjema preview DIR`): the forms as their files are
+    /// now, loaded again when one changes.
+    pub live: Option<Arc<live::Live>>,
+    /// The live preview's author, who needs no login (never set by `serve`).
+    pub author: Option<Employee>,
+}
+
+impl CaseState {
+    /// The forms to preview: as their files are now in the live preview, else as loaded at start.
+    pub fn forms(&self) -> live::Now {
+        match &self.live {
+            Some(l) => l.now(),
+            None => live::Now {
+                catalog: self.catalog.clone(),
+                problems: Arc::default(),
+                generation: 0,
+            },
+        }
+    }
 }
 
 /// The caseworker routes under `/saksbehandling`, with the employees' own session layer (its own
@@ -102,6 +122,9 @@ pub struct CaseBase {
     pub section: &'static str,
     /// Who is logged in.
     pub employee: Option<Employee>,
+    /// In the live preview: which load of the forms the page shows (the page's script shows it
+    /// again when the forms change), and the problems of the files as they are now.
+    pub live: Option<(u64, live::Problems)>,
 }
 
 impl CaseBase {
@@ -121,7 +144,26 @@ impl CaseBase {
             path: crate::web::login::safe_next(Some(&path.into())),
             section,
             employee,
+            live: None,
         }
+    }
+
+    /// Marks a page of the live preview with the load it shows.
+    pub fn with_live(mut self, state: &CaseState, now: &live::Now) -> CaseBase {
+        if state.live.is_some() {
+            self.live = Some((now.generation, now.problems.clone()));
+        }
+        self
+    }
+
+    /// In the live preview, the problems of the form files that stop them from loading.
+    pub fn live_errors(&self) -> Vec<&str> {
+        self.live
+            .iter()
+            .flat_map(|(_, p)| p.iter())
+            .filter(|(_, warning)| !warning)
+            .map(|(p, _)| p.as_str())
+            .collect()
     }
 
     /// The stylesheet URL.
@@ -195,7 +237,8 @@ async fn view_home_get(
                 crate::config::ANSATT_HOME,
                 "home",
                 Some(e),
-            ),
+            )
+            .with_live(&state, &state.forms()),
             roles,
         },
         StatusCode::OK,
