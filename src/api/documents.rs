@@ -107,7 +107,9 @@ pub(super) async fn fetch(
     if dokument == row.transmission_id {
         if pdf {
             let names = crate::intake::receipt::Names::of(&row, None);
-            let bytes = crate::intake::receipt::pdf(form, &row, Lang::Nb, &names)
+            // In the language it was given in (an API delivery's is bokmål unless it said).
+            let lang = Lang::parse(&row.lang).unwrap_or_default();
+            let bytes = crate::intake::receipt::pdf(form, &row, lang, &names)
                 .map_err(ApiError::internal)?;
             return Ok(pdf_response(bytes));
         }

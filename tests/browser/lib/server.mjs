@@ -16,13 +16,14 @@ export function binaryPath() {
 
 /**
  * Starts the server; resolves to { url, stop() } once it prints the address it listens on.
- * `url` has no trailing slash, e.g. "http://127.0.0.1:41234". `formsDir` replaces the form catalogue.
+ * `url` has no trailing slash, e.g. "http://127.0.0.1:41234". `formsDir` replaces the form catalogue;
+ * `args` is the command (default: none, which serves the portal).
  */
-export async function startServer({ timeoutMs = 30_000, formsDir = null, env = {} } = {}) {
+export async function startServer({ timeoutMs = 30_000, formsDir = null, env = {}, args = [] } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tasteskjema-browser-'));
   const bin = binaryPath();
   // From the repository root, as a user starts it: the default forms folder is `./forms`.
-  const child = spawn(bin, [], {
+  const child = spawn(bin, args, {
     cwd: path.resolve(here, '../../..'),
     env: {
       ...process.env,

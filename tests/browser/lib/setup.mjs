@@ -28,9 +28,10 @@ import { startServer } from './server.mjs';
  * hooks have run, and `open(options)` gives a fresh context and page (see openPage), logged in
  * through the built-in ID-porten as `options.login` says (see logIn; by default the next of
  * OWNERS; `login: false` for nobody).
- * `formsDir` serves another form catalogue than the source tree's forms/; `env` adds settings.
+ * `formsDir` serves another form catalogue than the source tree's forms/; `env` adds settings;
+ * `args` starts another command than the portal (e.g. the live preview).
  */
-export function usePortal({ formsDir = null, env = {} } = {}) {
+export function usePortal({ formsDir = null, env = {}, args = [] } = {}) {
   let opened = 0;
   const portal = {
     url: null,
@@ -44,7 +45,7 @@ export function usePortal({ formsDir = null, env = {} } = {}) {
     },
   };
   before(async () => {
-    portal.server = await startServer({ formsDir, env });
+    portal.server = await startServer({ formsDir, env, args });
     portal.url = portal.server.url;
     portal.browser = await launchBrowser();
   });

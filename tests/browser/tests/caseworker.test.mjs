@@ -120,6 +120,19 @@ test('an employee finds an API submission, reads it as given, and previews a for
     await navigation(page, () => page.locator('.form-nav button[value="next"]').click());
     assert.ok(await page.locator('#error-summary').count(), 'the real error summary');
     await audit.check('preview with errors');
+    // A scenario as check-your-answers and as the receipt, marked as a preview.
+    await page.goto('/saksbehandling/skjema?lang=nb');
+    await navigation(page, () => page.locator('a[href*="/saksbehandling/skjema/RF-1140/"]').first().click());
+    await navigation(page, () => page.locator('a[href$="/oppsummering?scenario=ordinaer-to-eiere"]').click());
+    assert.match(await page.locator('.preview-banner').innerText(), /Forhåndsvisning/);
+    assert.equal(await page.locator('main form').count(), 0, 'nothing to submit');
+    await audit.check('preview: check your answers');
+    await navigation(page, () => page.locator('main a[href*="/kvittering?scenario="]').click());
+    assert.match(await page.locator('.reference').innerText(), /FORHÅNDSVISNING/);
+    await audit.check('preview: receipt');
+    await page.goto(page.url().replace('/kvittering?scenario=ordinaer-to-eiere', '/oppsummering?scenario=tomt-skjema'));
+    assert.ok(await page.locator('#error-summary li').count() > 0, 'the errors of an empty form');
+    await audit.check('preview: check your answers with errors');
     audit.assertClean();
     assertNoProblems(problems);
   } finally {
