@@ -109,40 +109,26 @@ pub const TAX_PACKAGES: &[&str] = &[
     package::FORRETNINGSFORER_EIENDOM,
 ];
 
-/// Packages accepted by the GLD (third-party data) resources, as their policies say.
-pub const GLD_PACKAGES: &[&str] = &[
-    package::SKATTEGRUNNLAG,
-    package::FORRETNINGSFORER_EIENDOM,
-    package::REGNSKAPSFORER_MED_SIGNERING,
-    package::REGNSKAPSFORER_UTEN_SIGNERING,
-    package::ANSVARLIG_REVISOR,
-    package::REVISORMEDARBEIDER,
-];
+/// What a form's Altinn resource lets through: the resource itself, the access packages its
+/// policy accepts (the form file's `packages`), and whether a person may act for themself.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    /// The Altinn resource id.
+    pub resource: &'a str,
+    /// The access packages the resource's policy accepts (`urn:altinn:accesspackage:…`).
+    pub packages: &'a [String],
+    /// Whether a person may act for themself.
+    pub persons: bool,
+}
 
-/// Packages accepted by Skriv til oss: anyone who handles the organisation's taxes may write.
-pub const SKRIV_TIL_OSS_PACKAGES: &[&str] = &[
-    package::SKATT_NAERING,
-    package::SKATTEGRUNNLAG,
-    package::MERVERDIAVGIFT,
-    package::MOTORVOGNAVGIFT,
-    package::SAERAVGIFTER,
-    package::REGNSKAP_OKONOMI_RAPPORT,
-    package::FORRETNINGSFORER_EIENDOM,
-    package::REGNSKAPSFORER_MED_SIGNERING,
-    package::REGNSKAPSFORER_UTEN_SIGNERING,
-    package::REGNSKAPSFORER_LONN,
-    package::ANSVARLIG_REVISOR,
-    package::REVISORMEDARBEIDER,
-];
-
-/// The access packages a resource's policy accepts; an unknown resource accepts none, so only a
-/// direct delegation of the resource itself counts.
-pub fn accepted_packages(resource: &str) -> &'static [&'static str] {
-    match resource {
-        resource::BOLIGSAMEIE | resource::BOLIGSELSKAP => GLD_PACKAGES,
-        // A complaint is open to whoever may write to us on the party's behalf.
-        resource::SKRIV_TIL_OSS | resource::KLAGE => SKRIV_TIL_OSS_PACKAGES,
-        _ => &[],
+impl<'a> Access<'a> {
+    /// A form's access.
+    pub fn of(form: &'a crate::form::Form) -> Access<'a> {
+        Access {
+            resource: &form.resource,
+            packages: &form.packages,
+            persons: form.persons,
+        }
     }
 }
 
@@ -385,14 +371,14 @@ impl AuthorizedParty {
     }
 
     /// Whether the rights listed for this party itself (not inherited) cover `resource`.
-    fn grants(&self, resource: &str, accepted: &[&str]) -> bool {
+    fn grants(&self, resource: &str, accepted: &[String]) -> bool {
         !self.is_deleted
             && !self.only_hierarchy_element_with_no_access
             && (self.authorized_resources.iter().any(|r| r == resource)
                 || self
                     .authorized_access_packages
                     .iter()
-                    .any(|p| accepted.contains(&p.as_str())))
+                    .any(|p| accepted.contains(p)))
     }
 }
 
@@ -427,14 +413,14 @@ pub struct Choice {
 /// hierarchy-only entries are never offered.
 pub fn parties_for_form(
     parties: &[AuthorizedParty],
-    resource: &str,
-    persons_allowed: bool,
+    access: Access,
     pid: &str,
     person_name: &str,
 ) -> Vec<Choice> {
+    let persons_allowed = access.persons;
     let mut walk = Walk {
-        resource,
-        accepted: accepted_packages(resource),
+        resource: access.resource,
+        accepted: access.packages,
         persons_allowed,
         seen: HashSet::new(),
         out: Vec::new(),
@@ -462,7 +448,7 @@ pub fn parties_for_form(
 /// The state of one [`parties_for_form`] pass over the party tree.
 struct Walk<'a> {
     resource: &'a str,
-    accepted: &'a [&'a str],
+    accepted: &'a [String],
     persons_allowed: bool,
     // Altinn may list a sub-unit both on its own and under its main unit: offer it once.
     seen: HashSet<PartyId>,
@@ -887,6 +873,39 @@ mod tests {
 
     use super::*;
 
+    /// The packages the GLD resources accept, and those Skriv til oss accepts (as the forms say).
+    fn access(resource: &'static str, persons: bool) -> Access<'static> {
+        use std::sync::LazyLock;
+        static GLD: LazyLock<Vec<String>> = LazyLock::new(|| {
+            [
+                package::SKATTEGRUNNLAG,
+                package::FORRETNINGSFORER_EIENDOM,
+                package::REGNSKAPSFORER_MED_SIGNERING,
+                package::REGNSKAPSFORER_UTEN_SIGNERING,
+                package::ANSVARLIG_REVISOR,
+                package::REVISORMEDARBEIDER,
+            ]
+            .map(String::from)
+            .to_vec()
+        });
+        static ALL: LazyLock<Vec<String>> = LazyLock::new(|| {
+            crate::form::definition::ACCESS_PACKAGES
+                .iter()
+                .map(|p| format!("urn:altinn:accesspackage:{p}"))
+                .collect()
+        });
+        let packages: &'static [String] = match resource {
+            resource::BOLIGSAMEIE | resource::BOLIGSELSKAP => &GLD,
+            resource::SKRIV_TIL_OSS | resource::KLAGE => &ALL,
+            _ => &[],
+        };
+        Access {
+            resource,
+            packages,
+            persons,
+        }
+    }
+
     // Copies of Altinn's documented examples (the reference files); the integration tests also
     // compare with the files themselves when they are available.
     const PDP_REQUEST: &str = r#"{
@@ -1097,14 +1116,29 @@ mod tests {
         other_package.authorized_access_packages = vec![package::MERVERDIAVGIFT.into()];
         let all = [by_resource, by_package, other_package];
 
-        let c = parties_for_form(&all, resource::BOLIGSAMEIE, false, "12837810092", "Me");
+        let c = parties_for_form(
+            &all,
+            access(resource::BOLIGSAMEIE, false),
+            "12837810092",
+            "Me",
+        );
         assert_eq!(ids(&c), ["311800019", "311800043"]);
-        let c = parties_for_form(&all, resource::BOLIGSELSKAP, false, "12837810092", "Me");
+        let c = parties_for_form(
+            &all,
+            access(resource::BOLIGSELSKAP, false),
+            "12837810092",
+            "Me",
+        );
         assert_eq!(ids(&c), ["311800043"]);
-        let c = parties_for_form(&all, resource::SKRIV_TIL_OSS, true, "12837810092", "Me");
+        let c = parties_for_form(
+            &all,
+            access(resource::SKRIV_TIL_OSS, true),
+            "12837810092",
+            "Me",
+        );
         assert_eq!(ids(&c), ["12837810092", "311800043", "311800051"]);
         assert_eq!(c[0].name, "Me");
-        assert!(parties_for_form(&all, "unknown-resource", false, "1", "Me").is_empty());
+        assert!(parties_for_form(&all, access("unknown-resource", false), "1", "Me").is_empty());
     }
 
     #[test]
@@ -1117,8 +1151,7 @@ mod tests {
 
         let c = parties_for_form(
             std::slice::from_ref(&parent),
-            resource::BOLIGSAMEIE,
-            false,
+            access(resource::BOLIGSAMEIE, false),
             "x",
             "Me",
         );
@@ -1131,7 +1164,12 @@ mod tests {
         let mut sub_with_rights = sub;
         sub_with_rights.authorized_resources = vec![resource::SKRIV_TIL_OSS.into()];
         hierarchy.subunits = vec![sub_with_rights];
-        let c = parties_for_form(&[hierarchy], resource::SKRIV_TIL_OSS, false, "x", "Me");
+        let c = parties_for_form(
+            &[hierarchy],
+            access(resource::SKRIV_TIL_OSS, false),
+            "x",
+            "Me",
+        );
         assert_eq!(ids(&c), ["311800027"]);
     }
 
@@ -1153,9 +1191,19 @@ mod tests {
         me.name = "Me from Altinn".into();
         let all = [deleted, other_person, me];
 
-        let c = parties_for_form(&all, resource::SKRIV_TIL_OSS, false, "12837810092", "Me");
+        let c = parties_for_form(
+            &all,
+            access(resource::SKRIV_TIL_OSS, false),
+            "12837810092",
+            "Me",
+        );
         assert!(c.is_empty());
-        let c = parties_for_form(&all, resource::SKRIV_TIL_OSS, true, "12837810092", "Me");
+        let c = parties_for_form(
+            &all,
+            access(resource::SKRIV_TIL_OSS, true),
+            "12837810092",
+            "Me",
+        );
         assert_eq!(ids(&c), ["12837810092", "05918510062"]);
         assert_eq!(c[0].name, "Me from Altinn");
     }

@@ -71,7 +71,8 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     let public = config.public_url();
     let at = |s: Service| format!("{public}{}", s.stand_in_path());
     let registry = registry::Registry::load(config.dev_registry.as_deref())
-        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?;
+        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?
+        .with_forms(catalog);
     // The registry's people are the ones worth logging in as: the login page offers them.
     let people = registry
         .persons()

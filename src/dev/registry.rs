@@ -6,10 +6,11 @@
 //! [`AltinnClient`](crate::auth::altinn::AltinnClient) cannot tell it from the platform.
 //!
 //! Like Altinn, it derives access packages from ER roles ([`role_packages`]), resources from
-//! packages (a resource is authorized when a package its policy accepts is held, see
-//! [`accepted_packages`]), and lets rights on a main unit reach its sub-units.
+//! packages (a resource is authorized when a package its policy accepts is held; each policy is
+//! the `packages` of the form that names the resource, see [`Registry::with_forms`]), and lets
+//! rights on a main unit reach its sub-units.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use crate::auth::altinn::{
     AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AuthorizedParty, Decision, NAMES_LOOKUP_PATH, PartyId,
     PartyLookup, PartyName, PartyNamesLookup, PartyNamesLookupResult, PartyType, RegisteredSystem,
     SYSTEM_REGISTER_PATH, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse,
-    XacmlResult, XacmlStatus, XacmlStatusCode, accepted_packages, action, package, urn,
+    XacmlResult, XacmlStatus, XacmlStatusCode, action, package, urn,
 };
 use crate::form::no::{Fodselsnummer, Orgnr};
 
@@ -167,6 +168,8 @@ impl std::error::Error for RegistryError {}
 #[derive(Debug, Clone)]
 pub struct Registry {
     data: RegistryFile,
+    /// Each resource's accepted access packages, as its form says (Altinn's resource policies).
+    policies: BTreeMap<String, Vec<String>>,
 }
 
 /// What a person holds for one organisation.
@@ -182,11 +185,8 @@ impl Rights {
         !(self.roles.is_empty() && self.packages.is_empty() && self.resources.is_empty())
     }
 
-    fn covers(&self, resource: &str) -> bool {
-        self.resources.contains(resource)
-            || accepted_packages(resource)
-                .iter()
-                .any(|p| self.packages.contains(*p))
+    fn covers(&self, resource: &str, accepted: &[String]) -> bool {
+        self.resources.contains(resource) || accepted.iter().any(|p| self.packages.contains(p))
     }
 }
 
@@ -221,10 +221,30 @@ impl Registry {
             toml::from_str(text).map_err(|e| RegistryError(vec![e.to_string()]))?;
         let problems = check(&data);
         if problems.is_empty() {
-            Ok(Registry { data })
+            Ok(Registry {
+                data,
+                policies: BTreeMap::new(),
+            })
         } else {
             Err(RegistryError(problems))
         }
+    }
+
+    /// The resources' policies, from the forms that name them: each accepts the access
+    /// packages its form lists (as the form's owner registers them in Altinn).
+    pub fn with_forms(mut self, catalog: &crate::form::Catalog) -> Self {
+        for form in catalog.forms.values().flat_map(|v| v.values()) {
+            self.policies
+                .entry(form.resource.clone())
+                .or_default()
+                .extend(form.packages.iter().cloned());
+        }
+        self
+    }
+
+    /// The access packages a resource accepts; none for a resource no form names.
+    fn accepted(&self, resource: &str) -> &[String] {
+        self.policies.get(resource).map_or(&[], Vec::as_slice)
     }
 
     /// Every person, in file order (for a test login page).
@@ -289,9 +309,10 @@ impl Registry {
             r.resources.extend(grant.resources.iter().cloned());
         }
         for resource in &self.data.resources {
-            if accepted_packages(resource)
+            if self
+                .accepted(resource)
                 .iter()
-                .any(|p| r.packages.contains(*p))
+                .any(|p| r.packages.contains(p))
             {
                 r.resources.insert(resource.clone());
             }
@@ -388,7 +409,10 @@ impl Registry {
                     && self
                         .organisation(orgnr)
                         .filter(|o| !o.deleted)
-                        .is_some_and(|o| self.effective_rights(pid, o).covers(resource))
+                        .is_some_and(|o| {
+                            self.effective_rights(pid, o)
+                                .covers(resource, self.accepted(resource))
+                        })
             }
             (Subject::SystemUser(id), PartyId::Organisation(orgnr)) => {
                 self.system_user(id)
@@ -740,9 +764,16 @@ mod tests {
         assert!(r.organisations().iter().any(|o| o.unit_type == "BEDR"));
     }
 
+    /// The shipped registry with the policies of the shipped forms, as the portal mounts it.
+    fn shipped() -> Registry {
+        let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+        let catalog = crate::form::load::load_dir(&forms).catalog.unwrap();
+        Registry::embedded().with_forms(&catalog)
+    }
+
     #[test]
     fn roles_give_packages_and_packages_give_resources() {
-        let r = Registry::embedded();
+        let r = shipped();
         let dina = r.direct_rights(DINA, "819897522");
         assert!(dina.packages.contains(package::SKATTEGRUNNLAG));
         assert!(dina.packages.contains(package::FORRETNINGSFORER_EIENDOM));
@@ -819,7 +850,7 @@ mod tests {
 
     #[test]
     fn unknown_resources_and_actions_are_not_permitted() {
-        let r = Registry::embedded();
+        let r = shipped();
         let dina = Subject::Person(DINA.into());
         let sameie = PartyId::Organisation("819897522".into());
         assert_eq!(

@@ -78,6 +78,23 @@ impl Text {
     }
 }
 
+/// The Altinn access packages a form's resource may accept (the ids after
+/// `urn:altinn:accesspackage:`): those that concern taxes, duties and their accounting.
+pub const ACCESS_PACKAGES: &[&str] = &[
+    "skatt-naering",
+    "skattegrunnlag",
+    "merverdiavgift",
+    "motorvognavgift",
+    "saeravgifter",
+    "regnskap-okonomi-rapport",
+    "forretningsforer-eiendom",
+    "regnskapsforer-med-signeringsrettighet",
+    "regnskapsforer-uten-signeringsrettighet",
+    "regnskapsforer-lonn",
+    "ansvarlig-revisor",
+    "revisormedarbeider",
+];
+
 /// The ways a service area can be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -155,6 +172,9 @@ pub struct Form {
     pub level: Level,
     /// Whether a person may act for themselves.
     pub persons: bool,
+    /// The Altinn access packages the resource's policy accepts (`urn:altinn:accesspackage:…`):
+    /// whoever holds one of them for an organisation may use the form for it.
+    pub packages: Vec<String>,
     /// Title.
     pub title: Text,
     /// Short description.

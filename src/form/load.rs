@@ -186,6 +186,8 @@ struct RawForm {
     level: Level,
     #[serde(default)]
     persons: bool,
+    #[serde(default)]
+    packages: Vec<Spanned<String>>,
     title: Text,
     description: Option<Text>,
     api: Option<ApiSpec>,
@@ -836,6 +838,7 @@ fn parse_form(
     };
     let id = b.form_id(raw.id);
     b.area(&raw.area, areas);
+    let packages = b.packages(&raw.packages);
     b.texts(&raw.title, 1, "title");
     if raw.page.is_empty() {
         b.error(1, "a form needs at least one page".into());
@@ -856,6 +859,7 @@ fn parse_form(
         resource: raw.resource,
         level: raw.level,
         persons: raw.persons,
+        packages,
         title: raw.title,
         description: raw.description.unwrap_or_default(),
         api: raw.api,
@@ -902,6 +906,27 @@ impl FormBuilder<'_> {
     }
 
     /// The form's area, which `areas.toml` must name.
+    /// The access packages, as full ids; an unknown one is an error.
+    fn packages(&mut self, names: &[Spanned<String>]) -> Vec<String> {
+        let mut out = Vec::new();
+        for spanned in names {
+            let n = spanned.get_ref();
+            if super::definition::ACCESS_PACKAGES.contains(&n.as_str()) {
+                out.push(format!("urn:altinn:accesspackage:{n}"));
+            } else {
+                let line = line_of(self.src, spanned.span().start);
+                self.error(
+                    line,
+                    format!(
+                        "unknown access package {n:?}; known: {}",
+                        super::definition::ACCESS_PACKAGES.join(", ")
+                    ),
+                );
+            }
+        }
+        out
+    }
+
     fn area(&mut self, area: &Spanned<String>, areas: &BTreeSet<&str>) {
         let line = line_of(self.src, area.span().start);
         if !areas.contains(area.get_ref().as_str()) {

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
-use crate::auth::altinn::{AuthorizedParty, Choice, PartyId, parties_for_form};
+use crate::auth::altinn::{Access, AuthorizedParty, Choice, PartyId, parties_for_form};
 use crate::auth::idporten::LoggedIn;
 use crate::clock::now_s;
 use crate::form::no::masked;
@@ -220,12 +220,12 @@ pub async fn choices(
 ) -> AppResult<Vec<Choice>> {
     let parties = authorized_parties(state, &p.pid).await?;
     Ok(match form {
-        Some(f) => parties_for_form(&parties, &f.resource, f.persons, &p.pid, name),
+        Some(f) => parties_for_form(&parties, Access::of(f), &p.pid, name),
         None => {
             let mut seen = HashSet::new();
             let mut out = Vec::new();
             for f in state.catalog.latest_forms() {
-                for c in parties_for_form(&parties, &f.resource, f.persons, &p.pid, name) {
+                for c in parties_for_form(&parties, Access::of(f), &p.pid, name) {
                     if seen.insert(c.party.key()) {
                         out.push(c);
                     }

@@ -6,13 +6,21 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tasteskjema::auth::altinn::{
-    AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, AltinnClient, Authorization, AuthorizedParty,
+    AUTHORIZE_PATH, AUTHORIZED_PARTIES_PATH, Access, AltinnClient, Authorization, AuthorizedParty,
     AuthzError, Choice, Decision, PartyId, PartyLookup, Subject, XacmlRequestRoot, XacmlResponse,
     package, parties_for_form, resource,
 };
 use tasteskjema::dev::registry::{self, Registry};
 
 use crate::helpers::{forms_dir, synthetic_fnr};
+
+/// The newest version of a form of the source tree's catalogue.
+fn catalog_form(id: &str) -> &'static tasteskjema::form::Form {
+    use std::sync::LazyLock;
+    static CATALOG: LazyLock<tasteskjema::form::Catalog> =
+        LazyLock::new(|| tasteskjema::load_catalog(&forms_dir()).unwrap());
+    CATALOG.latest(id).unwrap()
+}
 
 const DINA: &str = "12837810092"; // DAGL: sameie, bakery with two sub-units
 const LEIF: &str = "05918510062"; // LEDE: borettslag; MEDL: sameie
@@ -73,6 +81,8 @@ impl Altinn {
 }
 
 async fn spawn_registry(registry: Registry) -> Altinn {
+    // The resources' policies come from the forms, as the portal mounts it.
+    let registry = registry.with_forms(&tasteskjema::load_catalog(&forms_dir()).unwrap());
     let router = axum::Router::new().nest("/dev/altinn", registry::router(Arc::new(registry)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/dev/altinn", listener.local_addr().unwrap());
@@ -238,7 +248,12 @@ async fn an_unknown_person_has_no_parties() {
             .await,
         Decision::Deny
     );
-    let choices = parties_for_form(&[], resource::SKRIV_TIL_OSS, true, &stranger, "Ny Person");
+    let choices = parties_for_form(
+        &[],
+        Access::of(catalog_form("skriv-til-oss")),
+        &stranger,
+        "Ny Person",
+    );
     assert_eq!(ids(&choices), [stranger.as_str()]);
 }
 
@@ -291,7 +306,7 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
     for (pid, form_id, expected) in cases {
         let form = catalog.latest(form_id).unwrap();
         let parties = altinn.client.authorized_parties(pid).await.unwrap();
-        let choices = parties_for_form(&parties, &form.resource, form.persons, pid, "fallback");
+        let choices = parties_for_form(&parties, Access::of(form), pid, "fallback");
         assert_eq!(&ids(&choices), expected, "{pid} on {form_id}");
 
         // Whatever the list offers, the PDP permits at submit (the re-check agrees).
@@ -309,7 +324,7 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
     }
 
     let dina = altinn.client.authorized_parties(DINA).await.unwrap();
-    let choices = parties_for_form(&dina, resource::BOLIGSAMEIE, false, DINA, "x");
+    let choices = parties_for_form(&dina, Access::of(catalog_form("RF-1140")), DINA, "x");
     let torget = choices
         .iter()
         .find(|c| c.party == org(BAKERI_TORGET))
