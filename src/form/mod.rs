@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod definition;
+pub mod describe;
 pub mod document;
 pub mod expr;
 pub mod input;
