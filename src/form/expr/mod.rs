@@ -39,6 +39,7 @@ mod words;
 pub use path::{Seg, format_path, parse_path};
 pub use read::parse_date;
 pub use words::{AsWritten, Clause, Names};
+pub(crate) use words::{decimal_number, quoted, whole_number};
 
 use check::Checker;
 use eval::{Scope, eval_node};

@@ -207,7 +207,7 @@ const MONTHS_EN: [&str; 12] = [
 ];
 
 /// Puts a text in the quotation marks of `lang`: «…» in Norwegian, “…” in English.
-fn quoted(lang: Lang, s: &str) -> String {
+pub(crate) fn quoted(lang: Lang, s: &str) -> String {
     match lang {
         Lang::Nb | Lang::Nn => format!("«{s}»"),
         Lang::En => format!("“{s}”"),
@@ -216,14 +216,14 @@ fn quoted(lang: Lang, s: &str) -> String {
 
 /// A whole number as people write it: groups of three from five digits up (a year stays
 /// `2025`), with a no-break space in Norwegian and a comma in English.
-fn whole_number(lang: Lang, n: i128) -> String {
+pub(crate) fn whole_number(lang: Lang, n: i128) -> String {
     let sign = if n < 0 { "-" } else { "" };
     format!("{sign}{}", grouped(lang, &n.unsigned_abs().to_string()))
 }
 
 /// A decimal number with the decimal comma in Norwegian, its whole part grouped as
 /// [`whole_number`] groups it.
-fn decimal_number(lang: Lang, x: f64) -> String {
+pub(crate) fn decimal_number(lang: Lang, x: f64) -> String {
     let s = x.abs().to_string();
     let Some((whole, fraction)) = s.split_once('.') else {
         return whole_number(lang, x as i128);
