@@ -814,7 +814,9 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn parse_form(
+/// Reads and checks one form file's text; `None` (with the reasons in `problems`) when it has
+/// errors.
+pub(crate) fn parse_form(
     file: &Path,
     src: &str,
     areas: &BTreeSet<&str>,

@@ -3,6 +3,8 @@
 
 pub mod attachment;
 pub mod definition;
+pub mod describe;
+pub mod diff;
 pub mod document;
 pub mod expr;
 pub mod input;

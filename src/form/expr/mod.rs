@@ -1,6 +1,7 @@
 //! Expressions of the form language (docs/form-language.md, "Expressions"): paths ([`path`]), the
 //! lexer ([`lex`]), the syntax tree ([`tree`]) and parser ([`parse`]), the type checker
-//! ([`check`]), reading JSON ([`read`]) and the evaluator ([`eval`]).
+//! ([`check`]), reading JSON ([`read`]), the evaluator ([`eval`]) and the expression in words for
+//! form owners ([`words`]).
 //!
 //! An expression is parsed and checked once when a form loads, then evaluated many times against
 //! draft JSON. Checking resolves every path against the form's [`Schema`] and stores what the
@@ -33,9 +34,12 @@ mod parse;
 mod path;
 mod read;
 mod tree;
+mod words;
 
 pub use path::{Seg, format_path, parse_path};
 pub use read::parse_date;
+pub use words::{AsWritten, Clause, Names};
+pub(crate) use words::{decimal_number, quoted, whole_number};
 
 use check::Checker;
 use eval::{Scope, eval_node};
