@@ -66,6 +66,12 @@ pub fn condition_in_words(form: &Form, e: &Expr, lang: Lang) -> String {
     e.in_words(lang, &FormNames::new(form))
 }
 
+/// A condition of `form` in words as a clause after «når» / "when" (Norwegian word order for
+/// a subordinate clause: «når Dato ikke er fylt ut»).
+pub fn when_in_words(form: &Form, e: &Expr, lang: Lang) -> String {
+    e.in_clause(crate::form::expr::Clause::Sub, lang, &FormNames::new(form))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

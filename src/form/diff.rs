@@ -152,6 +152,13 @@ pub enum FormChange {
     },
     /// Whether a person may act for themselves (now).
     Persons(bool),
+    /// An access package the resource's policy now accepts (`added`) or no longer accepts.
+    Package {
+        /// Its name (after `urn:altinn:accesspackage:`).
+        package: String,
+        /// Whether it was added.
+        added: bool,
+    },
 }
 
 /// A change of the form's `[api]` settings.

@@ -304,7 +304,7 @@ pub(crate) fn preview_page(
     errors: &[crate::form::FieldError],
     lang: Lang,
     action: &str,
-    branches: view::Branches,
+    branches: view::Branches<'_>,
 ) -> Preview {
     let ui = super::ui(lang);
     let page = &form.pages[pi];

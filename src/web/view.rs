@@ -221,24 +221,26 @@ pub struct Item {
 }
 
 /// Which conditional parts a page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Branches {
+#[derive(Debug, Clone, Copy)]
+pub enum Branches<'a> {
     /// Those whose condition holds for the answers: what a user sees.
     AsAnswered,
-    /// All of them, each marked with its condition: a form owner's preview.
-    All,
+    /// All of them, each marked with its condition in words: a form owner's preview of the form.
+    All(&'a crate::form::Form),
 }
 
-impl Branches {
+impl Branches<'_> {
     /// Whether `field` is shown, `row` being the row of a row field.
     fn shows(self, field: &Field, doc: &Value, ctx: &Context, row: Option<&[Seg]>) -> bool {
-        self == Branches::All || document::field_shown(field, doc, ctx, row)
+        matches!(self, Branches::All(_)) || document::field_shown(field, doc, ctx, row)
     }
 
-    /// The condition to mark a part with.
-    fn mark(self, when: Option<&crate::form::expr::Expr>) -> Option<String> {
+    /// The condition to mark a part with, in words.
+    fn mark(self, when: Option<&crate::form::expr::Expr>, lang: Lang) -> Option<String> {
         match self {
-            Branches::All => when.map(|w| w.source().to_owned()),
+            Branches::All(form) => {
+                when.map(|w| crate::form::describe::when_in_words(form, w, lang))
+            }
             Branches::AsAnswered => None,
         }
     }
@@ -262,14 +264,14 @@ pub fn items(
     uploads: &Uploads<'_>,
     lang: Lang,
     ui: &Ui,
-    branches: Branches,
+    branches: Branches<'_>,
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for f in &page.fields {
         if !branches.shows(f, doc, ctx, None) {
             continue;
         }
-        let condition = branches.mark(f.when.as_ref());
+        let condition = branches.mark(f.when.as_ref(), lang);
         match &f.kind {
             FieldKind::Static => out.push(Item {
                 field: None,
@@ -328,7 +330,7 @@ fn group_view(
     shown: &HashMap<String, String>,
     lang: Lang,
     ui: &Ui,
-    branches: Branches,
+    branches: Branches<'_>,
 ) -> GroupView {
     let n = document::row_count(doc, &f.bind);
     let name = format_path(&f.bind);
@@ -354,7 +356,7 @@ fn group_view(
                         lang,
                         ui,
                     );
-                    v.condition = branches.mark(rf.when.as_ref());
+                    v.condition = branches.mark(rf.when.as_ref(), lang);
                     v
                 })
                 .collect();

@@ -306,7 +306,7 @@ async fn a_form_owner_previews_rf1140_in_three_languages_with_every_branch_and_n
     assert!(
         overview
             .body
-            .contains("leveranse.leveransetype == &#39;ordinaer&#39;"),
+            .contains("svaret på «Hva skal du rapportere?» er «Opplysninger om seksjonseierne»"),
         "{}",
         overview.body
     );
@@ -619,4 +619,79 @@ async fn production_refuses_the_live_preview() {
     config.live_preview = true;
     let e = tasteskjema::build(&config).await.err().expect("refused");
     assert!(format!("{e:#}").contains("live preview"), "{e:#}");
+}
+
+#[tokio::test]
+async fn a_form_owner_reads_what_changed_between_two_versions_in_words() {
+    let forms = tempfile::tempdir().unwrap();
+    crate::signin::copy_dir(&crate::helpers::forms_dir(), forms.path());
+    // A second version of Skriv til oss: a label changed, and persons no longer allowed.
+    let first = std::fs::read_to_string(forms.path().join("publikumstjenester/skriv-til-oss.toml"))
+        .unwrap();
+    let second = first
+        .replacen("version = \"2025-1\"", "version = \"2027-1\"", 1)
+        .replacen(
+            "label = { nb = \"Hva gjelder det?\", nn = \"Kva gjeld det?\", en = \"What is it about?\" }",
+            "label = { nb = \"Hva gjelder henvendelsen?\", nn = \"Kva gjeld førespurnaden?\", en = \"What is your enquiry about?\" }",
+            1,
+        );
+    assert_ne!(first, second);
+    std::fs::write(
+        forms
+            .path()
+            .join("publikumstjenester/skriv-til-oss-2027.toml"),
+        &second,
+    )
+    .unwrap();
+    let dir = forms.path().to_owned();
+    let app = crate::helpers::spawn_app_with(move |c| c.forms_dir = dir).await;
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+
+    let newest = app
+        .get_with(&siri, "/saksbehandling/skjema/skriv-til-oss/2027-1")
+        .await;
+    assert_eq!(newest.status, 200, "{}", newest.body);
+    let link = "/saksbehandling/skjema/skriv-til-oss/endringer?fra=2025-1&#38;til=2027-1";
+    assert!(newest.body.contains(link), "{}", newest.body);
+
+    let changes = app
+        .get_with(&siri, "/saksbehandling/skjema/skriv-til-oss/endringer")
+        .await;
+    assert_eq!(changes.status, 200, "{}", changes.body);
+    assert!(
+        changes
+            .body
+            .contains("Fra versjon 2025-1 til versjon 2027-1</h2>"),
+        "{}",
+        changes.body
+    );
+    assert!(
+        changes
+            .body
+            .contains("ledeteksten er endret på bokmål, nynorsk og engelsk"),
+        "{}",
+        changes.body
+    );
+    assert!(changes.body.contains("Hva gjelder henvendelsen?"));
+    // The same version on both sides: nothing changed.
+    let same = app
+        .get_with(
+            &siri,
+            "/saksbehandling/skjema/skriv-til-oss/endringer?fra=2027-1&til=2027-1",
+        )
+        .await;
+    assert!(same.body.contains("Ingen endringer"), "{}", same.body);
+    // An unknown version is not found; only form owners compare.
+    let missing = app
+        .get_with(
+            &siri,
+            "/saksbehandling/skjema/skriv-til-oss/endringer?fra=1999-1&til=2027-1",
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+    let (geir, _) = employee_login(&app, GEIR_GRUNNLAGSDATA, "/saksbehandling").await;
+    let refused = app
+        .get_with(&geir, "/saksbehandling/skjema/skriv-til-oss/endringer")
+        .await;
+    assert_eq!(refused.status, 403);
 }

@@ -283,6 +283,23 @@ impl Comparison<'_> {
         if o.persons != n.persons {
             self.out.push(Change::Form(FormChange::Persons(n.persons)));
         }
+        let name = |p: &String| {
+            p.strip_prefix("urn:altinn:accesspackage:")
+                .unwrap_or(p)
+                .to_owned()
+        };
+        for p in n.packages.iter().filter(|p| !o.packages.contains(p)) {
+            self.out.push(Change::Form(FormChange::Package {
+                package: name(p),
+                added: true,
+            }));
+        }
+        for p in o.packages.iter().filter(|p| !n.packages.contains(p)) {
+            self.out.push(Change::Form(FormChange::Package {
+                package: name(p),
+                added: false,
+            }));
+        }
     }
 
     fn api(&mut self) {

@@ -17,6 +17,7 @@ id = "T-1"
 version = "1"
 area = "a"
 resource = "r-1"
+packages = ["skattegrunnlag", "ansvarlig-revisor"]
 title = { nb = "Utleie", nn = "Utleige", en = "Letting" }
 
 [api]
@@ -111,6 +112,7 @@ area = "b"
 resource = "r-2"
 level = "high"
 persons = true
+packages = ["skattegrunnlag", "regnskapsforer-lonn"]
 title = { nb = "Utleie", nn = "Utleige", en = "Renting out" }
 
 [api]
@@ -381,6 +383,8 @@ fn a_new_version_in_bokmaal_in_form_order() {
         "Skjemaet bruker nå Altinn-ressursen «r-2» (før: «r-1»).",
         "Skjemaet krever nå innlogging på sikkerhetsnivå høyt (før: betydelig).",
         "Personer kan nå sende skjemaet for seg selv.",
+        "Tilgangspakken «regnskapsforer-lonn» gir nå rett til å sende skjemaet for en organisasjon.",
+        "Tilgangspakken «ansvarlig-revisor» gir ikke lenger rett til å sende skjemaet.",
         "API-et er flyttet fra /api/t til /api/t2.",
         "API-et krever nå scopet s:t2 (før: s:t).",
         "API-et tar nå imot inntektsåret 2026.",
@@ -535,6 +539,7 @@ fn every_kind_of_change_is_covered_and_reads_as_a_sentence() {
         "Form::Resource",
         "Form::Level",
         "Form::Persons",
+        "Form::Package",
         "Api::Added",
         "Api::Removed",
         "Api::Base",

@@ -315,6 +315,29 @@ impl FormChange {
                 "people may no longer submit the form for themselves, only for an organisation",
             )
             .into(),
+            FormChange::Package { package, added } => {
+                let p = q(package);
+                match (lang, added) {
+                    (Lang::Nb, true) => format!(
+                        "tilgangspakken {p} gir nå rett til å sende skjemaet for en organisasjon"
+                    ),
+                    (Lang::Nn, true) => format!(
+                        "tilgangspakken {p} gir no rett til å sende skjemaet for ein organisasjon"
+                    ),
+                    (Lang::En, true) => format!(
+                        "the access package {p} now lets its holders submit the form for an organisation"
+                    ),
+                    (Lang::Nb, false) => {
+                        format!("tilgangspakken {p} gir ikke lenger rett til å sende skjemaet")
+                    }
+                    (Lang::Nn, false) => {
+                        format!("tilgangspakken {p} gir ikkje lenger rett til å sende skjemaet")
+                    }
+                    (Lang::En, false) => {
+                        format!("the access package {p} no longer lets its holders submit the form")
+                    }
+                }
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::live::Now;
 use super::session::Ansatt;
 use super::{CaseBase, CaseState, area_name};
+use crate::form::describe::when_in_words;
 use crate::form::scenario;
 use crate::form::validate::{Scope, validate};
 use crate::form::{Form, Lang};
@@ -31,6 +32,10 @@ pub fn router() -> Router<CaseState> {
     Router::new()
         .route("/saksbehandling/skjema", get(view_forms_get))
         .route("/saksbehandling/skjema/lasting", get(view_generation_get))
+        .route(
+            "/saksbehandling/skjema/{form}/endringer",
+            get(view_changes_get),
+        )
         .route(
             "/saksbehandling/skjema/{form}/{version}/oppsummering",
             get(view_summary_get),
@@ -229,7 +234,7 @@ async fn view_version_get(
         .iter()
         .map(|p| PageRow {
             title: p.title.get(lang).to_string(),
-            condition: p.when.as_ref().map(|w| w.source().to_owned()),
+            condition: p.when.as_ref().map(|w| when_in_words(&form, w, lang)),
             href: format!("{base_url}/side/{}", p.id),
             every_branch: format!("{base_url}/side/{}?alle=ja", p.id),
         })
@@ -371,7 +376,7 @@ fn preview_response(
     let q = preview_query(every_branch, shown.scenario);
     let here = format!("{base_url}/side/{}{q}", form.pages[pi].id);
     let branches = if every_branch {
-        Branches::All
+        Branches::All(form)
     } else {
         Branches::AsAnswered
     };
@@ -406,7 +411,10 @@ fn preview_response(
             form_title: form.title.get(lang).to_string(),
             version_href: base_url.clone(),
             page_title: p.title,
-            page_condition: form.pages[pi].when.as_ref().map(|w| w.source().to_owned()),
+            page_condition: form.pages[pi]
+                .when
+                .as_ref()
+                .map(|w| when_in_words(form, w, lang)),
             intro: p.intro,
             step: p.step,
             body_html: p.body_html,
@@ -748,4 +756,88 @@ async fn view_receipt_pdf_get(
         &format!("forhandsvisning-{}", f.form.id),
         pdf,
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChangesQuery {
+    /// The older version.
+    fra: Option<String>,
+    /// The newer version.
+    til: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "saksbehandling/changes.html")]
+struct ChangesView {
+    base: CaseBase,
+    form_id: String,
+    form_title: String,
+    /// Every version, newest first, and whether it is the `fra` and the `til` choice.
+    versions: Vec<(String, bool, bool)>,
+    /// The heading of the list and its changes, when two versions are compared.
+    changes: Option<(String, Vec<String>)>,
+}
+
+/// What changed between two versions of a form, in words: `fra` and `til` (default: the newest
+/// and the one before it).
+async fn view_changes_get(
+    State(state): State<CaseState>,
+    L(lang): L,
+    Ansatt(e): Ansatt,
+    Path(form_id): Path<String>,
+    Query(q): Query<ChangesQuery>,
+) -> AppResult<Response> {
+    form_owner(&e)?;
+    let now = state.forms();
+    let versions = now.catalog.forms.get(&form_id).ok_or(AppError::NotFound)?;
+    let latest = versions.values().next_back().ok_or(AppError::NotFound)?;
+    let til = q.til.unwrap_or_else(|| latest.version.clone());
+    let fra = match q.fra {
+        Some(v) => v,
+        None => versions
+            .range(..til.clone())
+            .next_back()
+            .map_or_else(|| til.clone(), |(v, _)| v.clone()),
+    };
+    let (old, new) = (
+        versions.get(&fra).ok_or(AppError::NotFound)?,
+        versions.get(&til).ok_or(AppError::NotFound)?,
+    );
+    let cui = super::words::case_ui(lang);
+    let changes = (versions.len() > 1).then(|| {
+        let list: Vec<String> = crate::form::diff::compare(old, new)
+            .iter()
+            .map(|c| c.words(lang))
+            .collect();
+        let heading = cui
+            .changes_heading
+            .replace("{from}", &fra)
+            .replace("{to}", &til);
+        (heading, list)
+    });
+    let here = format!(
+        "/saksbehandling/skjema/{form_id}/endringer?{}",
+        serde_urlencoded::to_string([("fra", &fra), ("til", &til)]).unwrap_or_default()
+    );
+    render(
+        &ChangesView {
+            base: CaseBase::new(
+                lang,
+                format!("{} – {}", cui.changes_title, latest.title.get(lang)),
+                here,
+                "forms",
+                Some(e),
+            )
+            .with_live(&state, &now),
+            form_id: form_id.clone(),
+            form_title: latest.title.get(lang).to_string(),
+            versions: versions
+                .keys()
+                .rev()
+                .map(|v| (v.clone(), *v == fra, *v == til))
+                .collect(),
+            changes,
+        },
+        StatusCode::OK,
+    )
 }

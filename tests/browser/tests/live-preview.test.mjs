@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { Audit } from '../lib/audit.mjs';
 import { assertNoProblems } from '../lib/browser.mjs';
+import { navigation } from '../lib/portal.mjs';
 import { usePortal } from '../lib/setup.mjs';
 
 const forms = await mkdtemp(path.join(tmpdir(), 'tasteskjema-live-'));
@@ -48,6 +49,21 @@ test('an author edits a form file and the open page shows the change by itself',
     await writeFile(file, src);
     await page.locator('.ds-alert[data-color="danger"]').waitFor({ state: 'detached', timeout: 10_000 });
     assert.equal(await heading.innerText(), before);
+
+    // A second version: the author reads what changed, in words, and compares the other way.
+    const next = src.replace(/^version = "[^"]+"/m, 'version = "2099-1"')
+      .replace('label = { nb = "Hva gjelder det?"', 'label = { nb = "Hva gjelder henvendelsen?"');
+    await writeFile(path.join(forms, 'publikumstjenester', 'skriv-til-oss-neste.toml'), next);
+    await page.goto('/saksbehandling/skjema/skriv-til-oss/2099-1');
+    await navigation(page, () => page.locator('a[href*="/endringer?"]').click());
+    assert.match(await page.locator('.changes-list').innerText(), /Hva gjelder henvendelsen\?/);
+    await audit.check('live preview: what changed between two versions');
+    await page.locator('#fra').selectOption('2099-1');
+    // Keyboard only: from the second choice, Tab to the button and press Enter.
+    await page.locator('#til').focus();
+    await page.keyboard.press('Tab');
+    await navigation(page, () => page.keyboard.press('Enter'));
+    assert.match(new URL(page.url()).search, /fra=2099-1/);
     audit.assertClean();
     assertNoProblems(problems);
   } finally {
