@@ -139,10 +139,22 @@ async fn each_test_person_gets_their_parties() {
     let dina = parties(DINA).await;
     assert_eq!(top_level(&dina), [DINA, SAMEIE, BAKERI]);
     assert_eq!(dina[0].name, "Dina Daglig Testesen");
-    assert_eq!(
-        dina[0].authorized_resources,
-        [resource::SKRIV_TIL_OSS, resource::KLAGE]
-    );
+    // For herself: the resources of every form a person may file for themself.
+    let mut own: Vec<&str> = dina[0]
+        .authorized_resources
+        .iter()
+        .map(String::as_str)
+        .collect();
+    own.sort_unstable();
+    let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+    let mut persons: Vec<&str> = catalog
+        .latest_forms()
+        .filter(|f| f.persons)
+        .map(|f| f.resource.as_str())
+        .collect();
+    persons.sort_unstable();
+    assert_eq!(own, persons);
+    assert!(own.contains(&resource::SKRIV_TIL_OSS) && own.contains(&resource::KLAGE));
     let sameie = find(&dina, SAMEIE);
     assert_eq!(sameie.authorized_roles, ["DAGL"]);
     assert_eq!(sameie.unit_type.as_deref(), Some("ESEK"));

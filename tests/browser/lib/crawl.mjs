@@ -69,12 +69,29 @@ async function makeProgress(page) {
 
 /**
  * Crawls one form from its start page; `check(label)` is called on every page state.
- * Returns the draft's base path.
+ * Returns the draft's base path, the pages visited, and whether the draft is another party's.
  */
 export async function crawlForm(page, formId, check) {
+  // The party acted for now, to come back to after a form it may not use (one for persons
+  // only), for which the first party offered is chosen, as a user would.
+  await page.goto('/aktor?neste=%2F');
+  const current = page.locator('input[name="party"]:checked');
+  const acting = (await current.count()) ? await current.getAttribute('value') : null;
+  let restore = null;
+  const start = async () => {
+    await page.goto(`/skjema/${formId}`);
+    await navigation(page, () => page.locator('main form[action] button[type="submit"]').first().click());
+  };
   await page.goto(`/skjema/${formId}`);
   await check(`${formId} start page`);
   await navigation(page, () => page.locator('main form[action] button[type="submit"]').first().click());
+  if (new URL(page.url()).pathname === '/aktor') {
+    await check(`${formId} party choice`);
+    await page.locator('input[name="party"]').first().check();
+    await navigation(page, () => page.locator('.party-form button[type="submit"]').click());
+    restore = acting;
+    if (!/^\/skjema\/[^/]+\/[0-9a-f-]{36}/.test(new URL(page.url()).pathname)) await start();
+  }
   const base = draftBase(page.url());
   const visited = [];
   let pageId = new URL(page.url()).pathname.slice(base.length + 1);
@@ -105,5 +122,11 @@ export async function crawlForm(page, formId, check) {
   }
   await page.goto(`/skjema/${formId}`);
   await check(`${formId} start page with a draft to resume`);
-  return { base, visited };
+  if (restore) {
+    await page.goto('/aktor?neste=%2F');
+    await page.locator(`input[name="party"][value="${restore}"]`).check();
+    await navigation(page, () => page.locator('.party-form button[type="submit"]').click());
+  }
+  // `forOther`: the draft belongs to another party than the one acted for.
+  return { base, visited, forOther: restore !== null };
 }

@@ -61,11 +61,14 @@ for (const lang of ['nb', 'nn', 'en']) {
         }
       });
 
+      // Drafts belong to a party: those of forms only another party may use are not listed.
+      let ownDrafts = 0;
       for (const formId of forms) {
         await t.test(formId, async () => {
           const audit = new Audit(page, lang);
-          const { visited } = await crawlForm(page, formId, (label) => audit.check(label));
+          const { visited, forOther } = await crawlForm(page, formId, (label) => audit.check(label));
           assert.ok(visited.length > 0);
+          if (!forOther) ownDrafts += 1;
           audit.assertClean();
         });
       }
@@ -73,7 +76,8 @@ for (const lang of ['nb', 'nn', 'en']) {
       await t.test('my drafts, deleting a draft, a page changed in another tab', async () => {
         const audit = new Audit(page, lang);
         await page.goto('/utkast');
-        assert.ok(await page.locator('a[href$="/slett"]').count() >= forms.length, 'the drafts are listed');
+        assert.ok(ownDrafts > 0);
+        assert.ok(await page.locator('a[href$="/slett"]').count() >= ownDrafts, 'the drafts are listed');
         await audit.check('my drafts');
         await navigation(page, () => page.locator('a[href$="/slett"]').first().click());
         await audit.check('delete a draft?');
