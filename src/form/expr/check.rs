@@ -174,10 +174,52 @@ impl Checker<'_> {
                 _ => bad("a text, a group or a list"),
             },
             Func::Empty => Ok(Type::Bool),
-            Func::Year => match t {
+            Func::Year | Func::Month | Func::Day => match t {
                 Type::Date => Ok(Type::Number),
                 _ => bad("a date"),
             },
+            Func::Date => {
+                if t != Type::Number {
+                    return bad("numbers (year, month, day)");
+                }
+                self.want_numbers(name, &mut args[1..])?;
+                Ok(Type::Date)
+            }
+            Func::AddDays | Func::AddMonths => {
+                if t != Type::Date {
+                    return bad("a date as its first argument");
+                }
+                self.want_numbers(name, &mut args[1..])?;
+                Ok(Type::Date)
+            }
+            Func::DaysBetween => {
+                if t != Type::Date {
+                    return bad("two dates");
+                }
+                let at = args[1].at;
+                match self.check(&mut args[1])? {
+                    Type::Date => Ok(Type::Number),
+                    other => Err(ExprError::new(
+                        at,
+                        format!("{name}() needs two dates, found {other}"),
+                    )),
+                }
+            }
+            Func::Contains => {
+                let Type::List(inner) = &t else {
+                    return bad("a list (a multichoice or a [*] path) as its first argument");
+                };
+                let at = args[1].at;
+                let second = self.check(&mut args[1])?;
+                if second == **inner || second == Type::Null {
+                    Ok(Type::Bool)
+                } else {
+                    Err(ExprError::new(
+                        at,
+                        format!("{name}() needs a {inner} to look for, found {second}"),
+                    ))
+                }
+            }
             Func::All | Func::Any => {
                 let key = match (&args[0].kind, &t) {
                     (Kind::Path(p), Type::Rows) => match &p.res {
@@ -205,6 +247,21 @@ impl Checker<'_> {
             }
             Func::Today => unreachable!("handled above"),
         }
+    }
+
+    /// Checks that every one of `args` is a number.
+    fn want_numbers(&mut self, name: &str, args: &mut [Node]) -> Result<(), ExprError> {
+        for a in args {
+            let at = a.at;
+            let t = self.check(a)?;
+            if t != Type::Number {
+                return Err(ExprError::new(
+                    at,
+                    format!("{name}() needs a number here, found {t}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Resolves a path: innermost row first, outwards to the root, then the context paths.

@@ -221,6 +221,53 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
             Value::Date(y, _, _) => Value::Int(y.into()),
             _ => Value::Null,
         },
+        Func::Month => match eval_node(&args[0], sc, ctx) {
+            Value::Date(_, m, _) => Value::Int(m.into()),
+            _ => Value::Null,
+        },
+        Func::Day => match eval_node(&args[0], sc, ctx) {
+            Value::Date(_, _, d) => Value::Int(d.into()),
+            _ => Value::Null,
+        },
+        Func::Date => {
+            let n = |i: usize| whole(&eval_node(&args[i], sc, ctx));
+            match (n(0), n(1), n(2)) {
+                (Some(y), Some(m), Some(d)) => dates::make(y, m, d).unwrap_or(Value::Null),
+                _ => Value::Null,
+            }
+        }
+        Func::AddDays | Func::AddMonths => {
+            match (
+                eval_node(&args[0], sc, ctx),
+                whole(&eval_node(&args[1], sc, ctx)),
+            ) {
+                (Value::Date(y, m, d), Some(n)) if f == Func::AddDays => {
+                    dates::add_days((y, m, d), n).unwrap_or(Value::Null)
+                }
+                (Value::Date(y, m, d), Some(n)) => {
+                    dates::add_months((y, m, d), n).unwrap_or(Value::Null)
+                }
+                _ => Value::Null,
+            }
+        }
+        Func::DaysBetween => match (eval_node(&args[0], sc, ctx), eval_node(&args[1], sc, ctx)) {
+            (Value::Date(y1, m1, d1), Value::Date(y2, m2, d2)) => {
+                match (dates::day_number(y1, m1, d1), dates::day_number(y2, m2, d2)) {
+                    (Some(a), Some(b)) => Value::Int((b - a).into()),
+                    _ => Value::Null,
+                }
+            }
+            _ => Value::Null,
+        },
+        Func::Contains => {
+            let wanted = eval_node(&args[1], sc, ctx);
+            if wanted.is_null() {
+                return Value::Null;
+            }
+            let mut found = false;
+            for_each_item(&args[0], sc, ctx, &mut |v| found |= v == wanted);
+            Value::Bool(found)
+        }
         Func::All | Func::Any => {
             let Some(dp) = rows else {
                 return Value::Null;
@@ -253,6 +300,59 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
                 Value::Bool(!decisive)
             }
         }
+    }
+}
+
+/// A whole number's value (a decimal with no fraction counts).
+fn whole(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => i64::try_from(*i).ok(),
+        Value::Dec(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(*f as i64),
+        _ => None,
+    }
+}
+
+/// Calendar arithmetic on (year, month, day), proleptic Gregorian, through `time`.
+mod dates {
+    use super::Value;
+
+    fn date(y: i32, m: u8, d: u8) -> Option<time::Date> {
+        time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+    }
+
+    fn value(d: time::Date) -> Value {
+        Value::Date(d.year(), u8::from(d.month()), d.day())
+    }
+
+    /// `date(y, m, d)`: `None` for a day that does not exist.
+    pub(super) fn make(y: i64, m: i64, d: i64) -> Option<Value> {
+        date(
+            i32::try_from(y).ok()?,
+            u8::try_from(m).ok()?,
+            u8::try_from(d).ok()?,
+        )
+        .map(value)
+    }
+
+    pub(super) fn add_days((y, m, d): (i32, u8, u8), n: i64) -> Option<Value> {
+        date(y, m, d)?
+            .checked_add(time::Duration::days(n))
+            .map(value)
+    }
+
+    /// Whole months on; a day past the new month's end becomes its last day (31 January plus
+    /// one month is 28 or 29 February).
+    pub(super) fn add_months((y, m, d): (i32, u8, u8), n: i64) -> Option<Value> {
+        let months = i64::from(y) * 12 + i64::from(m) - 1 + n;
+        let year = i32::try_from(months.div_euclid(12)).ok()?;
+        let month = u8::try_from(months.rem_euclid(12) + 1).ok()?;
+        let last = time::util::days_in_month(time::Month::try_from(month).ok()?, year);
+        date(year, month, d.min(last)).map(value)
+    }
+
+    /// Days since a fixed day, to subtract one date from another.
+    pub(super) fn day_number(y: i32, m: u8, d: u8) -> Option<i32> {
+        date(y, m, d).map(time::Date::to_julian_day)
     }
 }
 
@@ -578,6 +678,98 @@ mod tests {
             compare(&Value::DayMonth(1, 12), &Value::DayMonth(31, 1)),
             Some(Ordering::Greater)
         );
+    }
+
+    #[test]
+    fn calendar_functions_and_contains() {
+        let doc = json!({ "leveranse": {
+            "dato": "2024-01-31",
+            "valg": ["skatt", "mva"],
+            "inntektsaar": 2026,
+        } });
+        let d = |y, m, d| Value::Date(y, m, d);
+        assert_eq!(eval("month(leveranse.dato)", &doc), Value::Int(1));
+        assert_eq!(eval("day(leveranse.dato)", &doc), Value::Int(31));
+        assert_eq!(
+            eval("date(leveranse.inntektsaar, 5, 31)", &doc),
+            d(2026, 5, 31)
+        );
+        assert_eq!(eval("date(year(today()), 6, 30)", &doc), d(2025, 6, 30));
+        // A day that does not exist is no date.
+        assert_eq!(eval("date(2025, 2, 29)", &doc), Value::Null);
+        assert_eq!(eval("date(2025, 13, 1)", &doc), Value::Null);
+        // Over a leap day, the end of a year, and backwards.
+        assert_eq!(eval("add_days(leveranse.dato, 29)", &doc), d(2024, 2, 29));
+        assert_eq!(eval("add_days(leveranse.dato, 335)", &doc), d(2024, 12, 31));
+        assert_eq!(eval("add_days(leveranse.dato, -31)", &doc), d(2023, 12, 31));
+        // A month on from 31 January is the last day of February.
+        assert_eq!(eval("add_months(leveranse.dato, 1)", &doc), d(2024, 2, 29));
+        assert_eq!(eval("add_months(leveranse.dato, 13)", &doc), d(2025, 2, 28));
+        assert_eq!(
+            eval("add_months(leveranse.dato, -2)", &doc),
+            d(2023, 11, 30)
+        );
+        assert_eq!(
+            eval("days_between(leveranse.dato, today())", &doc),
+            Value::Int(408)
+        );
+        assert_eq!(
+            eval("add_months(today(), 1) <= date(2025, 4, 14)", &doc),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval("contains(leveranse.valg, 'mva')", &doc),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval("contains(leveranse.valg, 'toll')", &doc),
+            Value::Bool(false)
+        );
+        // Missing answers leave the result unknown, as everywhere.
+        let empty = json!({});
+        assert_eq!(eval("add_days(leveranse.dato, 1)", &empty), Value::Null);
+        assert_eq!(
+            eval("date(leveranse.inntektsaar, 1, 1)", &empty),
+            Value::Null
+        );
+        assert_eq!(
+            eval("contains(leveranse.valg, 'mva')", &empty),
+            Value::Bool(false)
+        );
+    }
+
+    #[test]
+    fn calendar_functions_are_type_checked() {
+        for (src, message) in [
+            ("month(leveranse.inntektsaar)", "month() needs a date"),
+            ("date(2025, 'mai', 1)", "date() needs a number here"),
+            ("add_days(2025, 1)", "add_days() needs a date"),
+            (
+                "add_months(leveranse.dato, leveranse.dato)",
+                "add_months() needs a number here",
+            ),
+            (
+                "days_between(leveranse.dato, 3)",
+                "days_between() needs two dates",
+            ),
+            (
+                "contains(leveranse.leveransetype, 'a')",
+                "contains() needs a list",
+            ),
+            (
+                "contains(leveranse.valg, 1)",
+                "contains() needs a text to look for",
+            ),
+            ("date(2025, 1)", "date"),
+        ] {
+            let err = match crate::form::expr::Expr::parse(src) {
+                Err(e) => e,
+                Ok(_) => crate::form::expr::tests::checked(src, None)
+                    .err()
+                    .unwrap_or_else(|| panic!("{src} is refused")),
+            };
+            assert!(err.to_string().contains(message), "{src}: {err}");
+        }
     }
 
     #[test]

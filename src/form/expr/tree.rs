@@ -70,6 +70,13 @@ pub(super) enum Func {
     Empty,
     Today,
     Year,
+    Month,
+    Day,
+    Date,
+    AddDays,
+    AddMonths,
+    DaysBetween,
+    Contains,
 }
 
 impl Func {
@@ -83,6 +90,13 @@ impl Func {
             "empty" => Func::Empty,
             "today" => Func::Today,
             "year" => Func::Year,
+            "month" => Func::Month,
+            "day" => Func::Day,
+            "date" => Func::Date,
+            "add_days" => Func::AddDays,
+            "add_months" => Func::AddMonths,
+            "days_between" => Func::DaysBetween,
+            "contains" => Func::Contains,
             _ => return None,
         })
     }
@@ -97,13 +111,26 @@ impl Func {
             Func::Empty => "empty",
             Func::Today => "today",
             Func::Year => "year",
+            Func::Month => "month",
+            Func::Day => "day",
+            Func::Date => "date",
+            Func::AddDays => "add_days",
+            Func::AddMonths => "add_months",
+            Func::DaysBetween => "days_between",
+            Func::Contains => "contains",
         }
     }
 
     pub(super) fn arity(self) -> usize {
         match self {
             Func::Today => 0,
-            Func::All | Func::Any => 2,
+            Func::All
+            | Func::Any
+            | Func::AddDays
+            | Func::AddMonths
+            | Func::DaysBetween
+            | Func::Contains => 2,
+            Func::Date => 3,
             _ => 1,
         }
     }

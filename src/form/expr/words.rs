@@ -83,7 +83,7 @@ fn is_condition(n: &Node) -> bool {
     match &n.kind {
         Kind::Binary(op, _, _) => !is_arithmetic(*op),
         Kind::Unary(UnOp::Not, _) => true,
-        Kind::Call(f, _) => matches!(f, Func::All | Func::Any | Func::Empty),
+        Kind::Call(f, _) => matches!(f, Func::All | Func::Any | Func::Empty | Func::Contains),
         Kind::Path(p) => matches!(&p.res, Res::Doc(dp) if dp.elem == Type::Bool && !dp.has_all),
         Kind::Lit(_) | Kind::Unary(UnOp::Neg, _) => false,
     }
@@ -147,7 +147,10 @@ fn is_dated(n: &Node) -> bool {
         Kind::Path(p) => {
             matches!(&p.res, Res::Doc(dp) if matches!(dp.elem, Type::Date | Type::DayMonth))
         }
-        Kind::Call(f, _) => *f == Func::Today,
+        Kind::Call(f, _) => matches!(
+            f,
+            Func::Today | Func::Date | Func::AddDays | Func::AddMonths
+        ),
         Kind::Unary(..) | Kind::Binary(..) => false,
     }
 }
@@ -334,6 +337,20 @@ impl Words<'_> {
                     (true, Lang::En) => format!("{x} has at least one row"),
                 }
             }
+            Kind::Call(Func::Contains, args) => {
+                let list = self.value(&args[0]);
+                let x = self.operand(&args[1], &args[0], BinOp::Eq);
+                match (negated, self.lang, self.sub) {
+                    (false, Lang::Nb, _) => format!("{list} omfatter {x}"),
+                    (false, Lang::Nn, _) => format!("{list} omfattar {x}"),
+                    (false, Lang::En, _) => format!("{list} includes {x}"),
+                    (true, Lang::Nb, false) => format!("{list} omfatter ikke {x}"),
+                    (true, Lang::Nb, true) => format!("{list} ikke omfatter {x}"),
+                    (true, Lang::Nn, false) => format!("{list} omfattar ikkje {x}"),
+                    (true, Lang::Nn, true) => format!("{list} ikkje omfattar {x}"),
+                    (true, Lang::En, _) => format!("{list} does not include {x}"),
+                }
+            }
             Kind::Lit(Value::Bool(b)) => self.literal(&Value::Bool(*b != negated)),
             Kind::Path(_) if is_condition(n) => {
                 let yes = self.literal(&Value::Bool(!negated));
@@ -512,7 +529,52 @@ impl Words<'_> {
                     ),
                 }
             }
-            Func::All | Func::Any | Func::Empty => format!("({})", self.clause(whole, false)),
+            Func::Month | Func::Day => {
+                let x = self.value(&args[0]);
+                match (f == Func::Month, lang) {
+                    (true, Lang::Nb | Lang::Nn) => format!("måneden i {x}"),
+                    (true, Lang::En) => format!("the month of {x}"),
+                    (false, Lang::Nb | Lang::Nn) => format!("dagen i måneden i {x}"),
+                    (false, Lang::En) => format!("the day of the month of {x}"),
+                }
+            }
+            Func::Date => {
+                let [y, m, d] = [&args[0], &args[1], &args[2]].map(|a| self.value(a));
+                let this_year = matches!(
+                    &args[0].kind,
+                    Kind::Call(Func::Year, a) if matches!(a[0].kind, Kind::Call(Func::Today, _))
+                );
+                match (this_year, lang) {
+                    (true, Lang::Nb | Lang::Nn) => format!("{d}.{m}. i år"),
+                    (true, Lang::En) => format!("{d}/{m} this year"),
+                    (false, Lang::Nb | Lang::Nn) => format!("{d}.{m}.{y}"),
+                    (false, Lang::En) => format!("{y}-{m}-{d}"),
+                }
+            }
+            Func::AddDays | Func::AddMonths => {
+                let x = self.value(&args[0]);
+                let n = self.value(&args[1]);
+                match (f == Func::AddDays, lang) {
+                    (true, Lang::Nb) => format!("{n} dager etter {x}"),
+                    (true, Lang::Nn) => format!("{n} dagar etter {x}"),
+                    (true, Lang::En) => format!("{n} days after {x}"),
+                    (false, Lang::Nb) => format!("{n} måneder etter {x}"),
+                    (false, Lang::Nn) => format!("{n} månader etter {x}"),
+                    (false, Lang::En) => format!("{n} months after {x}"),
+                }
+            }
+            Func::DaysBetween => {
+                let a = self.value(&args[0]);
+                let b = self.value(&args[1]);
+                match lang {
+                    Lang::Nb => format!("antall dager fra {a} til {b}"),
+                    Lang::Nn => format!("talet på dagar frå {a} til {b}"),
+                    Lang::En => format!("the number of days from {a} to {b}"),
+                }
+            }
+            Func::All | Func::Any | Func::Empty | Func::Contains => {
+                format!("({})", self.clause(whole, false))
+            }
         }
     }
 
@@ -835,6 +897,47 @@ mod tests {
         for (src, nn, en) in cases {
             assert_eq!(words(src, Lang::Nn), nn, "{src}");
             assert_eq!(words(src, Lang::En), en, "{src}");
+        }
+    }
+
+    #[test]
+    fn calendar_functions_and_contains() {
+        let cases = [
+            (
+                "leveranse.dato <= date(year(today()), 5, 31)",
+                "Dato er ikke etter 31.5. i år",
+                "Dato is not after 31/5 this year",
+            ),
+            (
+                "leveranse.dato >= add_months(today(), 1)",
+                "Dato er ikke før 1 måneder etter dagens dato",
+                "Dato is not before 1 months after today's date",
+            ),
+            (
+                "days_between(today(), leveranse.dato) <= 8 and month(leveranse.dato) > 1",
+                "antall dager fra dagens dato til Dato er høyst 8 og måneden i Dato er større enn 1",
+                "the number of days from today's date to Dato is at most 8 and the month of Dato is greater than 1",
+            ),
+            (
+                "not contains(leveranse.valg, 'a')",
+                "Valg omfatter ikke «a»",
+                "Valg does not include “a”",
+            ),
+        ];
+        for (src, nb, en) in cases {
+            let e = checked(src, None).unwrap();
+            assert_eq!(
+                e.in_words(Lang::Nb, &AsWritten),
+                nb.replace("Valg", "leveranse.valg")
+                    .replace("Dato", "leveranse.dato"),
+                "{src}"
+            );
+            assert_eq!(
+                e.in_words(Lang::En, &AsWritten),
+                en.replace("Valg", "leveranse.valg")
+                    .replace("Dato", "leveranse.dato"),
+                "{src}"
+            );
         }
     }
 
