@@ -564,11 +564,27 @@ pub struct Rule {
     pub message: Text,
 }
 
+/// A code list (`forms/lists/<id>.toml`): codes with their labels, usable as a choice's options,
+/// and each code's values by column, read in expressions with `lookup()`.
+#[derive(Debug)]
+pub struct CodeList {
+    /// Its id, the file's name.
+    pub id: String,
+    /// Its name.
+    pub title: Text,
+    /// The codes, in file order, as options.
+    pub codes: Vec<ChoiceOption>,
+    /// The codes' values by column, for expressions.
+    pub table: Arc<super::expr::Table>,
+}
+
 /// Every loaded form and area.
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// Service areas in plan order.
     pub areas: Vec<Area>,
+    /// Code lists by id.
+    pub lists: BTreeMap<String, Arc<CodeList>>,
     /// Forms by id, then version.
     pub forms: BTreeMap<String, BTreeMap<String, Arc<Form>>>,
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::definition::*;
-use super::expr::{Expr, Seg, Type, format_path, parse_path};
+use super::expr::{Expr, Seg, Type, Value, format_path, parse_path};
 
 /// A problem in a form file, printed as `file:line: message`.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,10 +66,12 @@ pub fn load_dir(dir: &Path) -> Loaded {
             Vec::new()
         }
     };
+    let lists = load_lists(&dir.join(LISTS_DIR), &mut problems);
     let mut files = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             if e.path().is_dir()
+                && e.file_name() != LISTS_DIR
                 && let Ok(sub) = std::fs::read_dir(e.path())
             {
                 files.extend(
@@ -95,7 +97,7 @@ pub fn load_dir(dir: &Path) -> Loaded {
                 continue;
             }
         };
-        if let Some(form) = parse_form(file, &src, &area_ids, &mut problems) {
+        if let Some(form) = parse_form_with(file, &src, &area_ids, &lists, &mut problems) {
             let versions = forms.entry(form.id.clone()).or_default();
             if versions.contains_key(&form.version) {
                 problems.push(err(
@@ -109,9 +111,168 @@ pub fn load_dir(dir: &Path) -> Loaded {
     }
     let ok = !problems.iter().any(|p| !p.warning);
     Loaded {
-        catalog: ok.then_some(Catalog { areas, forms }),
+        catalog: ok.then_some(Catalog {
+            areas,
+            lists,
+            forms,
+        }),
         problems,
     }
+}
+
+/// The folder of the code lists, beside the areas' folders.
+pub const LISTS_DIR: &str = "lists";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawList {
+    title: Text,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+    code: Vec<Spanned<RawCode>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCode {
+    value: String,
+    label: Text,
+    hint: Option<Text>,
+    #[serde(default)]
+    data: BTreeMap<String, toml::Value>,
+}
+
+/// Every `lists/<id>.toml`: its codes, each once, with its data in the columns it declares.
+fn load_lists(dir: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Arc<CodeList>> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let id = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let src = match std::fs::read_to_string(&file) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(err(&file, 1, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if let Some(list) = parse_list(&file, &id, &src, problems) {
+            out.insert(id, Arc::new(list));
+        }
+    }
+    out
+}
+
+fn parse_list(file: &Path, id: &str, src: &str, problems: &mut Vec<Problem>) -> Option<CodeList> {
+    let raw: RawList = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
+            problems.push(err(file, line, e.message().trim().to_string()));
+            return None;
+        }
+    };
+    let before = problems.iter().filter(|p| !p.warning).count();
+    if !valid_id(id) {
+        problems.push(err(
+            file,
+            1,
+            format!("a code list's file name must be letters, digits and -, not {id:?}"),
+        ));
+    }
+    let mut columns = BTreeMap::new();
+    for (name, kind) in &raw.columns {
+        let t = match kind.as_str() {
+            "number" => Type::Number,
+            "text" => Type::Text,
+            "bool" => Type::Bool,
+            "date" => Type::Date,
+            other => {
+                problems.push(err(
+                    file,
+                    1,
+                    format!(
+                        "column {name}: the type must be number, text, bool or date, not {other:?}"
+                    ),
+                ));
+                continue;
+            }
+        };
+        columns.insert(name.clone(), t);
+    }
+    let mut texts = TextCheck {
+        file,
+        problems: &mut *problems,
+    };
+    texts.check(&raw.title, 1, "title");
+    let mut codes = Vec::new();
+    let mut rows = BTreeMap::new();
+    for c in raw.code {
+        let line = line_of(src, c.span().start);
+        let c = c.into_inner();
+        texts.check(&c.label, line, "label");
+        if let Some(h) = &c.hint {
+            texts.check(h, line, "hint");
+        }
+        let mut row = BTreeMap::new();
+        for (name, v) in &c.data {
+            let value = match (columns.get(name), v) {
+                (None, _) => Err(format!("{name} is not one of the list's columns")),
+                (Some(Type::Number), toml::Value::Integer(i)) => Ok(Value::Int((*i).into())),
+                (Some(Type::Number), toml::Value::Float(f)) => Ok(Value::Dec(*f)),
+                (Some(Type::Text), toml::Value::String(s)) => Ok(Value::Text(s.clone())),
+                (Some(Type::Bool), toml::Value::Boolean(b)) => Ok(Value::Bool(*b)),
+                (Some(Type::Date), toml::Value::Datetime(d)) => match d.date {
+                    Some(d) => Ok(Value::Date(d.year.into(), d.month, d.day)),
+                    None => Err(format!("{name} must be a date")),
+                },
+                (Some(t), _) => Err(format!("{name} must be a {t}")),
+            };
+            match value {
+                Ok(v) => {
+                    row.insert(name.clone(), v);
+                }
+                Err(m) => texts
+                    .problems
+                    .push(err(file, line, format!("code {:?}: {m}", c.value))),
+            }
+        }
+        if rows.insert(c.value.clone(), row).is_some() {
+            texts
+                .problems
+                .push(err(file, line, format!("code {:?} appears twice", c.value)));
+        }
+        codes.push(ChoiceOption {
+            value: c.value,
+            label: c.label,
+            hint: c.hint,
+        });
+    }
+    if codes.is_empty() {
+        problems.push(err(file, 1, "a code list needs at least one code".into()));
+    }
+    let errors_now = problems.iter().filter(|p| !p.warning).count();
+    (errors_now == before).then(|| CodeList {
+        id: id.to_owned(),
+        table: Arc::new(super::expr::Table {
+            id: id.to_owned(),
+            names: Lang::ALL.map(|l| raw.title.get(l).to_owned()),
+            columns,
+            rows,
+        }),
+        title: raw.title,
+        codes,
+    })
 }
 
 fn err(file: &Path, line: usize, message: String) -> Problem {
@@ -251,6 +412,7 @@ struct RawField {
     max_length: Option<usize>,
     pattern: Option<String>,
     options: Option<Vec<RawOption>>,
+    list: Option<String>,
     display: Option<String>,
     alternatives: Option<Vec<RawAlternative>>,
     autocomplete: Option<String>,
@@ -312,7 +474,10 @@ impl TextCheck<'_> {
 }
 
 /// The types known while checking one form.
-struct Types<'a>(&'a BTreeMap<Vec<Seg>, Type>);
+struct Types<'a>(
+    &'a BTreeMap<Vec<Seg>, Type>,
+    &'a BTreeMap<String, Arc<CodeList>>,
+);
 
 impl super::expr::Schema for Types<'_> {
     fn type_of(&self, path: &[Seg]) -> Option<Type> {
@@ -328,6 +493,10 @@ impl super::expr::Schema for Types<'_> {
             })
             .collect();
         self.0.get(&general).cloned()
+    }
+
+    fn table(&self, id: &str) -> Option<Arc<super::expr::Table>> {
+        self.1.get(id).map(|l| l.table.clone())
     }
 }
 
@@ -374,6 +543,7 @@ struct FormBuilder<'a> {
     problems: &'a mut Vec<Problem>,
     types: BTreeMap<Vec<Seg>, Type>,
     binds: BTreeMap<Vec<Seg>, usize>,
+    lists: &'a BTreeMap<String, Arc<CodeList>>,
 }
 
 impl FormBuilder<'_> {
@@ -421,7 +591,7 @@ impl FormBuilder<'_> {
                 return None;
             }
         };
-        match e.check(&Types(&self.types), p.row.as_deref()) {
+        match e.check(&Types(&self.types, self.lists), p.row.as_deref()) {
             Ok(Type::Bool | Type::Null) if p.what != "prefill" => Some(e),
             Ok(_) if p.what == "prefill" => Some(e),
             Ok(t) => {
@@ -630,9 +800,39 @@ impl FormBuilder<'_> {
     /// The settings of a choice or multichoice field: its options, each value once, and for a
     /// choice how it is shown (a list of radio buttons, or a select beyond six options).
     fn choice(&mut self, raw: &mut RawField, line: usize) -> Option<FieldKind> {
-        let Some(opts) = raw.options.take() else {
-            self.error(line, format!("a {} field needs options", raw.kind));
-            return None;
+        // The options of a code list (`list = "…"`), or written out.
+        let opts = match (raw.options.take(), raw.list.take()) {
+            (Some(_), Some(_)) => {
+                self.error(line, "a field takes options or a list, not both".into());
+                return None;
+            }
+            (None, Some(id)) => match self.lists.get(&id) {
+                Some(l) => l
+                    .codes
+                    .iter()
+                    .map(|c| RawOption {
+                        value: c.value.clone(),
+                        label: c.label.clone(),
+                        hint: c.hint.clone(),
+                    })
+                    .collect(),
+                None => {
+                    let known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
+                    self.error(
+                        line,
+                        format!("no code list {id:?} (known: {})", known.join(", ")),
+                    );
+                    return None;
+                }
+            },
+            (Some(o), None) => o,
+            (None, None) => {
+                self.error(
+                    line,
+                    format!("a {} field needs options or a list", raw.kind),
+                );
+                return None;
+            }
         };
         if opts.is_empty() {
             self.error(line, "options may not be empty".into());
@@ -816,10 +1016,22 @@ fn valid_id(s: &str) -> bool {
 
 /// Reads and checks one form file's text; `None` (with the reasons in `problems`) when it has
 /// errors.
+#[cfg(test)]
 pub(crate) fn parse_form(
     file: &Path,
     src: &str,
     areas: &BTreeSet<&str>,
+    problems: &mut Vec<Problem>,
+) -> Option<Form> {
+    parse_form_with(file, src, areas, &BTreeMap::new(), problems)
+}
+
+/// As [`parse_form`], with the catalogue's code lists.
+fn parse_form_with(
+    file: &Path,
+    src: &str,
+    areas: &BTreeSet<&str>,
+    lists: &BTreeMap<String, Arc<CodeList>>,
     problems: &mut Vec<Problem>,
 ) -> Option<Form> {
     let raw: RawForm = match toml::from_str(src) {
@@ -837,6 +1049,7 @@ pub(crate) fn parse_form(
         problems,
         types: BTreeMap::new(),
         binds: BTreeMap::new(),
+        lists,
     };
     let id = b.form_id(raw.id);
     b.area(&raw.area, areas);
@@ -1052,7 +1265,7 @@ impl FormBuilder<'_> {
                 let Ok(mut e) = Expr::parse(d.value.get_ref()) else {
                     continue;
                 };
-                if let Ok(t) = e.check(&Types(&self.types), None) {
+                if let Ok(t) = e.check(&Types(&self.types, self.lists), None) {
                     if d.kind.is_none() {
                         self.types.insert(d.bind.clone(), t.clone());
                     }
@@ -1087,7 +1300,7 @@ impl FormBuilder<'_> {
         let line = line_of(self.src, value.span().start);
         let msg = match Expr::parse(value.get_ref()) {
             Err(e) => e.to_string(),
-            Ok(mut e) => match e.check(&Types(&self.types), None) {
+            Ok(mut e) => match e.check(&Types(&self.types, self.lists), None) {
                 Err(e) => e.to_string(),
                 Ok(_) => "depends on a value that cannot be computed".into(),
             },
@@ -1324,6 +1537,126 @@ mod tests {
         refused(
             "accept = [\"pdf\", \"pdf\"]\nmax_file_mb = 10",
             "appears twice",
+        );
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use serde_json::json;
+
+    const AREAS: &str = "[[area]]\nid = \"a\"\ntitle = { nb = \"A\", nn = \"A\", en = \"A\" }\ndescription = { nb = \"A\", nn = \"A\", en = \"A\" }\nchannels = [\"tasteskjema\"]\n";
+
+    const LIST: &str = r#"
+title = { nb = "Avgiftskoder", nn = "Avgiftskodar", en = "Duty codes" }
+columns = { min = "number", max = "number", periode = "text" }
+
+[[code]]
+value = "V1"
+label = { nb = "Vin, lav", nn = "Vin, låg", en = "Wine, low" }
+data = { min = 4.8, max = 10, periode = "maaned" }
+
+[[code]]
+value = "N1"
+label = { nb = "NOx", nn = "NOx", en = "NOx" }
+data = { periode = "kvartal" }
+"#;
+
+    const FORM: &str = r#"
+id = "T-1"
+version = "1"
+area = "a"
+resource = "r"
+title = { nb = "T", nn = "T", en = "T" }
+
+[[page]]
+id = "p"
+title = { nb = "P", nn = "P", en = "P" }
+
+  [[page.field]]
+  bind = "kode"
+  kind = "choice"
+  list = "avgiftskoder"
+  label = { nb = "Kode", nn = "Kode", en = "Code" }
+
+  [[page.field]]
+  bind = "antall"
+  kind = "decimal"
+  label = { nb = "Antall", nn = "Tal", en = "Quantity" }
+
+[[rule]]
+check = "antall == null or lookup('avgiftskoder', kode, 'min') == null or antall >= lookup('avgiftskoder', kode, 'min')"
+path = "antall"
+message = { nb = "For lavt.", nn = "For lågt.", en = "Too low." }
+"#;
+
+    fn write(dir: &Path, list: &str, form: &str) -> Loaded {
+        std::fs::write(dir.join("areas.toml"), AREAS).unwrap();
+        std::fs::create_dir_all(dir.join("lists")).unwrap();
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::write(dir.join("lists/avgiftskoder.toml"), list).unwrap();
+        std::fs::write(dir.join("a/T-1.toml"), form).unwrap();
+        load_dir(dir)
+    }
+
+    #[test]
+    fn a_code_list_gives_options_and_values_to_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = write(dir.path(), LIST, FORM);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        let catalog = loaded.catalog.unwrap();
+        assert_eq!(catalog.lists["avgiftskoder"].codes.len(), 2);
+        let form = catalog.latest("T-1").unwrap();
+        let FieldKind::Choice { options, .. } = &form.pages[0].fields[0].kind else {
+            panic!("a choice");
+        };
+        assert_eq!(options[1].label.get(Lang::En), "NOx");
+        let ctx = crate::form::Context::default();
+        let check = |doc: serde_json::Value| form.rules[0].check.eval(&doc, &ctx, None);
+        use crate::form::expr::Value as V;
+        assert_eq!(
+            check(json!({ "kode": "V1", "antall": 4.0 })),
+            V::Bool(false)
+        );
+        assert_eq!(check(json!({ "kode": "V1", "antall": 4.8 })), V::Bool(true));
+        // A code without that value, and a code not in the list: nothing to check.
+        assert_eq!(check(json!({ "kode": "N1", "antall": 1 })), V::Bool(true));
+        assert_eq!(check(json!({ "kode": "X", "antall": 1 })), V::Bool(true));
+        assert_eq!(
+            crate::form::describe::condition_in_words(form, &form.rules[0].check, Lang::Nb),
+            "Antall ikke er fylt ut eller «min» for Kode i kodelisten «Avgiftskoder» ikke er fylt ut eller Antall er minst «min» for Kode i kodelisten «Avgiftskoder»"
+                .replacen(" ikke er fylt ut", " er ikke fylt ut", 2)
+        );
+    }
+
+    #[test]
+    fn mistakes_in_a_list_or_its_use_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad_list = LIST.replace("max = 10,", "max = \"ti\",").replace(
+            "periode = \"kvartal\"",
+            "periode = \"kvartal\", farge = \"rod\"",
+        );
+        let loaded = write(dir.path(), &bad_list, FORM);
+        let text: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
+        let text = text.join("\n");
+        assert!(text.contains("code \"V1\": max must be a number"), "{text}");
+        assert!(
+            text.contains("farge is not one of the list's columns"),
+            "{text}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad_form = FORM
+            .replace("list = \"avgiftskoder\"", "list = \"koder\"")
+            .replace("'min') == null", "'minimum') == null");
+        let loaded = write(dir.path(), LIST, &bad_form);
+        let text: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
+        let text = text.join("\n");
+        assert!(text.contains("no code list \"koder\""), "{text}");
+        assert!(
+            text.contains("the code list 'avgiftskoder' has no column 'minimum'"),
+            "{text}"
         );
     }
 }

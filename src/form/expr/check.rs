@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::read::{parse_date, parse_daymonth};
-use super::tree::{BinOp, DocPath, Func, Kind, Node, PathNode, Res, UnOp, ctx_field};
+use super::tree::{BinOp, DocPath, Func, Kind, Lookup, Node, PathNode, Res, UnOp, ctx_field};
 use super::{ExprError, Schema, Seg, Type, Value, format_path};
 
 pub(super) struct Checker<'s> {
@@ -143,7 +143,20 @@ impl Checker<'_> {
                     ))
                 }
             }
+            Kind::Call(Func::Lookup, args) => {
+                let (t, lookup) = self.lookup(args)?;
+                n.kind = Kind::Lookup(Box::new(lookup));
+                Ok(t)
+            }
             Kind::Call(f, args) => self.call(*f, args),
+            Kind::Lookup(l) => {
+                self.check(&mut l.key)?;
+                Ok(l.table
+                    .columns
+                    .get(&l.column)
+                    .cloned()
+                    .unwrap_or(Type::Null))
+            }
         }
     }
 
@@ -246,7 +259,54 @@ impl Checker<'_> {
                 }
             }
             Func::Today => unreachable!("handled above"),
+            Func::Lookup => unreachable!("checked as a lookup"),
         }
+    }
+
+    /// `lookup('list', key, 'column')`: the list and the column must be written out and exist,
+    /// the key must be a text; the type is the column's.
+    fn lookup(&mut self, args: &mut [Node]) -> Result<(Type, Lookup), ExprError> {
+        let literal = |n: &Node, what: &str| match &n.kind {
+            Kind::Lit(Value::Text(s)) => Ok(s.clone()),
+            _ => Err(ExprError::new(
+                n.at,
+                format!("lookup() needs the {what} written out in quotes"),
+            )),
+        };
+        let id = literal(&args[0], "code list's id")?;
+        let column = literal(&args[2], "column's name")?;
+        let table = self
+            .schema
+            .table(&id)
+            .ok_or_else(|| ExprError::new(args[0].at, format!("no code list '{id}'")))?;
+        let t = table.columns.get(&column).cloned().ok_or_else(|| {
+            let known: Vec<&str> = table.columns.keys().map(String::as_str).collect();
+            ExprError::new(
+                args[2].at,
+                format!(
+                    "the code list '{id}' has no column '{column}' (it has: {})",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let key_at = args[1].at;
+        match self.check(&mut args[1])? {
+            Type::Text | Type::Null => {}
+            other => {
+                return Err(ExprError::new(
+                    key_at,
+                    format!("lookup() needs a code (a text) to look up, found {other}"),
+                ));
+            }
+        }
+        let key = std::mem::replace(
+            &mut args[1],
+            Node {
+                at: key_at,
+                kind: Kind::Lit(Value::Null),
+            },
+        );
+        Ok((t, Lookup { table, column, key }))
     }
 
     /// Checks that every one of `args` is a number.

@@ -86,6 +86,16 @@ pub(super) fn eval_node(n: &Node, sc: &Scope<'_>, ctx: &Context) -> Value {
             }
         }
         Kind::Call(f, args) => eval_call(*f, args, sc, ctx),
+        Kind::Lookup(l) => match eval_node(&l.key, sc, ctx) {
+            Value::Text(k) => l
+                .table
+                .rows
+                .get(&k)
+                .and_then(|row| row.get(&l.column))
+                .cloned()
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
     }
 }
 
@@ -259,6 +269,8 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
             }
             _ => Value::Null,
         },
+        // Replaced by `Kind::Lookup` when checked.
+        Func::Lookup => Value::Null,
         Func::Contains => {
             let wanted = eval_node(&args[1], sc, ctx);
             if wanted.is_null() {

@@ -114,6 +114,24 @@ pub trait Schema {
     /// `a.rows` → Rows). The checker asks with paths as written first and normalises `Index` to
     /// `All` only when that fails (see the module documentation).
     fn type_of(&self, path: &[Seg]) -> Option<Type>;
+
+    /// A code list by id, for `lookup()` (none by default).
+    fn table(&self, _id: &str) -> Option<std::sync::Arc<Table>> {
+        None
+    }
+}
+
+/// A code list's data for expressions: each code's values by column, and each column's type.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// The list's id, for messages and words.
+    pub id: String,
+    /// The list's name in each language, for words: (nb, nn, en).
+    pub names: [String; 3],
+    /// Every column and the type of its values.
+    pub columns: std::collections::BTreeMap<String, Type>,
+    /// Each code's values, by column (a column a code leaves out is null).
+    pub rows: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Value>>,
 }
 
 /// Values from outside the document: the date, the party acted for and the logged-in user.
@@ -285,6 +303,7 @@ fn collect_paths(n: &Node, out: &mut Vec<Vec<Seg>>) {
             collect_paths(r, out);
         }
         Kind::Call(_, args) => args.iter().for_each(|a| collect_paths(a, out)),
+        Kind::Lookup(l) => collect_paths(&l.key, out),
     }
 }
 

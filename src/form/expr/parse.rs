@@ -195,7 +195,7 @@ impl Parser {
             ExprError::new(
                 at,
                 format!(
-                    "unknown function '{name}' (known: sum, count, all, any, len, empty, today, year, month, day, date, add_days, add_months, days_between, contains)"
+                    "unknown function '{name}' (known: sum, count, all, any, len, empty, today, year, month, day, date, add_days, add_months, days_between, contains, lookup)"
                 ),
             )
         })?;
@@ -271,6 +271,7 @@ mod tests {
                 f.name(),
                 args.iter().map(show).collect::<Vec<_>>().join(", ")
             ),
+            Kind::Lookup(l) => format!("lookup({}, {})", l.table.id, show(&l.key)),
         }
     }
 

@@ -77,6 +77,7 @@ pub(super) enum Func {
     AddMonths,
     DaysBetween,
     Contains,
+    Lookup,
 }
 
 impl Func {
@@ -97,6 +98,7 @@ impl Func {
             "add_months" => Func::AddMonths,
             "days_between" => Func::DaysBetween,
             "contains" => Func::Contains,
+            "lookup" => Func::Lookup,
             _ => return None,
         })
     }
@@ -118,6 +120,7 @@ impl Func {
             Func::AddMonths => "add_months",
             Func::DaysBetween => "days_between",
             Func::Contains => "contains",
+            Func::Lookup => "lookup",
         }
     }
 
@@ -130,7 +133,7 @@ impl Func {
             | Func::AddMonths
             | Func::DaysBetween
             | Func::Contains => 2,
-            Func::Date => 3,
+            Func::Date | Func::Lookup => 3,
             _ => 1,
         }
     }
@@ -150,6 +153,16 @@ pub(super) enum Kind {
     Unary(UnOp, Box<Node>),
     Binary(BinOp, Box<Node>, Box<Node>),
     Call(Func, Vec<Node>),
+    /// `lookup('list', key, 'column')` once checked: the code list's column for the key.
+    Lookup(Box<Lookup>),
+}
+
+/// A checked `lookup()`: the table found at load, the column read, and the key's expression.
+#[derive(Debug, Clone)]
+pub(super) struct Lookup {
+    pub(super) table: std::sync::Arc<super::Table>,
+    pub(super) column: String,
+    pub(super) key: Node,
 }
 
 #[derive(Debug, Clone)]

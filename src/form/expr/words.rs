@@ -85,6 +85,7 @@ fn is_condition(n: &Node) -> bool {
         Kind::Unary(UnOp::Not, _) => true,
         Kind::Call(f, _) => matches!(f, Func::All | Func::Any | Func::Empty | Func::Contains),
         Kind::Path(p) => matches!(&p.res, Res::Doc(dp) if dp.elem == Type::Bool && !dp.has_all),
+        Kind::Lookup(l) => l.table.columns.get(&l.column) == Some(&Type::Bool),
         Kind::Lit(_) | Kind::Unary(UnOp::Neg, _) => false,
     }
 }
@@ -151,6 +152,7 @@ fn is_dated(n: &Node) -> bool {
             f,
             Func::Today | Func::Date | Func::AddDays | Func::AddMonths
         ),
+        Kind::Lookup(l) => l.table.columns.get(&l.column) == Some(&Type::Date),
         Kind::Unary(..) | Kind::Binary(..) => false,
     }
 }
@@ -459,6 +461,17 @@ impl Words<'_> {
                 format!("{ls} {word} {rs}")
             }
             Kind::Call(f, args) => self.call(*f, args, n),
+            Kind::Lookup(l) => {
+                let key = self.value(&l.key);
+                let [nb, nn, en] = &l.table.names;
+                let list = self.quote(self.pick(nb, nn, en));
+                let column = self.quote(&l.column);
+                match self.lang {
+                    Lang::Nb => format!("{column} for {key} i kodelisten {list}"),
+                    Lang::Nn => format!("{column} for {key} i kodelista {list}"),
+                    Lang::En => format!("{column} of {key} in the code list {list}"),
+                }
+            }
             // A condition where a value stands (`x == (y > 1)`).
             Kind::Unary(UnOp::Not, _) | Kind::Binary(..) => format!("({})", self.clause(n, false)),
         }
@@ -574,6 +587,11 @@ impl Words<'_> {
             }
             Func::All | Func::Any | Func::Empty | Func::Contains => {
                 format!("({})", self.clause(whole, false))
+            }
+            // Checked, a lookup is `Kind::Lookup`; unchecked, it reads as written.
+            Func::Lookup => {
+                let [list, key, column] = [&args[0], &args[1], &args[2]].map(|a| self.value(a));
+                format!("lookup({list}, {key}, {column})")
             }
         }
     }
