@@ -157,6 +157,19 @@ impl Form {
     }
 }
 
+/// What a form's start page says before one begins (the form file's `[about]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    /// Who the form is for.
+    pub audience: Option<Text>,
+    /// When it must be sent, if there is a deadline.
+    pub deadline: Option<Text>,
+    /// What to have ready, one thing each.
+    #[serde(default)]
+    pub prepare: Vec<Text>,
+}
+
 /// A checked form version.
 #[derive(Debug)]
 pub struct Form {
@@ -179,6 +192,8 @@ pub struct Form {
     pub title: Text,
     /// Short description.
     pub description: Text,
+    /// What the start page says before one begins.
+    pub about: About,
     /// M2M API, if any.
     pub api: Option<ApiSpec>,
     /// Pages in order.

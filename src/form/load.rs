@@ -351,6 +351,8 @@ struct RawForm {
     packages: Vec<Spanned<String>>,
     title: Text,
     description: Option<Text>,
+    #[serde(default)]
+    about: About,
     api: Option<ApiSpec>,
     #[serde(default)]
     page: Vec<Spanned<RawPage>>,
@@ -1055,6 +1057,9 @@ fn parse_form_with(
     b.area(&raw.area, areas);
     let packages = b.packages(&raw.packages);
     b.texts(&raw.title, 1, "title");
+    for t in raw.about.audience.iter().chain(&raw.about.deadline).chain(&raw.about.prepare) {
+        b.texts(t, 1, "about");
+    }
     if raw.page.is_empty() {
         b.error(1, "a form needs at least one page".into());
     }
@@ -1077,6 +1082,7 @@ fn parse_form_with(
         packages,
         title: raw.title,
         description: raw.description.unwrap_or_default(),
+        about: raw.about,
         api: raw.api,
         pages,
         computed,
