@@ -1057,7 +1057,13 @@ fn parse_form_with(
     b.area(&raw.area, areas);
     let packages = b.packages(&raw.packages);
     b.texts(&raw.title, 1, "title");
-    for t in raw.about.audience.iter().chain(&raw.about.deadline).chain(&raw.about.prepare) {
+    for t in raw
+        .about
+        .audience
+        .iter()
+        .chain(&raw.about.deadline)
+        .chain(&raw.about.prepare)
+    {
         b.texts(t, 1, "about");
     }
     if raw.page.is_empty() {

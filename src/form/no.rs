@@ -269,6 +269,50 @@ impl Fodselsnummer {
     }
 }
 
+/// Whether `s` is a well-formed IBAN (ISO 13616): a country code, two check digits that pass
+/// mod-97, and 11 to 30 letters and digits; spaces are ignored. A Norwegian IBAN (NO) is 15
+/// characters.
+pub fn iban_ok(s: &str) -> bool {
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let b = compact.as_bytes();
+    if !(15..=34).contains(&b.len())
+        || !b[..2].iter().all(u8::is_ascii_uppercase)
+        || !b[2..4].iter().all(u8::is_ascii_digit)
+        || !b[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || (&b[..2] == b"NO" && b.len() != 15)
+    {
+        return false;
+    }
+    // The country and check digits go last; letters count as 10..35; the remainder must be 1.
+    let mut rem: u32 = 0;
+    for &c in b[4..].iter().chain(&b[..4]) {
+        let v = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        rem = if v < 10 {
+            (rem * 10 + v) % 97
+        } else {
+            (rem * 100 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+/// Whether `s` is a well-formed BIC (ISO 9362): four letters for the bank, two for the country,
+/// two letters or digits for the place, and optionally three for the branch.
+pub fn bic_ok(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    (b.len() == 8 || b.len() == 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 /// A person number as it may be shown or logged: the birth-date part and five stars, enough to
 /// tell test values apart and not enough to identify a person. The one rule for every log line,
 /// `Debug` and page that names a person.
@@ -1179,6 +1223,33 @@ mod tests {
     }
 
     // ---- Kontonummer ----
+
+    #[test]
+    fn iban_and_bic() {
+        // Published example numbers of the standard's registry, and a Norwegian one.
+        for ok in [
+            "GB82 WEST 1234 5698 7654 32",
+            "DE89370400440532013000",
+            "NO9386011117947",
+        ] {
+            assert!(iban_ok(ok), "{ok}");
+        }
+        for bad in [
+            "GB82 WEST 1234 5698 7654 33",
+            "NO938601111794",
+            "no9386011117947",
+            "DE8937040044053201300!",
+            "",
+        ] {
+            assert!(!iban_ok(bad), "{bad}");
+        }
+        for ok in ["DEUTDEFF", "DEUTDEFF500", "NDEANOKK"] {
+            assert!(bic_ok(ok), "{ok}");
+        }
+        for bad in ["DEUTDEF", "deutdeff", "1EUTDEFF", "DEUTDEFF50"] {
+            assert!(!bic_ok(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn kontonummer_formats() {

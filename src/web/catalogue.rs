@@ -63,14 +63,21 @@ async fn view_catalogue_get(
     let path = if q.is_empty() {
         "/".to_owned()
     } else {
-        format!("/?{}", serde_urlencoded::to_string([("q", &q)]).unwrap_or_default())
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string([("q", &q)]).unwrap_or_default()
+        )
     };
     let base = Base::new(lang, ui.catalogue_title, path);
     let mut areas = areas(&state, lang, base.ui, &words);
     let found = (!words.is_empty()).then(|| {
         areas.retain(|a| !a.forms.is_empty());
         let n: usize = areas.iter().map(|a| a.forms.len()).sum();
-        let text = if n == 0 { ui.search_none } else { ui.search_result };
+        let text = if n == 0 {
+            ui.search_none
+        } else {
+            ui.search_result
+        };
         (n, text.replace("{n}", &n.to_string()).replace("{q}", &q))
     });
     render(
@@ -110,7 +117,9 @@ fn matches(form: &crate::form::Form, words: &[String]) -> bool {
         .chain(&form.about.deadline)
         .chain(&form.about.prepare)
         .for_each(&mut add);
-    words.iter().all(|w| texts.iter().any(|t| t.contains(w.as_str())))
+    words
+        .iter()
+        .all(|w| texts.iter().any(|t| t.contains(w.as_str())))
 }
 
 fn areas(state: &AppState, lang: Lang, ui: &super::Ui, words: &[String]) -> Vec<AreaView> {

@@ -147,3 +147,48 @@ async fn the_stand_ins_answer_in_the_same_binary_but_never_in_production() {
         assert_eq!(r.status, 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_search_finds_forms_by_number_name_or_words_without_javascript() {
+    let app = spawn_app().await;
+    let r = app.get("/?q=tollkreditt").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("role=\"search\""), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"tollkreditt\""),
+        "what was typed stays"
+    );
+    assert!(r.body.contains("href=\"/skjema/RF-1344\""), "{}", r.body);
+    assert!(!r.body.contains("href=\"/skjema/RF-1140\""));
+    assert!(r.body.contains("passer søket «tollkreditt»"), "{}", r.body);
+    // By number, in any case, and several words must all be found.
+    let r = app.get("/?q=rf-1140").await;
+    assert!(r.body.contains("href=\"/skjema/RF-1140\""), "{}", r.body);
+    let r = app.get("/?q=boligsameie%20seksjonseier").await;
+    assert!(r.body.contains("href=\"/skjema/RF-1140\""), "{}", r.body);
+    assert!(!r.body.contains("href=\"/skjema/RF-1139\""), "{}", r.body);
+    // In English, English words find the form too.
+    let r = app.get("/?q=customs%20credit&lang=en").await;
+    let r = match r.status {
+        303 => app.get("/?q=customs%20credit").await,
+        _ => r,
+    };
+    assert!(r.body.contains("href=\"/skjema/RF-1344\""), "{}", r.body);
+    // Nothing found: said, with the way back to every form.
+    let r = app.get("/?q=finnesikke").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("finnesikke"), "{}", r.body);
+    assert!(!r.body.contains("href=\"/skjema/"), "{}", r.body);
+    // Markup in a search is text.
+    let r = app.get("/?q=%3Cscript%3E").await;
+    assert!(!r.body.contains("<script>"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_start_page_says_what_the_form_needs_before_one_begins() {
+    let app = spawn_app().await;
+    let r = app.get("/skjema/RF-1140").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Før du begynner"), "{}", r.body);
+    assert!(r.body.contains("ID-porten på betydelig nivå"), "{}", r.body);
+}

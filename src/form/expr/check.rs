@@ -187,6 +187,10 @@ impl Checker<'_> {
                 _ => bad("a text, a group or a list"),
             },
             Func::Empty => Ok(Type::Bool),
+            Func::IbanOk | Func::BicOk => match t {
+                Type::Text => Ok(Type::Bool),
+                _ => bad("a text"),
+            },
             Func::Year | Func::Month | Func::Day => match t {
                 Type::Date => Ok(Type::Number),
                 _ => bad("a date"),

@@ -269,6 +269,11 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
             }
             _ => Value::Null,
         },
+        Func::IbanOk | Func::BicOk => match eval_node(&args[0], sc, ctx) {
+            Value::Text(t) if f == Func::IbanOk => Value::Bool(crate::form::no::iban_ok(&t)),
+            Value::Text(t) => Value::Bool(crate::form::no::bic_ok(&t)),
+            _ => Value::Null,
+        },
         // Replaced by `Kind::Lookup` when checked.
         Func::Lookup => Value::Null,
         Func::Contains => {

@@ -195,7 +195,7 @@ impl Parser {
             ExprError::new(
                 at,
                 format!(
-                    "unknown function '{name}' (known: sum, count, all, any, len, empty, today, year, month, day, date, add_days, add_months, days_between, contains, lookup)"
+                    "unknown function '{name}' (known: sum, count, all, any, len, empty, today, year, month, day, date, add_days, add_months, days_between, contains, lookup, iban_ok, bic_ok)"
                 ),
             )
         })?;

@@ -78,6 +78,8 @@ pub(super) enum Func {
     DaysBetween,
     Contains,
     Lookup,
+    IbanOk,
+    BicOk,
 }
 
 impl Func {
@@ -99,6 +101,8 @@ impl Func {
             "days_between" => Func::DaysBetween,
             "contains" => Func::Contains,
             "lookup" => Func::Lookup,
+            "iban_ok" => Func::IbanOk,
+            "bic_ok" => Func::BicOk,
             _ => return None,
         })
     }
@@ -121,6 +125,8 @@ impl Func {
             Func::DaysBetween => "days_between",
             Func::Contains => "contains",
             Func::Lookup => "lookup",
+            Func::IbanOk => "iban_ok",
+            Func::BicOk => "bic_ok",
         }
     }
 

@@ -83,7 +83,10 @@ fn is_condition(n: &Node) -> bool {
     match &n.kind {
         Kind::Binary(op, _, _) => !is_arithmetic(*op),
         Kind::Unary(UnOp::Not, _) => true,
-        Kind::Call(f, _) => matches!(f, Func::All | Func::Any | Func::Empty | Func::Contains),
+        Kind::Call(f, _) => matches!(
+            f,
+            Func::All | Func::Any | Func::Empty | Func::Contains | Func::IbanOk | Func::BicOk
+        ),
         Kind::Path(p) => matches!(&p.res, Res::Doc(dp) if dp.elem == Type::Bool && !dp.has_all),
         Kind::Lookup(l) => l.table.columns.get(&l.column) == Some(&Type::Bool),
         Kind::Lit(_) | Kind::Unary(UnOp::Neg, _) => false,
@@ -339,6 +342,21 @@ impl Words<'_> {
                     (true, Lang::En) => format!("{x} has at least one row"),
                 }
             }
+            Kind::Call(f @ (Func::IbanOk | Func::BicOk), args) => {
+                let x = self.value(&args[0]);
+                let what = match (f, self.lang) {
+                    (Func::IbanOk, Lang::Nb | Lang::Nn) => "et gyldig IBAN-nummer",
+                    (Func::IbanOk, Lang::En) => "a valid IBAN",
+                    (_, Lang::Nb | Lang::Nn) => "en gyldig BIC-kode",
+                    (_, Lang::En) => "a valid BIC",
+                };
+                let what = if self.lang == Lang::Nn {
+                    what.replace("et ", "eit ").replace("en ", "ein ")
+                } else {
+                    what.to_owned()
+                };
+                self.is(&x, negated, &what)
+            }
             Kind::Call(Func::Contains, args) => {
                 let list = self.value(&args[0]);
                 let x = self.operand(&args[1], &args[0], BinOp::Eq);
@@ -585,7 +603,7 @@ impl Words<'_> {
                     Lang::En => format!("the number of days from {a} to {b}"),
                 }
             }
-            Func::All | Func::Any | Func::Empty | Func::Contains => {
+            Func::All | Func::Any | Func::Empty | Func::Contains | Func::IbanOk | Func::BicOk => {
                 format!("({})", self.clause(whole, false))
             }
             // Checked, a lookup is `Kind::Lookup`; unchecked, it reads as written.
