@@ -150,6 +150,8 @@ pub struct Ui {
     pub submitted_when: &'static str,
     pub feedback_rejected: &'static str,
     pub feedback_accepted: &'static str,
+    /// The heading of a decision's facts on a receipt PDF.
+    pub decision: &'static str,
     pub feedback_pending: &'static str,
     pub ch_browser: &'static str,
     pub ch_attachments: &'static str,
@@ -299,6 +301,7 @@ static NB: Ui = Ui {
     submitted_none: "Du har ikke sendt inn noe for den du representerer.",
     submitted_when: "Sendt inn",
     feedback_rejected: "Innsendingen ble avvist. Dette må rettes før du sender inn på nytt:",
+    decision: "Vedtak",
     feedback_accepted: "Innsendingen er kontrollert og godkjent.",
     feedback_pending: "Innsendingen er mottatt og blir kontrollert. Svaret vises her når det kommer.",
 };
@@ -447,6 +450,7 @@ static NN: Ui = Ui {
     submitted_none: "Du har ikkje sendt inn noko for den du representerer.",
     submitted_when: "Sendt inn",
     feedback_rejected: "Innsendinga vart avvist. Dette må rettast før du sender inn på nytt:",
+    decision: "Vedtak",
     feedback_accepted: "Innsendinga er kontrollert og godkjend.",
     feedback_pending: "Innsendinga er motteken og blir kontrollert. Svaret blir vist her når det kjem.",
 };
@@ -595,6 +599,7 @@ static EN: Ui = Ui {
     submitted_none: "You have not submitted anything for the party you act for.",
     submitted_when: "Submitted",
     feedback_rejected: "The submission was rejected. Please correct the following before you submit again:",
+    decision: "Decision",
     feedback_accepted: "The submission has been checked and accepted.",
     feedback_pending: "The submission has been received and is being checked. The answer is shown here when it arrives.",
 };

@@ -9,7 +9,10 @@
 //!   document describes each file (`filnavn`, `mediatype`, `storrelse`, `sha256`), and the
 //!   receiver refuses it (409) while a described file has not arrived;
 //! - `GET {base}/{area}/innsendinger/{id}/tilbakemelding`: 202 while it is being processed, then
-//!   200 with `{id, innsendingId, status: "godkjent" | "avvist", meldinger: [{kode, melding, sti}]}`.
+//!   200 with `{id, innsendingId, status: "godkjent" | "avvist", meldinger: [{kode, melding, sti}],
+//!   vedtak?}`, where `vedtak` is what an accepted submission decided, when it decides something:
+//!   `{tittel, opplysninger: [{navn, verdi}], kid?, belop?, frist?}` (a deadline granted, an
+//!   assessment to pay with its KID).
 
 use std::time::Duration;
 
@@ -47,10 +50,81 @@ pub struct Feedback {
     /// What it says.
     #[serde(default)]
     pub meldinger: Vec<Melding>,
+    /// What an accepted submission decided, when it decides something.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vedtak: Option<Vedtak>,
     /// The id of the inbox transmission that carries it (chosen by the portal when the feedback
     /// is stored, so that a repeated delivery is the same transmission).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transmission_id: Option<String>,
+}
+
+/// A decision a domain system made on a submission: a deadline granted, an amount to pay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vedtak {
+    /// What it is, in Norwegian, e.g. «Utsatt frist er innvilget».
+    pub tittel: String,
+    /// Its facts, in Norwegian.
+    #[serde(default)]
+    pub opplysninger: Vec<Opplysning>,
+    /// The KID to pay with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// The amount to pay, in kroner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub belop: Option<i64>,
+    /// A date it sets (`YYYY-MM-DD`), e.g. a new deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frist: Option<String>,
+}
+
+/// One fact of a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opplysning {
+    /// What it is.
+    pub navn: String,
+    /// Its value, written out.
+    pub verdi: String,
+}
+
+impl Vedtak {
+    /// Its facts as label and value, with the amount, the KID and the date it sets written out.
+    pub fn lines(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .opplysninger
+            .iter()
+            .map(|o| (o.navn.clone(), o.verdi.clone()))
+            .collect();
+        if let Some(b) = self.belop {
+            out.push((
+                "Å betale".to_owned(),
+                crate::form::input::display(
+                    &crate::form::FieldKind::Amount,
+                    Some(&Value::from(b)),
+                    crate::form::Lang::Nb,
+                ),
+            ));
+        }
+        if let Some(k) = &self.kid {
+            out.push(("KID".to_owned(), k.clone()));
+        }
+        out
+    }
+
+    /// In one sentence, for an inbox: the title, then the facts.
+    pub fn summary(&self) -> String {
+        let facts: Vec<String> = self
+            .lines()
+            .into_iter()
+            .map(|(l, v)| format!("{l}: {v}"))
+            .collect();
+        if facts.is_empty() {
+            format!("{}.", self.tittel)
+        } else {
+            format!("{}. {}.", self.tittel, facts.join(". "))
+        }
+    }
 }
 
 impl Feedback {

@@ -186,7 +186,10 @@ impl Inbox for DialogportenInbox {
                 None => m.melding.clone(),
             })
             .collect();
-        let summary = messages.join(" ");
+        let mut summary = messages.join(" ");
+        if let Some(v) = &f.vedtak {
+            summary = v.summary();
+        }
         let transmission = NewTransmission {
             id: id(tid)?,
             kind: if accepted {

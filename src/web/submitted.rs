@@ -127,6 +127,8 @@ struct ReceiptView {
 pub(crate) struct FeedbackView {
     /// Link (to the answer) and text of each message.
     pub(crate) messages: Vec<(String, String)>,
+    /// What an accepted submission decided: its title and its facts (in Norwegian).
+    pub(crate) vedtak: Option<(String, Vec<(String, String)>)>,
 }
 
 /// A submission's answers as its receipt shows them (no links to pages: a receipt is not
@@ -213,7 +215,10 @@ pub(crate) fn attach_feedback(
         };
         messages.push((href, text));
     }
-    FeedbackView { messages }
+    FeedbackView {
+        messages,
+        vedtak: f.vedtak.as_ref().map(|v| (v.tittel.clone(), v.lines())),
+    }
 }
 
 /// The names on a receipt: those stored with it, or for an older one the session's.

@@ -511,3 +511,45 @@ async fn a_delivery_the_receiver_refuses_is_parked_visible_and_can_be_put_back()
     };
     assert_eq!(again.kind, "domain");
 }
+
+#[tokio::test]
+async fn a_decision_of_the_domain_system_reaches_the_portal_in_its_feedback() {
+    use tasteskjema::intake::domain::{DomainClient, Poll};
+    let app = crate::helpers::spawn_app_with(|c| c.dev_domain_delay_ms = 0).await;
+    let client = DomainClient::new(format!("{}/dev/domene", app.addr), reqwest::Client::new());
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = serde_json::json!({
+        "id": id,
+        "skjema": "RF-1114",
+        "skjemaversjon": "2026-1",
+        "dokument": { "soeknad": { "skattemelding": "rf1030", "inntektsaar": 2025, "nyFrist": "2026-06-20" } },
+    });
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/dev/domene/skatteprosessen/innsendinger",
+            app.addr
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let mut feedback = None;
+    for _ in 0..50 {
+        if let Poll::Ready(f) = client.feedback("skatteprosessen", &id).await.unwrap() {
+            feedback = Some(f);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let f = feedback.expect("feedback comes");
+    assert_eq!(f.status, "godkjent");
+    let v = f.vedtak.expect("a deadline granted");
+    assert_eq!(v.tittel, "Søknaden om utsatt frist er innvilget");
+    assert_eq!(v.frist.as_deref(), Some("2026-06-20"));
+    assert!(
+        v.summary().contains("Ny frist: 20.06.2026"),
+        "{}",
+        v.summary()
+    );
+}

@@ -132,6 +132,9 @@ pub fn pdf_marked(
         sections.push(Section {
             heading: ui.receipt_status.to_owned(),
             rows: std::iter::once((ui.receipt_status.to_owned(), verdict.to_owned()))
+                .chain(f.vedtak.iter().flat_map(|v| {
+                    std::iter::once((ui.decision.to_owned(), v.tittel.clone())).chain(v.lines())
+                }))
                 .chain(
                     f.meldinger
                         .iter()

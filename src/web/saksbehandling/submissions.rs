@@ -377,7 +377,7 @@ struct SubmissionView {
     given: Lang,
     facts: Vec<(&'static str, String)>,
     pages: Vec<PageAnswers>,
-    feedback: Option<Vec<(String, String)>>,
+    feedback: Option<crate::web::submitted::FeedbackView>,
     files: Vec<FileRow>,
     jobs: Vec<JobView>,
     dialog_id: String,
@@ -401,7 +401,6 @@ async fn view_submission_get(
     let given = Lang::parse(&row.lang).unwrap_or_default();
     let ctx = crate::intake::context(PartyId::from_key(&row.party).as_ref());
     let (pages, feedback) = crate::web::submitted::receipt_answers(&form, &row, &ctx, given)?;
-    let feedback = feedback.map(|f| f.messages);
     let u = ui(lang);
     let cui = super::words::case_ui(lang);
     let title = form.title.get(lang).to_string();
