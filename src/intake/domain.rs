@@ -144,7 +144,7 @@ pub enum Poll {
     /// Not ready yet.
     Pending,
     /// Ready.
-    Ready(Feedback),
+    Ready(Box<Feedback>),
 }
 
 /// The HTTP adapter of the domain systems, at `base` (one path per area below it).
@@ -278,11 +278,11 @@ impl DomainClient {
             .await
             .map_err(classify)?;
         match resp.status().as_u16() {
-            200 => {
-                resp.json::<Feedback>().await.map(Poll::Ready).map_err(|e| {
-                    DeliveryError::Unusable(format!("feedback in an unknown shape: {e}"))
-                })
-            }
+            200 => resp
+                .json::<Feedback>()
+                .await
+                .map(|f| Poll::Ready(Box::new(f)))
+                .map_err(|e| DeliveryError::Unusable(format!("feedback in an unknown shape: {e}"))),
             202 => Ok(Poll::Pending),
             _ => Err(refused(resp).await),
         }
