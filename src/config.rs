@@ -125,6 +125,13 @@ pub struct Config {
     pub maskinporten_client: Option<MaskinportenClientSettings>,
     /// Dialogporten's base URL (required in production; outside it the built-in stand-in).
     pub dialogporten_url: Option<String>,
+    /// Enhetsregisteret's open data API, e.g. `https://data.brreg.no` (required in production;
+    /// outside it the built-in stand-in).
+    pub enhetsregisteret_url: Option<String>,
+    /// Folkeregisteret's API, e.g. `https://folkeregisteret.api.skatteetaten.no` (required in
+    /// production; outside it the built-in stand-in). Reached with the portal's Maskinporten
+    /// client.
+    pub folkeregister_url: Option<String>,
     /// clamd for virus scanning of attachments: `tcp://host:port` or `unix:/path` (none: files
     /// are checked by content only).
     pub clamd: Option<String>,
@@ -237,6 +244,8 @@ impl Default for Config {
             maskinporten_issuer: None,
             maskinporten_client: None,
             dialogporten_url: None,
+            enhetsregisteret_url: None,
+            folkeregister_url: None,
             clamd: None,
             attachment_dir: None,
             trusted_proxies: Vec::new(),
@@ -321,6 +330,8 @@ const SETTINGS: &[(&str, &str)] = &[
         "TASTESKJEMA_MASKINPORTEN_KEY_ID",
     ),
     ("dialogporten_url", "TASTESKJEMA_DIALOGPORTEN_URL"),
+    ("enhetsregisteret_url", "TASTESKJEMA_ENHETSREGISTERET_URL"),
+    ("folkeregister_url", "TASTESKJEMA_FOLKEREGISTER_URL"),
     ("clamd", "TASTESKJEMA_CLAMD"),
     ("attachment_dir", "TASTESKJEMA_ATTACHMENT_DIR"),
     ("trusted_proxies", "TASTESKJEMA_TRUSTED_PROXIES"),
@@ -695,11 +706,13 @@ mod tests {
                 "maskinporten_client.key_file",
                 "maskinporten_client.key_id",
                 "dialogporten_url",
+                "enhetsregisteret_url",
+                "folkeregister_url",
                 "public_url",
             ]),
             "{problems:#?}"
         );
-        assert_eq!(problems.len(), 16);
+        assert_eq!(problems.len(), 18);
         for p in &problems {
             let line = p.to_string();
             assert!(
@@ -709,7 +722,7 @@ mod tests {
             assert!(line.contains("required in production"), "{line}");
         }
         let e = c.check().unwrap_err().to_string();
-        assert_eq!(e.lines().count(), 16, "{e}");
+        assert_eq!(e.lines().count(), 18, "{e}");
     }
 
     #[test]
@@ -771,6 +784,8 @@ mod tests {
                 key_id: "k2".into(),
             }),
             dialogporten_url: Some("https://platform.tt02.altinn.no/dialogporten".into()),
+            enhetsregisteret_url: Some("https://data.brreg.no".into()),
+            folkeregister_url: Some("https://folkeregisteret.api.skatteetaten.no".into()),
             ..Config::default()
         }
     }

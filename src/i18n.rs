@@ -5,6 +5,8 @@
 use crate::form::Lang;
 use crate::form::definition::Channel;
 
+pub mod registers;
+
 /// Every fixed text of the portal in one language.
 #[derive(Debug)]
 pub struct Ui {

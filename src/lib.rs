@@ -194,6 +194,21 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         intake::dialogporten::SCOPE,
         auth::idporten::http_client()?,
     )?;
+    // The same client asks for Folkeregisteret's scope in tokens of their own.
+    let folkeregister_tokens = auth::maskinporten_client::MaskinportenClient::new(
+        &maskinporten_issuer,
+        &client_id,
+        &pem,
+        &kid,
+        intake::registers::FOLKEREGISTER_SCOPE,
+        auth::idporten::http_client()?,
+    )?;
+    let registers = Arc::new(intake::registers::Registers::new(
+        config.endpoint(Service::Enhetsregisteret)?.url,
+        config.endpoint(Service::Folkeregisteret)?.url,
+        auth::idporten::http_client()?,
+        Arc::new(folkeregister_tokens),
+    ));
     let inbox = intake::inbox::DialogportenInbox::new(
         intake::dialogporten::DialogportenClient::new(
             dialogporten_url,
@@ -244,6 +259,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         limits,
         uploads: uploads.clone(),
         stash_limit: Arc::new(ratelimit::RateLimit::new(10, Duration::from_secs(60))),
+        registers,
     };
     let api = api::router(api::ApiState {
         catalog: catalog.clone(),

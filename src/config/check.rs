@@ -120,6 +120,8 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("domain_url", &c.domain_url),
         ("maskinporten_issuer", &c.maskinporten_issuer),
         ("dialogporten_url", &c.dialogporten_url),
+        ("enhetsregisteret_url", &c.enhetsregisteret_url),
+        ("folkeregister_url", &c.folkeregister_url),
     ] {
         if let Some(v) = value {
             url(&mut p, key, v);
@@ -246,6 +248,12 @@ pub(super) fn missing(c: &Config) -> Vec<Problem> {
     }
     if c.production {
         required(&mut p, "dialogporten_url", c.dialogporten_url.is_none());
+        required(
+            &mut p,
+            "enhetsregisteret_url",
+            c.enhetsregisteret_url.is_none(),
+        );
+        required(&mut p, "folkeregister_url", c.folkeregister_url.is_none());
         match &c.public_url {
             None => p.push(Problem::merged(
                 "public_url",

@@ -19,6 +19,10 @@ pub enum Service {
     Maskinporten,
     /// Dialogporten (its base URL).
     Dialogporten,
+    /// Enhetsregisteret's open data API (its base URL, before `/enhetsregisteret/api`).
+    Enhetsregisteret,
+    /// Folkeregisteret's API (its base URL, before `/folkeregisteret/…`).
+    Folkeregisteret,
 }
 
 impl Service {
@@ -31,6 +35,8 @@ impl Service {
             Service::Domain => "/dev/domene",
             Service::Maskinporten => "/dev/maskinporten",
             Service::Dialogporten => "/dev/dialogporten",
+            Service::Enhetsregisteret => "/dev/brreg",
+            Service::Folkeregisteret => "/dev/folkeregister",
         }
     }
 
@@ -43,6 +49,8 @@ impl Service {
             Service::Domain => "domain_url",
             Service::Maskinporten => "maskinporten_issuer",
             Service::Dialogporten => "dialogporten_url",
+            Service::Enhetsregisteret => "enhetsregisteret_url",
+            Service::Folkeregisteret => "folkeregister_url",
         }
     }
 
@@ -55,6 +63,8 @@ impl Service {
             Service::Domain => "the domain systems",
             Service::Maskinporten => "Maskinporten",
             Service::Dialogporten => "Dialogporten",
+            Service::Enhetsregisteret => "Enhetsregisteret",
+            Service::Folkeregisteret => "Folkeregisteret",
         }
     }
 }
@@ -79,6 +89,8 @@ impl Config {
             Service::Domain => self.domain_url.clone(),
             Service::Maskinporten => self.maskinporten_issuer.clone(),
             Service::Dialogporten => self.dialogporten_url.clone(),
+            Service::Enhetsregisteret => self.enhetsregisteret_url.clone(),
+            Service::Folkeregisteret => self.folkeregister_url.clone(),
         };
         match configured {
             Some(url) => Ok(Endpoint {
@@ -136,5 +148,34 @@ mod tests {
         assert!(err.contains("dialogporten_url"), "{err}");
         assert!(err.contains("TASTESKJEMA_DIALOGPORTEN_URL"), "{err}");
         assert!(c.endpoint(Service::Domain).is_ok());
+        let err = c
+            .endpoint(Service::Folkeregisteret)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TASTESKJEMA_FOLKEREGISTER_URL"), "{err}");
+    }
+
+    #[test]
+    fn the_registers_have_stand_ins_and_settings() {
+        let mut c = Config {
+            listen: "127.0.0.1:8080".parse().unwrap(),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.endpoint(Service::Enhetsregisteret).unwrap().url,
+            "http://127.0.0.1:8080/dev/brreg"
+        );
+        assert_eq!(
+            c.endpoint(Service::Folkeregisteret).unwrap().url,
+            "http://127.0.0.1:8080/dev/folkeregister"
+        );
+        c.enhetsregisteret_url = Some("https://data.brreg.no".into());
+        assert_eq!(
+            c.endpoint(Service::Enhetsregisteret).unwrap(),
+            Endpoint {
+                url: "https://data.brreg.no".into(),
+                stand_in: false
+            }
+        );
     }
 }

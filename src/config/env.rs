@@ -177,6 +177,12 @@ pub(super) fn apply(
     if let Some(v) = e.text("domain_url") {
         c.domain_url = Some(v);
     }
+    if let Some(v) = e.text("enhetsregisteret_url") {
+        c.enhetsregisteret_url = Some(v);
+    }
+    if let Some(v) = e.text("folkeregister_url") {
+        c.folkeregister_url = Some(v);
+    }
     if let Some(v) = e.text("clamd") {
         c.clamd = Some(v);
     }

@@ -2,8 +2,10 @@
 //! system, so the portal talks to it exactly as it talks to the real one. None of them may run when
 //! the configuration says production.
 
+pub mod brreg;
 pub mod dialogporten;
 pub mod domain;
+pub mod folkeregister;
 pub mod idporten;
 pub mod maskinporten;
 pub mod registry;
@@ -46,16 +48,27 @@ pub fn idporten_client(config: &Config, secret: &str) -> auth::idporten::OidcCon
     }
 }
 
-/// Dialogporten lets a service owner's system in with a Maskinporten token carrying its scope.
-struct ServiceOwnerCheck(auth::maskinporten::TokenValidator);
+/// Dialogporten lets a service owner's system in, and Folkeregisteret a public body, with a
+/// Maskinporten token carrying the API's scope.
+struct ScopeCheck(auth::maskinporten::TokenValidator, &'static str);
+
+impl ScopeCheck {
+    /// Checks tokens of the built-in Maskinporten at `issuer` for `scope`.
+    fn of(issuer: String, scope: &'static str) -> anyhow::Result<Arc<ScopeCheck>> {
+        Ok(Arc::new(ScopeCheck(
+            auth::maskinporten::TokenValidator::new(
+                auth::maskinporten::MaskinportenConfig::new(issuer),
+                auth::idporten::http_client()?,
+            )?,
+            scope,
+        )))
+    }
+}
 
 #[async_trait::async_trait]
-impl dialogporten::BearerCheck for ServiceOwnerCheck {
+impl dialogporten::BearerCheck for ScopeCheck {
     async fn check(&self, authorization_header: Option<&str>) -> bool {
-        self.0
-            .validate(authorization_header, intake::dialogporten::SCOPE)
-            .await
-            .is_ok()
+        self.0.validate(authorization_header, self.1).await.is_ok()
     }
 }
 
@@ -89,7 +102,10 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     .context("opening the built-in domain systems' database")?;
     let mut m2m_clients =
         maskinporten::DevM2mClient::from_registry(&registry, &maskinporten::api_scopes(catalog))?;
-    m2m_clients.push(maskinporten::portal_client(&[intake::dialogporten::SCOPE])?);
+    m2m_clients.push(maskinporten::portal_client(&[
+        intake::dialogporten::SCOPE,
+        intake::registers::FOLKEREGISTER_SCOPE,
+    ])?);
     let maskinporten = maskinporten::MaskinportenState::new(
         format!("{}/", at(Service::Maskinporten)),
         m2m_clients,
@@ -98,13 +114,22 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     // The stand-in Dialogporten takes the portal's Maskinporten tokens, as the real one does.
     let dialogporten = dialogporten::DialogportenState::open(
         config.data_dir.join("dev-dialogporten.db"),
-        Arc::new(ServiceOwnerCheck(auth::maskinporten::TokenValidator::new(
-            auth::maskinporten::MaskinportenConfig::new(format!("{}/", at(Service::Maskinporten))),
-            auth::idporten::http_client()?,
-        )?)),
+        ScopeCheck::of(
+            format!("{}/", at(Service::Maskinporten)),
+            intake::dialogporten::SCOPE,
+        )?,
     )
     .await
     .context("opening the built-in Dialogporten's database")?;
+    let registry = Arc::new(registry);
+    // Folkeregisteret takes the portal's Maskinporten tokens for its lookup, as the real one does.
+    let folkeregister = folkeregister::FolkeregisterState::new(
+        registry.clone(),
+        ScopeCheck::of(
+            format!("{}/", at(Service::Maskinporten)),
+            intake::registers::FOLKEREGISTER_SCOPE,
+        )?,
+    );
     // Each stand-in registers the portal's client exactly as the portal is configured for it.
     let registered = |c: auth::idporten::OidcConfig, frontchannel: Option<String>| DevClient {
         client_id: c.client_id,
@@ -134,7 +159,12 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
     Ok(Router::new()
         .nest(path(Service::Idporten), idporten::router(Arc::new(idp)))
         .nest(path(Service::Ansatt), idporten::router(Arc::new(directory)))
-        .nest(path(Service::Altinn), registry::router(Arc::new(registry)))
+        .nest(path(Service::Altinn), registry::router(registry.clone()))
+        .nest(path(Service::Enhetsregisteret), brreg::router(registry))
+        .nest(
+            path(Service::Folkeregisteret),
+            folkeregister::router(Arc::new(folkeregister)),
+        )
         .nest(path(Service::Domain), domain::router(Arc::new(domain)))
         .nest(
             path(Service::Maskinporten),

@@ -32,7 +32,7 @@ use crate::auth::altinn::{
     SYSTEM_REGISTER_PATH, Subject, TAX_PACKAGES, XacmlRequest, XacmlRequestRoot, XacmlResponse,
     XacmlResult, XacmlStatus, XacmlStatusCode, action, package, urn,
 };
-use crate::form::no::{Fodselsnummer, Orgnr};
+use crate::form::no::{Fodselsnummer, Kommunenummer, Orgnr, Postnummer};
 
 /// The shipped registry file.
 const EMBEDDED: &str = include_str!("../../dev/registry.toml");
@@ -60,8 +60,80 @@ pub fn role_packages(code: &str) -> &'static [&'static str] {
 pub struct Person {
     /// Synthetic fødselsnummer (month + 80).
     pub pid: String,
-    /// Full name.
+    /// Full name: first name, any middle names, last name.
     pub name: String,
+    /// Home address, as Folkeregisteret has it (the built-in Folkeregisteret answers with it).
+    #[serde(default)]
+    pub address: Option<HomeAddress>,
+}
+
+/// A person's home address: a street address in Folkeregisteret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeAddress {
+    /// Street name.
+    pub street: String,
+    /// House number.
+    pub number: String,
+    /// House letter, if any.
+    #[serde(default)]
+    pub letter: Option<String>,
+    /// Postcode.
+    pub postnummer: String,
+    /// Postal town (capitals, as Folkeregisteret writes it).
+    pub poststed: String,
+    /// Municipality number.
+    pub kommunenummer: String,
+}
+
+/// An organisation's address in Enhetsregisteret: a main unit's business address, a sub-unit's
+/// location.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitAddress {
+    /// The address lines.
+    pub lines: Vec<String>,
+    /// Postcode.
+    pub postnummer: String,
+    /// Postal town (capitals, as Enhetsregisteret writes it).
+    pub poststed: String,
+    /// Municipality number.
+    pub kommunenummer: String,
+}
+
+/// The forms of organisation (Enhetsregisteret's codes) the registry accepts, with what each is
+/// called; the built-in Enhetsregisteret answers with both.
+pub const ORGANISATION_FORMS: &[(&str, &str)] = &[
+    ("AAFY", "Underenhet til ikke-næringsdrivende"),
+    ("ANS", "Ansvarlig selskap med solidarisk ansvar"),
+    ("AS", "Aksjeselskap"),
+    ("ASA", "Allmennaksjeselskap"),
+    (
+        "BEDR",
+        "Underenhet til næringsdrivende og offentlig forvaltning",
+    ),
+    ("BRL", "Borettslag"),
+    ("DA", "Ansvarlig selskap med delt ansvar"),
+    ("ENK", "Enkeltpersonforetak"),
+    ("ESEK", "Eierseksjonssameie"),
+    ("FLI", "Forening/lag/innretning"),
+    ("NUF", "Norskregistrert utenlandsk foretak"),
+    ("SA", "Samvirkeforetak"),
+    ("SAM", "Tingsrettslig sameie"),
+    ("STI", "Stiftelse"),
+];
+
+/// What a form of organisation is called; `None` for a code the registry does not know.
+pub fn organisation_form(code: &str) -> Option<&'static str> {
+    ORGANISATION_FORMS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+}
+
+/// Whether a form of organisation is that of a sub-unit.
+fn sub_unit_form(code: &str) -> bool {
+    matches!(code, "BEDR" | "AAFY")
 }
 
 /// A synthetic organisation or sub-unit.
@@ -80,6 +152,19 @@ pub struct Organisation {
     /// Deleted from the register.
     #[serde(default)]
     pub deleted: bool,
+    /// When it was deleted (`YYYY-MM-DD`), for a deleted one.
+    #[serde(default)]
+    pub deleted_on: Option<String>,
+    /// Its address in Enhetsregisteret.
+    #[serde(default)]
+    pub address: Option<UnitAddress>,
+    /// Registered in Merverdiavgiftsregisteret.
+    #[serde(default)]
+    pub mva: bool,
+    /// Registered in Foretaksregisteret (a main unit; a sub-unit belongs to its main unit's
+    /// enterprise).
+    #[serde(default)]
+    pub foretaksregisteret: bool,
 }
 
 /// An ER role a person holds in an organisation.
@@ -459,6 +544,25 @@ fn party_uuid(kind: &str, id: &str) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
+/// A postcode, postal town and municipality number that can be real ones.
+fn check_place(
+    what: &str,
+    postnummer: &str,
+    poststed: &str,
+    kommunenummer: &str,
+    problems: &mut Vec<String>,
+) {
+    if let Err(e) = Postnummer::parse(postnummer) {
+        problems.push(format!("{what}: postnummer {postnummer:?}: {e}"));
+    }
+    if poststed.trim().is_empty() {
+        problems.push(format!("{what}: poststed is empty"));
+    }
+    if let Err(e) = Kommunenummer::parse(kommunenummer) {
+        problems.push(format!("{what}: kommunenummer {kommunenummer:?}: {e}"));
+    }
+}
+
 fn check(d: &RegistryFile) -> Vec<String> {
     let mut problems = Vec::new();
     let resources: HashSet<&str> = d.resources.iter().map(String::as_str).collect();
@@ -486,6 +590,18 @@ fn check(d: &RegistryFile) -> Vec<String> {
         if !pids.insert(p.pid.as_str()) {
             problems.push(format!("{what}: pid {} appears twice", p.pid));
         }
+        if let Some(a) = &p.address {
+            if a.street.trim().is_empty() || a.number.trim().is_empty() {
+                problems.push(format!("{what}: address needs a street and a number"));
+            }
+            check_place(
+                &what,
+                &a.postnummer,
+                &a.poststed,
+                &a.kommunenummer,
+                &mut problems,
+            );
+        }
     }
 
     let mut orgs = HashSet::new();
@@ -496,6 +612,43 @@ fn check(d: &RegistryFile) -> Vec<String> {
         }
         if o.unit_type.trim().is_empty() || o.name.trim().is_empty() {
             problems.push(format!("{what}: name and unit_type are required"));
+        } else if organisation_form(&o.unit_type).is_none() {
+            let known: Vec<&str> = ORGANISATION_FORMS.iter().map(|(c, _)| *c).collect();
+            problems.push(format!(
+                "{what}: unknown unit_type {:?} (known: {})",
+                o.unit_type,
+                known.join(", ")
+            ));
+        } else if sub_unit_form(&o.unit_type) != o.parent.is_some() {
+            problems.push(format!(
+                "{what}: a sub-unit (BEDR, AAFY) has a parent, and only a sub-unit has one"
+            ));
+        }
+        if o.foretaksregisteret && o.parent.is_some() {
+            problems.push(format!(
+                "{what}: a sub-unit is not itself in Foretaksregisteret (its main unit is)"
+            ));
+        }
+        match (&o.deleted_on, o.deleted) {
+            (Some(d), true) if crate::form::expr::parse_date(d).is_none() => problems.push(
+                format!("{what}: deleted_on {d:?} is not a date (YYYY-MM-DD)"),
+            ),
+            (Some(_), false) => {
+                problems.push(format!("{what}: deleted_on is for a deleted organisation"))
+            }
+            _ => {}
+        }
+        if let Some(a) = &o.address {
+            if a.lines.iter().all(|l| l.trim().is_empty()) {
+                problems.push(format!("{what}: address needs at least one line"));
+            }
+            check_place(
+                &what,
+                &a.postnummer,
+                &a.poststed,
+                &a.kommunenummer,
+                &mut problems,
+            );
         }
         if !orgs.insert(o.orgnr.as_str()) {
             problems.push(format!("{what}: orgnr {} appears twice", o.orgnr));
@@ -762,6 +915,14 @@ mod tests {
             assert!(Fodselsnummer::parse(&p.pid).unwrap().is_synthetic());
         }
         assert!(r.organisations().iter().any(|o| o.unit_type == "BEDR"));
+        // The built-in registers can turn a party away and let one in, and every person has an
+        // address to prefill.
+        let live = || r.organisations().iter().filter(|o| !o.deleted);
+        assert!(live().any(|o| !o.mva && o.parent.is_none()));
+        assert!(live().any(|o| !o.foretaksregisteret && o.parent.is_none()));
+        assert!(live().any(|o| o.mva && o.foretaksregisteret));
+        assert!(live().all(|o| o.address.is_some()));
+        assert!(r.persons().iter().all(|p| p.address.is_some()));
     }
 
     /// The shipped registry with the policies of the shipped forms, as the portal mounts it.
@@ -817,6 +978,17 @@ mod tests {
             name = "Orphan"
             unit_type = "BEDR"
             parent = "311800035"
+            foretaksregisteret = true
+            deleted_on = "2024-01-01"
+            [[organisation]]
+            orgnr = "311800043"
+            name = "Nowhere"
+            unit_type = "XYZ"
+            address = { lines = [" "], postnummer = "0000", poststed = "", kommunenummer = "9999" }
+            [[person]]
+            pid = "12837810092"
+            name = "Dina"
+            address = { street = "", number = "1", postnummer = "0150", poststed = "OSLO", kommunenummer = "0302" }
             [[role]]
             pid = "30819210027"
             orgnr = "311800027"
@@ -842,6 +1014,15 @@ mod tests {
             "grant 1: grants no packages",
             "id \"not-a-uuid\" is not a uuid",
             "systemuser 1: resource \"q\"",
+            "(Orphan): a sub-unit is not itself in Foretaksregisteret",
+            "(Orphan): deleted_on is for a deleted organisation",
+            "(Nowhere): unknown unit_type \"XYZ\"",
+            "(Nowhere): address needs at least one line",
+            "(Nowhere): postnummer \"0000\"",
+            "(Nowhere): poststed is empty",
+            "(Nowhere): kommunenummer \"9999\"",
+            "(Dina): address needs a street and a number",
+            "(Dina): kommunenummer \"0302\"",
         ] {
             assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
         }

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::attachment::FileKind;
-use super::expr::{Expr, Seg, Type};
+use super::expr::{Expr, Register, Seg, Type};
 
 /// The portal's three written languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -202,6 +202,8 @@ pub struct Form {
     pub computed: Vec<Computed>,
     /// Cross-field rules.
     pub rules: Vec<Rule>,
+    /// The registrations the party must have to start the form (`requires`).
+    pub requires: Vec<Registration>,
     /// File it was loaded from.
     pub source: PathBuf,
     /// Type of every bound path (with `[*]` for rows), for expressions and the schema.
@@ -217,6 +219,50 @@ impl Form {
     /// Every field on every page, groups' row fields after their group.
     pub fn all_fields(&self) -> impl Iterator<Item = &Field> {
         self.pages.iter().flat_map(|p| p.all_fields())
+    }
+
+    /// Whether starting the form needs the party's entry in Enhetsregisteret (a prefill reads
+    /// `register.*`, or the form requires a registration).
+    pub fn uses_enhetsregisteret(&self) -> bool {
+        !self.requires.is_empty() || self.prefills_from(Register::Enhetsregisteret)
+    }
+
+    /// Whether starting the form needs the person's entry in Folkeregisteret.
+    pub fn uses_folkeregisteret(&self) -> bool {
+        self.prefills_from(Register::Folkeregisteret)
+    }
+
+    fn prefills_from(&self, register: Register) -> bool {
+        self.all_fields()
+            .filter_map(|f| f.prefill.as_ref())
+            .any(|p| p.register() == Some(register))
+    }
+}
+
+/// A registration in Brønnøysundregistrene that a form may require of the party it is sent for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Foretaksregisteret, the Register of Business Enterprises.
+    Foretaksregisteret,
+    /// Merverdiavgiftsregisteret, the VAT Register.
+    Mva,
+}
+
+impl Registration {
+    /// Every registration, as named in form files.
+    pub const ALL: [Registration; 2] = [Registration::Foretaksregisteret, Registration::Mva];
+
+    /// Its name in form files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Registration::Foretaksregisteret => "foretaksregisteret",
+            Registration::Mva => "mva",
+        }
+    }
+
+    /// The registration a form file names; `None` for a name it does not know.
+    pub fn from_name(name: &str) -> Option<Registration> {
+        Registration::ALL.into_iter().find(|r| r.name() == name)
     }
 }
 
@@ -308,6 +354,10 @@ pub struct Field {
     pub autocomplete: Option<String>,
     /// Starting value.
     pub prefill: Option<Expr>,
+    /// A value prefilled from a public register that the user cannot change: shown read-only,
+    /// and kept by the server whatever is posted. (Without a value from the register the field
+    /// is an ordinary one.)
+    pub locked: bool,
     /// Line in the form file, for messages.
     pub line: usize,
 }

@@ -159,6 +159,13 @@ pub enum FormChange {
         /// Whether it was added.
         added: bool,
     },
+    /// A registration the party must now have (`added`) or no longer needs to start the form.
+    Requires {
+        /// Which.
+        registration: super::definition::Registration,
+        /// Whether it was added.
+        added: bool,
+    },
 }
 
 /// A change of the form's `[api]` settings.
@@ -337,6 +344,8 @@ pub enum FieldChange {
         /// After (`None`: always).
         new: Option<Text>,
     },
+    /// Whether its prefilled value is kept from the user (now).
+    Locked(bool),
     /// What it is filled in with when a draft starts, in words.
     Prefill {
         /// Before.

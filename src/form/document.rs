@@ -1,10 +1,11 @@
 //! The JSON data model: reading and writing answers at bind paths, expanding row paths,
 //! computing values and removing hidden answers.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::definition::{Field, FieldKind, Form, Required};
-use super::expr::{Context, Seg, format_path};
+use super::expr::{Context, Register, Seg, format_path};
 
 /// The value at a concrete path (no `[*]`).
 pub fn get<'a>(doc: &'a Value, path: &[Seg]) -> Option<&'a Value> {
@@ -225,21 +226,69 @@ fn tidy(v: &mut Value, root: bool) -> bool {
     }
 }
 
-/// Fills prefilled answers into a new document.
-pub fn prefill(form: &Form, ctx: &Context) -> Value {
+/// An answer a new draft took from a public register: kept with the draft, so that its page can
+/// say where the answer came from, and a locked one can be put back whatever is posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prefilled {
+    /// The field's bind path, as the API's `sti`.
+    pub path: String,
+    /// The register it came from.
+    pub register: Register,
+    /// The answer as prefilled.
+    pub value: Value,
+    /// Whether the user may change it.
+    pub locked: bool,
+}
+
+/// A new draft: its document, and the answers in it that came from a public register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    /// The prefilled document.
+    pub document: Value,
+    /// The answers taken from a register, in field order.
+    pub prefilled: Vec<Prefilled>,
+}
+
+/// Fills prefilled answers into a new document, noting those that came from a public register. A
+/// `locked` field is locked only when the register gave it an answer the field accepts: a value
+/// the user could neither change nor send would leave the form stuck.
+pub fn start(form: &Form, ctx: &Context) -> Started {
     let mut doc = Value::Object(Map::new());
+    let mut prefilled = Vec::new();
     for f in form.all_fields() {
         if let Some(p) = &f.prefill
             && !f.in_row()
         {
             let v = p.eval(&doc, ctx, None).to_json();
-            if !v.is_null() {
-                set(&mut doc, &f.bind, v);
+            if v.is_null() || v.as_str().is_some_and(|t| t.trim().is_empty()) {
+                continue;
             }
+            if let Some(register) = p.register() {
+                prefilled.push(Prefilled {
+                    path: format_path(&f.bind),
+                    register,
+                    locked: f.locked && super::validate::fits(f, &v),
+                    value: v.clone(),
+                });
+            }
+            set(&mut doc, &f.bind, v);
         }
     }
     compute(form, &mut doc, ctx);
-    doc
+    Started {
+        document: doc,
+        prefilled,
+    }
+}
+
+/// Puts every locked prefilled answer back as it was prefilled: the server keeps them whatever a
+/// page post or a scenario says.
+pub fn keep_locked(doc: &mut Value, prefilled: &[Prefilled]) {
+    for p in prefilled.iter().filter(|p| p.locked) {
+        if let Ok(path) = super::expr::parse_path(&p.path) {
+            set(doc, &path, p.value.clone());
+        }
+    }
 }
 
 /// Whether a field must be answered (row fields: `row` is the concrete row).

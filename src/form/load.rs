@@ -349,6 +349,8 @@ struct RawForm {
     persons: bool,
     #[serde(default)]
     packages: Vec<Spanned<String>>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
     title: Text,
     description: Option<Text>,
     #[serde(default)]
@@ -419,6 +421,7 @@ struct RawField {
     alternatives: Option<Vec<RawAlternative>>,
     autocomplete: Option<String>,
     prefill: Option<Spanned<String>>,
+    locked: Option<bool>,
     row_label: Option<Text>,
     add_label: Option<Text>,
     accept: Option<Vec<String>>,
@@ -475,10 +478,12 @@ impl TextCheck<'_> {
     }
 }
 
-/// The types known while checking one form.
+/// The types known while checking one form, and whether the expression being checked is a
+/// prefill (the only place the public registers may be read).
 struct Types<'a>(
     &'a BTreeMap<Vec<Seg>, Type>,
     &'a BTreeMap<String, Arc<CodeList>>,
+    bool,
 );
 
 impl super::expr::Schema for Types<'_> {
@@ -499,6 +504,10 @@ impl super::expr::Schema for Types<'_> {
 
     fn table(&self, id: &str) -> Option<Arc<super::expr::Table>> {
         self.1.get(id).map(|l| l.table.clone())
+    }
+
+    fn registers_allowed(&self) -> bool {
+        self.2
     }
 }
 
@@ -593,7 +602,8 @@ impl FormBuilder<'_> {
                 return None;
             }
         };
-        match e.check(&Types(&self.types, self.lists), p.row.as_deref()) {
+        let prefill = p.what == "prefill";
+        match e.check(&Types(&self.types, self.lists, prefill), p.row.as_deref()) {
             Ok(Type::Bool | Type::Null) if p.what != "prefill" => Some(e),
             Ok(_) if p.what == "prefill" => Some(e),
             Ok(t) => {
@@ -746,6 +756,7 @@ impl FormBuilder<'_> {
             pattern,
             autocomplete: raw.autocomplete,
             prefill: None,
+            locked: raw.locked.unwrap_or(false),
             line,
         })
     }
@@ -1000,6 +1011,50 @@ impl FormBuilder<'_> {
     }
 }
 
+/// Why a field may not be `locked`, if it may not: only a value prefilled from a public register
+/// is kept from the user, and only where one value is typed in.
+fn unlockable(f: &Field) -> Option<String> {
+    let one_value = match &f.kind {
+        FieldKind::Static
+        | FieldKind::Group(_)
+        | FieldKind::Either { .. }
+        | FieldKind::Attachment(_)
+        | FieldKind::MultiChoice { .. } => false,
+        FieldKind::Text
+        | FieldKind::Textarea
+        | FieldKind::Integer
+        | FieldKind::Amount
+        | FieldKind::Decimal
+        | FieldKind::Percent
+        | FieldKind::Date
+        | FieldKind::DayMonth
+        | FieldKind::Year
+        | FieldKind::YesNo
+        | FieldKind::Choice { .. }
+        | FieldKind::Orgnr
+        | FieldKind::Fnr
+        | FieldKind::Kommunenummer
+        | FieldKind::Postnummer
+        | FieldKind::Email
+        | FieldKind::Phone
+        | FieldKind::Kontonummer => true,
+    };
+    if !one_value {
+        return Some("only a field with one typed value can be locked".into());
+    }
+    if f.in_row() {
+        return Some("a field in a group's rows is never prefilled, so it cannot be locked".into());
+    }
+    match f.prefill.as_ref().map(|p| p.register()) {
+        None => Some("a locked field needs a prefill from a public register".into()),
+        Some(None) => Some(
+            "only a value from a public register (register.*, folkeregister.*) can be locked"
+                .into(),
+        ),
+        Some(Some(_)) => None,
+    }
+}
+
 fn field_at<'a>(pages: &'a mut [Page], at: &[usize]) -> &'a mut Field {
     let mut f = &mut pages[at[0]].fields[at[1]];
     for &i in &at[2..] {
@@ -1056,6 +1111,7 @@ fn parse_form_with(
     let id = b.form_id(raw.id);
     b.area(&raw.area, areas);
     let packages = b.packages(&raw.packages);
+    let requires = b.requires(&raw.requires);
     b.texts(&raw.title, 1, "title");
     for t in raw
         .about
@@ -1086,6 +1142,7 @@ fn parse_form_with(
         level: raw.level,
         persons: raw.persons,
         packages,
+        requires,
         title: raw.title,
         description: raw.description.unwrap_or_default(),
         about: raw.about,
@@ -1277,7 +1334,7 @@ impl FormBuilder<'_> {
                 let Ok(mut e) = Expr::parse(d.value.get_ref()) else {
                     continue;
                 };
-                if let Ok(t) = e.check(&Types(&self.types, self.lists), None) {
+                if let Ok(t) = e.check(&Types(&self.types, self.lists, false), None) {
                     if d.kind.is_none() {
                         self.types.insert(d.bind.clone(), t.clone());
                     }
@@ -1312,7 +1369,7 @@ impl FormBuilder<'_> {
         let line = line_of(self.src, value.span().start);
         let msg = match Expr::parse(value.get_ref()) {
             Err(e) => e.to_string(),
-            Ok(mut e) => match e.check(&Types(&self.types, self.lists), None) {
+            Ok(mut e) => match e.check(&Types(&self.types, self.lists, false), None) {
                 Err(e) => e.to_string(),
                 Ok(_) => "depends on a value that cannot be computed".into(),
             },
@@ -1337,6 +1394,39 @@ impl FormBuilder<'_> {
                 _ => {}
             }
         }
+        for page in pages.iter() {
+            for f in page.all_fields().filter(|f| f.locked) {
+                if let Some(why) = unlockable(f) {
+                    self.error(f.line, format!("locked: {why}"));
+                }
+            }
+        }
+    }
+
+    /// The registrations a form requires of its party, each known and named once.
+    fn requires(&mut self, names: &[Spanned<String>]) -> Vec<Registration> {
+        let mut out = Vec::new();
+        for spanned in names {
+            let line = line_of(self.src, spanned.span().start);
+            match Registration::from_name(spanned.get_ref()) {
+                Some(r) if out.contains(&r) => {
+                    self.error(line, format!("requires: {:?} is named twice", r.name()))
+                }
+                Some(r) => out.push(r),
+                None => {
+                    let known: Vec<&str> = Registration::ALL.iter().map(|r| r.name()).collect();
+                    self.error(
+                        line,
+                        format!(
+                            "requires: unknown registration {:?} (known: {})",
+                            spanned.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        out
     }
 
     /// A rule: its group (for one checked per row), where its message is shown, and its check.
@@ -1434,14 +1524,14 @@ fn order_computed(b: &mut FormBuilder<'_>, computed: Vec<Computed>) -> Vec<Compu
 mod tests {
     use super::*;
 
-    fn load_str(src: &str) -> (Option<Form>, Vec<Problem>) {
+    pub(super) fn load_str(src: &str) -> (Option<Form>, Vec<Problem>) {
         let mut problems = Vec::new();
         let areas: BTreeSet<&str> = ["a"].into_iter().collect();
         let f = parse_form(Path::new("t.toml"), src, &areas, &mut problems);
         (f, problems)
     }
 
-    const HEAD: &str = "id = \"T-1\"\nversion = \"1\"\narea = \"a\"\nresource = \"r\"\ntitle = { nb = \"T\", nn = \"T\", en = \"T\" }\n";
+    pub(super) const HEAD: &str = "id = \"T-1\"\nversion = \"1\"\narea = \"a\"\nresource = \"r\"\ntitle = { nb = \"T\", nn = \"T\", en = \"T\" }\n";
 
     #[test]
     fn unknown_path_is_refused_with_its_line() {
@@ -1670,5 +1760,126 @@ message = { nb = "For lavt.", nn = "For lågt.", en = "Too low." }
             text.contains("the code list 'avgiftskoder' has no column 'minimum'"),
             "{text}"
         );
+    }
+}
+
+#[cfg(test)]
+mod register_tests {
+    use super::tests::{HEAD, load_str};
+    use super::*;
+
+    /// A form reading the registers, with `extra` lines at the end of its one page's fields and
+    /// `head` lines in its header.
+    fn with_registers(head: &str, extra: &str) -> (Option<Form>, Vec<Problem>) {
+        let t = "{ nb = \"L\", nn = \"L\", en = \"L\" }";
+        load_str(&format!(
+            "{HEAD}{head}\n[[page]]\nid = \"p\"\ntitle = {t}\n\
+             [[page.field]]\nbind = \"navn\"\nkind = \"text\"\nlabel = {t}\nprefill = \"register.navn\"\nlocked = true\n\
+             [[page.field]]\nbind = \"mva\"\nkind = \"yesno\"\nlabel = {t}\nprefill = \"register.mva\"\n\
+             [[page.field]]\nbind = \"bosted\"\nkind = \"text\"\nlabel = {t}\nprefill = \"folkeregister.adresse\"\n\
+             {extra}"
+        ))
+    }
+
+    fn errors(p: &[Problem]) -> String {
+        p.iter()
+            .filter(|p| !p.warning)
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_registers_prefill_and_a_locked_field_is_marked() {
+        let (f, p) = with_registers("requires = [\"mva\", \"foretaksregisteret\"]", "");
+        let f = f.unwrap_or_else(|| panic!("{}", errors(&p)));
+        assert_eq!(
+            f.requires,
+            [Registration::Mva, Registration::Foretaksregisteret]
+        );
+        assert!(f.uses_enhetsregisteret() && f.uses_folkeregisteret());
+        let navn = f
+            .all_fields()
+            .find(|x| x.bind == parse_path("navn").unwrap())
+            .unwrap();
+        assert!(navn.locked);
+        assert_eq!(
+            navn.prefill.as_ref().and_then(Expr::register),
+            Some(super::super::expr::Register::Enhetsregisteret)
+        );
+    }
+
+    #[test]
+    fn the_registers_are_read_only_in_prefill() {
+        let t = "{ nb = \"M\", nn = \"M\", en = \"M\" }";
+        for extra in [
+            "[[page.field]]\nbind = \"x\"\nkind = \"text\"\nlabel = { nb = \"X\" }\nwhen = \"register.mva\"\n".to_owned(),
+            "[[page.field]]\nbind = \"x\"\nkind = \"text\"\nlabel = { nb = \"X\" }\nrequired = \"folkeregister.navn != null\"\n".to_owned(),
+            format!("[[rule]]\ncheck = \"register.foretaksregisteret\"\npath = \"mva\"\nmessage = {t}\n"),
+            "[[computed]]\nbind = \"kopi\"\nvalue = \"register.navn\"\n".to_owned(),
+        ] {
+            let (f, p) = with_registers("", &extra);
+            assert!(f.is_none(), "{extra}");
+            let text = errors(&p);
+            assert!(
+                text.contains("comes from a public register and may be used only in prefill"),
+                "{extra}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_register_paths_and_registrations_are_named() {
+        let extra = "[[page.field]]\nbind = \"tlf\"\nkind = \"text\"\nlabel = { nb = \"T\" }\nprefill = \"register.telefon\"\n";
+        let (f, p) = with_registers(
+            "requires = [\"mva\", \"mva\", \"konkursregisteret\"]",
+            extra,
+        );
+        assert!(f.is_none());
+        let text = errors(&p);
+        assert!(
+            text.contains("unknown register path 'register.telefon' (known: register.navn,"),
+            "{text}"
+        );
+        assert!(text.contains("requires: \"mva\" is named twice"), "{text}");
+        assert!(
+            text.contains("requires: unknown registration \"konkursregisteret\" (known: foretaksregisteret, mva)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn only_a_value_from_a_register_can_be_locked() {
+        let t = "{ nb = \"L\", nn = \"L\", en = \"L\" }";
+        let cases = [
+            (
+                format!(
+                    "[[page.field]]\nbind = \"a\"\nkind = \"text\"\nlabel = {t}\nlocked = true\n"
+                ),
+                "a locked field needs a prefill from a public register",
+            ),
+            (
+                format!(
+                    "[[page.field]]\nbind = \"a\"\nkind = \"orgnr\"\nlabel = {t}\nprefill = \"party.orgnr\"\nlocked = true\n"
+                ),
+                "only a value from a public register",
+            ),
+            (
+                format!(
+                    "[[page.field]]\nbind = \"rader\"\nkind = \"group\"\nlabel = {t}\n[[page.field.field]]\nbind = \"n\"\nkind = \"text\"\nlabel = {t}\nprefill = \"register.navn\"\nlocked = true\n"
+                ),
+                "a field in a group's rows is never prefilled",
+            ),
+            (
+                format!("[[page.field]]\nkind = \"static\"\nlabel = {t}\nlocked = true\n"),
+                "only a field with one typed value can be locked",
+            ),
+        ];
+        for (extra, needle) in cases {
+            let (f, p) = with_registers("", &extra);
+            assert!(f.is_none(), "{extra}");
+            let text = errors(&p);
+            assert!(text.contains(needle), "{needle:?} in {text}");
+        }
     }
 }

@@ -735,6 +735,12 @@ fn check_field(
     }
 }
 
+/// Whether a value passes the checks of the field's kind and bounds (not its `required`, nor any
+/// rule): the test a register's answer must pass before a field is locked with it.
+pub fn fits(field: &Field, v: &Value) -> bool {
+    check_value(&field.kind, field.bounds(), Some(v)).is_none()
+}
+
 /// Checks one non-empty answer against its kind and the field's bounds.
 fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<ErrorKind> {
     let v = v?;

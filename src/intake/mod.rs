@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod receipt;
 pub mod reference;
+pub mod registers;
 pub mod scan;
 
 /// Which door a submission came in by.

@@ -15,6 +15,7 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::clock::now_ms;
 use crate::config::Secret;
+use crate::form::document::Prefilled;
 
 mod owner;
 pub use owner::Owner;
@@ -63,6 +64,9 @@ pub struct Draft {
     pub document: Json,
     /// The page last saved, to resume at.
     pub last_page: Option<String>,
+    /// The answers it took from a public register when it started.
+    #[sqlx(try_from = "Option<String>")]
+    pub prefilled: PrefilledAnswers,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Unix milliseconds.
@@ -80,6 +84,21 @@ impl TryFrom<String> for Json {
     type Error = serde_json::Error;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         serde_json::from_str(&s).map(Json)
+    }
+}
+
+/// The answers a draft took from a public register when it started, read from a nullable text
+/// column (none when it is NULL).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrefilledAnswers(pub Vec<Prefilled>);
+
+impl TryFrom<Option<String>> for PrefilledAnswers {
+    type Error = serde_json::Error;
+    fn try_from(s: Option<String>) -> Result<Self, Self::Error> {
+        match s {
+            None => Ok(PrefilledAnswers::default()),
+            Some(s) => serde_json::from_str(&s).map(PrefilledAnswers),
+        }
     }
 }
 
@@ -215,21 +234,27 @@ impl Store {
         }
     }
 
-    /// Starts a draft for `owner`.
+    /// Starts a draft for `owner`, with the answers in `document` that came from a register.
     pub async fn create_draft(
         &self,
         owner: &Owner,
         form_id: &str,
         form_version: &str,
         document: &Value,
+        prefilled: &[Prefilled],
         request_id: &str,
     ) -> Result<Draft, Error> {
         let _turn = self.write_turn().await;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         let doc = document.to_string();
-        let sql = "INSERT INTO drafts (id, owner, person, party, form_id, form_version, version, document, last_page, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, 1, $7, NULL, $8, $8)";
+        let from_registers = if prefilled.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(prefilled).map_err(|e| Error::Encode(Box::new(e)))?)
+        };
+        let sql = "INSERT INTO drafts (id, owner, person, party, form_id, form_version, version, document, last_page, prefilled, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, 1, $7, NULL, $9, $8, $8)";
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(sql)
@@ -241,6 +266,7 @@ impl Store {
                 .bind(form_version)
                 .bind(&doc)
                 .bind(now)
+                .bind(&from_registers)
                 .execute(&mut *tx)
                 .await?;
             audit_in(
@@ -260,6 +286,7 @@ impl Store {
             version: 1,
             document: Json(document.clone()),
             last_page: None,
+            prefilled: PrefilledAnswers(prefilled.to_vec()),
             created_at: now,
             updated_at: now,
             files: Vec::new(),
@@ -268,7 +295,7 @@ impl Store {
 
     /// One of the owner's drafts; another owner's draft is `None`, like a missing one.
     pub async fn draft(&self, owner: &Owner, id: &str) -> Result<Option<Draft>, Error> {
-        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, prefilled, created_at, updated_at \
                    FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
             .bind(id)
@@ -281,7 +308,7 @@ impl Store {
     /// A draft by id alone, without the owner check: for support tooling and tests, never for a
     /// request made on a user's behalf.
     pub async fn draft_without_owner_check(&self, id: &str) -> Result<Option<Draft>, Error> {
-        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, prefilled, created_at, updated_at \
                    FROM drafts WHERE id = $1";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
             .bind(id)
@@ -291,7 +318,7 @@ impl Store {
 
     /// The owner's most recently saved draft of a form.
     pub async fn latest_draft(&self, owner: &Owner, form_id: &str) -> Result<Option<Draft>, Error> {
-        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, prefilled, created_at, updated_at \
                    FROM drafts WHERE person = $1 AND party = $2 AND form_id = $3 ORDER BY updated_at DESC, id LIMIT 1";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
             .bind(owner.person())
@@ -303,7 +330,7 @@ impl Store {
 
     /// All of the owner's drafts, newest first.
     pub async fn drafts(&self, owner: &Owner) -> Result<Vec<Draft>, Error> {
-        let sql = "SELECT id, form_id, form_version, version, document, last_page, created_at, updated_at \
+        let sql = "SELECT id, form_id, form_version, version, document, last_page, prefilled, created_at, updated_at \
                    FROM drafts WHERE person = $1 AND party = $2 ORDER BY updated_at DESC, id";
         on_pool!(&self.db, |p| sqlx::query_as::<_, Draft>(sql)
             .bind(owner.person())

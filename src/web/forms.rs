@@ -17,10 +17,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{AppError, AppResult};
+use super::registers;
 use super::session::{self, Signed};
 use super::view::{self, Item, SummaryError};
 use super::{AppState, Base, ClientAddr, L, RequestId, Ui, is_htmx, lang_cookie, render};
-use crate::form::document::{self, dom_id, instantiate, row_count};
+use crate::form::document::{self, Prefilled, dom_id, instantiate, row_count};
 use crate::form::expr::{format_path, parse_path};
 use crate::form::validate::{Scope, validate};
 use crate::form::{Context, FieldKind, Form, Lang, Page, Seg, input};
@@ -53,6 +54,10 @@ struct StartView<'a> {
     lang: Lang,
     existing: Option<String>,
     action: String,
+    /// The party lacks a registration the form requires: it may not start the form.
+    refusal: Option<registers::Refusal>,
+    /// The requirements could not be checked: it may start, warned.
+    warning: Option<String>,
 }
 
 /// The login and party checks of a form's routes, for the newest version of the form (a draft
@@ -77,8 +82,26 @@ async fn view_start_get(
 ) -> AppResult<Response> {
     let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
     let here = format!("/skjema/{}", form.id);
-    let owner = signed(&state, &session, &form.id, &here, &rid).await?.owner;
-    let existing = state.store.latest_draft(&owner, &form.id).await?;
+    let s = signed(&state, &session, &form.id, &here, &rid).await?;
+    let standing = if form.requires.is_empty() {
+        registers::Standing::Clear
+    } else {
+        registers::standing(form, registers::unit(&state, &s, form).await.as_ref())
+    };
+    start_page(&state, &s, form, &standing, lang, StatusCode::OK).await
+}
+
+/// The start page: the form, a draft to resume, and the party's standing against what the form
+/// requires (no way to start when it lacks a registration).
+async fn start_page(
+    state: &AppState,
+    s: &Signed,
+    form: &Form,
+    standing: &registers::Standing,
+    lang: Lang,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let existing = state.store.latest_draft(&s.owner, &form.id).await?;
     let existing = existing.map(|d| {
         let page = d
             .last_page
@@ -86,6 +109,7 @@ async fn view_start_get(
             .unwrap_or_else(|| form.pages[0].id.clone());
         format!("/skjema/{}/{}/{}", form.id, d.id, page)
     });
+    let (refusal, warning) = registers::said(form, standing, &s.party_name, lang);
     let base = Base::new(lang, form.title.get(lang), format!("/skjema/{}", form.id));
     render(
         &StartView {
@@ -94,13 +118,16 @@ async fn view_start_get(
             lang,
             existing,
             action: format!("/skjema/{}", form.id),
+            refusal,
+            warning,
         },
-        StatusCode::OK,
+        status,
     )
 }
 
 async fn view_start_post(
     State(state): State<AppState>,
+    L(lang): L,
     session: Session,
     RequestId(rid): RequestId,
     Path(form_id): Path<String>,
@@ -108,14 +135,28 @@ async fn view_start_post(
     let form = state.catalog.latest(&form_id).ok_or(AppError::NotFound)?;
     let here = format!("/skjema/{}", form.id);
     let s = signed(&state, &session, &form.id, &here, &rid).await?;
-    let ctx = s.context();
-    let doc = document::prefill(form, &ctx);
+    let unit = registers::unit(&state, &s, form).await;
+    // The start page said so already; a post that goes around it is told again.
+    let standing = registers::standing(form, unit.as_ref());
+    if let registers::Standing::Lacking(missing) = &standing {
+        tracing::info!(form = %form.id, ?missing, "draft refused: the party lacks a registration");
+        return start_page(&state, &s, form, &standing, lang, StatusCode::FORBIDDEN).await;
+    }
+    let ctx = registers::context(&state, &s, form, unit).await;
+    let started = document::start(form, &ctx);
     let draft = state
         .store
-        .create_draft(&s.owner, &form.id, &form.version, &doc, &rid)
+        .create_draft(
+            &s.owner,
+            &form.id,
+            &form.version,
+            &started.document,
+            &started.prefilled,
+            &rid,
+        )
         .await?;
-    tracing::info!(form = %form.id, draft = %draft.id, "draft started");
-    let first = first_visible(form, &doc, &ctx, 0);
+    tracing::info!(form = %form.id, draft = %draft.id, from_registers = started.prefilled.len(), "draft started");
+    let first = first_visible(form, &started.document, &ctx, 0);
     Ok(Redirect::to(&page_url(form, &draft.id, first)).into_response())
 }
 
@@ -199,44 +240,66 @@ struct PageBody {
     multipart: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The draft a page shows: its id and version, its answers, its files, and the answers it took
+/// from a public register when it started.
+struct Shown<'a> {
+    draft: &'a str,
+    version: i64,
+    doc: &'a Value,
+    files: &'a [AttachmentRow],
+    prefilled: &'a [Prefilled],
+}
+
+impl<'a> Shown<'a> {
+    /// A saved draft with the answers `doc` at `version`, and its files `files`.
+    fn of(draft: &'a Draft, version: i64, doc: &'a Value, files: &'a [AttachmentRow]) -> Self {
+        Shown {
+            draft: &draft.id,
+            version,
+            doc,
+            files,
+            prefilled: &draft.prefilled.0,
+        }
+    }
+}
+
 fn page_body(
     form: &Form,
     page_index: usize,
-    draft: &str,
-    version: i64,
-    doc: &Value,
+    d: &Shown<'_>,
     ctx: &Context,
     errors: &[crate::form::FieldError],
-    files: &[AttachmentRow],
     lang: Lang,
 ) -> PageBody {
     let ui = super::ui(lang);
     let page = &form.pages[page_index];
+    let draft = d.draft;
     let url = page_url(form, draft, Some(page_index));
     let (shown, summary) = view::shown_errors(form, errors, lang, ui, "");
     let uploads = view::Uploads {
-        files,
+        files: d.files,
         upload: format!("/vedlegg/{}/{draft}", form.id),
         download: format!("/vedlegg/{}/{draft}/", form.id),
     };
+    let mut items = view::items(
+        page,
+        d.doc,
+        ctx,
+        &shown,
+        &uploads,
+        lang,
+        ui,
+        view::Branches::AsAnswered,
+    );
+    view::mark_prefilled(&mut items, page, d.prefilled, d.doc, lang);
     PageBody {
         ui,
         fragment: format!("{url}/felt"),
         action: url,
-        version,
+        version: d.version,
         errors: summary,
-        items: view::items(
-            page,
-            doc,
-            ctx,
-            &shown,
-            &uploads,
-            lang,
-            ui,
-            view::Branches::AsAnswered,
-        ),
-        first: last_visible_before(form, doc, ctx, page_index).is_none(),
+        items,
+        first: last_visible_before(form, d.doc, ctx, page_index).is_none(),
         focus: None,
         multipart: page
             .fields
@@ -245,26 +308,22 @@ fn page_body(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn page_view(
     form: &Form,
     page_index: usize,
-    draft: &str,
-    version: i64,
-    doc: &Value,
+    d: &Shown<'_>,
     ctx: &Context,
     errors: &[crate::form::FieldError],
-    files: &[AttachmentRow],
     lang: Lang,
 ) -> PageView {
     let page = &form.pages[page_index];
     let ui = super::ui(lang);
-    let (n, m) = steps(form, doc, ctx, page_index);
+    let (n, m) = steps(form, d.doc, ctx, page_index);
     let mut title = format!("{} – {}", page.title.get(lang), form.title.get(lang));
     if !errors.is_empty() {
         title = format!("{}: {title}", ui.err_422.trim_end_matches('.'));
     }
-    let mut base = Base::new(lang, title, page_url(form, draft, Some(page_index)));
+    let mut base = Base::new(lang, title, page_url(form, d.draft, Some(page_index)));
     base.form_id = Some("page-form");
     PageView {
         base,
@@ -273,11 +332,9 @@ fn page_view(
         page_title: page.title.get(lang).to_string(),
         intro: page.intro.as_ref().map(|t| t.get(lang).to_string()),
         step: ui.step_of(n, m),
-        body_html: page_body(
-            form, page_index, draft, version, doc, ctx, errors, files, lang,
-        )
-        .render()
-        .unwrap_or_default(),
+        body_html: page_body(form, page_index, d, ctx, errors, lang)
+            .render()
+            .unwrap_or_default(),
     }
 }
 
@@ -409,19 +466,16 @@ fn rows_changed(page: &Page, doc: &mut Value, action: &Action) -> AppResult<Opti
 /// Renders one form page as the browser gets it (for the benchmark).
 pub fn render_page(form: &Form, page: usize, doc: &Value, lang: Lang) -> String {
     let ctx = crate::intake::context(None);
-    page_view(
-        form,
-        page,
-        "00000000-0000-4000-8000-000000000000",
-        1,
+    let shown = Shown {
+        draft: "00000000-0000-4000-8000-000000000000",
+        version: 1,
         doc,
-        &ctx,
-        &[],
-        &[],
-        lang,
-    )
-    .render()
-    .unwrap_or_default()
+        files: &[],
+        prefilled: &[],
+    };
+    page_view(form, page, &shown, &ctx, &[], lang)
+        .render()
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -459,18 +513,9 @@ async fn view_page_get(
     } else {
         Vec::new()
     };
+    let shown = Shown::of(&draft, draft.version, doc, &draft.files);
     render(
-        &page_view(
-            &form,
-            pi,
-            &draft.id,
-            draft.version,
-            doc,
-            &ctx,
-            &errors,
-            &draft.files,
-            lang,
-        ),
+        &page_view(&form, pi, &shown, &ctx, &errors, lang),
         StatusCode::OK,
     )
 }
@@ -731,6 +776,8 @@ async fn save_post(
         files = state.store.attachments_of_holder(&draft.id).await?;
         crate::intake::attachments::fill(form, &mut doc, &files);
     }
+    // A locked answer from a register stays as it came, whatever was posted.
+    document::keep_locked(&mut doc, &draft.prefilled.0);
     document::settle(form, &mut doc, ctx);
     match state
         .store
@@ -858,20 +905,11 @@ pub(super) async fn handle_post(
             Err(stale) => return Ok(stale),
         };
     let here = page_url(&form, &draft.id, Some(pi));
+    let shown = Shown::of(&draft, version, &doc, &files);
     if !upload_errors.is_empty() {
         // The answers are saved; the files that were refused are named with the reason.
         return render(
-            &page_view(
-                &form,
-                pi,
-                &draft.id,
-                version,
-                &doc,
-                &ctx,
-                &upload_errors,
-                &files,
-                lang,
-            ),
+            &page_view(&form, pi, &shown, &ctx, &upload_errors, lang),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -880,9 +918,7 @@ pub(super) async fn handle_post(
             let errors = validate(&form, &doc, Scope::Page(pi), &ctx);
             if !errors.is_empty() {
                 return render(
-                    &page_view(
-                        &form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang,
-                    ),
+                    &page_view(&form, pi, &shown, &ctx, &errors, lang),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 );
             }
@@ -972,9 +1008,8 @@ async fn view_page_fragment(
             })
             .collect()
     };
-    let mut body = page_body(
-        &form, pi, &draft.id, version, &doc, &ctx, &errors, &files, lang,
-    );
+    let shown = Shown::of(&draft, version, &doc, &files);
+    let mut body = page_body(&form, pi, &shown, &ctx, &errors, lang);
     // Inline errors sit at their field; the summary is for full page posts.
     body.errors.clear();
     body.focus = focus;

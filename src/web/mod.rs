@@ -24,6 +24,7 @@ pub mod error;
 pub mod forms;
 pub mod login;
 mod party;
+mod registers;
 pub mod saksbehandling;
 pub mod session;
 pub mod submitted;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub uploads: Arc<crate::intake::attachments::Uploads>,
     /// How often one client may have answers kept over a login ([`session::stash`]).
     pub stash_limit: Arc<crate::ratelimit::RateLimit>,
+    /// Enhetsregisteret and Folkeregisteret, for prefill and a form's requirements.
+    pub registers: Arc<crate::intake::registers::Registers>,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).

@@ -77,6 +77,9 @@ pub struct Acting {
     pub party: PartyId,
     /// Its name.
     pub name: String,
+    /// Whether it is a sub-unit (Enhetsregisteret keeps those apart from main units).
+    #[serde(default)]
+    pub sub_unit: bool,
     /// Resources (forms) already found to be allowed for this party.
     pub resources: Vec<String>,
 }
@@ -105,6 +108,8 @@ pub struct Signed {
     pub party: PartyId,
     /// The party's name.
     pub party_name: String,
+    /// Whether the party is a sub-unit.
+    pub sub_unit: bool,
 }
 
 impl Signed {
@@ -261,6 +266,7 @@ pub async fn choose(
     let acting = Acting {
         party: choice.party.clone(),
         name: choice.name.clone(),
+        sub_unit: choice.parent.is_some(),
         resources,
     };
     session
@@ -341,6 +347,7 @@ fn signed(p: LoggedIn, person_name: String, a: Acting) -> Signed {
         person_name,
         party: a.party,
         party_name: a.name,
+        sub_unit: a.sub_unit,
     }
 }
 

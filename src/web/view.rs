@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::form::definition::{Alternative, Group};
-use crate::form::document::{self, dom_id, get, instantiate};
+use crate::form::document::{self, Prefilled, dom_id, get, instantiate};
 use crate::form::expr::format_path;
 use crate::form::{Context, Field, FieldError, FieldKind, Form, Lang, Page, Seg, input};
 
@@ -71,6 +71,8 @@ pub struct FieldView {
     pub can_add: bool,
     /// In a preview of every branch: the condition that shows it.
     pub condition: Option<String>,
+    /// Where a prefilled answer came from (a public register), said beside the field.
+    pub source: Option<String>,
 }
 
 /// One file of an attachment field.
@@ -153,11 +155,15 @@ pub fn field_view_pub(
 }
 
 impl FieldView {
-    /// Ids of the hint and error, for `aria-describedby`.
+    /// Ids of the hint, the note on where the answer came from and the error, for
+    /// `aria-describedby`.
     pub fn describedby(&self) -> String {
         let mut ids = Vec::new();
         if self.hint.is_some() {
             ids.push(format!("{}-hint", self.id));
+        }
+        if self.source.is_some() {
+            ids.push(format!("{}-source", self.id));
         }
         if self.error.is_some() {
             ids.push(format!("{}-error", self.id));
@@ -461,6 +467,7 @@ fn field_view(
         upload: String::new(),
         can_add: false,
         condition: None,
+        source: None,
     };
     let opt =
         |i: usize, value: &str, label: &str, hint: Option<String>, checked: bool, id: &str| {
@@ -627,6 +634,43 @@ fn alternative_view(
         upload: String::new(),
         can_add: false,
         condition: None,
+        source: None,
+    }
+}
+
+/// Marks the page's fields whose answer came from a public register when the draft started. A
+/// locked one is shown as read-only text (`widget` `locked`, not posted: the server keeps its
+/// answer), saying where it came from; an editable one says so while the answer is still the
+/// register's.
+pub fn mark_prefilled(
+    items: &mut [Item],
+    page: &Page,
+    prefilled: &[Prefilled],
+    doc: &Value,
+    lang: Lang,
+) {
+    if prefilled.is_empty() {
+        return;
+    }
+    for v in items.iter_mut().filter_map(|i| i.field.as_mut()) {
+        let Some(p) = prefilled.iter().find(|p| p.path == v.name) else {
+            continue;
+        };
+        let Some(field) = page.fields.iter().find(|f| format_path(&f.bind) == v.name) else {
+            continue;
+        };
+        let answer = get(doc, &field.bind);
+        if p.locked {
+            v.widget = "locked";
+            v.value = input::display(&field.kind, answer, lang);
+            v.error = None;
+        } else if answer != Some(&p.value) {
+            // Changed by the user: no longer the register's answer.
+            continue;
+        }
+        v.source = Some(crate::i18n::registers::source_note(
+            p.register, p.locked, lang,
+        ));
     }
 }
 

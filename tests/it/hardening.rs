@@ -599,6 +599,10 @@ async fn no_stand_in_path_answers_in_production() {
         "/dev/domene/nede".to_owned(),
         "/dev/domene/gld/innsendinger".to_owned(),
         format!("/dev/domene/gld/innsendinger/{id}/tilbakemelding"),
+        "/dev/brreg/enhetsregisteret/api/enheter/311800019".to_owned(),
+        "/dev/brreg/enhetsregisteret/api/underenheter/311800027".to_owned(),
+        "/dev/folkeregister/folkeregisteret/offentlig-med-hjemmel/api/v1/personer/12837810092"
+            .to_owned(),
         "/dev/noe-annet".to_owned(),
     ];
     for path in &paths {

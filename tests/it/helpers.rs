@@ -74,6 +74,8 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
     let maskinporten = format!("{}/dev/maskinporten/", dev.addr);
     let domain = format!("{}/dev/domene", dev.addr);
     let dialogporten = format!("{}/dev/dialogporten", dev.addr);
+    let brreg = format!("{}/dev/brreg", dev.addr);
+    let folkeregister = format!("{}/dev/folkeregister", dev.addr);
     let ansatt = format!("{}/dev/ansatt", dev.addr);
     move |c: &mut Config| {
         c.production = true;
@@ -82,6 +84,8 @@ pub fn production(dev: &TestApp) -> impl FnOnce(&mut Config) + use<> {
         c.maskinporten_issuer = Some(maskinporten);
         c.domain_url = Some(domain);
         c.dialogporten_url = Some(dialogporten);
+        c.enhetsregisteret_url = Some(brreg);
+        c.folkeregister_url = Some(folkeregister);
         c.maskinporten_client = Some(tasteskjema::config::MaskinportenClientSettings {
             client_id: tasteskjema::dev::maskinporten::PORTAL_CLIENT_ID.into(),
             key_file: PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -14,6 +14,7 @@ mod login;
 mod maskinporten;
 mod parties;
 mod reference;
+mod registers;
 mod robustness;
 mod scenarios;
 mod signin;

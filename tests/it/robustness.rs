@@ -40,6 +40,7 @@ async fn a_draft_of_a_form_version_that_no_longer_exists_is_404() {
             "RF-1140",
             "1999-1",
             &serde_json::json!({}),
+            &[],
             "test",
         )
         .await

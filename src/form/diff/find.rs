@@ -300,6 +300,17 @@ impl Comparison<'_> {
                 added: false,
             }));
         }
+        for (list, other, added) in [
+            (&n.requires, &o.requires, true),
+            (&o.requires, &n.requires, false),
+        ] {
+            for r in list.iter().filter(|r| !other.contains(r)) {
+                self.out.push(Change::Form(FormChange::Requires {
+                    registration: *r,
+                    added,
+                }));
+            }
+        }
     }
 
     fn api(&mut self) {
@@ -535,6 +546,9 @@ impl Comparison<'_> {
                 .as_ref()
                 .map(|e| said(e, &self.new_names, Clause::Main));
             self.push_field(named, FieldChange::Prefill { old, new });
+        }
+        if of.locked != nf.locked {
+            self.push_field(named, FieldChange::Locked(nf.locked));
         }
         self.limits(of, nf, named);
         if same_kind {

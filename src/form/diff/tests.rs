@@ -603,3 +603,57 @@ fn two_real_forms_compare_without_surprises() {
     // What hangs under a new property is not listed again.
     assert!(!nb.iter().any(|w| w.contains("leveranse[*].")), "{nb:#?}");
 }
+
+#[test]
+fn a_requirement_and_a_locked_field() {
+    let old = r#"
+id = "T-1"
+version = "1"
+area = "a"
+resource = "r-1"
+title = { nb = "T", nn = "T", en = "T" }
+
+[[page]]
+id = "start"
+title = { nb = "Start", nn = "Start", en = "Start" }
+
+  [[page.field]]
+  bind = "navn"
+  kind = "text"
+  label = { nb = "Navn", nn = "Namn", en = "Name" }
+  prefill = "register.navn"
+"#;
+    let new = old
+        .replace(
+            "title = { nb = \"T\"",
+            "requires = [\"mva\"]\ntitle = { nb = \"T\"",
+        )
+        .replace(
+            "prefill = \"register.navn\"",
+            "prefill = \"register.navn\"\n  locked = true",
+        );
+    let changes = compare(&form(old), &form(&new));
+    let kinds: Vec<String> = changes.iter().map(kind).collect();
+    assert_eq!(kinds, ["Form::Requires", "Field::Locked"]);
+    for lang in Lang::ALL {
+        for w in words(&changes, lang) {
+            assert!(w.chars().next().is_some_and(char::is_uppercase), "{w}");
+            assert!(w.ends_with('.'), "{w}");
+        }
+    }
+    assert_eq!(
+        words(&changes, Lang::Nb),
+        [
+            "Bare organisasjoner registrert i Merverdiavgiftsregisteret kan nå starte skjemaet.",
+            "Feltet «Navn» (navn) kan ikke lenger endres når verdien er hentet fra et register."
+        ]
+    );
+    let back = compare(&form(&new), &form(old));
+    assert_eq!(
+        words(&back, Lang::En),
+        [
+            "Organisations no longer need to be registered in the VAT Register to start the form.",
+            "The field “Name” (navn) can now be changed even when its value comes from a register."
+        ]
+    );
+}

@@ -1,7 +1,7 @@
 //! The sentences: each [`Change`] in bokmål, nynorsk or English.
 
 use super::*;
-use crate::form::definition::{Lang, Level, Text};
+use crate::form::definition::{Lang, Level, Registration, Text};
 use crate::form::expr::{decimal_number, quoted, whole_number};
 
 fn pick<'s>(lang: Lang, nb: &'s str, nn: &'s str, en: &'s str) -> &'s str {
@@ -315,6 +315,43 @@ impl FormChange {
                 "people may no longer submit the form for themselves, only for an organisation",
             )
             .into(),
+            FormChange::Requires {
+                registration,
+                added,
+            } => {
+                let (nb, nn, en) = match registration {
+                    Registration::Foretaksregisteret => (
+                        "Foretaksregisteret",
+                        "Føretaksregisteret",
+                        "the Register of Business Enterprises",
+                    ),
+                    Registration::Mva => (
+                        "Merverdiavgiftsregisteret",
+                        "Meirverdiavgiftsregisteret",
+                        "the VAT Register",
+                    ),
+                };
+                match (lang, added) {
+                    (Lang::Nb, true) => {
+                        format!("bare organisasjoner registrert i {nb} kan nå starte skjemaet")
+                    }
+                    (Lang::Nn, true) => {
+                        format!("berre organisasjonar registrerte i {nn} kan no starte skjemaet")
+                    }
+                    (Lang::En, true) => format!(
+                        "only organisations registered in {en} may now start the form"
+                    ),
+                    (Lang::Nb, false) => format!(
+                        "organisasjoner trenger ikke lenger være registrert i {nb} for å starte skjemaet"
+                    ),
+                    (Lang::Nn, false) => format!(
+                        "organisasjonar treng ikkje lenger vere registrerte i {nn} for å starte skjemaet"
+                    ),
+                    (Lang::En, false) => format!(
+                        "organisations no longer need to be registered in {en} to start the form"
+                    ),
+                }
+            }
             FormChange::Package { package, added } => {
                 let p = q(package);
                 match (lang, added) {
@@ -606,6 +643,26 @@ impl FieldChange {
             FieldChange::Condition { old, new } => {
                 condition_sentence(&s, old.as_ref(), new.as_ref(), lang)
             }
+            FieldChange::Locked(true) => match lang {
+                Lang::Nb => {
+                    format!("{s} kan ikke lenger endres når verdien er hentet fra et register")
+                }
+                Lang::Nn => {
+                    format!("{s} kan ikkje lenger endrast når verdien er henta frå eit register")
+                }
+                Lang::En => {
+                    format!("{s} can no longer be changed when its value comes from a register")
+                }
+            },
+            FieldChange::Locked(false) => match lang {
+                Lang::Nb => format!("{s} kan nå endres også når verdien er hentet fra et register"),
+                Lang::Nn => {
+                    format!("{s} kan no endrast også når verdien er henta frå eit register")
+                }
+                Lang::En => {
+                    format!("{s} can now be changed even when its value comes from a register")
+                }
+            },
             FieldChange::Prefill { old, new } => {
                 let old = old.as_ref().map(|t| t.get(lang));
                 match (new.as_ref().map(|t| t.get(lang)), old, lang) {

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use super::read::{parse_date, parse_daymonth};
-use super::tree::{BinOp, DocPath, Func, Kind, Lookup, Node, PathNode, Res, UnOp, ctx_field};
+use super::tree::{
+    BinOp, DocPath, Func, Kind, Lookup, Node, PathNode, REGISTER_PATHS, Res, UnOp, ctx_field,
+};
 use super::{ExprError, Schema, Seg, Type, Value, format_path};
 
 pub(super) struct Checker<'s> {
@@ -360,8 +362,30 @@ impl Checker<'_> {
         }
         // The schema wins over the context, so a form may bind its own `party.name`.
         if let Some(c) = ctx_field(&p.written) {
+            if c.register().is_some() && !self.schema.registers_allowed() {
+                return Err(ExprError::new(
+                    at,
+                    format!(
+                        "'{}' comes from a public register and may be used only in prefill: \
+                         rules and conditions are judged on the answers, the same on every channel",
+                        format_path(&p.written)
+                    ),
+                ));
+            }
             p.res = Res::Ctx(c);
-            return Ok(Type::Text);
+            return Ok(c.ty());
+        }
+        if let Some(Seg::Key(first)) = p.written.first()
+            && (first == "register" || first == "folkeregister")
+        {
+            return Err(ExprError::new(
+                at,
+                format!(
+                    "unknown register path '{}' (known: {})",
+                    format_path(&p.written),
+                    REGISTER_PATHS.join(", ")
+                ),
+            ));
         }
         let mut msg = format!("unknown path '{}'", format_path(&p.written));
         if self.scopes.len() > 1 {

@@ -6,7 +6,9 @@ use std::cmp::Ordering;
 use serde_json::Value as Json;
 
 use super::read::{read, walk_each, walk_one};
-use super::tree::{BinOp, CtxField, DocPath, Func, Kind, Node, PathNode, Res, UnOp};
+use super::tree::{
+    BinOp, CtxField, DocPath, Func, Kind, Node, PathNode, PersonField, RegisterField, Res, UnOp,
+};
 use super::{Context, Type, Value};
 
 /// A chain of scopes on the stack (root, rule row, `all`/`any` rows), so entering a row
@@ -99,18 +101,47 @@ pub(super) fn eval_node(n: &Node, sc: &Scope<'_>, ctx: &Context) -> Value {
     }
 }
 
+/// A context path's value; a register that was not looked up (or did not answer) gives null.
+fn context_value(c: CtxField, ctx: &Context) -> Value {
+    let text = |v: Option<&String>| v.cloned().map_or(Value::Null, Value::Text);
+    match c {
+        CtxField::PartyOrgnr => text(ctx.party_orgnr.as_ref()),
+        CtxField::PartyName => text(ctx.party_name.as_ref()),
+        CtxField::UserPid => text(ctx.user_pid.as_ref()),
+        CtxField::UserName => text(ctx.user_name.as_ref()),
+        CtxField::Register(f) => {
+            let Some(r) = &ctx.register else {
+                return Value::Null;
+            };
+            match f {
+                RegisterField::Navn => text(r.navn.as_ref()),
+                RegisterField::Organisasjonsform => text(r.organisasjonsform.as_ref()),
+                RegisterField::Adresse => text(r.adresse.as_ref()),
+                RegisterField::Postnummer => text(r.postnummer.as_ref()),
+                RegisterField::Poststed => text(r.poststed.as_ref()),
+                RegisterField::Kommunenummer => text(r.kommunenummer.as_ref()),
+                RegisterField::Mva => Value::Bool(r.mva),
+                RegisterField::Foretaksregisteret => Value::Bool(r.foretaksregisteret),
+            }
+        }
+        CtxField::Folkeregister(f) => {
+            let Some(p) = &ctx.folkeregister else {
+                return Value::Null;
+            };
+            match f {
+                PersonField::Navn => text(p.navn.as_ref()),
+                PersonField::Adresse => text(p.adresse.as_ref()),
+                PersonField::Postnummer => text(p.postnummer.as_ref()),
+                PersonField::Poststed => text(p.poststed.as_ref()),
+            }
+        }
+    }
+}
+
 fn eval_path(p: &PathNode, sc: &Scope<'_>, ctx: &Context) -> Value {
     let dp = match &p.res {
         Res::Unresolved => return Value::Null,
-        Res::Ctx(c) => {
-            let v = match c {
-                CtxField::PartyOrgnr => &ctx.party_orgnr,
-                CtxField::PartyName => &ctx.party_name,
-                CtxField::UserPid => &ctx.user_pid,
-                CtxField::UserName => &ctx.user_name,
-            };
-            return v.clone().map_or(Value::Null, Value::Text);
-        }
+        Res::Ctx(c) => return context_value(*c, ctx),
         Res::Doc(dp) => dp,
     };
     // Rows are read only through the functions that take them.

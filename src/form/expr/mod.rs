@@ -119,6 +119,14 @@ pub trait Schema {
     fn table(&self, _id: &str) -> Option<std::sync::Arc<Table>> {
         None
     }
+
+    /// Whether the public registers' paths (`register.*`, `folkeregister.*`) may be read: only
+    /// where a value is prefilled (none by default). Rules and conditions are judged on the
+    /// answers, so that a document is judged alike on every channel and whatever a register says
+    /// on the day.
+    fn registers_allowed(&self) -> bool {
+        false
+    }
 }
 
 /// A code list's data for expressions: each code's values by column, and each column's type.
@@ -134,7 +142,8 @@ pub struct Table {
     pub rows: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Value>>,
 }
 
-/// Values from outside the document: the date, the party acted for and the logged-in user.
+/// Values from outside the document: the date, the party acted for and the logged-in user, and
+/// for prefill what the public registers say of them.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     /// Today's date as (year, month, day), for `today()`.
@@ -147,6 +156,55 @@ pub struct Context {
     pub user_pid: Option<String>,
     /// `user.name`.
     pub user_name: Option<String>,
+    /// `register.*`: the party's entry in Enhetsregisteret, when it was looked up and found.
+    pub register: Option<RegisterEntry>,
+    /// `folkeregister.*`: the logged-in person's entry in Folkeregisteret, when it was looked up
+    /// and found.
+    pub folkeregister: Option<PersonEntry>,
+}
+
+/// A public register a prefilled value can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Register {
+    /// Enhetsregisteret (Brønnøysundregistrene): `register.*`.
+    Enhetsregisteret,
+    /// Folkeregisteret (Skatteetaten): `folkeregister.*`.
+    Folkeregisteret,
+}
+
+/// What Enhetsregisteret says of an organisation, as expressions read it (`register.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegisterEntry {
+    /// `register.navn`.
+    pub navn: Option<String>,
+    /// `register.organisasjonsform`: the code, e.g. `AS`.
+    pub organisasjonsform: Option<String>,
+    /// `register.adresse`: the address lines, joined with ", ".
+    pub adresse: Option<String>,
+    /// `register.postnummer`.
+    pub postnummer: Option<String>,
+    /// `register.poststed`.
+    pub poststed: Option<String>,
+    /// `register.kommunenummer`.
+    pub kommunenummer: Option<String>,
+    /// `register.mva`: registered in Merverdiavgiftsregisteret.
+    pub mva: bool,
+    /// `register.foretaksregisteret`: registered in Foretaksregisteret.
+    pub foretaksregisteret: bool,
+}
+
+/// What Folkeregisteret says of a person, as expressions read it (`folkeregister.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonEntry {
+    /// `folkeregister.navn`: first, middle and last name.
+    pub navn: Option<String>,
+    /// `folkeregister.adresse`: street name, house number and letter.
+    pub adresse: Option<String>,
+    /// `folkeregister.postnummer`.
+    pub postnummer: Option<String>,
+    /// `folkeregister.poststed`.
+    pub poststed: Option<String>,
 }
 
 /// The result of evaluating an expression.
@@ -259,6 +317,12 @@ impl Expr {
         Ok(ty)
     }
 
+    /// The public register the expression reads, after `check` (the first one, should it read
+    /// both); `None` when it reads neither.
+    pub fn register(&self) -> Option<Register> {
+        first_register(&self.root)
+    }
+
     /// Every absolute path the expression reads, after `check`: `[*]` at groups, no duplicates.
     pub fn paths(&self) -> Vec<Vec<Seg>> {
         let mut out = Vec::new();
@@ -284,6 +348,20 @@ impl Expr {
             up: Some(&root),
         };
         eval_node(&self.root, &row_scope, ctx)
+    }
+}
+
+fn first_register(n: &Node) -> Option<Register> {
+    match &n.kind {
+        Kind::Lit(_) => None,
+        Kind::Path(p) => match &p.res {
+            Res::Ctx(c) => c.register(),
+            Res::Doc(_) | Res::Unresolved => None,
+        },
+        Kind::Unary(_, x) => first_register(x),
+        Kind::Binary(_, l, r) => first_register(l).or_else(|| first_register(r)),
+        Kind::Call(_, args) => args.iter().find_map(first_register),
+        Kind::Lookup(l) => first_register(&l.key),
     }
 }
 
@@ -372,6 +450,8 @@ mod tests {
             party_name: Some("Ctx Name".into()),
             user_pid: None,
             user_name: Some("Kari".into()),
+            register: None,
+            folkeregister: None,
         }
     }
 
@@ -438,6 +518,65 @@ mod tests {
         );
         assert_eq!(Value::Bool(false).truthy(), Some(false));
         assert_eq!(Value::Null.truthy(), None);
+    }
+
+    /// The test schema, where the registers may be read (as in a prefill).
+    struct Prefill;
+
+    impl Schema for Prefill {
+        fn type_of(&self, path: &[Seg]) -> Option<Type> {
+            schema().type_of(path)
+        }
+        fn registers_allowed(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn the_registers_are_read_in_a_prefill_and_null_when_not_asked() {
+        let check = |src: &str| {
+            let mut e = Expr::parse(src).unwrap();
+            let t = e.check(&Prefill, None).unwrap();
+            (e, t)
+        };
+        let (mva, t) = check("register.mva");
+        assert_eq!(t, Type::Bool);
+        assert_eq!(mva.register(), Some(Register::Enhetsregisteret));
+        let (navn, t) = check("folkeregister.navn");
+        assert_eq!(t, Type::Text);
+        assert_eq!(navn.register(), Some(Register::Folkeregisteret));
+        assert_eq!(check("party.name").0.register(), None);
+
+        let doc = json!({});
+        let mut c = ctx();
+        assert_eq!(mva.eval(&doc, &c, None), Value::Null);
+        assert_eq!(navn.eval(&doc, &c, None), Value::Null);
+        c.register = Some(RegisterEntry {
+            mva: true,
+            ..RegisterEntry::default()
+        });
+        c.folkeregister = Some(PersonEntry {
+            navn: Some("Dina Daglig Testesen".into()),
+            ..PersonEntry::default()
+        });
+        assert_eq!(mva.eval(&doc, &c, None), Value::Bool(true));
+        assert_eq!(
+            navn.eval(&doc, &c, None),
+            Value::Text("Dina Daglig Testesen".into())
+        );
+        assert_eq!(
+            check("register.poststed").0.eval(&doc, &c, None),
+            Value::Null
+        );
+
+        // Anywhere else they are refused, by name.
+        let mut e = Expr::parse("register.mva == true").unwrap();
+        let err = e.check(&schema(), None).unwrap_err();
+        assert!(
+            err.message
+                .contains("'register.mva' comes from a public register"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -206,6 +206,67 @@ pub(super) enum CtxField {
     PartyName,
     UserPid,
     UserName,
+    /// What Enhetsregisteret says of the party (`register.*`).
+    Register(RegisterField),
+    /// What Folkeregisteret says of the logged-in person (`folkeregister.*`).
+    Folkeregister(PersonField),
+}
+
+/// A value of the party's entry in Enhetsregisteret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RegisterField {
+    Navn,
+    Organisasjonsform,
+    Adresse,
+    Postnummer,
+    Poststed,
+    Kommunenummer,
+    Mva,
+    Foretaksregisteret,
+}
+
+/// A value of the person's entry in Folkeregisteret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PersonField {
+    Navn,
+    Adresse,
+    Postnummer,
+    Poststed,
+}
+
+impl CtxField {
+    /// The type of the value it reads.
+    pub(super) fn ty(self) -> Type {
+        match self {
+            CtxField::Register(RegisterField::Mva | RegisterField::Foretaksregisteret) => {
+                Type::Bool
+            }
+            CtxField::PartyOrgnr
+            | CtxField::PartyName
+            | CtxField::UserPid
+            | CtxField::UserName
+            | CtxField::Register(
+                RegisterField::Navn
+                | RegisterField::Organisasjonsform
+                | RegisterField::Adresse
+                | RegisterField::Postnummer
+                | RegisterField::Poststed
+                | RegisterField::Kommunenummer,
+            )
+            | CtxField::Folkeregister(_) => Type::Text,
+        }
+    }
+
+    /// The public register it is read from, if any.
+    pub(super) fn register(self) -> Option<super::Register> {
+        match self {
+            CtxField::Register(_) => Some(super::Register::Enhetsregisteret),
+            CtxField::Folkeregister(_) => Some(super::Register::Folkeregisteret),
+            CtxField::PartyOrgnr | CtxField::PartyName | CtxField::UserPid | CtxField::UserName => {
+                None
+            }
+        }
+    }
 }
 
 pub(super) fn ctx_field(p: &[Seg]) -> Option<CtxField> {
@@ -217,6 +278,40 @@ pub(super) fn ctx_field(p: &[Seg]) -> Option<CtxField> {
         ("party", "name") => CtxField::PartyName,
         ("user", "pid") => CtxField::UserPid,
         ("user", "name") => CtxField::UserName,
+        ("register", b) => CtxField::Register(match b {
+            "navn" => RegisterField::Navn,
+            "organisasjonsform" => RegisterField::Organisasjonsform,
+            "adresse" => RegisterField::Adresse,
+            "postnummer" => RegisterField::Postnummer,
+            "poststed" => RegisterField::Poststed,
+            "kommunenummer" => RegisterField::Kommunenummer,
+            "mva" => RegisterField::Mva,
+            "foretaksregisteret" => RegisterField::Foretaksregisteret,
+            _ => return None,
+        }),
+        ("folkeregister", b) => CtxField::Folkeregister(match b {
+            "navn" => PersonField::Navn,
+            "adresse" => PersonField::Adresse,
+            "postnummer" => PersonField::Postnummer,
+            "poststed" => PersonField::Poststed,
+            _ => return None,
+        }),
         _ => return None,
     })
 }
+
+/// Every context path a form may name, as written (for messages).
+pub(super) const REGISTER_PATHS: &[&str] = &[
+    "register.navn",
+    "register.organisasjonsform",
+    "register.adresse",
+    "register.postnummer",
+    "register.poststed",
+    "register.kommunenummer",
+    "register.mva",
+    "register.foretaksregisteret",
+    "folkeregister.navn",
+    "folkeregister.adresse",
+    "folkeregister.postnummer",
+    "folkeregister.poststed",
+];

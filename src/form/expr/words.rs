@@ -17,7 +17,10 @@
 use crate::form::definition::Lang;
 use crate::form::input::group_thousands;
 
-use super::tree::{BinOp, CtxField, DocPath, Func, Kind, Node, PathNode, Res, UnOp, ctx_field};
+use super::tree::{
+    BinOp, CtxField, DocPath, Func, Kind, Node, PathNode, PersonField, RegisterField, Res, UnOp,
+    ctx_field,
+};
 use super::{Expr, Seg, Type, Value, format_path};
 
 /// What the words call the form's answers. Every method may answer `None`; the words then show
@@ -725,8 +728,66 @@ impl Words<'_> {
                 "your national identity number",
             ),
             CtxField::UserName => self.pick("navnet ditt", "namnet ditt", "your name"),
+            CtxField::Register(f) => return self.register_words(f),
+            CtxField::Folkeregister(f) => return self.person_words(f),
         }
         .to_string()
+    }
+
+    /// A value of the party's entry in Enhetsregisteret, named as the register names it.
+    fn register_words(&self, f: RegisterField) -> String {
+        let (nb, nn, en) = match f {
+            RegisterField::Navn => ("navnet", "namnet", "the name"),
+            RegisterField::Organisasjonsform => (
+                "organisasjonsformen",
+                "organisasjonsforma",
+                "the form of organisation",
+            ),
+            RegisterField::Adresse => ("adressen", "adressa", "the address"),
+            RegisterField::Postnummer => ("postnummeret", "postnummeret", "the postcode"),
+            RegisterField::Poststed => ("poststedet", "poststaden", "the postal town"),
+            RegisterField::Kommunenummer => (
+                "kommunenummeret",
+                "kommunenummeret",
+                "the municipality number",
+            ),
+            RegisterField::Mva => (
+                "om den er registrert i Merverdiavgiftsregisteret",
+                "om ho er registrert i Meirverdiavgiftsregisteret",
+                "whether it is registered in the VAT Register",
+            ),
+            RegisterField::Foretaksregisteret => (
+                "om den er registrert i Foretaksregisteret",
+                "om ho er registrert i Føretaksregisteret",
+                "whether it is registered in the Register of Business Enterprises",
+            ),
+        };
+        match self.lang {
+            Lang::Nb => format!("{nb} til den du handler for i Enhetsregisteret"),
+            Lang::Nn => format!("{nn} til den du handlar for i Einingsregisteret"),
+            Lang::En => format!(
+                "{en} of the party you act for in the Central Coordinating Register for Legal Entities"
+            ),
+        }
+    }
+
+    /// A value of the person's entry in Folkeregisteret.
+    fn person_words(&self, f: PersonField) -> String {
+        let (nb, nn, en) = match f {
+            PersonField::Navn => ("navnet ditt", "namnet ditt", "your name"),
+            PersonField::Adresse => (
+                "bostedsadressen din",
+                "bustadadressa di",
+                "your home address",
+            ),
+            PersonField::Postnummer => ("postnummeret ditt", "postnummeret ditt", "your postcode"),
+            PersonField::Poststed => ("poststedet ditt", "poststaden din", "your postal town"),
+        };
+        match self.lang {
+            Lang::Nb => format!("{nb} i Folkeregisteret"),
+            Lang::Nn => format!("{nn} i Folkeregisteret"),
+            Lang::En => format!("{en} in the National Population Register"),
+        }
     }
 }
 

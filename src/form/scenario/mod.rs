@@ -4,8 +4,9 @@
 //! ("Scenarios").
 //!
 //! Running a scenario ([`run`]) goes through the very functions the portal and the API use
-//! (`document::prefill`, `document::settle`, `document::page_visible`, `document::field_shown`,
-//! `validate::validate`), so a scenario that passes here passes there. Reading the files
+//! (`document::start`, `document::keep_locked`, `document::settle`, `document::page_visible`,
+//! `document::field_shown`, `validate::validate`), so a scenario that passes here passes there.
+//! Reading the files
 //! ([`of_form`], [`test_dir`]) is the only I/O.
 
 use std::collections::BTreeSet;
@@ -17,7 +18,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 use super::definition::Form;
-use super::expr::{Context, parse_date};
+use super::expr::{Context, PersonEntry, RegisterEntry, parse_date};
 
 mod run;
 
@@ -38,7 +39,8 @@ pub struct Scenario {
     pub version: Option<String>,
     /// Which door the answers come through.
     pub channel: Channel,
-    /// The evaluation context: `today()`, `party.*`, `user.*`.
+    /// The evaluation context: `today()`, `party.*`, `user.*`, and for prefill `register.*` and
+    /// `folkeregister.*`.
     pub context: Context,
     /// The answers as given (portal: laid over the prefilled draft; API: the whole document).
     pub answers: Value,
@@ -183,6 +185,69 @@ struct RawContext {
     today: Option<toml::Value>,
     party: Option<RawWho>,
     user: Option<RawWho>,
+    register: Option<Looked<RawRegister>>,
+    folkeregister: Option<Looked<RawPerson>>,
+}
+
+/// What a register said, as a scenario gives it: its entry, or `false` for no answer (the
+/// register did not answer or has no entry), which also sets aside the file's.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum Looked<T> {
+    Entry(T),
+    Nothing(bool),
+}
+
+impl<T: Default> Looked<T> {
+    /// The entry given; `Err` for `true`, which says nothing.
+    fn read(self, what: &str) -> Result<Option<T>, String> {
+        match self {
+            Looked::Entry(t) => Ok(Some(t)),
+            Looked::Nothing(false) => Ok(None),
+            Looked::Nothing(true) => Err(format!(
+                "{what}: give the entry as a table, or false for no answer from the register"
+            )),
+        }
+    }
+}
+
+/// The entry a scenario's context ends with: the scenario's own keys over the file's, the
+/// scenario's `false` over anything; `None` when neither gives an entry.
+fn looked<T: Default>(
+    base: Option<Looked<T>>,
+    own: Option<Looked<T>>,
+    what: &str,
+) -> Result<Option<(T, T)>, String> {
+    let base = base.map(|b| b.read(what)).transpose()?.flatten();
+    match own.map(|o| o.read(what)).transpose()? {
+        Some(None) => Ok(None),
+        Some(Some(own)) => Ok(Some((base.unwrap_or_default(), own))),
+        None => Ok(base.map(|b| (b, T::default()))),
+    }
+}
+
+/// What Enhetsregisteret says of the party (`register.*`), as a scenario gives it.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawRegister {
+    navn: Option<String>,
+    organisasjonsform: Option<String>,
+    adresse: Option<String>,
+    postnummer: Option<String>,
+    poststed: Option<String>,
+    kommunenummer: Option<String>,
+    mva: Option<bool>,
+    foretaksregisteret: Option<bool>,
+}
+
+/// What Folkeregisteret says of the person (`folkeregister.*`), as a scenario gives it.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    navn: Option<String>,
+    adresse: Option<String>,
+    postnummer: Option<String>,
+    poststed: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -317,7 +382,42 @@ fn context(defaults: &RawContext, own: RawContext) -> Result<Context, String> {
         party_name: party.name,
         user_pid: user.pid,
         user_name: user.name,
+        register: looked(defaults.register.clone(), own.register, "register")?
+            .map(|(base, own)| merge_register(base, own)),
+        folkeregister: looked(
+            defaults.folkeregister.clone(),
+            own.folkeregister,
+            "folkeregister",
+        )?
+        .map(|(base, own)| merge_person(base, own)),
     })
+}
+
+/// The file's register entry with the scenario's keys over it.
+fn merge_register(base: RawRegister, own: RawRegister) -> RegisterEntry {
+    RegisterEntry {
+        navn: own.navn.or(base.navn),
+        organisasjonsform: own.organisasjonsform.or(base.organisasjonsform),
+        adresse: own.adresse.or(base.adresse),
+        postnummer: own.postnummer.or(base.postnummer),
+        poststed: own.poststed.or(base.poststed),
+        kommunenummer: own.kommunenummer.or(base.kommunenummer),
+        mva: own.mva.or(base.mva).unwrap_or(false),
+        foretaksregisteret: own
+            .foretaksregisteret
+            .or(base.foretaksregisteret)
+            .unwrap_or(false),
+    }
+}
+
+/// As [`merge_register`], for the person's entry in Folkeregisteret.
+fn merge_person(base: RawPerson, own: RawPerson) -> PersonEntry {
+    PersonEntry {
+        navn: own.navn.or(base.navn),
+        adresse: own.adresse.or(base.adresse),
+        postnummer: own.postnummer.or(base.postnummer),
+        poststed: own.poststed.or(base.poststed),
+    }
 }
 
 fn merge_who(base: Option<RawWho>, own: Option<RawWho>) -> RawWho {

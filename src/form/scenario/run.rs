@@ -15,12 +15,15 @@ use crate::form::{Field, Lang};
 const MAX_DIFFS: usize = 10;
 
 /// The document a scenario's answers make: through the browser, the prefilled draft with the
-/// answers laid over it as a save leaves it; through the API, the answers as they arrive.
+/// answers laid over it (but not over a locked answer from a register, which the portal keeps) as
+/// a save leaves it; through the API, the answers as they arrive.
 pub fn document_of(form: &Form, s: &Scenario) -> Value {
     match s.channel {
         Channel::Portal => {
-            let mut doc = document::prefill(form, &s.context);
+            let started = document::start(form, &s.context);
+            let mut doc = started.document;
             overlay(&mut doc, &s.answers);
+            document::keep_locked(&mut doc, &started.prefilled);
             document::settle(form, &mut doc, &s.context);
             doc
         }

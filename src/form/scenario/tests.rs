@@ -293,3 +293,97 @@ fn the_preview_gets_each_scenarios_answers() {
         serde_json::json!({ "a": { "type": "y", "n": 3 } })
     );
 }
+
+/// A form prefilled from the registers: the name locked, the postcode editable, a registration
+/// locked into a yes/no, the person's address editable.
+const REGISTER_FORM: &str = r#"
+id = "T-1"
+version = "1"
+area = "a"
+resource = "r"
+title = { nb = "T", nn = "T", en = "T" }
+requires = ["mva"]
+
+[[page]]
+id = "start"
+title = { nb = "Start", nn = "Start", en = "Start" }
+
+  [[page.field]]
+  bind = "v.navn"
+  kind = "text"
+  label = { nb = "Navn", nn = "Namn", en = "Name" }
+  required = true
+  max_length = 20
+  prefill = "register.navn"
+  locked = true
+
+  [[page.field]]
+  bind = "v.postnummer"
+  kind = "postnummer"
+  label = { nb = "Postnummer", nn = "Postnummer", en = "Postcode" }
+  prefill = "register.postnummer"
+
+  [[page.field]]
+  bind = "v.mva"
+  kind = "yesno"
+  label = { nb = "MVA", nn = "MVA", en = "VAT" }
+  required = true
+  prefill = "register.mva"
+  locked = true
+
+  [[page.field]]
+  bind = "p.adresse"
+  kind = "text"
+  label = { nb = "Adresse", nn = "Adresse", en = "Address" }
+  prefill = "folkeregister.adresse"
+"#;
+
+#[test]
+fn locked_answers_from_a_register_stay_and_false_is_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("areas.toml"), AREAS).unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::write(dir.path().join("a/T-1.toml"), REGISTER_FORM).unwrap();
+    let scenarios = r#"
+[context]
+register = { navn = "FIKTIV AS", postnummer = "0150", mva = true }
+folkeregister = { adresse = "Testveien 12B" }
+
+[[scenario]]
+name = "laast"
+description = "The locked answers stay whatever the answers say; the editable ones change."
+answers = { v = { navn = "ANNET AS", postnummer = "5003", mva = false } }
+errors = []
+submitted = { v = { navn = "FIKTIV AS", postnummer = "5003", mva = true }, p = { adresse = "Testveien 12B" } }
+
+[[scenario]]
+name = "for-langt-navn"
+description = "A name the field would refuse is prefilled, but not locked: the user can fix it."
+context = { register = { navn = "ET NAVN SOM ER ALTFOR LANGT AS" } }
+answers = { v = { navn = "KORT AS" } }
+errors = []
+submitted_includes = { v = { navn = "KORT AS" } }
+
+[[scenario]]
+name = "ikke-svar"
+description = "No answer from the registers: nothing prefilled, the user answers."
+context = { register = false, folkeregister = false }
+answers = { v = { navn = "ANNET AS", mva = false } }
+errors = []
+submitted = { v = { navn = "ANNET AS", mva = false } }
+"#;
+    std::fs::write(dir.path().join("a/T-1.scenarios.toml"), scenarios).unwrap();
+    let report = test_dir(dir.path());
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.scenarios, 3);
+
+    let bad = parse(
+        Path::new("x.toml"),
+        "[context]\nregister = true\n[[scenario]]\nname = \"a\"\ndescription = \"\"\nerrors = []\n",
+    );
+    assert!(
+        bad.problems[0].message.contains("false for no answer"),
+        "{:?}",
+        bad.problems
+    );
+}

@@ -4,6 +4,8 @@
 import { draftBase, htmxSwap, navigation } from './portal.mjs';
 
 const NEXT = '#page-form button[name="_action"][value="next"]:not([aria-hidden="true"])';
+/** The start page's button (none when the party may not start the form). */
+const START = 'main form[action] button[type="submit"]';
 
 /** The form ids the catalogue links to ("/skjema/<id>"), in catalogue order. */
 export async function discoverForms(page) {
@@ -84,7 +86,20 @@ export async function crawlForm(page, formId, check) {
   };
   await page.goto(`/skjema/${formId}`);
   await check(`${formId} start page`);
-  await navigation(page, () => page.locator('main form[action] button[type="submit"]').first().click());
+  if (!(await page.locator(START).count())) {
+    // The party acted for lacks a registration the form requires (the page saying so is checked
+    // above): the first other party offered that may start it, as a user would choose.
+    await page.goto(`/aktor?neste=${encodeURIComponent(`/skjema/${formId}`)}`);
+    const offered = await page.locator('input[name="party"]').evaluateAll((xs) => xs.map((x) => x.value));
+    for (const value of offered.filter((v) => v !== acting)) {
+      await page.goto(`/aktor?neste=${encodeURIComponent(`/skjema/${formId}`)}`);
+      await page.locator(`input[name="party"][value="${value}"]`).check();
+      await navigation(page, () => page.locator('.party-form button[type="submit"]').click());
+      restore = acting;
+      if (await page.locator(START).count()) break;
+    }
+  }
+  await navigation(page, () => page.locator(START).first().click());
   if (new URL(page.url()).pathname === '/aktor') {
     await check(`${formId} party choice`);
     await page.locator('input[name="party"]').first().check();
