@@ -52,6 +52,14 @@ impl Loaded {
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(|p| !p.warning)
     }
+
+    /// Every problem as a page shows it: `file:line: problem`, and whether only a warning.
+    pub fn problem_lines(&self) -> Vec<(String, bool)> {
+        self.problems
+            .iter()
+            .map(|p| (p.to_string(), p.warning))
+            .collect()
+    }
 }
 
 /// Loads `areas.toml` and every `<area>/<form>.toml` below `dir` (not the `*.scenarios.toml`

@@ -48,6 +48,13 @@ pub struct Scenario {
     pub expect: Expect,
 }
 
+impl Scenario {
+    /// Whether it was written for this version of the form (or for any version).
+    pub fn fits(&self, form: &Form) -> bool {
+        self.version.as_deref().is_none_or(|v| v == form.version)
+    }
+}
+
 /// How the answers reach the intake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

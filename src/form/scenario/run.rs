@@ -33,11 +33,10 @@ pub fn document_of(form: &Form, s: &Scenario) -> Value {
 
 /// Runs a scenario; every difference from what it expects is one line (empty: it passes).
 pub fn run(form: &Form, s: &Scenario) -> Vec<String> {
-    if let Some(v) = &s.version
-        && *v != form.version
-    {
+    if !s.fits(form) {
         return vec![format!(
-            "written for version {v}, but the form is version {}",
+            "written for version {}, but the form is version {}",
+            s.version.as_deref().unwrap_or_default(),
             form.version
         )];
     }

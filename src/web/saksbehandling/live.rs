@@ -88,11 +88,7 @@ impl Live {
     pub fn new(dir: PathBuf) -> Live {
         let stamp = stamp(&dir);
         let loaded = load_dir(&dir);
-        let problems = loaded
-            .problems
-            .iter()
-            .map(|p| (p.to_string(), p.warning))
-            .collect();
+        let problems = loaded.problem_lines();
         Live {
             state: Mutex::new(Loaded {
                 catalog: Arc::new(loaded.catalog.unwrap_or_default()),
@@ -118,13 +114,7 @@ impl Live {
             let now = stamp(&self.dir);
             if now != s.stamp {
                 let loaded = load_dir(&self.dir);
-                s.problems = Arc::new(
-                    loaded
-                        .problems
-                        .iter()
-                        .map(|p| (p.to_string(), p.warning))
-                        .collect(),
-                );
+                s.problems = Arc::new(loaded.problem_lines());
                 match loaded.catalog {
                     Some(c) => {
                         tracing::info!(dir = %self.dir.display(), "the forms were loaded again");

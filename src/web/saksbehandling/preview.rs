@@ -132,13 +132,7 @@ async fn view_forms_get(
     // preview has just loaded them).
     let on_disk = match (&state.live, state.forms_dir.as_deref()) {
         (Some(_), _) => Some(now.problems.as_ref().clone()),
-        (None, Some(dir)) => Some(
-            crate::form::load::load_dir(dir)
-                .problems
-                .iter()
-                .map(|p| (p.to_string(), p.warning))
-                .collect(),
-        ),
+        (None, Some(dir)) => Some(crate::form::load::load_dir(dir).problem_lines()),
         (None, None) => None,
     };
     render(
@@ -209,9 +203,7 @@ struct ScenarioRow {
 /// The document a vendor would send: the first valid scenario's, the API's first when there is
 /// one (as it arrives), else the browser's (as it would be submitted).
 fn example_document(form: &Form, all: &[scenario::Scenario]) -> Option<Value> {
-    let valid = |s: &&scenario::Scenario| {
-        s.expect.errors.is_empty() && s.version.as_deref().is_none_or(|v| v == form.version)
-    };
+    let valid = |s: &&scenario::Scenario| s.expect.errors.is_empty() && s.fits(form);
     all.iter()
         .filter(valid)
         .find(|s| s.channel == scenario::Channel::Api)
@@ -246,7 +238,7 @@ async fn view_version_get(
     let first = form.pages.first().map(|p| p.id.clone()).unwrap_or_default();
     let scenarios = all
         .into_iter()
-        .filter(|s| s.version.as_deref().is_none_or(|v| v == form.version))
+        .filter(|s| s.fits(&form))
         .map(|s| {
             let q = serde_urlencoded::to_string([("scenario", &s.name)]).unwrap_or_default();
             ScenarioRow {
