@@ -154,6 +154,8 @@ pub struct Ui {
     pub feedback_accepted: &'static str,
     /// The heading of a decision's facts on a receipt PDF.
     pub decision: &'static str,
+    /// The heading of the documents a decision issued (a certificate), on a receipt.
+    pub decision_documents: &'static str,
     pub feedback_pending: &'static str,
     pub ch_browser: &'static str,
     pub ch_attachments: &'static str,
@@ -304,6 +306,7 @@ static NB: Ui = Ui {
     submitted_when: "Sendt inn",
     feedback_rejected: "Innsendingen ble avvist. Dette må rettes før du sender inn på nytt:",
     decision: "Vedtak",
+    decision_documents: "Dokumenter fra Skatteetaten",
     feedback_accepted: "Innsendingen er kontrollert og godkjent.",
     feedback_pending: "Innsendingen er mottatt og blir kontrollert. Svaret vises her når det kommer.",
 };
@@ -453,6 +456,7 @@ static NN: Ui = Ui {
     submitted_when: "Sendt inn",
     feedback_rejected: "Innsendinga vart avvist. Dette må rettast før du sender inn på nytt:",
     decision: "Vedtak",
+    decision_documents: "Dokument frå Skatteetaten",
     feedback_accepted: "Innsendinga er kontrollert og godkjend.",
     feedback_pending: "Innsendinga er motteken og blir kontrollert. Svaret blir vist her når det kjem.",
 };
@@ -602,6 +606,7 @@ static EN: Ui = Ui {
     submitted_when: "Submitted",
     feedback_rejected: "The submission was rejected. Please correct the following before you submit again:",
     decision: "Decision",
+    decision_documents: "Documents from the Norwegian Tax Administration",
     feedback_accepted: "The submission has been checked and accepted.",
     feedback_pending: "The submission has been received and is being checked. The answer is shown here when it arrives.",
 };

@@ -27,14 +27,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use super::decisions::{Received, decide};
+use super::registry::Registry;
 use crate::clock::now_ms;
-use crate::intake::domain::{Feedback, Melding, Opplysning, Vedtak};
+use crate::intake::domain::{Feedback, Melding};
 
 /// The stand-in's state: its database and how long processing takes.
 #[derive(Debug)]
 pub struct DomainState {
     pool: SqlitePool,
     delay: Duration,
+    registry: Option<Arc<Registry>>,
 }
 
 impl DomainState {
@@ -55,11 +58,24 @@ impl DomainState {
             // Files are checked and counted, not kept: their hash and size are what is recorded.
             "CREATE TABLE IF NOT EXISTS files (submission_id TEXT NOT NULL, sha256 TEXT NOT NULL, \
              size BIGINT NOT NULL, media_type TEXT NOT NULL, PRIMARY KEY (submission_id, sha256))",
+            // The documents a decision issued (certificates), served until the portal has them.
+            "CREATE TABLE IF NOT EXISTS documents (submission_id TEXT NOT NULL, id TEXT NOT NULL, \
+             media_type TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (submission_id, id))",
             "CREATE TABLE IF NOT EXISTS outage (id INTEGER PRIMARY KEY CHECK (id = 1), until BIGINT NOT NULL)",
         ] {
             sqlx::query(sql).execute(&pool).await?;
         }
-        Ok(DomainState { pool, delay })
+        Ok(DomainState {
+            pool,
+            delay,
+            registry: None,
+        })
+    }
+
+    /// Reads what the registry knows of a party (its MVA registration, for a certificate).
+    pub fn with_registry(mut self, registry: Arc<Registry>) -> DomainState {
+        self.registry = Some(registry);
+        self
     }
 
     async fn down(&self) -> bool {
@@ -81,6 +97,7 @@ pub fn router(state: Arc<DomainState>) -> Router {
             "/{area}/innsendinger/{id}/vedlegg/{sha256}",
             axum::routing::put(receive_file),
         )
+        .route("/{area}/innsendinger/{id}/dokumenter/{doc}", get(document))
         .route("/nede", post(outage))
         .route("/stats", get(stats))
         .with_state(state)
@@ -244,11 +261,39 @@ async fn feedback(
         .get("skjema")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let vedtak = if meldinger.is_empty() {
-        decide(skjema, dokument, &id)
+    let decision = if meldinger.is_empty() {
+        let received = Received {
+            id: &id,
+            form: skjema,
+            document: dokument,
+            party: body.get("part").and_then(Value::as_str).unwrap_or_default(),
+            party_name: body.get("partnavn").and_then(Value::as_str),
+            received_at,
+        };
+        match decide(&received, state.registry.as_deref()) {
+            Ok(d) => d,
+            Err(e) => return internal(format!("deciding: {e:#}")),
+        }
     } else {
         None
     };
+    // The documents first, so that feedback naming them is never served without them. A
+    // decision depends only on what was received, so a second poll writes the same bytes.
+    for (doc_id, bytes) in decision.iter().flat_map(|d| &d.documents) {
+        let sql = "INSERT INTO documents (submission_id, id, media_type, bytes) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (submission_id, id) DO NOTHING";
+        if let Err(e) = sqlx::query(sql)
+            .bind(&id)
+            .bind(doc_id)
+            .bind("application/pdf")
+            .bind(bytes)
+            .execute(&state.pool)
+            .await
+        {
+            return internal(e);
+        }
+    }
+    let vedtak = decision.map(|d| d.vedtak);
     let f = Feedback {
         vedtak,
         id: uuid::Uuid::new_v4().to_string(),
@@ -285,85 +330,28 @@ async fn feedback(
     }
 }
 
-/// What the domain system decides on an accepted submission of a form that asks for a decision:
-/// a deadline granted (RF-1114), advance tax written out again (RF-1097).
-pub fn decide(skjema: &str, doc: &Value, id: &str) -> Option<Vedtak> {
-    let text = |p: &str| doc.pointer(p).and_then(Value::as_str);
-    let shown = |d: &str| match d.split('-').collect::<Vec<_>>().as_slice() {
-        [y, m, d] => format!("{d}.{m}.{y}"),
-        _ => d.to_owned(),
-    };
-    let fact = |navn: &str, verdi: String| Opplysning {
-        navn: navn.to_owned(),
-        verdi,
-    };
-    match skjema {
-        "RF-1114" => {
-            let frist = text("/soeknad/nyFrist")?;
-            let year = doc.pointer("/soeknad/inntektsaar").map(ToString::to_string);
-            Some(Vedtak {
-                tittel: "Søknaden om utsatt frist er innvilget".to_owned(),
-                opplysninger: [fact("Ny frist", shown(frist))]
-                    .into_iter()
-                    .chain(year.map(|y| fact("Inntektsår", y)))
-                    .collect(),
-                kid: None,
-                belop: None,
-                frist: Some(frist.to_owned()),
-            })
-        }
-        "RF-1097" => {
-            let amount = doc.pointer("/endring/nyttBeloep").and_then(Value::as_i64)?;
-            let increase = text("/endring/type") == Some("oekning");
-            let kr = crate::form::input::display(
-                &crate::form::FieldKind::Amount,
-                Some(&Value::from(amount)),
-                crate::form::Lang::Nb,
-            );
-            Some(Vedtak {
-                tittel: if increase {
-                    "Ny forskuddsskatt er skrevet ut"
-                } else {
-                    "Forskuddsskatten er satt ned"
-                }
-                .to_owned(),
-                opplysninger: vec![fact("Ny forskuddsskatt for året", kr)],
-                kid: increase.then(|| kid(id)),
-                belop: increase.then_some(amount),
-                frist: None,
-            })
-        }
-        _ => None,
+/// A document a decision issued, by the submission it answers.
+async fn document(
+    State(state): State<Arc<DomainState>>,
+    UrlPath((_area, id, doc)): UrlPath<(String, String, String)>,
+) -> Response {
+    if state.down().await {
+        return unavailable();
     }
-}
-
-/// A KID for a submission: 14 digits from its id and a mod-10 (Luhn) check digit.
-fn kid(id: &str) -> String {
-    let mut digits: String = id
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
-        .map(|b| char::from(b'0' + (b % 10)))
-        .take(14)
-        .collect();
-    while digits.len() < 14 {
-        digits.push('0');
+    let row: Result<Option<(String, Vec<u8>)>, _> = sqlx::query_as(
+        "SELECT media_type, bytes FROM documents WHERE submission_id = $1 AND id = $2",
+    )
+    .bind(&id)
+    .bind(&doc)
+    .fetch_optional(&state.pool)
+    .await;
+    match row {
+        Ok(Some((media_type, bytes))) => {
+            ([(header::CONTENT_TYPE, media_type)], bytes).into_response()
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => internal(e),
     }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    digits.push(char::from(b'0' + ((10 - sum % 10) % 10) as u8));
-    digits
 }
 
 /// The business checks on a document.
@@ -457,51 +445,6 @@ async fn stats(State(state): State<Arc<DomainState>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decisions_of_forms_that_ask_for_one() {
-        let v = decide(
-            "RF-1114",
-            &json!({ "soeknad": { "nyFrist": "2026-06-30", "inntektsaar": 2025 } }),
-            "x",
-        )
-        .unwrap();
-        assert_eq!(v.frist.as_deref(), Some("2026-06-30"));
-        assert_eq!(v.opplysninger[0].verdi, "30.06.2026");
-        let id = "5a1f0c3e-8d2b-4e6a-9f10-000000000001";
-        let up = decide(
-            "RF-1097",
-            &json!({ "endring": { "type": "oekning", "nyttBeloep": 125000 } }),
-            id,
-        )
-        .unwrap();
-        assert_eq!(up.belop, Some(125_000));
-        let k = up.kid.unwrap();
-        assert_eq!(k.len(), 15);
-        // The Luhn check holds: doubling every second digit from the right, the sum ends in 0.
-        let sum: u32 = k
-            .bytes()
-            .rev()
-            .enumerate()
-            .map(|(i, b)| {
-                let d = u32::from(b - b'0');
-                if i % 2 == 1 {
-                    if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-                } else {
-                    d
-                }
-            })
-            .sum();
-        assert_eq!(sum % 10, 0, "{k}");
-        let down = decide(
-            "RF-1097",
-            &json!({ "endring": { "type": "reduksjon", "nyttBeloep": 1000 } }),
-            id,
-        )
-        .unwrap();
-        assert!(down.kid.is_none() && down.belop.is_none());
-        assert!(decide("RF-1140", &json!({}), id).is_none());
-    }
 
     #[test]
     fn an_owner_twice_and_the_reporter_as_owner_are_refused() {

@@ -3,6 +3,7 @@
 //! the configuration says production.
 
 pub mod brreg;
+pub mod decisions;
 pub mod dialogporten;
 pub mod domain;
 pub mod folkeregister;
@@ -160,12 +161,18 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
         .nest(path(Service::Idporten), idporten::router(Arc::new(idp)))
         .nest(path(Service::Ansatt), idporten::router(Arc::new(directory)))
         .nest(path(Service::Altinn), registry::router(registry.clone()))
-        .nest(path(Service::Enhetsregisteret), brreg::router(registry))
+        .nest(
+            path(Service::Enhetsregisteret),
+            brreg::router(registry.clone()),
+        )
         .nest(
             path(Service::Folkeregisteret),
             folkeregister::router(Arc::new(folkeregister)),
         )
-        .nest(path(Service::Domain), domain::router(Arc::new(domain)))
+        .nest(
+            path(Service::Domain),
+            domain::router(Arc::new(domain.with_registry(registry))),
+        )
         .nest(
             path(Service::Maskinporten),
             maskinporten::router(Arc::new(maskinporten)),

@@ -281,6 +281,23 @@ pub fn start(form: &Form, ctx: &Context) -> Started {
     }
 }
 
+/// Every answer a draft of the form would take from a public register, with no value: what a
+/// preview without a register's answer marks (locked or not) where a real draft would be filled.
+pub fn register_fields(form: &Form) -> Vec<Prefilled> {
+    form.all_fields()
+        .filter(|f| !f.in_row())
+        .filter_map(|f| {
+            let register = f.prefill.as_ref()?.register()?;
+            Some(Prefilled {
+                path: format_path(&f.bind),
+                register,
+                value: Value::Null,
+                locked: f.locked,
+            })
+        })
+        .collect()
+}
+
 /// Puts every locked prefilled answer back as it was prefilled: the server keeps them whatever a
 /// page post or a scenario says.
 pub fn keep_locked(doc: &mut Value, prefilled: &[Prefilled]) {

@@ -106,6 +106,25 @@ pub fn load_dir(dir: &Path) -> Loaded {
             }
         };
         if let Some(form) = parse_form_with(file, &src, &area_ids, &lists, &mut problems) {
+            // `requires` is checked where a form starts, in the browser; the API has no start,
+            // so a form that may also come through it cannot require a registration.
+            let by_api = areas
+                .iter()
+                .any(|a| a.id == form.area && a.channels.contains(&Channel::M2m));
+            if !form.requires.is_empty() && (by_api || form.api.is_some()) {
+                let line = src
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("requires"))
+                    .map_or(1, |i| i + 1);
+                problems.push(err(
+                    file,
+                    line,
+                    format!(
+                        "requires: the area {:?} takes this form through the API too, which has no start page to check a registration on; leave `requires` out or move the form to an area without M2M",
+                        form.area
+                    ),
+                ));
+            }
             let versions = forms.entry(form.id.clone()).or_default();
             if versions.contains_key(&form.version) {
                 problems.push(err(
@@ -1656,7 +1675,7 @@ mod list_tests {
     use super::*;
     use serde_json::json;
 
-    const AREAS: &str = "[[area]]\nid = \"a\"\ntitle = { nb = \"A\", nn = \"A\", en = \"A\" }\ndescription = { nb = \"A\", nn = \"A\", en = \"A\" }\nchannels = [\"tasteskjema\"]\n";
+    pub(super) const AREAS: &str = "[[area]]\nid = \"a\"\ntitle = { nb = \"A\", nn = \"A\", en = \"A\" }\ndescription = { nb = \"A\", nn = \"A\", en = \"A\" }\nchannels = [\"tasteskjema\"]\n";
 
     const LIST: &str = r#"
 title = { nb = "Avgiftskoder", nn = "Avgiftskodar", en = "Duty codes" }
@@ -1773,6 +1792,7 @@ message = { nb = "For lavt.", nn = "For lågt.", en = "Too low." }
 
 #[cfg(test)]
 mod register_tests {
+    use super::list_tests::AREAS;
     use super::tests::{HEAD, load_str};
     use super::*;
 
@@ -1795,6 +1815,39 @@ mod register_tests {
             .map(|p| p.to_string())
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn a_form_the_api_takes_cannot_require_a_registration() {
+        let t = "{ nb = \"L\", nn = \"L\", en = \"L\" }";
+        let form = format!(
+            "{HEAD}requires = [\"mva\"]\n[[page]]\nid = \"p\"\ntitle = {t}\n\
+             [[page.field]]\nbind = \"navn\"\nkind = \"text\"\nlabel = {t}\n"
+        );
+        for (channels, refused) in [
+            ("[\"tasteskjema\"]", false),
+            ("[\"m2m\", \"tasteskjema\"]", true),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("areas.toml"),
+                AREAS.replace("[\"tasteskjema\"]", channels),
+            )
+            .unwrap();
+            std::fs::create_dir_all(dir.path().join("a")).unwrap();
+            std::fs::write(dir.path().join("a/T-1.toml"), &form).unwrap();
+            let loaded = load_dir(dir.path());
+            let e = errors(&loaded.problems);
+            assert_eq!(loaded.catalog.is_none(), refused, "{channels}: {e}");
+            if refused {
+                assert!(
+                    e.contains(
+                        "T-1.toml:6: requires: the area \"a\" takes this form through the API too"
+                    ),
+                    "{e}"
+                );
+            }
+        }
     }
 
     #[test]

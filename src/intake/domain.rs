@@ -11,8 +11,11 @@
 //! - `GET {base}/{area}/innsendinger/{id}/tilbakemelding`: 202 while it is being processed, then
 //!   200 with `{id, innsendingId, status: "godkjent" | "avvist", meldinger: [{kode, melding, sti}],
 //!   vedtak?}`, where `vedtak` is what an accepted submission decided, when it decides something:
-//!   `{tittel, opplysninger: [{navn, verdi}], kid?, belop?, frist?}` (a deadline granted, an
-//!   assessment to pay with its KID).
+//!   `{tittel, opplysninger: [{navn, verdi}], kid?, belop?, frist?, dokumenter?}` (a deadline
+//!   granted, an assessment to pay with its KID, a certificate issued);
+//! - `GET {base}/{area}/innsendinger/{id}/dokumenter/{dokumentId}`: the bytes of a document the
+//!   decision lists in `dokumenter: [{id, filnavn, mediatype, storrelse, sha256}]`. The portal
+//!   fetches each once, checks its size and SHA-256, and keeps it beside the submission.
 
 use std::time::Duration;
 
@@ -77,6 +80,44 @@ pub struct Vedtak {
     /// A date it sets (`YYYY-MM-DD`), e.g. a new deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frist: Option<String>,
+    /// Documents it issued, such as a certificate, to fetch from the domain system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dokumenter: Vec<Dokument>,
+}
+
+/// A document a decision issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dokument {
+    /// Its id at the domain system: letters, digits and `-`, at most 64.
+    pub id: String,
+    /// Its file name, e.g. `attest-skatt-og-merverdiavgift.pdf`.
+    pub filnavn: String,
+    /// Its media type.
+    pub mediatype: String,
+    /// Its size in bytes.
+    pub storrelse: i64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+}
+
+/// The largest document a decision may issue.
+pub const MAX_DOCUMENT: i64 = 20 * 1024 * 1024;
+
+impl Dokument {
+    /// Whether it can be fetched and kept as described: a plain id, a size within bounds and a
+    /// SHA-256 in hex.
+    pub fn well_formed(&self) -> bool {
+        (1..=64).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && (1..=MAX_DOCUMENT).contains(&self.storrelse)
+            && self.sha256.len() == 64
+            && self.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            && !self.filnavn.trim().is_empty()
+            && self.filnavn.chars().count() <= 200
+    }
 }
 
 /// One fact of a decision.
@@ -196,6 +237,7 @@ impl DomainClient {
             "skjema": s.form_id,
             "skjemaversjon": s.form_version,
             "part": s.party,
+            "partnavn": s.party_name,
             "innsender": s.submitter,
             "kanal": s.channel,
             "sha256": s.sha256,
@@ -265,6 +307,56 @@ impl DomainClient {
         }
     }
 
+    /// Fetches a document a decision issued, and checks it is the one described: its size and
+    /// SHA-256.
+    pub async fn document(
+        &self,
+        area: &str,
+        submission: &str,
+        doc: &Dokument,
+    ) -> Result<Vec<u8>, DeliveryError> {
+        use sha2::{Digest, Sha256};
+        if !doc.well_formed() {
+            return Err(DeliveryError::Unusable(format!(
+                "a document described in an unknown shape: {}",
+                doc.id.chars().take(80).collect::<String>()
+            )));
+        }
+        let mut resp = self
+            .http
+            .get(format!(
+                "{}/{area}/innsendinger/{submission}/dokumenter/{}",
+                self.base, doc.id
+            ))
+            .timeout(TIMEOUT * 3)
+            .send()
+            .await
+            .map_err(classify)?;
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
+        }
+        let mut bytes = Vec::with_capacity(doc.storrelse as usize);
+        while let Some(piece) = resp.chunk().await.map_err(classify)? {
+            if (bytes.len() + piece.len()) as i64 > doc.storrelse {
+                return Err(DeliveryError::Unusable(format!(
+                    "document {} is larger than the {} bytes described",
+                    doc.id, doc.storrelse
+                )));
+            }
+            bytes.extend_from_slice(&piece);
+        }
+        if bytes.len() as i64 != doc.storrelse
+            || hex::encode(Sha256::digest(&bytes)) != doc.sha256.to_ascii_lowercase()
+        {
+            // Cut short or changed on the way: ask again.
+            return Err(DeliveryError::Retryable(format!(
+                "document {} is not the one described (size or SHA-256)",
+                doc.id
+            )));
+        }
+        Ok(bytes)
+    }
+
     /// Asks for the feedback on a submission.
     pub async fn feedback(&self, area: &str, id: &str) -> Result<Poll, DeliveryError> {
         let resp = self
@@ -286,5 +378,35 @@ impl DomainClient {
             202 => Ok(Poll::Pending),
             _ => Err(refused(resp).await),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dokument;
+
+    #[test]
+    fn a_document_is_fetched_only_when_described_plainly() {
+        let good = Dokument {
+            id: "attest-skatt-mva".into(),
+            filnavn: "attest.pdf".into(),
+            mediatype: "application/pdf".into(),
+            storrelse: 1234,
+            sha256: "a".repeat(64),
+        };
+        assert!(good.well_formed());
+        let bad = |change: fn(&mut Dokument)| {
+            let mut d = good.clone();
+            change(&mut d);
+            !d.well_formed()
+        };
+        assert!(bad(|d| d.id = "../../etc/passwd".into()));
+        assert!(bad(|d| d.id = "a/b".into()));
+        assert!(bad(|d| d.id = String::new()));
+        assert!(bad(|d| d.id = "x".repeat(65)));
+        assert!(bad(|d| d.storrelse = 0));
+        assert!(bad(|d| d.storrelse = super::MAX_DOCUMENT + 1));
+        assert!(bad(|d| d.sha256 = "z".repeat(64)));
+        assert!(bad(|d| d.filnavn = "  ".into()));
     }
 }

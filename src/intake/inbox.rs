@@ -50,20 +50,35 @@ impl DialogportenInbox {
     /// A file of the submission as a transmission attachment: its name, and the portal's download
     /// address (which only the person and party that own the submission can open).
     fn file_attachment(&self, s: &SubmissionRow, f: &crate::store::AttachmentRow) -> Attachment {
-        Attachment {
-            display_name: ["nb", "nn", "en"]
-                .into_iter()
-                .map(|l| Localization {
-                    language_code: l.into(),
-                    value: f.name.clone(),
-                })
-                .collect(),
-            urls: vec![AttachmentUrl {
-                url: format!("{}/innsendt/{}/vedlegg/{}", self.public_url, s.id, f.id),
-                media_type: Some(f.media_type.clone()),
-                consumer_type: ConsumerType::Gui,
-            }],
-        }
+        let url = format!("{}/innsendt/{}/vedlegg/{}", self.public_url, s.id, f.id);
+        link(&f.name, url, &f.media_type)
+    }
+}
+
+/// An attachment in every language under one name, opened at the portal's `url`.
+fn link(name: &str, url: String, media_type: &str) -> Attachment {
+    Attachment {
+        display_name: ["nb", "nn", "en"]
+            .into_iter()
+            .map(|l| Localization {
+                language_code: l.into(),
+                value: name.to_owned(),
+            })
+            .collect(),
+        urls: vec![AttachmentUrl {
+            url,
+            media_type: Some(media_type.to_owned()),
+            consumer_type: ConsumerType::Gui,
+        }],
+    }
+}
+
+impl DialogportenInbox {
+    /// A document the decision issued (a certificate) as a transmission attachment: the portal's
+    /// download address, which only the person and party that own the submission can open.
+    fn document_attachment(&self, s: &SubmissionRow, d: &crate::store::DocumentRow) -> Attachment {
+        let url = format!("{}/innsendt/{}/dokument/{}", self.public_url, s.id, d.id);
+        link(&d.name, url, &d.media_type)
     }
 }
 
@@ -172,6 +187,7 @@ impl Inbox for DialogportenInbox {
         s: &SubmissionRow,
         form: &Form,
         f: &Feedback,
+        documents: &[crate::store::DocumentRow],
     ) -> Result<(), DeliveryError> {
         let tid = f
             .transmission_id
@@ -206,7 +222,10 @@ impl Inbox for DialogportenInbox {
                 summary: (!summary.is_empty())
                     .then(|| plain(text(summary.clone(), summary.clone(), summary))),
             },
-            attachments: Vec::new(),
+            attachments: documents
+                .iter()
+                .map(|d| self.document_attachment(s, d))
+                .collect(),
             external_reference: Some(s.reference.clone()),
         };
         let dialog = id(&s.dialog_id)?;

@@ -43,12 +43,14 @@ pub trait Inbox: Send + Sync {
         form: &Form,
         files: &[crate::store::AttachmentRow],
     ) -> Result<(), DeliveryError>;
-    /// The feedback as a transmission related to the submission's.
+    /// The feedback as a transmission related to the submission's, with the documents its
+    /// decision issued.
     async fn feedback(
         &self,
         s: &SubmissionRow,
         form: &Form,
         f: &Feedback,
+        documents: &[crate::store::DocumentRow],
     ) -> Result<(), DeliveryError>;
 }
 
@@ -155,6 +157,43 @@ impl Outbox {
             .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))
     }
 
+    /// Fetches and keeps each document a decision issued that is not kept already.
+    async fn keep_documents(
+        &self,
+        area: &str,
+        submission: &str,
+        f: &Feedback,
+    ) -> Result<(), DeliveryError> {
+        let Some(v) = &f.vedtak else {
+            return Ok(());
+        };
+        let db = |e: sqlx::Error| DeliveryError::Retryable(format!("database: {e}"));
+        let kept = self
+            .store
+            .feedback_documents(submission)
+            .await
+            .map_err(db)?;
+        for d in &v.dokumenter {
+            if kept.iter().any(|k| k.id == d.id) {
+                continue;
+            }
+            let bytes = self.domain.document(area, submission, d).await?;
+            let row = crate::store::DocumentRow {
+                submission_id: submission.to_owned(),
+                id: d.id.clone(),
+                name: d.filnavn.trim().to_owned(),
+                media_type: d.mediatype.clone(),
+                size: d.storrelse,
+                sha256: d.sha256.to_ascii_lowercase(),
+            };
+            self.store
+                .put_feedback_document(&row, &bytes)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
     async fn handle(&self, job: &Job) -> Result<Step, DeliveryError> {
         let s = self
             .store
@@ -184,6 +223,9 @@ impl Outbox {
             JobKind::Feedback => match self.domain.feedback(&form.area, &s.id).await? {
                 Poll::Pending => Ok(Step::Later(FEEDBACK_POLL)),
                 Poll::Ready(mut f) => {
+                    // The documents the decision issued first: the feedback is stored once
+                    // they are all kept, so whoever sees the decision can open them.
+                    self.keep_documents(&form.area, &s.id, &f).await?;
                     f.transmission_id = Some(uuid::Uuid::now_v7().to_string());
                     let text = serde_json::to_string(&f)
                         .map_err(|e| DeliveryError::Unusable(e.to_string()))?;
@@ -223,7 +265,12 @@ impl Outbox {
                     .as_deref()
                     .and_then(|t| serde_json::from_str(t).ok())
                     .ok_or_else(|| DeliveryError::Unusable("no feedback stored".into()))?;
-                inbox.feedback(&s, &form, &f).await?;
+                let documents = self
+                    .store
+                    .feedback_documents(&s.id)
+                    .await
+                    .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?;
+                inbox.feedback(&s, &form, &f, &documents).await?;
                 Ok(Step::Done(&[]))
             }
         }

@@ -40,10 +40,12 @@ macro_rules! on_pool {
 }
 
 mod attachments;
+mod documents;
 mod outbox;
 mod status;
 mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
+pub use documents::DocumentRow;
 pub use outbox::{Job, JobRow};
 pub use status::{AttachmentStatus, JobKind, JobState, SubmissionStatus, UnknownValue};
 pub use submissions::{Inserted, NewSubmission, SubmissionQuery, SubmissionRow};

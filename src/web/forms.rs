@@ -362,27 +362,30 @@ pub(crate) fn preview_page(
     lang: Lang,
     action: &str,
     branches: view::Branches<'_>,
+    prefilled: &[crate::form::document::Prefilled],
 ) -> Preview {
     let ui = super::ui(lang);
     let page = &form.pages[pi];
     let (shown, summary) = view::shown_errors(form, errors, lang, ui, "");
     let (n, m) = steps(form, doc, ctx, pi);
+    let mut items = view::items(
+        page,
+        doc,
+        ctx,
+        &shown,
+        &view::Uploads::none(),
+        lang,
+        ui,
+        branches,
+    );
+    view::mark_prefilled(&mut items, page, prefilled, doc, lang);
     let body = PageBody {
         ui,
         fragment: action.to_owned(),
         action: action.to_owned(),
         version: 0,
         errors: summary,
-        items: view::items(
-            page,
-            doc,
-            ctx,
-            &shown,
-            &view::Uploads::none(),
-            lang,
-            ui,
-            branches,
-        ),
+        items,
         first: pi == 0,
         focus: None,
         // Files are not taken in a preview.

@@ -129,6 +129,32 @@ pub(crate) struct FeedbackView {
     pub(crate) messages: Vec<(String, String)>,
     /// What an accepted submission decided: its title and its facts (in Norwegian).
     pub(crate) vedtak: Option<(String, Vec<(String, String)>)>,
+    /// The documents the decision issued: name, type and size, download link.
+    pub(crate) documents: Vec<(String, String, String)>,
+    /// Their heading, in the reader's language.
+    pub(crate) documents_title: &'static str,
+}
+
+impl FeedbackView {
+    /// Lists the documents the decision issued, each downloaded at `href(id)`.
+    pub(crate) fn with_documents(
+        &mut self,
+        documents: Vec<crate::store::DocumentRow>,
+        href: impl Fn(&str) -> String,
+    ) {
+        self.documents = documents
+            .into_iter()
+            .map(|d| {
+                let kind = if d.media_type == "application/pdf" {
+                    "PDF, "
+                } else {
+                    ""
+                };
+                let size = format!("{kind}{}", crate::form::validate::size(d.size as u64));
+                (d.name, size, href(&d.id))
+            })
+            .collect();
+    }
 }
 
 /// A submission's answers as its receipt shows them (no links to pages: a receipt is not
@@ -218,6 +244,8 @@ pub(crate) fn attach_feedback(
     FeedbackView {
         messages,
         vedtak: f.vedtak.as_ref().map(|v| (v.tittel.clone(), v.lines())),
+        documents: Vec::new(),
+        documents_title: ui.decision_documents,
     }
 }
 
@@ -259,7 +287,11 @@ async fn view_receipt_get(
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let ui = super::ui(lang);
-    let (pages, feedback) = receipt_answers(form, &row, &s.context(), lang)?;
+    let (pages, mut feedback) = receipt_answers(form, &row, &s.context(), lang)?;
+    if let Some(f) = feedback.as_mut() {
+        let documents = state.store.feedback_documents(&row.id).await?;
+        f.with_documents(documents, |d| format!("/innsendt/{}/dokument/{d}", row.id));
+    }
     let title = form.title.get(lang).to_string();
     let facts = facts(lang, &row, &title, &names(&s, &row));
     let files = state

@@ -34,6 +34,10 @@ pub fn router(cap: usize) -> Router<AppState> {
             "/innsendt/{submission}/vedlegg/{id}",
             get(download_submitted),
         )
+        .route(
+            "/innsendt/{submission}/dokument/{id}",
+            get(download_document),
+        )
 }
 
 /// Loads a draft's files and writes the checked ones into its document.
@@ -216,17 +220,27 @@ async fn upload(
 /// A file as a download: never shown inline, served with the type its content was found to be.
 pub fn file_response(state_store: &crate::store::Store, row: &AttachmentRow) -> Response {
     let body = Body::from_stream(state_store.attachment_bytes(row));
+    download(body, &row.name, &row.media_type, row.size as u64)
+}
+
+/// Bytes held in memory as a download named `name`, never shown inline.
+pub fn bytes_response(name: &str, media_type: &str, bytes: Vec<u8>) -> Response {
+    let size = bytes.len() as u64;
+    download(Body::from(bytes), name, media_type, size)
+}
+
+fn download(body: Body, name: &str, media_type: &str, size: u64) -> Response {
     let mut r = Response::new(body);
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&row.media_type)
+        HeaderValue::from_str(media_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size as u64));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(&row.name))
+        HeaderValue::from_str(&content_disposition(name))
             .unwrap_or(HeaderValue::from_static("attachment")),
     );
     h.insert(
@@ -288,22 +302,29 @@ async fn download_draft(
     Ok(file_response(&state.store, &row))
 }
 
+/// A submission whose files the person may read: their own for the party, or an end-user
+/// system's for the party when the PDP lets them read the form's submissions (the inbox links to
+/// both).
+async fn readable_submission(
+    state: &AppState,
+    session: &Session,
+    submission: &str,
+) -> AppResult<(Signed, crate::store::SubmissionRow)> {
+    let here = format!("/innsendt/{submission}");
+    match super::submitted::own_submission(state, session, &here, submission).await {
+        Ok((s, row, _)) => Ok((s, row)),
+        Err(AppError::NotFound) => party_submission(state, session, &here, submission).await,
+        Err(e) => Err(e),
+    }
+}
+
 async fn download_submitted(
     State(state): State<AppState>,
     session: Session,
     RequestId(rid): RequestId,
     Path((submission, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let here = format!("/innsendt/{submission}");
-    let (s, row) = match super::submitted::own_submission(&state, &session, &here, &submission)
-        .await
-    {
-        Ok((s, row, _)) => (s, row),
-        // An end-user system's submission for the party: readable by a person acting for the
-        // party whom the PDP lets read the form's submissions (the inbox links here).
-        Err(AppError::NotFound) => party_submission(&state, &session, &here, &submission).await?,
-        Err(e) => return Err(e),
-    };
+    let (s, row) = readable_submission(&state, &session, &submission).await?;
     let file = state
         .store
         .attachments_of_submission(&row.id)
@@ -316,6 +337,27 @@ async fn download_submitted(
         .audit("attachment.read", &Actor::from(&s.owner), &file.id, &rid)
         .await?;
     Ok(file_response(&state.store, &file))
+}
+
+/// A document the domain system issued on a submission (a certificate): readable by whoever may
+/// read the submission's files (the receipt and the inbox link here).
+async fn download_document(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(rid): RequestId,
+    Path((submission, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (s, row) = readable_submission(&state, &session, &submission).await?;
+    let (doc, bytes) = state
+        .store
+        .feedback_document(&row.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .audit("document.read", &Actor::from(&s.owner), &row.id, &rid)
+        .await?;
+    Ok(bytes_response(&doc.name, &doc.media_type, bytes))
 }
 
 /// A submission an end-user system made for the party the person acts for, if the PDP lets the

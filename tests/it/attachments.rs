@@ -1475,15 +1475,7 @@ async fn files_reach_the_domain_system_and_the_partys_inbox_with_the_submission(
     let (status, r) = api_post(&app, &token, &key, form).await;
     assert_eq!(status, 200, "{r}");
     let id = r["innsendingId"].as_str().unwrap().to_string();
-    for _ in 0..150 {
-        let jobs = app.store.jobs_of(&id).await.unwrap();
-        if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let jobs = app.store.jobs_of(&id).await.unwrap();
-    assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
+    crate::submit::all_jobs_done(&app, &id).await;
     // The domain system got both files (their SHA-256 checked on arrival) before the submission.
     let stats: Value = app
         .client

@@ -695,3 +695,64 @@ async fn a_form_owner_reads_what_changed_between_two_versions_in_words() {
         .await;
     assert_eq!(refused.status, 403);
 }
+
+#[tokio::test]
+async fn a_preview_shows_a_locked_answer_from_a_register_as_locked() {
+    use crate::registers::input;
+    let app = spawn_app().await;
+    let (siri, _) = employee_login(&app, SIRI_FORM_OWNER, "/saksbehandling").await;
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let form = catalog.latest("RF-1400").unwrap().clone();
+    let page = format!(
+        "/saksbehandling/skjema/RF-1400/{}/side/flyttingen",
+        form.version
+    );
+    // Without a register's answer: locked, empty, and saying where the answer will come from.
+    let plain = app.get_with(&siri, &page).await;
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    let navn = input(&plain.body, "f-flytter-navn");
+    assert!(navn.contains("readonly"), "{navn}");
+    assert!(
+        plain
+            .body
+            .contains("id=\"f-flytter-navn-source\">Hentet fra Folkeregisteret."),
+        "{}",
+        plain.body
+    );
+    // Filled from a scenario: the register's answer, locked.
+    let filled = app
+        .get_with(&siri, &format!("{page}?scenario=flytter-alene"))
+        .await;
+    let navn = input(&filled.body, "f-flytter-navn");
+    assert!(
+        navn.contains("readonly") && navn.contains("value=\"Per Rolleløs Testmann\""),
+        "{navn}"
+    );
+    // A scenario where the register did not answer: an ordinary field to fill in.
+    let none = app
+        .get_with(
+            &siri,
+            &format!("{page}?scenario=folkeregisteret-svarer-ikke"),
+        )
+        .await;
+    let navn = input(&none.body, "f-flytter-navn");
+    assert!(!navn.contains("readonly"), "{navn}");
+    // A post cannot give a locked answer, and is not told to: only what the user fills is checked.
+    let r = app
+        .post_raw_with(
+            &siri,
+            &page,
+            serde_urlencoded::to_string([("_version", "0"), ("_action", "next")])
+                .unwrap()
+                .into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("href=\"#f-flytting-flyttedato\""),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("href=\"#f-flytter-navn\""), "{}", r.body);
+}

@@ -25,7 +25,7 @@ fn closed_port() -> String {
 }
 
 /// The `<input …>` tag of the field with this element id.
-fn input<'a>(body: &'a str, id: &str) -> &'a str {
+pub(crate) fn input<'a>(body: &'a str, id: &str) -> &'a str {
     let at = body
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id} in {body}"));

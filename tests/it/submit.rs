@@ -207,7 +207,7 @@ async fn a_right_withdrawn_while_the_draft_waited_stops_the_submission() {
 
 /// Waits (up to 10 s) until every job of submission `id` is done, the feedback's delivery to the
 /// inbox included.
-async fn all_jobs_done(app: &crate::helpers::TestApp, id: &str) {
+pub(crate) async fn all_jobs_done(app: &crate::helpers::TestApp, id: &str) {
     for _ in 0..100 {
         let jobs = app.store.jobs_of(id).await.unwrap();
         if jobs.len() == 4 && jobs.iter().all(|j| j.state == "done") {
@@ -512,11 +512,34 @@ async fn a_delivery_the_receiver_refuses_is_parked_visible_and_can_be_put_back()
     assert_eq!(again.kind, "domain");
 }
 
+/// Posts a submission straight to the built-in domain system of `area` and waits for its feedback.
+async fn decided(
+    app: &crate::helpers::TestApp,
+    area: &str,
+    body: serde_json::Value,
+) -> tasteskjema::intake::domain::Feedback {
+    use tasteskjema::intake::domain::{DomainClient, Poll};
+    let client = DomainClient::new(format!("{}/dev/domene", app.addr), reqwest::Client::new());
+    let id = body["id"].as_str().unwrap().to_owned();
+    let r = reqwest::Client::new()
+        .post(format!("{}/dev/domene/{area}/innsendinger", app.addr))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    for _ in 0..50 {
+        if let Poll::Ready(f) = client.feedback(area, &id).await.unwrap() {
+            return *f;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no feedback on {id}");
+}
+
 #[tokio::test]
 async fn a_decision_of_the_domain_system_reaches_the_portal_in_its_feedback() {
-    use tasteskjema::intake::domain::{DomainClient, Poll};
     let app = crate::helpers::spawn_app_with(|c| c.dev_domain_delay_ms = 0).await;
-    let client = DomainClient::new(format!("{}/dev/domene", app.addr), reqwest::Client::new());
     let id = uuid::Uuid::new_v4().to_string();
     let body = serde_json::json!({
         "id": id,
@@ -524,25 +547,7 @@ async fn a_decision_of_the_domain_system_reaches_the_portal_in_its_feedback() {
         "skjemaversjon": "2026-1",
         "dokument": { "soeknad": { "skattemelding": "rf1030", "inntektsaar": 2025, "nyFrist": "2026-06-20" } },
     });
-    let r = reqwest::Client::new()
-        .post(format!(
-            "{}/dev/domene/skatteprosessen/innsendinger",
-            app.addr
-        ))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let mut feedback = None;
-    for _ in 0..50 {
-        if let Poll::Ready(f) = client.feedback("skatteprosessen", &id).await.unwrap() {
-            feedback = Some(f);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let f = feedback.expect("feedback comes");
+    let f = decided(&app, "skatteprosessen", body).await;
     assert_eq!(f.status, "godkjent");
     let v = f.vedtak.expect("a deadline granted");
     assert_eq!(v.tittel, "Søknaden om utsatt frist er innvilget");
@@ -552,4 +557,169 @@ async fn a_decision_of_the_domain_system_reaches_the_portal_in_its_feedback() {
         "{}",
         v.summary()
     );
+}
+
+/// Follows a form's pages with `next`, answering each page from `answers` (by its path), until
+/// check-your-answers; returns its path.
+async fn through_pages(
+    app: &crate::helpers::TestApp,
+    first: &str,
+    answers: &[(&str, &[(&str, &str)])],
+) -> String {
+    let mut at = first.to_string();
+    for _ in 0..10 {
+        if at.ends_with("/oppsummering") {
+            return at;
+        }
+        let page = at.rsplit('/').next().unwrap().to_string();
+        let fields = answers
+            .iter()
+            .find(|(p, _)| *p == page)
+            .map_or(&[][..], |(_, f)| *f);
+        let r = app.post_page(&at, "next", fields).await;
+        assert_eq!(r.status, 303, "{at}: {}", r.body);
+        at = crate::helpers::path_of(&r.location.unwrap());
+    }
+    panic!("never reached check-your-answers from {first}");
+}
+
+#[tokio::test]
+async fn a_certificate_ordered_in_the_browser_arrives_as_pdfs_on_the_receipt_and_in_the_inbox() {
+    let app = crate::helpers::spawn_logged_in_with(|c| c.dev_domain_delay_ms = 0).await;
+    let p1 = app.start("RF-1316").await;
+    let summary = through_pages(
+        &app,
+        &p1,
+        &[
+            (
+                "bestillingen",
+                &[
+                    ("bestilling.attester", "skattOgMerverdiavgift"),
+                    ("bestilling.attester", "formuesverdiEiendom"),
+                    ("bestilling.spraak", "engelsk"),
+                    ("bestilling.formaal", "Anbud"),
+                ],
+            ),
+            (
+                "eiendom",
+                &[
+                    ("eiendom.kommunenummer", "0301"),
+                    ("eiendom.gaardsnummer", "12"),
+                    ("eiendom.bruksnummer", "34"),
+                    ("eiendom.annenMottaker", "false"),
+                ],
+            ),
+        ],
+    )
+    .await;
+    let r = submit(&app, &summary).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    let id = receipt.trim_start_matches("/innsendt/").to_string();
+    // The outbox delivers, fetches the decision with its two certificates, and tells the inbox.
+    all_jobs_done(&app, &id).await;
+    let docs = app.store.feedback_documents(&id).await.unwrap();
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    assert!(
+        docs[0].name.starts_with("certificate-tax-and-vat-A"),
+        "{docs:?}"
+    );
+    assert!(
+        docs[1].name.starts_with("certificate-property-value-A"),
+        "{docs:?}"
+    );
+    // The receipt names the decision and links each certificate.
+    let page = app.get(&receipt).await;
+    assert!(page.body.contains("Attestene er utstedt"), "{}", page.body);
+    assert!(page.body.contains("Dokumenter fra Skatteetaten"));
+    for d in &docs {
+        let link = format!("/innsendt/{id}/dokument/{}", d.id);
+        assert!(page.body.contains(&link), "{link} in {}", page.body);
+        // Opened by the person, it is the PDF the domain system issued, as a download.
+        let got = app
+            .client
+            .get(format!("{}{link}", app.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], "application/pdf");
+        assert!(
+            got.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let bytes = got.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert_eq!(bytes.len() as i64, d.size);
+        use sha2::Digest;
+        assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), d.sha256);
+    }
+    // The party's inbox: the feedback's transmission carries both, linking to the same download.
+    let inbox = app.get("/dev/dialogporten?part=819897522").await;
+    for d in &docs {
+        assert!(inbox.body.contains(&d.name), "{}", inbox.body);
+        assert!(
+            inbox
+                .body
+                .contains(&format!("/innsendt/{id}/dokument/{}", d.id))
+        );
+    }
+    // Nobody else gets them: another person, and no one logged in.
+    let anonymous = crate::helpers::client();
+    let r = anonymous
+        .get(format!(
+            "{}/innsendt/{id}/dokument/{}",
+            app.addr, docs[0].id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), 200);
+    let other = crate::helpers::spawn_anonymous().await;
+    let r = other
+        .client
+        .get(format!(
+            "{}/innsendt/{id}/dokument/{}",
+            app.addr, docs[0].id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), 200);
+    // A document that does not exist is a 404, not an error.
+    let r = app.get(&format!("/innsendt/{id}/dokument/ingen")).await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn an_excise_return_is_assessed_with_a_kid_and_an_amount() {
+    let app = crate::helpers::spawn_app_with(|c| c.dev_domain_delay_ms = 0).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = serde_json::json!({
+        "id": id,
+        "skjema": "RF-1347",
+        "skjemaversjon": "2026-1",
+        "part": "org:311800108",
+        "dokument": {
+            "periode": { "type": "maaned", "aar": 2026, "maaned": 10, "fristMaaned": "2026-11-18" },
+            "linjer": [
+                { "avgiftskode": "BV516", "antall": 200, "antall2": 12 },
+                { "avgiftskode": "OL720", "antall": 0, "antall2": 0 }
+            ]
+        },
+    });
+    let f = decided(&app, "motorvogn-saeravgifter", body).await;
+    let v = f.vedtak.expect("an assessment");
+    assert_eq!(v.tittel, "Særavgiftene er fastsatt");
+    // 200 litres at 12 % by volume, at the stand-in's 5 kroner per litre and per cent.
+    assert_eq!(v.belop, Some(12_000));
+    assert_eq!(v.frist.as_deref(), Some("2026-11-18"));
+    let kid = v.kid.clone().expect("a KID to pay with");
+    assert_eq!(kid.len(), 15);
+    let summary = v.summary().replace('\u{a0}', " ");
+    assert!(summary.contains("Å betale: 12 000 kr"), "{summary}");
+    assert!(summary.contains(&format!("KID: {kid}")), "{summary}");
+    assert!(summary.contains("Kontonummer: 7694 05 17504"), "{summary}");
 }

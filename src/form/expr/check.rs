@@ -10,6 +10,9 @@ use super::tree::{
 };
 use super::{ExprError, Schema, Seg, Type, Value, format_path};
 
+/// The most decimals `round()` rounds to.
+pub(super) const MAX_ROUND_PLACES: i128 = 6;
+
 pub(super) struct Checker<'s> {
     pub(super) schema: &'s dyn Schema,
     /// Absolute row path of each scope level; level 0 (the root) is empty.
@@ -193,6 +196,23 @@ impl Checker<'_> {
                 Type::Text => Ok(Type::Bool),
                 _ => bad("a text"),
             },
+            Func::Round => {
+                if t != Type::Number {
+                    return bad("a number to round");
+                }
+                let at = args[1].at;
+                match &args[1].kind {
+                    Kind::Lit(Value::Int(n)) if (0..=MAX_ROUND_PLACES).contains(n) => {
+                        Ok(Type::Number)
+                    }
+                    _ => Err(ExprError::new(
+                        at,
+                        format!(
+                            "{name}() needs the number of decimals as a whole number from 0 to {MAX_ROUND_PLACES}"
+                        ),
+                    )),
+                }
+            }
             Func::Year | Func::Month | Func::Day => match t {
                 Type::Date => Ok(Type::Number),
                 _ => bad("a date"),
@@ -526,6 +546,7 @@ mod tests {
                 Type::Bool,
             ),
             ("count(leveranse.oppgave)", Type::Number),
+            ("round(leveranse.inntektsaar / 3, 2)", Type::Number),
             ("count(leveranse.oppgave[*])", Type::Number),
             ("count(leveranse.oppgave[*].navn)", Type::Number),
             ("count(leveranse.oppgave[*].delrader)", Type::Number),
@@ -602,6 +623,13 @@ mod tests {
                 "count() needs a group or a list",
             ),
             ("len(1)", 4, "len() needs"),
+            ("round('a', 2)", 6, "round() needs a number to round"),
+            (
+                "round(1.5, leveranse.inntektsaar)",
+                11,
+                "round() needs the number of decimals as a whole number from 0 to 6",
+            ),
+            ("round(1.5, 7)", 11, "from 0 to 6"),
             (
                 "year(leveranse.frist)",
                 5,

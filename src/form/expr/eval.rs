@@ -305,6 +305,14 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
             Value::Text(t) => Value::Bool(crate::form::no::bic_ok(&t)),
             _ => Value::Null,
         },
+        Func::Round => match (
+            eval_node(&args[0], sc, ctx),
+            whole(&eval_node(&args[1], sc, ctx)),
+        ) {
+            (Value::Int(n), Some(_)) => Value::Int(n),
+            (Value::Dec(x), Some(places)) => round(x, places),
+            _ => Value::Null,
+        },
         // Replaced by `Kind::Lookup` when checked.
         Func::Lookup => Value::Null,
         Func::Contains => {
@@ -352,6 +360,28 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
 }
 
 /// A whole number's value (a decimal with no fraction counts).
+/// `x` rounded to `places` decimals, half away from zero (1740.645 to 2 places is 1740.65): a
+/// whole number when `places` is 0. The number is first taken to 12 significant digits, so that a
+/// half that binary fractions cannot hold exactly (1740.645 is 1740.6449999…) still rounds up.
+fn round(x: f64, places: i64) -> Value {
+    if !x.is_finite() || !(0..=super::check::MAX_ROUND_PLACES as i64).contains(&places) {
+        return Value::Null;
+    }
+    let Ok(clean) = format!("{x:.12e}").parse::<f64>() else {
+        return Value::Null;
+    };
+    let f = 10f64.powi(places as i32);
+    let scaled = format!("{:.12e}", clean * f)
+        .parse::<f64>()
+        .unwrap_or(clean * f);
+    let r = scaled.round() / f;
+    if places == 0 && r.abs() < 1e15 {
+        Value::Int(r as i128)
+    } else {
+        Value::Dec(r)
+    }
+}
+
 fn whole(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => i64::try_from(*i).ok(),
@@ -695,6 +725,15 @@ mod tests {
             ("1 == 1.0", Value::Bool(true)),
             ("2 > 1.5", Value::Bool(true)),
             ("leveranse.oppgave[0].andelFormue > 1", Value::Null),
+            // Half away from zero, also where the binary fraction falls just below the half.
+            ("round(12345 * 141 / 1000, 2)", Value::Dec(1740.65)),
+            ("round(1740.645, 2)", Value::Dec(1740.65)),
+            ("round(-1740.645, 2)", Value::Dec(-1740.65)),
+            ("round(2.5, 0)", Value::Int(3)),
+            ("round(2.4999, 0)", Value::Int(2)),
+            ("round(1.005, 2)", Value::Dec(1.01)),
+            ("round(leveranse.inntektsaar, 2)", Value::Int(7)),
+            ("round(leveranse.oppgave[0].andelFormue, 2)", Value::Null),
         ];
         for (src, want) in cases {
             assert_eq!(eval(src, &doc), want, "{src}");

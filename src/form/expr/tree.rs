@@ -80,6 +80,7 @@ pub(super) enum Func {
     Lookup,
     IbanOk,
     BicOk,
+    Round,
 }
 
 impl Func {
@@ -103,6 +104,7 @@ impl Func {
             "lookup" => Func::Lookup,
             "iban_ok" => Func::IbanOk,
             "bic_ok" => Func::BicOk,
+            "round" => Func::Round,
             _ => return None,
         })
     }
@@ -127,6 +129,7 @@ impl Func {
             Func::Lookup => "lookup",
             Func::IbanOk => "iban_ok",
             Func::BicOk => "bic_ok",
+            Func::Round => "round",
         }
     }
 
@@ -138,7 +141,8 @@ impl Func {
             | Func::AddDays
             | Func::AddMonths
             | Func::DaysBetween
-            | Func::Contains => 2,
+            | Func::Contains
+            | Func::Round => 2,
             Func::Date | Func::Lookup => 3,
             _ => 1,
         }

@@ -597,6 +597,18 @@ impl Words<'_> {
                     (false, Lang::En) => format!("{n} months after {x}"),
                 }
             }
+            Func::Round => {
+                let x = self.value(&args[0]);
+                let n = self.value(&args[1]);
+                match (n.as_str(), lang) {
+                    ("0", Lang::Nb) => format!("{x} avrundet til hele tall"),
+                    ("0", Lang::Nn) => format!("{x} avrunda til heile tal"),
+                    ("0", Lang::En) => format!("{x} rounded to a whole number"),
+                    (_, Lang::Nb) => format!("{x} avrundet til {n} desimaler"),
+                    (_, Lang::Nn) => format!("{x} avrunda til {n} desimalar"),
+                    (_, Lang::En) => format!("{x} rounded to {n} decimals"),
+                }
+            }
             Func::DaysBetween => {
                 let a = self.value(&args[0]);
                 let b = self.value(&args[1]);

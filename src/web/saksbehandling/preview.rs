@@ -19,6 +19,7 @@ use super::live::Now;
 use super::session::Ansatt;
 use super::{CaseBase, CaseState, area_name};
 use crate::form::describe::when_in_words;
+use crate::form::document::Prefilled;
 use crate::form::scenario;
 use crate::form::validate::{Scope, validate};
 use crate::form::{Form, Lang};
@@ -351,11 +352,25 @@ struct Shown<'a> {
     scenario: Option<&'a str>,
 }
 
+/// What a previewed draft took from the public registers: a portal scenario's own (its
+/// `register` and `folkeregister`); otherwise every field a register fills, without a value, so
+/// that a locked one shows as locked.
+fn prefilled_of(form: &Form, scenario: Option<&scenario::Scenario>) -> Vec<Prefilled> {
+    match scenario {
+        Some(s) if s.channel == scenario::Channel::Portal => {
+            crate::form::document::start(form, &s.context).prefilled
+        }
+        Some(_) => Vec::new(),
+        None => crate::form::document::register_fields(form),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn preview_response(
     form: &Form,
     pi: usize,
     doc: &Value,
+    prefilled: &[Prefilled],
     errors: &[crate::form::FieldError],
     lang: Lang,
     shown: &Shown,
@@ -372,7 +387,9 @@ fn preview_response(
     } else {
         Branches::AsAnswered
     };
-    let p = preview_page(form, pi, doc, &ctx, errors, lang, &here, branches);
+    let p = preview_page(
+        form, pi, doc, &ctx, errors, lang, &here, branches, prefilled,
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -437,14 +454,18 @@ async fn view_page_get(
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
     let every = q.alle.as_deref() == Some("ja");
     // From a scenario: its answers as its door makes them, and the errors they give on this page.
-    let (doc, errors) = match &q.scenario {
+    let (doc, errors, prefilled) = match &q.scenario {
         Some(name) => {
             let s = scenario_named(&form, name)?;
             let doc = scenario::document_of(&form, &s);
             let errors = validate(&form, &doc, Scope::Page(pi), &s.context);
-            (doc, errors)
+            (doc, errors, prefilled_of(&form, Some(&s)))
         }
-        None => (Value::Object(Default::default()), Vec::new()),
+        None => (
+            Value::Object(Default::default()),
+            Vec::new(),
+            prefilled_of(&form, None),
+        ),
     };
     let shown = Shown {
         state: &state,
@@ -452,7 +473,9 @@ async fn view_page_get(
         every_branch: every,
         scenario: q.scenario.as_deref(),
     };
-    preview_response(&form, pi, &doc, &errors, lang, &shown, e, &headers)
+    preview_response(
+        &form, pi, &doc, &prefilled, &errors, lang, &shown, e, &headers,
+    )
 }
 
 /// A post validates the page exactly as the real page does, and shows it again with the real
@@ -472,6 +495,7 @@ async fn view_page_post(
     let (pi, _) = form.page(&page_id).ok_or(AppError::NotFound)?;
     let every = q.alle.as_deref() == Some("ja");
     let (mut doc, action) = preview_post(&form, pi, &body)?;
+    let prefilled = prefilled_of(&form, None);
     let ctx = crate::intake::context(None);
     crate::form::document::compute(&form, &mut doc, &ctx);
     // A post shows what was posted: the scenario it may have started from is left behind.
@@ -490,7 +514,10 @@ async fn view_page_post(
     };
     match action {
         PreviewAction::Next if !is_htmx(&headers) => {
-            let errors = validate(&form, &doc, Scope::Page(pi), &ctx);
+            // A locked answer comes from the register on a real page, never from the post: its
+            // absence here is not the user's to correct.
+            let mut errors = validate(&form, &doc, Scope::Page(pi), &ctx);
+            errors.retain(|e| !prefilled.iter().any(|p| p.locked && p.path == e.sti()));
             if errors.is_empty() {
                 let to = match pi + 1 < form.pages.len() {
                     true => page_href(pi + 1),
@@ -498,10 +525,12 @@ async fn view_page_post(
                 };
                 return Ok(Redirect::to(&to).into_response());
             }
-            preview_response(&form, pi, &doc, &errors, lang, &shown, e, &headers)
+            preview_response(
+                &form, pi, &doc, &prefilled, &errors, lang, &shown, e, &headers,
+            )
         }
         PreviewAction::Back if pi > 0 => Ok(Redirect::to(&page_href(pi - 1)).into_response()),
-        _ => preview_response(&form, pi, &doc, &[], lang, &shown, e, &headers),
+        _ => preview_response(&form, pi, &doc, &prefilled, &[], lang, &shown, e, &headers),
     }
 }
 

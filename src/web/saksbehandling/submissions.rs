@@ -42,6 +42,10 @@ pub fn router() -> Router<CaseState> {
             get(view_file_get),
         )
         .route(
+            "/saksbehandling/innsendinger/{id}/dokument/{doc}",
+            get(view_document_get),
+        )
+        .route(
             "/saksbehandling/innsendinger/{id}/lesere",
             get(view_readers_get),
         )
@@ -400,7 +404,14 @@ async fn view_submission_get(
         .await?;
     let given = Lang::parse(&row.lang).unwrap_or_default();
     let ctx = crate::intake::context(PartyId::from_key(&row.party).as_ref());
-    let (pages, feedback) = crate::web::submitted::receipt_answers(&form, &row, &ctx, given)?;
+    let (pages, mut feedback) = crate::web::submitted::receipt_answers(&form, &row, &ctx, given)?;
+    if let Some(f) = feedback.as_mut() {
+        let documents = state.store.feedback_documents(&row.id).await?;
+        f.with_documents(documents, |d| {
+            format!("/saksbehandling/innsendinger/{}/dokument/{d}", row.id)
+        });
+        f.documents_title = ui(lang).decision_documents;
+    }
     let u = ui(lang);
     let cui = super::words::case_ui(lang);
     let title = form.title.get(lang).to_string();
@@ -498,6 +509,30 @@ async fn view_file_get(
         .audit("attachment.read", &Actor::employee(&e.key), &file.id, &rid)
         .await?;
     Ok(crate::web::uploads::file_response(&state.store, &file))
+}
+
+/// A document the domain system issued on the submission (a certificate), as the party got it.
+async fn view_document_get(
+    State(state): State<CaseState>,
+    RequestId(rid): RequestId,
+    Ansatt(e): Ansatt,
+    Path((id, doc)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (row, _) = readable(&state, &e, &id).await?;
+    let (d, bytes) = state
+        .store
+        .feedback_document(&row.id, &doc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .audit("document.read", &Actor::employee(&e.key), &row.id, &rid)
+        .await?;
+    Ok(crate::web::uploads::bytes_response(
+        &d.name,
+        &d.media_type,
+        bytes,
+    ))
 }
 
 struct ReaderRow {
