@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::caller::{Caller, authorized, check_headers, parse_body};
 use super::error::{ApiError, Feilspesifisering, submit_error};
-use super::{ApiState, ApiSubmission, documents, submit};
+use super::{ApiState, ApiSubmission, check, documents, submit};
 use crate::form::Form;
 use crate::form::definition::ApiSpec;
 use crate::intake::Receipt;
@@ -23,11 +23,16 @@ use crate::security::RequestId;
 /// The routes of one form's API, under its base.
 pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
     let id = form.id.clone();
+    let checked = form.id.clone();
     let docs = form.id.clone();
     Router::new()
         .route(
             &format!("{}/v1/{{inntektsaar}}", api.base),
             post(move |s, p, rid, req| submit_gld(s, id.clone(), p, rid, req)),
+        )
+        .route(
+            &format!("{}/v1/{{inntektsaar}}/validering", api.base),
+            post(move |s, p, req| validate_gld(s, checked.clone(), p, req)),
         )
         .route(
             &format!(
@@ -41,6 +46,17 @@ pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
 /// `Leveransebekreftelse` for a GLD document: for one `leveranse` (an object) the counts and the
 /// reference; for several (an array, as for boligselskap) the same per purpose.
 pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
+    let mut v = serde_json::Map::new();
+    v.insert("dialogId".into(), json!(r.dialog_id));
+    v.insert("forsendelseId".into(), json!(r.transmission_id));
+    if let Value::Object(counts) = leveranse_counts(doc) {
+        v.extend(counts);
+    }
+    Value::Object(v)
+}
+
+/// What a `Leveransebekreftelse` counts, without the ids only a received delivery has.
+pub(super) fn leveranse_counts(doc: &Value) -> Value {
     let counts = |l: &Value| {
         let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
         (
@@ -54,8 +70,6 @@ pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
     };
     match doc.get("leveranse") {
         Some(Value::Array(list)) => json!({
-            "dialogId": r.dialog_id,
-            "forsendelseId": r.transmission_id,
             "leveranseformaal": list.iter().map(|l| {
                 let (reference, slette, oppgaver) = counts(l);
                 json!({
@@ -69,8 +83,6 @@ pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
         other => {
             let (reference, slette, oppgaver) = counts(other.unwrap_or(&Value::Null));
             json!({
-                "dialogId": r.dialog_id,
-                "forsendelseId": r.transmission_id,
                 "oppgavegiversLeveranseReferanse": reference,
                 "antallSletteoppgaver": slette,
                 "antallOppgaver": oppgaver,
@@ -100,29 +112,48 @@ pub(super) fn years_in(doc: &Value) -> Vec<(String, Option<i64>)> {
     }
 }
 
-/// `POST {base}/v1/{inntektsaar}`: a delivery, answered with its `Leveransebekreftelse`.
-async fn submit_gld(
-    State(state): State<ApiState>,
-    form_id: String,
-    Path(year): Path<String>,
-    RequestId(rid): RequestId,
+/// A GLD request read and checked up to its document: the form, the caller (token and PDP), the
+/// headers, the year in the address, and the document with the same year in every `leveranse`.
+struct GldRequest {
+    form: std::sync::Arc<Form>,
+    caller: Caller,
+    key: String,
+    doc: Value,
+}
+
+impl GldRequest {
+    fn submission<'a>(
+        &'a self,
+        respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
+    ) -> ApiSubmission<'a> {
+        ApiSubmission::of(
+            &self.form,
+            &self.caller,
+            &self.doc,
+            &self.key,
+            None,
+            respond,
+        )
+    }
+}
+
+async fn gld_request(
+    state: &ApiState,
+    form_id: &str,
+    year: &str,
     req: axum::extract::Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<GldRequest, ApiError> {
     let headers = req.headers().clone();
     let form = state
         .catalog
-        .latest(&form_id)
+        .latest(form_id)
         .ok_or_else(|| ApiError::internal("a routed form is gone"))?
         .clone();
     let api = form
         .api
         .as_ref()
         .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
-    let Caller {
-        party,
-        subject,
-        system_id,
-    } = authorized(&state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
+    let caller = authorized(state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
     let key = check_headers(&headers)?;
     let year_n: i32 = year
         .parse()
@@ -159,18 +190,42 @@ async fn submit_gld(
         }
         return Err(e);
     }
-    let s = ApiSubmission {
-        form: &form,
-        party: &party,
-        subject: &subject,
-        system_id: &system_id,
-        doc: &doc,
-        key: &key,
-        attachments: None,
-        respond: &|r| leveransebekreftelse(&doc, r),
-    };
-    let outcome = submit(&state, s, &rid)
+    Ok(GldRequest {
+        form,
+        caller,
+        key,
+        doc,
+    })
+}
+
+/// `POST {base}/v1/{inntektsaar}`: a delivery, answered with its `Leveransebekreftelse`.
+async fn submit_gld(
+    State(state): State<ApiState>,
+    form_id: String,
+    Path(year): Path<String>,
+    RequestId(rid): RequestId,
+    req: axum::extract::Request,
+) -> Result<Json<Value>, ApiError> {
+    let r = gld_request(&state, &form_id, &year, req).await?;
+    let respond = |receipt: &Receipt| leveransebekreftelse(&r.doc, receipt);
+    let outcome = submit(&state, r.submission(&respond), &rid)
         .await
-        .map_err(|e| submit_error(e, &doc))?;
+        .map_err(|e| submit_error(e, &r.doc))?;
     Ok(Json(outcome.receipt().response.clone()))
+}
+
+/// `POST {base}/v1/{inntektsaar}/validering`: the same checks as a delivery (token, PDP, headers,
+/// year, the whole validation), storing nothing; `Feil` as a delivery would get it, or the counts
+/// its `Leveransebekreftelse` would have, without the ids only a received delivery has.
+async fn validate_gld(
+    State(state): State<ApiState>,
+    form_id: String,
+    Path(year): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Json<Value>, ApiError> {
+    let r = gld_request(&state, &form_id, &year, req).await?;
+    check(&state, r.submission(&|_| Value::Null))
+        .await
+        .map_err(|e| submit_error(e, &r.doc))?;
+    Ok(Json(leveranse_counts(&r.doc)))
 }

@@ -80,46 +80,70 @@ struct ApiSubmission<'a> {
     respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
 }
 
+impl<'a> ApiSubmission<'a> {
+    /// A document from `caller`, under its idempotency `key`, with the files of `attachments`.
+    fn of(
+        form: &'a Form,
+        caller: &'a caller::Caller,
+        doc: &'a Value,
+        key: &'a str,
+        attachments: Option<&'a str>,
+        respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
+    ) -> ApiSubmission<'a> {
+        ApiSubmission {
+            form,
+            party: &caller.party,
+            subject: &caller.subject,
+            system_id: &caller.system_id,
+            doc,
+            key,
+            attachments,
+            respond,
+        }
+    }
+
+    /// The submission as the intake takes it, judged in `ctx`, with the names the receipt shows.
+    fn intake(
+        &self,
+        state: &'a ApiState,
+        ctx: &'a crate::form::Context,
+        (party_name, system_name): (Option<&'a str>, Option<&'a str>),
+    ) -> Submission<'a> {
+        Submission {
+            form: self.form,
+            party: self.party,
+            submitter: self.subject,
+            party_name,
+            submitter_name: system_name,
+            channel: Channel::Api,
+            // The API has no language; its receipt is in bokmål.
+            lang: crate::form::Lang::Nb,
+            document: self.doc,
+            // Keys are the caller's: scoped by party and form, so no one can collide with another.
+            key: format!("api:{}:{}:{}", self.party.key(), self.form.id, self.key),
+            context: ctx,
+            draft: None,
+            respond: self.respond,
+            permits: Some(&state.permits),
+            attachments: self.attachments,
+        }
+    }
+}
+
 /// Submits through the one intake as the system user, and wakes the outbox for a new one.
 async fn submit(
     state: &ApiState,
     s: ApiSubmission<'_>,
     rid: &str,
 ) -> Result<intake::Outcome, SubmitError> {
-    let ApiSubmission {
-        form,
-        party,
-        subject,
-        system_id,
-        doc,
-        key,
-        attachments,
-        respond,
-    } = s;
-    let ctx = intake::context(Some(party));
+    let ctx = intake::context(Some(s.party));
     let (party_name, system_name) =
-        names::names(&state.names, state.authz.as_ref(), party, system_id).await;
+        names::names(&state.names, state.authz.as_ref(), s.party, s.system_id).await;
+    let names = (party_name.as_deref(), system_name.as_deref());
     let outcome = intake::submit(
         &state.store,
         &state.authz,
-        Submission {
-            form,
-            party,
-            submitter: subject,
-            party_name: party_name.as_deref(),
-            submitter_name: system_name.as_deref(),
-            channel: Channel::Api,
-            // The API has no language; its receipt is in bokmål.
-            lang: crate::form::Lang::Nb,
-            document: doc,
-            // Keys are the caller's: scoped by party and form, so no one can collide with another.
-            key: format!("api:{}:{}:{key}", party.key(), form.id),
-            context: &ctx,
-            draft: None,
-            respond,
-            permits: Some(&state.permits),
-            attachments,
-        },
+        s.intake(state, &ctx, names),
         rid,
     )
     .await;
@@ -127,4 +151,16 @@ async fn submit(
         outbox.wake();
     }
     outcome
+}
+
+/// Checks a submission as the intake would receive it (files, validation, PDP), storing nothing:
+/// the `validering` endpoints.
+async fn check(state: &ApiState, s: ApiSubmission<'_>) -> Result<(), SubmitError> {
+    let ctx = intake::context(Some(s.party));
+    intake::check(
+        &state.store,
+        &state.authz,
+        &s.intake(state, &ctx, (None, None)),
+    )
+    .await
 }

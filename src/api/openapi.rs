@@ -53,10 +53,34 @@ fn idempotency_header() -> Value {
            "description": "A new key for every new content. The same key and body again gives the first answer again; the same key with another body gives 409 GLD_019."})
 }
 
+/// What the `validering` operations do, which Skatteetaten's APIs do not have.
+const VALIDERING: &str = "An extension of Skatteetaten's API, for trying a delivery: the same checks as the submission beside it \
+    (the token, the system user's rights through Altinn's PDP, the headers, the income year, the files, the whole validation) \
+    answered exactly as the submission would be, with Feil and every error, or 200 when it would be received. Nothing is stored, \
+    and the idempotencyKey stays free for the real submission.";
+
+/// A form's JSON Schema as a component: named by `name`, which is also its title (a client
+/// generator names its model from the title), with the form's own title as the description, and
+/// without `$schema` and `$id`, which belong to the stand-alone document.
+fn component(form: &crate::form::Form, name: &str) -> Value {
+    let mut v = json_schema(form);
+    if let Value::Object(m) = &mut v {
+        m.shift_remove("$schema");
+        m.shift_remove("$id");
+        m.insert("title".into(), name.into());
+        m.insert(
+            "description".into(),
+            format!("{} – {}", form.id, form.title.nb).into(),
+        );
+    }
+    v
+}
+
 /// The document.
 pub fn document(state: &ApiState) -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
+    let mut tags = Vec::new();
     schemas.insert("Feil".into(), feil());
     for form in state.catalog.latest_forms() {
         let m2m = state
@@ -67,8 +91,13 @@ pub fn document(state: &ApiState) -> Value {
         if !m2m && form.api.is_none() {
             continue;
         }
-        let name = form.id.replace('-', "");
-        schemas.insert(name.clone(), json_schema(form));
+        // Names a client generator can use as they are: ASCII, stable, from the form's id.
+        let name = form.id.replace(|c: char| !c.is_ascii_alphanumeric(), "");
+        schemas.insert(name.clone(), component(form, &name));
+        tags.push(
+            json!({"name": form.id, "description": format!("{} ({})", form.title.nb, form.id)}),
+        );
+        let tag = json!([form.id]);
         let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
         let scope = form.m2m_scope();
         let security = json!([{"maskinporten": [scope]}]);
@@ -81,6 +110,7 @@ pub fn document(state: &ApiState) -> Value {
                 json!({"post": {
                     "summary": format!("{} ({}): submit", form.title.nb, form.id),
                     "operationId": format!("innsending_{name}"),
+                    "tags": tag,
                     "security": security,
                     "parameters": [
                         {"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string", "enum": api.years.iter().map(|y| y.to_string()).collect::<Vec<_>>()}},
@@ -90,11 +120,32 @@ pub fn document(state: &ApiState) -> Value {
                     "responses": ok
                 }}),
             );
+            let mut counted = errors();
+            counted["200"] = json!({"description": "The delivery would be received: the counts of its Leveransebekreftelse, without dialogId and forsendelseId",
+                                    "content": {"application/json": {"schema": {"type": "object"}}}});
+            paths.insert(
+                format!("{}/v1/{{inntektsaar}}/validering", api.base),
+                json!({"post": {
+                    "summary": format!("{} ({}): validate without submitting", form.title.nb, form.id),
+                    "description": VALIDERING,
+                    "operationId": format!("validering_{name}"),
+                    "tags": tag,
+                    "x-tasteskjema-utvidelse": true,
+                    "security": security,
+                    "parameters": [
+                        {"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string", "enum": api.years.iter().map(|y| y.to_string()).collect::<Vec<_>>()}},
+                        idempotency_header()
+                    ],
+                    "requestBody": body,
+                    "responses": counted
+                }}),
+            );
             paths.insert(
                 format!("{}/v1/{{inntektsaar}}/forsendelser/{{forsendelseId}}/dokumenter/{{dokumentId}}", api.base),
                 json!({"get": {
                     "summary": format!("{}: a document of a submission (its receipt, its feedback)", form.id),
                     "operationId": format!("uthenting_dokument_{name}"),
+                    "tags": tag,
                     "security": security,
                     "parameters": [
                         {"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string"}},
@@ -165,6 +216,7 @@ pub fn document(state: &ApiState) -> Value {
             let mut op = json!({
                 "summary": format!("{} ({}): submit", form.title.nb, form.id),
                 "operationId": format!("innsending_generisk_{name}"),
+                "tags": tag,
                 "security": security,
                 "parameters": [idempotency_header()],
                 "requestBody": generic_body,
@@ -173,27 +225,51 @@ pub fn document(state: &ApiState) -> Value {
             if !description.is_empty() {
                 op["description"] = description.into();
             }
+            let mut check = op.clone();
+            check["summary"] = format!(
+                "{} ({}): validate without submitting",
+                form.title.nb, form.id
+            )
+            .into();
+            check["operationId"] = format!("validering_generisk_{name}").into();
+            check["x-tasteskjema-utvidelse"] = true.into();
+            check["description"] = match op.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{VALIDERING}\n\n{d}"),
+                None => VALIDERING.to_owned(),
+            }
+            .into();
+            check["responses"]["200"] = json!({"description": "The submission would be received", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "skjema": {"type": "string"},
+                    "skjemaversjon": {"type": "string"},
+                    "antallVedlegg": {"type": "integer"}}}}}});
             paths.insert(
                 format!("/api/v1/skjema/{}/innsendinger", form.id),
                 json!({ "post": op }),
+            );
+            paths.insert(
+                format!("/api/v1/skjema/{}/validering", form.id),
+                json!({ "post": check }),
             );
             paths.insert(
                 format!("/api/v1/skjema/{}/schema", form.id),
                 json!({"get": {
                     "summary": format!("{}: the JSON Schema of the document", form.id),
                     "operationId": format!("schema_{name}"),
+                    "tags": tag,
                     "responses": {"200": {"description": "JSON Schema", "content": {"application/json": {}}}}
                 }}),
             );
         }
     }
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "Tasteskjema API",
             "version": "1",
             "description": "Submissions from end-user systems into the same intake as the browser forms. Authenticate with a Maskinporten token for a system user (Authorization: Bearer …)."
         },
+        "tags": tags,
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -172,6 +172,69 @@ pub enum SubmitError {
     Db(#[from] sqlx::Error),
 }
 
+/// The document as it is received: with the files of `holder` written into its attachment fields.
+/// A file not yet checked for malware is an error at its field.
+async fn with_files<'d>(
+    store: &Store,
+    form: &Form,
+    document: &'d Value,
+    holder: Option<&str>,
+) -> Result<std::borrow::Cow<'d, Value>, SubmitError> {
+    let Some(holder) = holder else {
+        return Ok(std::borrow::Cow::Borrowed(document));
+    };
+    let rows = store.attachments_of_holder(holder).await?;
+    let pending: Vec<FieldError> = rows
+        .iter()
+        .filter(|r| r.status == AttachmentStatus::Pending)
+        .map(|r| FieldError {
+            path: crate::form::expr::parse_path(&r.field).unwrap_or_default(),
+            kind: crate::form::validate::ErrorKind::FilePending(r.name.clone()),
+            label: attachments::field(form, &r.field).map(|(f, _)| f.label.clone()),
+        })
+        .collect();
+    if !pending.is_empty() {
+        return Err(SubmitError::Invalid(pending));
+    }
+    let mut d = document.clone();
+    attachments::fill(form, &mut d, &rows);
+    Ok(std::borrow::Cow::Owned(d))
+}
+
+/// Everything [`submit`] checks, storing nothing: the files, the whole validation and the PDP.
+/// What passes here is received by `submit` (unless the key was used for another document).
+pub async fn check(
+    store: &Store,
+    authz: &Arc<dyn Authorization>,
+    s: &Submission<'_>,
+) -> Result<(), SubmitError> {
+    let doc = with_files(store, s.form, s.document, s.attachments).await?;
+    judge(authz, s, doc.as_ref()).await
+}
+
+/// The whole validation of the document as received, then the PDP, asked now: rights may have
+/// been withdrawn since the form was opened. (The API asked before reading the document; its
+/// permit is reused here.)
+async fn judge(
+    authz: &Arc<dyn Authorization>,
+    s: &Submission<'_>,
+    doc: &Value,
+) -> Result<(), SubmitError> {
+    let errors = validate(s.form, doc, Scope::All, s.context);
+    if !errors.is_empty() {
+        return Err(SubmitError::Invalid(errors));
+    }
+    authorize(
+        authz,
+        s.permits,
+        s.submitter,
+        action::WRITE,
+        &s.form.resource,
+        s.party,
+    )
+    .await
+}
+
 /// Receives a submission; see the module documentation. A repeat of an earlier submission (same
 /// key, same document) gives its receipt again without asking anything else; the same key with
 /// another document is refused.
@@ -181,49 +244,14 @@ pub async fn submit(
     s: Submission<'_>,
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
-    let with_files;
-    let doc = match s.attachments {
-        Some(holder) => {
-            let rows = store.attachments_of_holder(holder).await?;
-            let pending: Vec<FieldError> = rows
-                .iter()
-                .filter(|r| r.status == AttachmentStatus::Pending)
-                .map(|r| FieldError {
-                    path: crate::form::expr::parse_path(&r.field).unwrap_or_default(),
-                    kind: crate::form::validate::ErrorKind::FilePending(r.name.clone()),
-                    label: attachments::field(s.form, &r.field).map(|(f, _)| f.label.clone()),
-                })
-                .collect();
-            if !pending.is_empty() {
-                return Err(SubmitError::Invalid(pending));
-            }
-            let mut d = s.document.clone();
-            attachments::fill(s.form, &mut d, &rows);
-            with_files = d;
-            &with_files
-        }
-        None => s.document,
-    };
+    let doc = with_files(store, s.form, s.document, s.attachments).await?;
+    let doc = doc.as_ref();
     let document = canonical::canonical(doc);
     let sha256 = canonical::sha256_hex(document.as_bytes());
     if let Some(done) = repeat(store, &s.key, &sha256).await? {
         return Ok(done);
     }
-    let errors = validate(s.form, doc, Scope::All, s.context);
-    if !errors.is_empty() {
-        return Err(SubmitError::Invalid(errors));
-    }
-    // Rights may have been withdrawn since the form was opened: ask again, now. (The API asked
-    // before reading the document; its permit is reused here.)
-    authorize(
-        authz,
-        s.permits,
-        s.submitter,
-        action::WRITE,
-        &s.form.resource,
-        s.party,
-    )
-    .await?;
+    judge(authz, &s, doc).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let dialog_id = uuid::Uuid::now_v7().to_string();
     let transmission_id = uuid::Uuid::now_v7().to_string();

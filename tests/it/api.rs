@@ -313,7 +313,7 @@ async fn other_forms_have_the_generic_door_and_the_api_is_described() {
         .await
         .unwrap();
     let api: Value = r.json().await.unwrap();
-    assert_eq!(api["openapi"], "3.0.3");
+    assert_eq!(api["openapi"], "3.1.0");
     assert!(api["paths"][PATH.replace("2025", "{inntektsaar}")]["post"].is_object());
     assert!(api["paths"]["/api/v1/skjema/RF-1140/innsendinger"]["post"].is_object());
     assert!(api["paths"]["/api/v1/skjema/skriv-til-oss/innsendinger"].is_null());
@@ -476,4 +476,94 @@ async fn the_receipt_pdf_names_the_party_and_the_end_user_system() {
     assert!(!text.contains("systemuser:"), "{text}");
     // When it was sent, in Oslo time and written the Norwegian way.
     assert!(text.contains(" kl. "), "{text}");
+}
+
+#[tokio::test]
+async fn validering_answers_as_a_delivery_would_and_stores_nothing() {
+    let app = spawn_app().await;
+    let token = app.token(SAMEIE, SCOPE);
+    let check = format!("{PATH}/validering");
+    let before = crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await;
+    // A valid delivery: the counts its Leveransebekreftelse would have, without ids.
+    let doc = melding("Leveranse-V");
+    let k = key();
+    let v = post(&app, &check, Some(&token), Some(&k), &doc).await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    assert_eq!(v.body["oppgavegiversLeveranseReferanse"], "Leveranse-V");
+    assert_eq!(v.body["antallOppgaver"], 2);
+    assert!(v.body.get("dialogId").is_none(), "{}", v.body);
+    assert!(v.body.get("forsendelseId").is_none(), "{}", v.body);
+    // Validated twice with the same key: still nothing stored, and the key is still free.
+    let again = post(&app, &check, Some(&token), Some(&k), &doc).await;
+    assert_eq!(again.body, v.body);
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await,
+        before
+    );
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM outbox").await,
+        0
+    );
+    let sent = post(&app, PATH, Some(&token), Some(&k), &doc).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let mut without_ids = sent.body.clone();
+    without_ids.as_object_mut().unwrap().remove("dialogId");
+    without_ids.as_object_mut().unwrap().remove("forsendelseId");
+    assert_eq!(without_ids, v.body);
+    // An invalid delivery: the same Feil, with every error, as the delivery gets.
+    let mut bad = melding("Leveranse-F");
+    bad["leveranse"]["oppgavegiver"]["organisasjonsnummer"] = json!("819897523");
+    bad["leveranse"]["oppgaveoppsummering"]["sumAndelFormue"] = json!(1);
+    let checked = post(&app, &check, Some(&token), Some(&key()), &bad).await;
+    let refused = post(&app, PATH, Some(&token), Some(&key()), &bad).await;
+    assert_eq!(checked.status, 400, "{}", checked.body);
+    assert_eq!(checked.status, refused.status);
+    assert_eq!(checked.body["kode"], refused.body["kode"]);
+    assert_eq!(
+        checked.body["spesifisering"], refused.body["spesifisering"],
+        "{}",
+        checked.body
+    );
+    assert!(
+        checked.body["spesifisering"]
+            .as_array()
+            .is_some_and(|e| e.len() >= 2),
+        "{}",
+        checked.body
+    );
+    // The checks before the document are the same too: no token, another scheme's token, no key,
+    // a year the scheme does not take.
+    let none = post(&app, &check, None, Some(&key()), &doc).await;
+    assert_eq!(none.status, 401, "{}", none.body);
+    let other = app.token(SAMEIE, "skatteetaten:innrapporteringboligselskap");
+    assert_eq!(
+        post(&app, &check, Some(&other), Some(&key()), &doc)
+            .await
+            .status,
+        403
+    );
+    let no_key = post(&app, &check, Some(&token), None, &doc).await;
+    assert_eq!(
+        no_key.body["spesifisering"][0]["kode"], "GLD_1028",
+        "{}",
+        no_key.body
+    );
+    let year = post(
+        &app,
+        "/api/innrapportering/boligsameie/v1/2019/validering",
+        Some(&token),
+        Some(&key()),
+        &doc,
+    )
+    .await;
+    assert_eq!(
+        year.body["spesifisering"][0]["kode"], "GLD_1027",
+        "{}",
+        year.body
+    );
+    // Only the delivery above was stored.
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await,
+        before + 1
+    );
 }

@@ -1235,9 +1235,19 @@ fn klage_document() -> Value {
 }
 
 async fn api_post(app: &TestApp, token: &str, key: &str, form: Form) -> (u16, Value) {
+    api_post_to(app, KLAGE_PATH, token, key, form).await
+}
+
+async fn api_post_to(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    form: Form,
+) -> (u16, Value) {
     let r = app
         .client
-        .post(format!("{}{KLAGE_PATH}", app.addr))
+        .post(format!("{}{path}", app.addr))
         .bearer_auth(token)
         .header("idempotencyKey", key)
         .header("accept", "application/json")
@@ -1260,6 +1270,49 @@ fn api_form(doc: &Value, files: Vec<(&str, Vec<u8>)>) -> Form {
         form = form.part(KLAGE_FIELD, file(name, bytes, "application/octet-stream"));
     }
     form
+}
+
+#[tokio::test]
+async fn the_generic_doors_validering_checks_the_files_and_keeps_none() {
+    let app = spawn_app().await;
+    let token = app.token(SAMEIE, KLAGE_SCOPE);
+    let check = "/api/v1/skjema/klage/validering";
+    let files = || async { count(&app, "SELECT COUNT(*) FROM attachments").await };
+    let (status, v) = api_post_to(
+        &app,
+        check,
+        &token,
+        &uuid::Uuid::new_v4().to_string(),
+        api_form(&klage_document(), vec![("vedtak.pdf", pdf("validering"))]),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["skjema"], "klage");
+    assert_eq!(v["antallVedlegg"], 1);
+    assert!(v.get("innsendingId").is_none());
+    assert_eq!(files().await, 0, "the checked file is not kept");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 0);
+    // A file that is not what it says is refused as a submission would refuse it.
+    let png = vec![0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    let (status, refused) = api_post_to(
+        &app,
+        check,
+        &token,
+        &uuid::Uuid::new_v4().to_string(),
+        api_form(&klage_document(), vec![("vedtak.pdf", png.clone())]),
+    )
+    .await;
+    let (sent_status, sent) = api_post(
+        &app,
+        &token,
+        &uuid::Uuid::new_v4().to_string(),
+        api_form(&klage_document(), vec![("vedtak.pdf", png)]),
+    )
+    .await;
+    assert_eq!(status, sent_status, "{refused} / {sent}");
+    assert_ne!(status, 200);
+    assert_eq!(refused["spesifisering"], sent["spesifisering"]);
+    assert_eq!(files().await, 0);
 }
 
 #[tokio::test]
