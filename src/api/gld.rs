@@ -91,23 +91,22 @@ pub(super) fn leveranse_counts(doc: &Value) -> Value {
     }
 }
 
+/// A `leveranse`'s income year, as a number or as text (`"2025"`).
+fn year_of(l: &Value) -> Option<i64> {
+    l.get("inntektsaar")
+        .and_then(crate::form::validate::as_number)
+        .and_then(|n| n.as_i64())
+}
+
 /// The income years in a GLD document (one per `leveranse`).
 pub(super) fn years_in(doc: &Value) -> Vec<(String, Option<i64>)> {
     match doc.get("leveranse") {
         Some(Value::Array(list)) => list
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                (
-                    format!("leveranse[{i}].inntektsaar"),
-                    l.get("inntektsaar").and_then(Value::as_i64),
-                )
-            })
+            .map(|(i, l)| (format!("leveranse[{i}].inntektsaar"), year_of(l)))
             .collect(),
-        Some(l) => vec![(
-            "leveranse.inntektsaar".to_owned(),
-            l.get("inntektsaar").and_then(Value::as_i64),
-        )],
+        Some(l) => vec![("leveranse.inntektsaar".to_owned(), year_of(l))],
         None => Vec::new(),
     }
 }

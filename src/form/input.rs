@@ -162,6 +162,18 @@ pub fn display(kind: &FieldKind, v: Option<&Value>, lang: Lang) -> String {
     if matches!(v, None | Some(Value::Null)) {
         return String::new();
     }
+    // A number the API was given as text ("7500") is shown as the number it is.
+    let number;
+    let v = match v {
+        Some(t @ Value::String(_)) if kind.is_number() => match super::validate::as_number(t) {
+            Some(n) => {
+                number = Value::Number(n.into_owned());
+                Some(&number)
+            }
+            None => v,
+        },
+        _ => v,
+    };
     match (kind, v) {
         (FieldKind::Amount, Some(Value::Number(n))) => {
             format!("{} kr", group_thousands(&n.to_string()))

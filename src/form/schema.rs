@@ -126,7 +126,19 @@ fn leaf(kind: &FieldKind, f: Option<Bounds<'_>>) -> Value {
         | FieldKind::Group(_)
         | FieldKind::Attachment(_) => ("string", None, None),
     };
-    m.insert("type".into(), ty.into());
+    if ty == "integer" || ty == "number" {
+        // A number may also come as text, as Skatteetaten's examples send it ("7500"): the
+        // pattern holds for the text, the bounds for the number.
+        m.insert("type".into(), json!([ty, "string"]));
+        let text = if ty == "integer" {
+            "^-?(0|[1-9][0-9]*)$"
+        } else {
+            "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$"
+        };
+        m.insert("pattern".into(), text.into());
+    } else {
+        m.insert("type".into(), ty.into());
+    }
     if let FieldKind::Choice { options, .. } = kind {
         let values: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
         m.insert("enum".into(), json!(values));
@@ -262,7 +274,7 @@ pub fn json_schema(form: &Form) -> Value {
     for c in &form.computed {
         let n = root.at(&c.bind, c.required);
         n.leaf = Some(if c.whole {
-            json!({ "type": "integer" })
+            json!({ "type": ["integer", "string"], "pattern": "^-?(0|[1-9][0-9]*)$" })
         } else {
             json!({})
         });

@@ -558,11 +558,32 @@ pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<Fi
     errors
 }
 
-/// Equal, with numbers compared by value (`2` equals `2.0`).
+/// Equal, with numbers compared by value (`2` equals `2.0`, and a number given as text, `"2"`,
+/// equals `2`).
 pub(super) fn same_number_or_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+    match (as_number(a), as_number(b)) {
+        (Some(x), Some(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
+    }
+}
+
+/// A number, or a number given as text: Skatteetaten's examples send amounts and years both
+/// ways (`"paaloeptBeloep": "7500"`, `"saldo": 22500`), so both are taken. The text must be a
+/// plain JSON number (`-?digits(.digits)?`, no spaces, no leading zeros); anything else is not a
+/// number.
+pub fn as_number(v: &Value) -> Option<std::borrow::Cow<'_, serde_json::Number>> {
+    match v {
+        Value::Number(n) => Some(std::borrow::Cow::Borrowed(n)),
+        Value::String(s)
+            if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.') =>
+        {
+            serde_json::from_str::<serde_json::Number>(s)
+                .ok()
+                .map(std::borrow::Cow::Owned)
+        }
+        _ => None,
     }
 }
 
@@ -748,12 +769,12 @@ fn check_value(kind: &FieldKind, f: Bounds<'_>, v: Option<&Value>) -> Option<Err
         return None;
     }
     if kind.is_number() {
-        let n = match v {
-            Value::Number(n) => n,
-            _ if kind.is_whole() && v.as_str().is_some_and(looks_decimal) => {
+        let n = match as_number(v) {
+            Some(n) => n,
+            None if kind.is_whole() && v.as_str().is_some_and(looks_decimal) => {
                 return Some(ErrorKind::NotWhole);
             }
-            _ => return Some(ErrorKind::NotNumber),
+            None => return Some(ErrorKind::NotNumber),
         };
         if kind.is_whole() && !(n.is_i64() || n.is_u64()) {
             return Some(ErrorKind::NotWhole);
@@ -904,5 +925,31 @@ mod tests {
         assert!(is_phone("00000000"));
         assert!(is_phone("+47 22 22 22 22"));
         assert!(!is_phone("22-22"));
+    }
+
+    #[test]
+    fn a_number_may_come_as_text_but_only_as_a_plain_number() {
+        use serde_json::json;
+        let n = |v: Value| as_number(&v).map(|n| n.as_f64().unwrap());
+        assert_eq!(n(json!("7500")), Some(7500.0));
+        assert_eq!(n(json!("-12.5")), Some(-12.5));
+        assert_eq!(n(json!(22500)), Some(22500.0));
+        for bad in ["", "1 000", "1,5", "007", "12a", "+1", "1e3", " 1"] {
+            assert_eq!(n(json!(bad)), None, "{bad:?}");
+        }
+        let check = |kind: FieldKind, v: Value| check_value(&kind, Bounds::default(), Some(&v));
+        assert_eq!(check(FieldKind::Amount, json!("7500")), None);
+        assert_eq!(
+            check(FieldKind::Amount, json!("12.5")),
+            Some(ErrorKind::NotWhole)
+        );
+        assert_eq!(
+            check(FieldKind::Amount, json!("1 000")),
+            Some(ErrorKind::NotNumber)
+        );
+        assert_eq!(check(FieldKind::Year, json!("2025")), None);
+        assert_eq!(check(FieldKind::Decimal, json!("0.25")), None);
+        assert!(same_number_or_value(&json!("10000"), &json!(10000)));
+        assert!(!same_number_or_value(&json!("10001"), &json!(10000)));
     }
 }

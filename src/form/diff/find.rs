@@ -1010,7 +1010,11 @@ fn properties(schema: &Json) -> Vec<Property> {
 }
 
 fn walk_schema(node: &Json, prefix: &str, out: &mut Vec<Property>) {
-    let type_of = |n: &Json| n.get("type").and_then(Json::as_str).map(str::to_string);
+    // A type list names the JSON type first, then "string" for a number that may come as text.
+    let type_of = |n: &Json| match n.get("type") {
+        Some(Json::Array(types)) => types.first().and_then(Json::as_str).map(str::to_string),
+        other => other.and_then(Json::as_str).map(str::to_string),
+    };
     if let Some(props) = node.get("properties").and_then(Json::as_object) {
         let required: Vec<&str> = node
             .get("required")
