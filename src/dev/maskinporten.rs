@@ -749,7 +749,7 @@ mod tests {
         let mp = state();
         assert_eq!(mp.issuer(), "http://127.0.0.1:1/dev/maskinporten/");
         assert_eq!(mp.jwks()["keys"][0]["kid"], mp.key.kid.as_str());
-        assert_eq!(mp.clients().len(), 2);
+        assert_eq!(mp.clients().len(), 5, "one client per system");
         for c in mp.clients() {
             assert_eq!(c.org, "311800051");
             assert!(uuid::Uuid::parse_str(&c.client_id).is_ok());

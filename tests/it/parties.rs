@@ -39,6 +39,9 @@ const LOVETANN: &str = "311800043";
 const REVISJON: &str = "311800051";
 const NEDLAGT: &str = "311800078";
 const FANTASIEN: &str = "311800086";
+const BARNEHAGE: &str = "212918172";
+const FRIVILLIG: &str = "313874664";
+const BOLIGSPAREBANK: &str = "311800108";
 
 const SYSTEM_USER_SAMEIE: &str = "6d4f1c2a-7b8e-4f3a-9c1d-2e5f8a9b0c11";
 
@@ -210,7 +213,19 @@ async fn each_test_person_gets_their_parties() {
     );
 
     let rune = parties(RUNE).await;
-    assert_eq!(top_level(&rune), [RUNE, SPISESTEDER, BAKERI, REVISJON]);
+    assert_eq!(
+        top_level(&rune),
+        [
+            RUNE,
+            SPISESTEDER,
+            BAKERI,
+            REVISJON,
+            BARNEHAGE,
+            FRIVILLIG,
+            BOLIGSPAREBANK
+        ]
+    );
+    assert_eq!(find(&rune, BOLIGSPAREBANK).authorized_roles, ["REVI"]);
     assert_eq!(
         find(&rune, SPISESTEDER).authorized_access_packages,
         [package::ANSVARLIG_REVISOR]
@@ -275,7 +290,16 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
     let altinn = spawn_registry(Registry::embedded()).await;
     let gld_dina = [SAMEIE, BAKERI, BAKERI_TORGET, BAKERI_BRYGGA];
     let gld_rita = [SAMEIE, BORETTSLAG, LOVETANN, FANTASIEN];
-    let gld_rune = [SPISESTEDER, BAKERI, BAKERI_TORGET, BAKERI_BRYGGA, REVISJON];
+    let gld_rune = [
+        SPISESTEDER,
+        BAKERI,
+        BAKERI_TORGET,
+        BAKERI_BRYGGA,
+        REVISJON,
+        BARNEHAGE,
+        FRIVILLIG,
+        BOLIGSPAREBANK,
+    ];
     let cases: &[(&str, &str, &[&str])] = &[
         (DINA, "RF-1140", &gld_dina),
         (DINA, "RF-1139", &gld_dina),
@@ -296,6 +320,10 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
         ),
         (RUNE, "RF-1140", &gld_rune),
         (RUNE, "RF-1139", &gld_rune),
+        (RUNE, "RF-1241", &gld_rune),
+        (RUNE, "RF-1310", &gld_rune),
+        (RUNE, "RF-1360", &gld_rune),
+        (RUNE, "RF-1312", &gld_rune),
         (
             RUNE,
             "skriv-til-oss",
@@ -306,6 +334,9 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
                 BAKERI_TORGET,
                 BAKERI_BRYGGA,
                 REVISJON,
+                BARNEHAGE,
+                FRIVILLIG,
+                BOLIGSPAREBANK,
             ],
         ),
         (PER, "RF-1140", &[]),
@@ -313,6 +344,7 @@ async fn each_form_offers_only_the_parties_that_may_use_it() {
         (PER, "skriv-til-oss", &[PER]),
         (FRIDA, "RF-1140", &[SAMEIE, LOVETANN]),
         (FRIDA, "RF-1139", &[LOVETANN]),
+        (FRIDA, "RF-1360", &[LOVETANN]),
         (FRIDA, "skriv-til-oss", &[FRIDA, BAKERI_BRYGGA, LOVETANN]),
     ];
     for (pid, form_id, expected) in cases {
