@@ -348,8 +348,9 @@ fn group_view(
             let fields = g
                 .fields
                 .iter()
-                .filter(|rf| branches.shows(rf, doc, ctx, Some(&row)))
-                .map(|rf| {
+                .enumerate()
+                .filter(|(_, rf)| branches.shows(rf, doc, ctx, Some(&row)))
+                .map(|(i, rf)| {
                     let p = instantiate(&rf.bind, &row);
                     let mut v = field_view(
                         rf,
@@ -363,6 +364,13 @@ fn group_view(
                         ui,
                     );
                     v.condition = branches.mark(rf.when.as_ref(), lang);
+                    // A text in a row is read, not answered: no input, no value.
+                    if matches!(rf.kind, FieldKind::Static) {
+                        v.widget = "static";
+                        v.id = format!("{}-tekst-{i}", dom_id(&row));
+                        v.value = String::new();
+                        v.error = None;
+                    }
                     v
                 })
                 .collect();

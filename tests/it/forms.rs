@@ -518,3 +518,75 @@ async fn a_draft_keeps_the_form_version_it_began_on() {
     let page = after.get_with(&before.client, &fresh).await;
     assert!(page.body.contains("(ny versjon)"), "{}", page.body);
 }
+
+const ROW_TEXT_FORM: &str = r#"
+id = "T-RADTEKST"
+version = "1"
+area = "publikumstjenester"
+resource = "ske-skriv-til-oss"
+packages = ["skattegrunnlag"]
+title = { nb = "Rader med tekst", nn = "Rader med tekst", en = "Rows with text" }
+
+[[page]]
+id = "rader"
+title = { nb = "Rader", nn = "Rader", en = "Rows" }
+
+  [[page.field]]
+  bind = "rader"
+  kind = "group"
+  label = { nb = "Kontoer", nn = "Kontoar", en = "Accounts" }
+  min = 1
+
+    [[page.field.field]]
+    kind = "static"
+    label = { nb = "Fyll ut saldoen per 31. desember.", nn = "Fyll ut saldoen per 31. desember.", en = "Give the balance on 31 December." }
+
+    [[page.field.field]]
+    bind = "saldo"
+    kind = "amount"
+    label = { nb = "Saldo", nn = "Saldo", en = "Balance" }
+    required = true
+"#;
+
+#[tokio::test]
+async fn a_text_in_a_row_is_shown_as_text_not_as_an_input() {
+    let forms = tempfile::tempdir().unwrap();
+    crate::signin::copy_dir(&crate::helpers::forms_dir(), forms.path());
+    std::fs::write(
+        forms.path().join("publikumstjenester/T-RADTEKST.toml"),
+        ROW_TEXT_FORM,
+    )
+    .unwrap();
+    let dir = forms.path().to_path_buf();
+    let app = crate::helpers::spawn_logged_in_with(move |c| c.forms_dir = dir).await;
+    let p1 = app.start("T-RADTEKST").await;
+    let r = app.post_page(&p1, "add:rader", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get(&p1).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "<div class=\"static-text\" id=\"f-rader-0-tekst-0\"><p class=\"ds-paragraph\">Fyll ut saldoen per 31. desember.</p></div>"
+        ),
+        "{}",
+        page.body
+    );
+    // No input carries the row (or the document) as its value, and no id is given twice.
+    assert!(!page.body.contains("name=\"rader[0]\""), "{}", page.body);
+    assert!(!page.body.contains("{&quot;"), "{}", page.body);
+    assert_eq!(
+        page.body.matches("id=\"f-rader-0\"").count(),
+        1,
+        "{}",
+        page.body
+    );
+    // The row's answer is saved as usual.
+    let r = app
+        .post_page(&p1, "next", &[("rader[0].saldo", "1200")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.document(&p1).await,
+        serde_json::json!({ "rader": [{ "saldo": 1200 }] })
+    );
+}

@@ -230,3 +230,158 @@ async fn skatteetatens_example_through_the_api() {
     assert_eq!(ok["antallOppgaver"], 2);
     assert_eq!(ok["oppgavegiversLeveranseReferanse"], "Leveranse-1");
 }
+
+/// Skatteetaten's example delivery of a GLD scheme (`catalogue/gld/`), with its placeholder
+/// identities replaced by synthetic ones and the income year set to 2025: each person number by a
+/// test number of its own, the oppgavegiver by `oppgavegiver`, and an invalid organisation number
+/// of an owner (the examples' 987654321 fails mod-11) by a valid one.
+fn gld_example(dir: &std::path::Path, file: &str, oppgavegiver: &str) -> Value {
+    let path = dir.join("catalogue").join("gld").join(file);
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let l = &mut doc["leveranse"];
+    // As given: a number or a number as text; the year follows the example's own choice.
+    l["inntektsaar"] = match l["inntektsaar"] {
+        Value::String(_) => json!("2025"),
+        _ => json!(2025),
+    };
+    l["oppgavegiver"]["organisasjonsnummer"] = json!(oppgavegiver);
+    let mut n = 0;
+    for task in l["oppgave"].as_array_mut().unwrap() {
+        let owner = &mut task["oppgaveeier"];
+        if owner.get("foedselsnummer").is_some() {
+            n += 1;
+            owner["foedselsnummer"] = json!(synthetic_fnr(n, 1, 90));
+        }
+        if owner.get("organisasjonsnummer").is_some() {
+            owner["organisasjonsnummer"] = json!("311800051");
+        }
+    }
+    doc
+}
+
+#[tokio::test]
+async fn each_gld_schemes_example_is_received_through_its_api() {
+    let Some(dir) = reference_dir() else { return };
+    let app = spawn_app().await;
+    for (file, org, scope, base) in [
+        (
+            "passogstell-RF-1241.example.json",
+            "212918172",
+            "skatteetaten:innrapporteringpassogstell",
+            "/api/innrapportering/passogstell",
+        ),
+        (
+            "gavertilfrivillige-RF-1310.example.json",
+            "313874664",
+            "skatteetaten:innrapporteringgaverfrivilligeorganisasjoner",
+            "/api/innrapportering/gaverfrivilligeorganisasjoner",
+        ),
+        (
+            "bsu-RF-1360.example.json",
+            "311800108",
+            "skatteetaten:innrapporteringboligsparingungdom",
+            "/api/innrapportering/boligsparingungdom",
+        ),
+    ] {
+        let mut doc = gld_example(&dir, file, org);
+        if file.starts_with("bsu") {
+            bsu_as_a_bank_would_send_it(&mut doc);
+        }
+        let token = app.token(org, scope);
+        let post = |path: String, doc: Value| {
+            let (client, url, token) = (app.client.clone(), app.addr.clone(), token.clone());
+            async move {
+                let r = client
+                    .post(format!("{url}{path}"))
+                    .bearer_auth(token)
+                    .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                    .header("content-type", "application/json")
+                    .body(doc.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let tasks = doc["leveranse"]["oppgave"].as_array().unwrap().len();
+        let (status, checked) = post(format!("{base}/v1/2025/validering"), doc.clone()).await;
+        assert_eq!(status, 200, "{file}: {checked}");
+        let (status, ok) = post(format!("{base}/v1/2025"), doc.clone()).await;
+        assert_eq!(status, 200, "{file}: {ok}");
+        assert_eq!(ok["antallOppgaver"], tasks, "{file}");
+        assert!(ok["forsendelseId"].is_string(), "{file}: {ok}");
+        // A control sum that does not add up is refused at its path, as text or as a number.
+        let mut wrong = doc.clone();
+        let sums = wrong["leveranse"]["oppgaveoppsummering"]
+            .as_object_mut()
+            .unwrap();
+        let (key, _) = sums
+            .iter()
+            .find(|(k, _)| k.starts_with("sum"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .unwrap();
+        sums.insert(key.clone(), json!("1"));
+        let (status, feil) = post(format!("{base}/v1/2025"), wrong).await;
+        assert_eq!(status, 400, "{file}: {feil}");
+        assert!(
+            feil["spesifisering"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["sti"] == format!("leveranse.oppgaveoppsummering.{key}")),
+            "{file}: {feil}"
+        );
+    }
+}
+
+/// The BSU example as a bank would send it: its account numbers are placeholders (one has 12
+/// digits, most fail the check digit), the bank it names as manager has a made-up number, and its
+/// `sumUttaksbeloepBolig` (118 500) is not the sum of its one withdrawal (118 050). Real-looking
+/// account numbers, a test organisation, and the sum the rows give.
+fn bsu_as_a_bank_would_send_it(doc: &mut Value) {
+    fn replace_orgnr(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "organisasjonsnummer" && x.is_string() {
+                        *x = json!("311800051");
+                    } else {
+                        replace_orgnr(x);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(replace_orgnr),
+            _ => {}
+        }
+    }
+    let l = &mut doc["leveranse"];
+    for (i, task) in l["oppgave"].as_array_mut().unwrap().iter_mut().enumerate() {
+        task["kontonummer"] = json!(account(1503_00_1234 + i as u64 * 7));
+        replace_orgnr(&mut task["avgangsmelding"]);
+        replace_orgnr(&mut task["mottaksmelding"]);
+    }
+    let withdrawn: i64 = l["oppgave"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.get("uttaksbeloepBolig").and_then(Value::as_i64))
+        .sum();
+    l["oppgaveoppsummering"]["sumUttaksbeloepBolig"] = json!(withdrawn);
+}
+
+/// An 11-digit account number from ten digits and their mod-11 check digit (the next ten digits
+/// when the check digit would be 10).
+fn account(mut first: u64) -> String {
+    loop {
+        let digits = format!("{first:010}");
+        let sum: u32 = digits
+            .bytes()
+            .zip([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
+            .map(|(b, w)| u32::from(b - b'0') * w)
+            .sum();
+        match (11 - sum % 11) % 11 {
+            10 => first += 1,
+            k => return format!("{digits}{k}"),
+        }
+    }
+}
