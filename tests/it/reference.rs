@@ -356,7 +356,7 @@ fn bsu_as_a_bank_would_send_it(doc: &mut Value) {
     }
     let l = &mut doc["leveranse"];
     for (i, task) in l["oppgave"].as_array_mut().unwrap().iter_mut().enumerate() {
-        task["kontonummer"] = json!(account(1503_00_1234 + i as u64 * 7));
+        task["kontonummer"] = json!(account(1_503_001_234 + i as u64 * 7));
         replace_orgnr(&mut task["avgangsmelding"]);
         replace_orgnr(&mut task["mottaksmelding"]);
     }
