@@ -86,6 +86,23 @@ enum DevCommand {
         #[arg(long)]
         issuer: Option<String>,
     },
+    /// Print a synthetic document for a form with an API: valid (Tenor-style fødselsnumre,
+    /// organisation and account numbers that pass mod-11, names of no one, control sums that add
+    /// up), grown from the form's own API scenario; or one that breaks exactly one check.
+    Testdata {
+        /// The form, e.g. RF-1140.
+        form: String,
+        /// Rows in the form's main group (the oppgaver); by default as many as its scenario has.
+        #[arg(long)]
+        rows: Option<usize>,
+        /// The random seed: the same seed gives the same document.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Break exactly this check: required, fnr, orgnr, kontonummer, computed or not_number,
+        /// optionally with :PATH for the field (e.g. fnr:leveranse.oppgave[*].oppgaveeier.foedselsnummer).
+        #[arg(long = "break")]
+        break_check: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -199,6 +216,21 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Dev {
+            command:
+                DevCommand::Testdata {
+                    form,
+                    rows,
+                    seed,
+                    break_check,
+                },
+        } => match dev_testdata(&config, &form, rows, seed, break_check) {
+            Ok(doc) => print_out(&doc),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -273,6 +305,29 @@ async fn outbox(config: &Config, retry: Option<i64>) -> anyhow::Result<()> {
         "the list could not be written"
     );
     Ok(())
+}
+
+/// A synthetic document for `form` (see `form::testdata`), as pretty JSON.
+fn dev_testdata(
+    config: &Config,
+    form: &str,
+    rows: Option<usize>,
+    seed: u64,
+    break_check: Option<String>,
+) -> anyhow::Result<String> {
+    let catalog = tasteskjema::load_catalog(&config.forms_dir)?;
+    let f = catalog
+        .latest(form)
+        .ok_or_else(|| anyhow::anyhow!("no form {form:?} in {}", config.forms_dir.display()))?;
+    let doc = tasteskjema::form::testdata::generate(
+        f,
+        &tasteskjema::form::testdata::Ask {
+            rows,
+            seed,
+            break_check,
+        },
+    )?;
+    Ok(serde_json::to_string_pretty(&doc)?)
 }
 
 /// A system-user token for `org` from the built-in Maskinporten stand-in, whose clients are

@@ -515,8 +515,40 @@ pub fn test_dir(dir: &Path) -> Report {
                     message,
                 }));
         }
+        // A form with its own API: `dev testdata` grows a valid delivery of many rows from its
+        // scenario, and breaks each check it can break exactly.
+        if form.api.is_some() {
+            report.problems.extend(testdata_problems(form, &file));
+        }
     }
     report
+}
+
+/// What `dev testdata` cannot make for a form with an API: 50 rows, valid; and each check broken.
+fn testdata_problems(form: &Form, file: &Path) -> Vec<Problem> {
+    use super::testdata::{Ask, BREAKABLE, TestdataError, generate};
+    let problem = |what: String, e: TestdataError| Problem {
+        file: file.to_path_buf(),
+        at: At::File,
+        message: format!("dev testdata {what}: {e}"),
+    };
+    let mut out = Vec::new();
+    let ask = |break_check: Option<&str>| Ask {
+        rows: Some(50),
+        seed: 1,
+        break_check: break_check.map(str::to_owned),
+    };
+    if let Err(e) = generate(form, &ask(None)) {
+        out.push(problem(format!("{} --rows 50", form.id), e));
+    }
+    for b in BREAKABLE {
+        match generate(form, &ask(Some(b))) {
+            // A check the form has no field for cannot be broken; that is not a problem.
+            Ok(_) | Err(TestdataError::CannotBreak(..)) => {}
+            Err(e) => out.push(problem(format!("{} --rows 50 --break {b}", form.id), e)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
