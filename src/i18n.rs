@@ -6,6 +6,7 @@ use crate::form::Lang;
 use crate::form::definition::Channel;
 
 pub mod registers;
+pub mod vendor;
 
 /// Every fixed text of the portal in one language.
 #[derive(Debug)]
@@ -106,6 +107,8 @@ pub struct Ui {
     pub stale_yours: &'static str,
     pub stale_reload: &'static str,
     pub footer: &'static str,
+    /// The footer's link to the pages for system vendors.
+    pub footer_vendors: &'static str,
     pub login: &'static str,
     pub logged_in_as: &'static str,
     pub acting_for: &'static str,
@@ -260,6 +263,7 @@ static NB: Ui = Ui {
     ch_browser: "Skjema i nettleseren",
     ch_attachments: "Vedlegg",
     footer: "Tasteskjema fra Skatteetaten. Tilgjengelighetserklæring og personvern gjelder for alle skjemaene.",
+    footer_vendors: "For systemleverandører: skjemaene som kan sendes fra et sluttbrukersystem",
     login: "Logg inn",
     logged_in_as: "Innlogget som",
     acting_for: "Representerer",
@@ -410,6 +414,7 @@ static NN: Ui = Ui {
     ch_browser: "Skjema i nettlesaren",
     ch_attachments: "Vedlegg",
     footer: "Tasteskjema frå Skatteetaten. Tilgjengelegheitserklæring og personvern gjeld for alle skjemaa.",
+    footer_vendors: "For systemleverandørar: skjemaa som kan sendast frå eit sluttbrukarsystem",
     login: "Logg inn",
     logged_in_as: "Innlogga som",
     acting_for: "Representerer",
@@ -560,6 +565,7 @@ static EN: Ui = Ui {
     ch_browser: "Form in the browser",
     ch_attachments: "Attachments",
     footer: "Tasteskjema from the Norwegian Tax Administration. The accessibility statement and privacy policy apply to every form.",
+    footer_vendors: "For system vendors: the forms an end-user system can send",
     login: "Log in",
     logged_in_as: "Logged in as",
     acting_for: "Acting for",

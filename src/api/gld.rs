@@ -25,14 +25,23 @@ pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
     let id = form.id.clone();
     let checked = form.id.clone();
     let docs = form.id.clone();
+    // A form may take larger deliveries than the portal's default (a bank's BSU delivery).
+    let limit = |r: axum::routing::MethodRouter<ApiState>| match api.body_limit() {
+        Some(n) => r.layer(axum::extract::DefaultBodyLimit::max(n)),
+        None => r,
+    };
     Router::new()
         .route(
             &format!("{}/v1/{{inntektsaar}}", api.base),
-            post(move |s, p, rid, req| submit_gld(s, id.clone(), p, rid, req)),
+            limit(post(move |s, p, rid, req| {
+                submit_gld(s, id.clone(), p, rid, req)
+            })),
         )
         .route(
             &format!("{}/v1/{{inntektsaar}}/validering", api.base),
-            post(move |s, p, req| validate_gld(s, checked.clone(), p, req)),
+            limit(post(move |s, p, req| {
+                validate_gld(s, checked.clone(), p, req)
+            })),
         )
         .route(
             &format!(

@@ -10,6 +10,11 @@
 //! server's resident memory sampled every 5 ms, above what it used before. Then one 50 MB file
 //! (to a copy of the forms where the field allows 60 MB): memory must not follow the file's size.
 //!
+//! `bench scale [ROWS…]` starts the release binary and sends one RF-1360 (BSU) delivery of each
+//! size (default 1 000, 10 000 and 100 000 accounts, made by `dev testdata`) through the API: the
+//! time to the answer, validation time per row in-process, and the server's peak resident memory
+//! above what it used before, beside the body's size.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -89,6 +94,15 @@ fn main() {
         let total = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
         let concurrency = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
         api_bench(total, concurrency);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("scale") {
+        let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+        scale_bench(if sizes.is_empty() {
+            &[1_000, 10_000, 100_000]
+        } else {
+            &sizes
+        });
         return;
     }
     if args.first().map(String::as_str) == Some("hello") {
@@ -633,6 +647,128 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
             (peak.saturating_sub(base)) as f64 / 1024.0
         );
     });
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The release server beside this binary, on a free port with a fresh data directory and no
+/// outbox workers: its process, address and data directory (kept alive by the guard).
+fn start_server(forms: &std::path::Path) -> (std::process::Child, String, tempfile::TempDir) {
+    let exe = std::env::current_exe()
+        .expect("the bench's own path")
+        .with_file_name("tasteskjema");
+    assert!(
+        exe.exists(),
+        "build the server first: cargo build --release ({} is missing)",
+        exe.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(&exe)
+        .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
+        .env("TASTESKJEMA_FORMS_DIR", forms)
+        .env("TASTESKJEMA_LOG", "error")
+        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
+        .env_remove("TASTESKJEMA_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("open http://"), "{line}");
+    (child, format!("http://127.0.0.1:{port}"), dir)
+}
+
+fn scale_bench(sizes: &[usize]) {
+    use tasteskjema::form::testdata::{Ask, generate};
+    let forms = forms_dir();
+    let catalog = tasteskjema::load_catalog(&forms).unwrap();
+    let form = catalog.latest("RF-1360").unwrap().clone();
+    let (mut child, url, _dir) = start_server(&forms);
+    let pid = child.id();
+    let scope = "skatteetaten:innrapporteringboligsparingungdom";
+    let token = tasteskjema::dev::maskinporten::system_user_token(
+        &format!("{url}/dev/maskinporten/"),
+        &catalog,
+        "311800108",
+        scope,
+    )
+    .unwrap();
+    let ctx = tasteskjema::intake::context(Some(
+        &tasteskjema::auth::altinn::PartyId::Organisation("311800108".into()),
+    ));
+    println!(
+        "scale: one RF-1360 (BSU) delivery of each size through the API, release server on SQLite"
+    );
+    println!(
+        "| accounts | body | validation in-process | per row | to the answer | server peak RSS growth | growth / body |"
+    );
+    println!("|--:|--:|--:|--:|--:|--:|--:|");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    for &n in sizes {
+        let doc = generate(
+            &form,
+            &Ask {
+                rows: Some(n),
+                seed: 1,
+                break_check: None,
+            },
+        )
+        .expect("a valid delivery");
+        let body = serde_json::to_vec(&doc).unwrap();
+        let t = Instant::now();
+        let errors = validate(&form, &doc, Scope::All, &ctx);
+        let validation = t.elapsed();
+        assert!(errors.is_empty(), "{errors:?}");
+        drop(doc);
+        std::thread::sleep(Duration::from_millis(300));
+        let base = rss_kib(pid).unwrap();
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        let status = rt.block_on(async {
+            let r = http
+                .post(format!(
+                    "{url}/api/innrapportering/boligsparingungdom/v1/2025"
+                ))
+                .bearer_auth(&token)
+                .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap_or_default();
+            assert_eq!(
+                status,
+                200,
+                "{}",
+                text.chars().take(500).collect::<String>()
+            );
+            status
+        });
+        let wall = t.elapsed();
+        let peak = sampler.stop();
+        let growth = peak.saturating_sub(base) as f64 / 1024.0;
+        let mb = body.len() as f64 / 1e6;
+        let _ = status;
+        println!(
+            "| {n} | {mb:.1} MB | {} | {:.1} µs | {} | {growth:.1} MB | {:.1}× |",
+            ms(validation),
+            validation.as_secs_f64() * 1e6 / n as f64,
+            ms(wall),
+            growth / (body.len() as f64 / 1024.0 / 1024.0),
+        );
+    }
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -144,6 +144,17 @@ pub struct ApiSpec {
     /// The income years accepted.
     #[serde(default)]
     pub years: Vec<i32>,
+    /// The largest delivery taken, in MB (1 to 1024); by default the portal's `body_limit`. A
+    /// bank's BSU delivery is far larger than a housing company's.
+    #[serde(default)]
+    pub max_body_mb: Option<u32>,
+}
+
+impl ApiSpec {
+    /// The largest body taken, in bytes, when the form sets one.
+    pub fn body_limit(&self) -> Option<usize> {
+        self.max_body_mb.map(|mb| mb as usize * 1024 * 1024)
+    }
 }
 
 impl Form {
@@ -168,6 +179,8 @@ pub struct About {
     /// What to have ready, one thing each.
     #[serde(default)]
     pub prepare: Vec<Text>,
+    /// What is new compared with the form in Altinn II, for system vendors (the vendor page).
+    pub changes: Option<Text>,
 }
 
 /// A checked form version.

@@ -1146,11 +1146,24 @@ fn parse_form_with(
         .iter()
         .chain(&raw.about.deadline)
         .chain(&raw.about.prepare)
+        .chain(&raw.about.changes)
     {
         b.texts(t, 1, "about");
     }
     if raw.page.is_empty() {
         b.error(1, "a form needs at least one page".into());
+    }
+    if let Some(mb) = raw.api.as_ref().and_then(|a| a.max_body_mb)
+        && !(1..=1024).contains(&mb)
+    {
+        let line = src
+            .lines()
+            .position(|l| l.trim_start().starts_with("max_body_mb"))
+            .map_or(1, |i| i + 1);
+        b.error(
+            line,
+            format!("max_body_mb: {mb} is not a size from 1 to 1024 (MB)"),
+        );
     }
     // Pass 1: fields and their types.
     let mut pending = Deferred::default();
@@ -1815,6 +1828,35 @@ mod register_tests {
             .map(|p| p.to_string())
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn an_api_takes_a_body_of_one_to_1024_mb() {
+        let t = "{ nb = \"L\", nn = \"L\", en = \"L\" }";
+        let form = |mb: u32| {
+            format!(
+                "{HEAD}[api]\nbase = \"/api/t\"\nscope = \"s:t\"\nyears = [2025]\nmax_body_mb = {mb}\n\
+                 [[page]]\nid = \"p\"\ntitle = {t}\n[[page.field]]\nbind = \"navn\"\nkind = \"text\"\nlabel = {t}\n"
+            )
+        };
+        let (f, p) = load_str(&form(100));
+        assert_eq!(
+            f.unwrap().api.unwrap().body_limit(),
+            Some(100 * 1024 * 1024),
+            "{}",
+            errors(&p)
+        );
+        for bad in [0, 2048] {
+            let (f, p) = load_str(&form(bad));
+            assert!(f.is_none());
+            assert!(
+                errors(&p).contains(&format!(
+                    "t.toml:10: max_body_mb: {bad} is not a size from 1 to 1024"
+                )),
+                "{}",
+                errors(&p)
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub fn generate(form: &Form, ask: &Ask) -> Result<Value, TestdataError> {
     }
 }
 
+/// The organisation the form's example document is sent for: its scenario's party.
+pub fn example_party(form: &Form) -> Option<String> {
+    template(form).and_then(|s| s.context.party_orgnr)
+}
+
 /// The scenario to grow from: the form's first valid API scenario written for this version, else
 /// its first valid one through the browser (whose saved draft is a document the API takes too),
 /// with its document as that door makes it.

@@ -29,6 +29,7 @@ pub mod saksbehandling;
 pub mod session;
 pub mod submitted;
 pub mod uploads;
+pub mod vendor;
 pub mod view;
 
 pub use crate::i18n::{Ui, ui};
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(party::router())
         .merge(submitted::router())
         .merge(uploads::router(state.uploads.cap))
+        .merge(vendor::router())
         .route("/static/{file}", get(assets::serve))
         .route("/healthz", get(healthz))
         .fallback(not_found)

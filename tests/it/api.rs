@@ -567,3 +567,50 @@ async fn validering_answers_as_a_delivery_would_and_stores_nothing() {
         before + 1
     );
 }
+
+#[tokio::test]
+async fn a_form_may_take_larger_deliveries_than_the_default() {
+    let app = spawn_app().await;
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let bsu = tasteskjema::form::testdata::generate(
+        catalog.latest("RF-1360").unwrap(),
+        &tasteskjema::form::testdata::Ask {
+            rows: Some(3),
+            seed: 3,
+            break_check: None,
+        },
+    )
+    .unwrap();
+    // 11 MB: over the portal's 10 MB default, under RF-1360's 100 MB (JSON allows the spaces).
+    let padded = |doc: &Value| format!("{doc}{}", " ".repeat(11 * 1024 * 1024));
+    let send = |path: &'static str, org: &'static str, scope: &'static str, body: String| {
+        let (client, url, token) = (app.client.clone(), app.addr.clone(), app.token(org, scope));
+        async move {
+            let r = client
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .header("idempotencyKey", key())
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, ok) = send(
+        "/api/innrapportering/boligsparingungdom/v1/2025",
+        "311800108",
+        "skatteetaten:innrapporteringboligsparingungdom",
+        padded(&bsu),
+    )
+    .await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["antallOppgaver"], 3);
+    let (status, refused) = send(PATH, SAMEIE, SCOPE, padded(&melding("Stor"))).await;
+    assert_eq!(status, 413, "{refused}");
+    assert_eq!(refused["kode"], "GLD_006");
+}

@@ -192,3 +192,72 @@ async fn a_start_page_says_what_the_form_needs_before_one_begins() {
     assert!(r.body.contains("Før du begynner"), "{}", r.body);
     assert!(r.body.contains("ID-porten på betydelig nivå"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn vendors_read_each_api_form_without_a_login() {
+    let app = crate::helpers::spawn_anonymous().await;
+    let index = app.get("/systemleverandorer").await;
+    assert_eq!(index.status, 200, "{}", index.body);
+    for href in [
+        "/systemleverandorer/RF-1140",
+        "/systemleverandorer/RF-1360",
+        "/systemleverandorer/klage",
+    ] {
+        assert!(index.body.contains(href), "{href}");
+    }
+    // A form only for the browser has no vendor page.
+    assert!(!index.body.contains("/systemleverandorer/RF-1316"));
+    assert_eq!(app.get("/systemleverandorer/RF-1316").await.status, 404);
+    assert_eq!(app.get("/systemleverandorer/finnes-ikke").await.status, 404);
+    let page = app.get("/systemleverandorer/RF-1360").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "POST /api/innrapportering/boligsparingungdom/v1/{inntektsaar}",
+        "POST /api/innrapportering/boligsparingungdom/v1/{inntektsaar}/validering",
+        "skatteetaten:innrapporteringboligsparingungdom",
+        "ske-innrapportering-boligsparing-ungdom",
+        "leveranse.oppgave[*].kontonummer",
+        "leveranse.oppgaveoppsummering.sumSaldo",
+        "100 MB",
+        "GLD_1052",
+        "--org 311800108",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    // The example request is a delivery the API takes as it stands.
+    let start = page
+        .body
+        .find("aria-labelledby=\"foresporsel\"><code>")
+        .unwrap();
+    let rest = &page.body[start + "aria-labelledby=\"foresporsel\"><code>".len()..];
+    let json = html_unescape(&rest[..rest.find("</code>").unwrap()]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let form = catalog.latest("RF-1360").unwrap();
+    let ctx = tasteskjema::intake::context(Some(
+        &tasteskjema::auth::altinn::PartyId::Organisation("311800108".into()),
+    ));
+    assert!(
+        tasteskjema::form::validate::validate(form, &doc, tasteskjema::form::Scope::All, &ctx)
+            .is_empty()
+    );
+    // In nynorsk and English too.
+    for (lang, heading) in [("nn", "Kontrollsummar"), ("en", "Control sums")] {
+        let switched = app
+            .get(&format!("/systemleverandorer/RF-1360?lang={lang}"))
+            .await;
+        assert_eq!(switched.status, 303);
+        let page = app.get("/systemleverandorer/RF-1360").await;
+        assert!(page.body.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(page.body.contains(heading), "{lang}");
+    }
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

@@ -8,7 +8,7 @@ use crate::form::definition::{
     Alternative, Attachments, ChoiceOption, Computed, Field, FieldKind, Form, Lang, Page, Required,
     Rule, Text,
 };
-use crate::form::describe::FormNames;
+use crate::form::describe::{FormNames, kind_words};
 use crate::form::expr::{AsWritten, Clause, Expr, Names, Seg, format_path};
 
 /// Every difference, in the order [`compare`] promises.
@@ -71,59 +71,6 @@ fn same_opt(a: Option<&Expr>, b: Option<&Expr>) -> bool {
         (Some(a), Some(b)) => same(a, b),
         (None, None) => true,
         _ => false,
-    }
-}
-
-/// A kind of field in words, for a change of kind.
-fn kind_words(kind: &FieldKind) -> Text {
-    match kind {
-        FieldKind::Text => text("tekst", "tekst", "text"),
-        FieldKind::Textarea => text("lengre tekst", "lengre tekst", "long text"),
-        FieldKind::Integer => text("heltall", "heiltal", "whole number"),
-        FieldKind::Amount => text(
-            "beløp i hele kroner",
-            "beløp i heile kroner",
-            "amount in whole kroner",
-        ),
-        FieldKind::Decimal => text("desimaltall", "desimaltal", "decimal number"),
-        FieldKind::Percent => text("prosent", "prosent", "percentage"),
-        FieldKind::Date => text("dato", "dato", "date"),
-        FieldKind::DayMonth => text("dag og måned", "dag og månad", "day and month"),
-        FieldKind::Year => text("årstall", "årstal", "year"),
-        FieldKind::YesNo => text("ja/nei", "ja/nei", "yes/no"),
-        FieldKind::Choice { .. } => text(
-            "ett valg blant flere",
-            "eitt val blant fleire",
-            "one choice of several",
-        ),
-        FieldKind::MultiChoice { .. } => text("flere valg", "fleire val", "several choices"),
-        FieldKind::Orgnr => text(
-            "organisasjonsnummer",
-            "organisasjonsnummer",
-            "organisation number",
-        ),
-        FieldKind::Fnr => text(
-            "fødselsnummer eller d-nummer",
-            "fødselsnummer eller d-nummer",
-            "national identity number or D number",
-        ),
-        FieldKind::Either { .. } => text(
-            "ett av flere alternativer",
-            "eitt av fleire alternativ",
-            "one of several alternatives",
-        ),
-        FieldKind::Kommunenummer => text("kommunenummer", "kommunenummer", "municipality number"),
-        FieldKind::Postnummer => text("postnummer", "postnummer", "postcode"),
-        FieldKind::Email => text("e-postadresse", "e-postadresse", "email address"),
-        FieldKind::Phone => text("telefonnummer", "telefonnummer", "phone number"),
-        FieldKind::Kontonummer => text("kontonummer", "kontonummer", "account number"),
-        FieldKind::Static => text(
-            "tekst uten svar",
-            "tekst utan svar",
-            "text without an answer",
-        ),
-        FieldKind::Group(_) => text("gruppe med rader", "gruppe med rader", "group of rows"),
-        FieldKind::Attachment(_) => text("vedlegg", "vedlegg", "attachment"),
     }
 }
 
