@@ -515,14 +515,6 @@ impl Sampler {
 }
 
 fn upload_bench(clients: usize, mb: usize, rounds: usize) {
-    let exe = std::env::current_exe()
-        .expect("the bench's own path")
-        .with_file_name("tasteskjema");
-    assert!(
-        exe.exists(),
-        "build the server first: cargo build --release ({} is missing)",
-        exe.display()
-    );
     let dir = tempfile::tempdir().unwrap();
     // A copy of the forms in which Klage på vedtak takes files up to 60 MB, for the 50 MB run.
     let forms = dir.path().join("forms");
@@ -533,29 +525,8 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
         .replace("max_file_mb = 20", "max_file_mb = 60")
         .replace("total_mb = 60", "total_mb = 120");
     std::fs::write(&klage, text).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(&exe)
-        .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
-        .env("TASTESKJEMA_FORMS_DIR", &forms)
-        .env("TASTESKJEMA_LOG", "error")
-        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
-        .env_remove("TASTESKJEMA_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("open http://"), "{line}");
+    let (mut child, url, _data) = start_server(&forms);
     let pid = child.id();
-    let url = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let token = tasteskjema::dev::maskinporten::system_user_token(

@@ -338,6 +338,9 @@ fn breaking(
             _ => {}
         }
     }
+    // A row's field first: an identity in the rows is what a delivery most often gets wrong, and
+    // the envelope's (the reporter's own number) is often tied to other checks.
+    candidates.sort_by_key(|p| !p.iter().any(|s| matches!(s, Seg::Index(_))));
     let target = candidates
         .into_iter()
         .find(|p| {

@@ -225,11 +225,9 @@ async fn vendors_read_each_api_form_without_a_login() {
         assert!(page.body.contains(text), "{text}");
     }
     // The example request is a delivery the API takes as it stands.
-    let start = page
-        .body
-        .find("aria-labelledby=\"foresporsel\"><code>")
-        .unwrap();
-    let rest = &page.body[start + "aria-labelledby=\"foresporsel\"><code>".len()..];
+    let start = page.body.find("id=\"foresporsel\"").unwrap();
+    let rest = &page.body[start..];
+    let rest = &rest[rest.find("<code>").unwrap() + "<code>".len()..];
     let json = html_unescape(&rest[..rest.find("</code>").unwrap()]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();

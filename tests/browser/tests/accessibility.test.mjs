@@ -47,6 +47,22 @@ for (const lang of ['nb', 'nn', 'en']) {
         audit.assertClean();
       });
 
+      await t.test('the pages for system vendors, found from the footer', async () => {
+        const audit = new Audit(page, lang);
+        await page.goto('/');
+        await navigation(page, () => page.locator('footer a[href="/systemleverandorer"]').click());
+        await audit.check('for system vendors');
+        const links = await page.locator('main a[href^="/systemleverandorer/"]')
+          .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        assert.ok(links.length >= 5, `vendor pages: ${links}`);
+        for (const href of links) {
+          const r = await page.goto(href);
+          assert.equal(r.status(), 200, href);
+          await audit.check(`vendor page ${href}`);
+        }
+        audit.assertClean();
+      });
+
       await t.test('a person without rights for a form', async () => {
         const per = await portal.open({ login: { pid: PER, party: null } });
         try {
