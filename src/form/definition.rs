@@ -144,6 +144,32 @@ pub struct ApiSpec {
     /// The income years accepted.
     #[serde(default)]
     pub years: Vec<i32>,
+    /// How a delivery comes in.
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// How an API takes a delivery: Skatteetaten's APIs come in two shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// One JSON document per `POST {base}/v1/{inntektsaar}`, answered with a
+    /// `Leveransebekreftelse` (the grunnlagsdata APIs).
+    #[default]
+    Gld,
+    /// The aksjonærregisteroppgave's: the hovedskjema as XML opens a delivery, each underskjema
+    /// (XML) is added to it, and a confirmation with their number makes it one submission.
+    Aksjonaerregister,
+}
+
+impl Delivery {
+    /// As written in a form file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Gld => "gld",
+            Delivery::Aksjonaerregister => "aksjonaerregister",
+        }
+    }
 }
 
 impl Form {
