@@ -117,6 +117,9 @@ pub struct Config {
     pub domain_url: Option<String>,
     /// Outbox workers in this process.
     pub outbox_workers: usize,
+    /// How many hours an aksjonærregisteroppgave delivery stays open for its underskjemaer and
+    /// its confirmation; then it is gone (the outbox workers delete it).
+    pub ar_open_hours: i64,
     /// The Maskinporten issuer whose tokens the API accepts, as in `iss` (with its trailing
     /// slash; required in production; outside it the built-in stand-in).
     pub maskinporten_issuer: Option<String>,
@@ -241,6 +244,7 @@ impl Default for Config {
             dev_domain_delay_ms: 3000,
             domain_url: None,
             outbox_workers: 2,
+            ar_open_hours: 72,
             maskinporten_issuer: None,
             maskinporten_client: None,
             dialogporten_url: None,
@@ -316,6 +320,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("dev_domain_delay_ms", "TASTESKJEMA_DEV_DOMAIN_DELAY_MS"),
     ("domain_url", "TASTESKJEMA_DOMAIN_URL"),
     ("outbox_workers", "TASTESKJEMA_OUTBOX_WORKERS"),
+    ("ar_open_hours", "TASTESKJEMA_AR_OPEN_HOURS"),
     ("maskinporten_issuer", "TASTESKJEMA_MASKINPORTEN_ISSUER"),
     (
         "maskinporten_client.client_id",
@@ -651,6 +656,7 @@ mod tests {
                 // A node that only serves: no deliveries from this process.
                 ("TASTESKJEMA_OUTBOX_WORKERS", "0"),
                 ("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "0"),
+                ("TASTESKJEMA_AR_OPEN_HOURS", "24"),
                 ("TASTESKJEMA_CLAMD", "unix:/run/clamav/clamd.ctl"),
                 (
                     "TASTESKJEMA_TRUSTED_PROXIES",
@@ -675,6 +681,7 @@ mod tests {
             (1048576, 4, 60)
         );
         assert_eq!((c.outbox_workers, c.dev_domain_delay_ms), (0, 0));
+        assert_eq!(c.ar_open_hours, 24);
         let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
         assert_eq!(shown, ["10.0.0.0/8", "::1/128", "192.0.2.7/32"]);
         assert_eq!(c.api_audiences, ["https://api.example.no", "skatteetaten"]);
@@ -894,6 +901,7 @@ login_per_minute = 5
 body_limit = -1
 listen = "nowhere"
 session_idle_s = 0
+ar_open_hours = 0
 public_url = "skjema.example.no"
 log_filter = "info,["
 clamd = "clamd:3310"
@@ -921,6 +929,7 @@ use_par = "no"
                 "body_limit",
                 "listen",
                 "session_idle_s",
+                "ar_open_hours",
                 "public_url",
                 "log_filter",
                 "clamd",

@@ -270,6 +270,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         permits: Arc::default(),
         names: Arc::default(),
         uploads,
+        staged_open_ms: config.ar_open_hours.saturating_mul(3_600_000),
     });
     let caseworkers = web::saksbehandling::router(
         web::saksbehandling::CaseState {

@@ -140,6 +140,35 @@ pub(super) fn check_headers_for(headers: &HeaderMap, files: bool) -> Result<Stri
             ));
         }
     }
+    accept_and_key(headers)
+}
+
+/// The metadata checks of an API that takes XML and answers with JSON (the
+/// aksjonærregisteroppgave): `Content-Type` XML when there is a `body`, JSON out, an idempotency
+/// key.
+pub(super) fn check_xml_headers(headers: &HeaderMap, body: bool) -> Result<String, ApiError> {
+    if body {
+        let xml = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim())
+            .is_some_and(|v| {
+                v.eq_ignore_ascii_case("application/xml") || v.eq_ignore_ascii_case("text/xml")
+            });
+        if !xml {
+            return Err(ApiError::metadata(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "GLD_1047",
+                "Content-Type må være application/xml.",
+                None,
+            ));
+        }
+    }
+    accept_and_key(headers)
+}
+
+/// `Accept` allows JSON (or is absent), and `idempotencyKey` is a UUID: the key, as written.
+fn accept_and_key(headers: &HeaderMap) -> Result<String, ApiError> {
     if let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
         let ok = accept.split(',').any(|a| {
             let a = a.split(';').next().unwrap_or("").trim();

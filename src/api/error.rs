@@ -194,6 +194,11 @@ pub(super) fn submit_error(e: SubmitError, doc: &Value) -> ApiError {
             "idempotencyKey er brukt før for en annen melding. En ny innsending med nytt innhold skal ha ny nøkkel.",
         ),
         SubmitError::DraftChanged => ApiError::internal("a draft changed under an API submission"),
+        SubmitError::StagedChanged => ApiError::new(
+            StatusCode::CONFLICT,
+            "GLD_006",
+            "Innsendingen ble endret mens den ble bekreftet. Prøv igjen.",
+        ),
         SubmitError::Db(e) => ApiError::internal(e),
     }
 }

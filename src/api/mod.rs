@@ -11,10 +11,12 @@ use serde_json::Value;
 
 use crate::auth::altinn::{Authorization, PartyId, Subject};
 use crate::auth::maskinporten::TokenValidator;
+use crate::form::definition::Delivery;
 use crate::form::{Catalog, Form};
 use crate::intake::{self, Channel, Receipt, Submission, SubmitError};
 use crate::store::Store;
 
+mod ar;
 mod caller;
 mod documents;
 mod error;
@@ -45,6 +47,8 @@ pub struct ApiState {
     pub names: Arc<names::NameCache>,
     /// Attachment settings (scanner, where uploads wait, limits).
     pub uploads: Arc<crate::intake::attachments::Uploads>,
+    /// How long a delivery taken in steps stays open (milliseconds).
+    pub staged_open_ms: i64,
 }
 
 /// The API's routes, from the catalogue: each form with an `[api]` section gets Skatteetaten's
@@ -53,7 +57,10 @@ pub fn router(state: ApiState) -> Router {
     let mut r = Router::new();
     for form in state.catalog.latest_forms() {
         if let Some(api) = &form.api {
-            r = r.merge(gld::routes(form, api));
+            r = r.merge(match api.delivery {
+                Delivery::Gld => gld::routes(form, api),
+                Delivery::Aksjonaerregister => ar::routes(form, api),
+            });
         }
     }
     r.merge(generic::routes(state.uploads.cap))
@@ -78,6 +85,8 @@ struct ApiSubmission<'a> {
     attachments: Option<&'a str>,
     /// The answer to give, from the receipt.
     respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
+    /// The staged delivery (id, number of sub-forms) that becomes the submission, if any.
+    staged: Option<(&'a str, i64)>,
 }
 
 impl<'a> ApiSubmission<'a> {
@@ -99,6 +108,7 @@ impl<'a> ApiSubmission<'a> {
             key,
             attachments,
             respond,
+            staged: None,
         }
     }
 
@@ -126,6 +136,7 @@ impl<'a> ApiSubmission<'a> {
             respond: self.respond,
             permits: Some(&state.permits),
             attachments: self.attachments,
+            staged: self.staged,
         }
     }
 }

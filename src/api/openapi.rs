@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::ApiState;
-use crate::form::definition::Channel;
+use crate::form::definition::{ApiSpec, Channel, Delivery};
 use crate::form::schema::json_schema;
 
 /// `GET /api/openapi.json`.
@@ -76,6 +76,177 @@ fn component(form: &crate::form::Form, name: &str) -> Value {
     v
 }
 
+/// The paths of an API that takes a delivery in steps, as XML (the aksjonærregisteroppgave's):
+/// see `api::ar`.
+fn staged_paths(
+    paths: &mut Map<String, Value>,
+    form: &crate::form::Form,
+    api: &ApiSpec,
+    name: &str,
+    tag: &Value,
+    security: &Value,
+) {
+    let years: Vec<String> = api.years.iter().map(|y| y.to_string()).collect();
+    let year = json!({"name": "inntektsaar", "in": "path", "required": true, "schema": {"type": "string", "enum": years}});
+    let id = json!({"name": "hovedskjemaid", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"},
+                    "description": "The id the hovedskjema got when it opened the delivery."});
+    let xml = |what: &str| json!({"required": true, "content": {"application/xml": {"schema": {"type": "string", "description": what}}}});
+    let id_answer = |key: &str, what: &str, on_delivery: bool| {
+        let body = json!({"content": {"application/json": {"schema": {"type": "object", "properties": {key: {"type": "string", "format": "uuid"}}}}}});
+        let mut r = errors();
+        r["201"] = json!({"description": format!("{what}: received now")});
+        r["201"]["content"] = body["content"].clone();
+        r["200"] = json!({"description": format!("{what}: received before with the same idempotencyKey and body (the first answer again)")});
+        r["200"]["content"] = body["content"].clone();
+        if on_delivery {
+            r["404"] = json!({"description": "GLD_021 with GLD_1016: no such delivery of this organisation and income year", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+            r["409"] = json!({"description": "GLD_019: the idempotencyKey was used for another body; GLD_006 with GLD_1029: the delivery is confirmed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+            r["410"] = json!({"description": "GLD_021: the delivery was not confirmed in time and is deleted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+        }
+        r["415"] = json!({"description": "GLD_011 with GLD_1047: Content-Type must be application/xml", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+        r
+    };
+    let hoved = "The hovedskjema, RF-1086 (Skjema with skjemanummer 890), as XML with the element names of Skatteetaten's example. Errors in it are reported at their element (sti Skjema/…).";
+    let under = "One underskjema, RF-1086-U (Skjema with skjemanummer 923): one shareholder, as XML with the element names of Skatteetaten's example. Its company, share class and income year must be the hovedskjema's.";
+    let count = json!({"name": "antall_underskjema", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0},
+                       "description": "The number of underskjemaer sent; it must be the number received (GLD_1018), at least one (GLD_1026)."});
+    let base = format!("{}/v1/{{inntektsaar}}", api.base);
+    let step = |summary: String,
+                op: String,
+                params: Vec<Value>,
+                body: Option<Value>,
+                responses: Value,
+                check: bool| {
+        let mut o = json!({
+            "summary": summary,
+            "operationId": op,
+            "tags": tag,
+            "security": security,
+            "parameters": params,
+            "responses": responses,
+        });
+        if let Some(b) = body {
+            o["requestBody"] = b;
+        }
+        if check {
+            o["description"] = VALIDERING.into();
+            o["x-tasteskjema-utvidelse"] = true.into();
+            o["responses"]["200"] = json!({"description": "It would be received", "content": {"application/json": {"schema": {"type": "object"}}}});
+            if let Some(r) = o["responses"].as_object_mut() {
+                r.remove("201");
+            }
+        }
+        json!({ "post": o })
+    };
+    let t = &form.title.nb;
+    for (suffix, check) in [("", false), ("/validering", true)] {
+        let what = if check {
+            "validate without storing"
+        } else {
+            "open a delivery"
+        };
+        paths.insert(
+            format!("{base}/1086H{suffix}"),
+            step(
+                format!("{t} ({}): {what} with the hovedskjema", form.id),
+                format!(
+                    "hovedskjema_{}{name}",
+                    if check { "validering_" } else { "" }
+                ),
+                vec![year.clone(), idempotency_header()],
+                Some(xml(hoved)),
+                id_answer("hovedskjemaid", "The delivery is open", false),
+                check,
+            ),
+        );
+        let what = if check {
+            "validate without storing"
+        } else {
+            "add"
+        };
+        paths.insert(
+            format!("{base}/{{hovedskjemaid}}/1086U{suffix}"),
+            step(
+                format!("{t} ({}): {what} an underskjema", form.id),
+                format!(
+                    "underskjema_{}{name}",
+                    if check { "validering_" } else { "" }
+                ),
+                vec![year.clone(), id.clone(), idempotency_header()],
+                Some(xml(under)),
+                id_answer("underskjemaid", "The underskjema is added", true),
+                check,
+            ),
+        );
+        let mut confirmed = id_answer("hovedskjemaid", "", true);
+        if let Some(r) = confirmed.as_object_mut() {
+            r.remove("201");
+            r.remove("415");
+        }
+        confirmed["200"] = json!({"description": "Received: the whole delivery went through the intake as one submission. dialogId and forsendelseId are its Dialogporten dialog and transmission; the same answer again for the same idempotencyKey and count.",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "oppgavegiversLeveranseReferanse": {"type": "string", "description": "The hovedskjemaid"},
+                "dialogId": {"type": "string", "format": "uuid"},
+                "forsendelseId": {"type": "string", "format": "uuid"},
+                "antallUnderskjema": {"type": "integer"}}}}}});
+        let what = if check {
+            "validate the whole delivery without confirming it"
+        } else {
+            "confirm with the number of underskjemaer"
+        };
+        paths.insert(
+            format!("{base}/{{hovedskjemaid}}/bekreft{suffix}"),
+            step(
+                format!("{t} ({}): {what}", form.id),
+                format!("bekreft_{}{name}", if check { "validering_" } else { "" }),
+                vec![
+                    year.clone(),
+                    id.clone(),
+                    count.clone(),
+                    idempotency_header(),
+                ],
+                None,
+                confirmed,
+                check,
+            ),
+        );
+    }
+    let feil =
+        json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+    let mut not_found = feil.clone();
+    not_found["description"] =
+        "GLD_021: no such delivery (or document) of this organisation and income year".into();
+    let mut gone = feil.clone();
+    gone["description"] = "GLD_021: the delivery was not confirmed in time and is deleted".into();
+    paths.insert(
+        format!("{base}/{{hovedskjemaid}}/dokumenter"),
+        json!({"get": {
+            "summary": format!("{}: the documents of a delivery, 50 a page, the hovedskjema first", form.id),
+            "operationId": format!("dokumenter_{name}"),
+            "tags": tag,
+            "security": security,
+            "parameters": [year.clone(), id.clone(),
+                {"name": "side", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+            "responses": {"200": {"description": "The page: each document with its id, type (1086H or 1086U), time received and the XML as sent (innhold)",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "404": not_found, "410": gone}
+        }}),
+    );
+    paths.insert(
+        format!("{base}/{{hovedskjemaid}}/dokumenter/{{dokumentid}}"),
+        json!({"get": {
+            "summary": format!("{}: one document of a delivery, as sent", form.id),
+            "operationId": format!("dokument_{name}"),
+            "tags": tag,
+            "security": security,
+            "parameters": [year, id,
+                {"name": "dokumentid", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+            "responses": {"200": {"description": "The XML as sent", "content": {"application/xml": {"schema": {"type": "string"}}}},
+                          "404": not_found, "410": gone}
+        }}),
+    );
+}
+
 /// The document.
 pub fn document(state: &ApiState) -> Value {
     let mut paths = Map::new();
@@ -101,7 +272,13 @@ pub fn document(state: &ApiState) -> Value {
         let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
         let scope = form.m2m_scope();
         let security = json!([{"maskinporten": [scope]}]);
-        if let Some(api) = &form.api {
+        if let Some(api) = form
+            .api
+            .as_ref()
+            .filter(|a| a.delivery == Delivery::Aksjonaerregister)
+        {
+            staged_paths(&mut paths, form, api, &name, &tag, &security);
+        } else if let Some(api) = &form.api {
             let mut ok = errors();
             ok["200"] = json!({"description": "Leveransebekreftelse: dialogId and forsendelseId are the Dialogporten dialog and transmission",
                                "content": {"application/json": {"schema": {"type": "object"}}}});

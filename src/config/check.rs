@@ -89,6 +89,7 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("session_absolute_s", i128::from(c.session_absolute_s)),
         ("ansatt_idle_s", i128::from(c.ansatt_idle_s)),
         ("ansatt_absolute_s", i128::from(c.ansatt_absolute_s)),
+        ("ar_open_hours", i128::from(c.ar_open_hours)),
     ] {
         if n <= 0 {
             p.push(Problem::merged(

@@ -168,6 +168,12 @@ pub(super) fn apply(
     ) {
         c.outbox_workers = v;
     }
+    if let Some(v) = e.number(
+        "ar_open_hours",
+        "a number of hours (accepted: a whole number, 1 or more)",
+    ) {
+        c.ar_open_hours = v;
+    }
     if let Some(v) = e.text("maskinporten_issuer") {
         c.maskinporten_issuer = Some(v);
     }

@@ -749,7 +749,7 @@ mod tests {
         let mp = state();
         assert_eq!(mp.issuer(), "http://127.0.0.1:1/dev/maskinporten/");
         assert_eq!(mp.jwks()["keys"][0]["kid"], mp.key.kid.as_str());
-        assert_eq!(mp.clients().len(), 5, "one client per system");
+        assert_eq!(mp.clients().len(), 7, "one client per system");
         for c in mp.clients() {
             assert_eq!(c.org, "311800051");
             assert!(uuid::Uuid::parse_str(&c.client_id).is_ok());
@@ -758,7 +758,7 @@ mod tests {
         assert_eq!(again[0].client_id, mp.clients()[0].client_id, "stable ids");
         let sameie = mp.client_for_org("819897522").unwrap();
         assert_eq!(sameie.system_id, "311800051_fiktivt_sameiesystem");
-        assert!(mp.client_for_org("311800019").is_none());
+        assert!(mp.client_for_org("311800027").is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! system, so the portal talks to it exactly as it talks to the real one. None of them may run when
 //! the configuration says production.
 
+pub mod aksjonaerregister;
 pub mod brreg;
 pub mod decisions;
 pub mod dialogporten;

@@ -148,12 +148,38 @@ pub struct ApiSpec {
     /// bank's BSU delivery is far larger than a housing company's.
     #[serde(default)]
     pub max_body_mb: Option<u32>,
+    /// How a delivery comes in.
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 impl ApiSpec {
     /// The largest body taken, in bytes, when the form sets one.
     pub fn body_limit(&self) -> Option<usize> {
         self.max_body_mb.map(|mb| mb as usize * 1024 * 1024)
+    }
+}
+
+/// How an API takes a delivery: Skatteetaten's APIs come in two shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// One JSON document per `POST {base}/v1/{inntektsaar}`, answered with a
+    /// `Leveransebekreftelse` (the grunnlagsdata APIs).
+    #[default]
+    Gld,
+    /// The aksjonærregisteroppgave's: the hovedskjema as XML opens a delivery, each underskjema
+    /// (XML) is added to it, and a confirmation with their number makes it one submission.
+    Aksjonaerregister,
+}
+
+impl Delivery {
+    /// As written in a form file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Gld => "gld",
+            Delivery::Aksjonaerregister => "aksjonaerregister",
+        }
     }
 }
 

@@ -197,6 +197,13 @@ pub enum ApiChange {
         /// After.
         new: String,
     },
+    /// How a delivery comes in (`[api] delivery`).
+    Delivery {
+        /// Before.
+        old: super::definition::Delivery,
+        /// After.
+        new: super::definition::Delivery,
+    },
     /// An income year accepted (`added`) or no longer accepted.
     Year {
         /// The year.

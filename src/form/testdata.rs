@@ -70,20 +70,43 @@ pub fn generate(form: &Form, ask: &Ask) -> Result<Value, TestdataError> {
     let mut ids = Ids::new(ask.seed);
     grow(form, &mut doc, ask.rows, &mut ids);
     compute(form, &mut doc, &template.context);
-    let want = match &ask.break_check {
-        Some(b) => Some(breaking(form, &mut doc, b, &mut ids)?),
-        None => None,
+    let ctx = &template.context;
+    let Some(asked) = &ask.break_check else {
+        let errors = validate(form, &doc, Scope::All, ctx);
+        return if errors.is_empty() {
+            Ok(doc)
+        } else {
+            Err(TestdataError::Unexpected(errors))
+        };
     };
-    let errors = validate(form, &doc, Scope::All, &template.context);
-    let as_asked = match &want {
-        None => errors.is_empty(),
-        Some(code) => !errors.is_empty() && errors.iter().all(|e| e.kind.code() == *code),
-    };
-    if as_asked {
-        Ok(doc)
-    } else {
-        Err(TestdataError::Unexpected(errors))
+    // The first field where breaking the check breaks nothing else (a reporter's own number may
+    // be tied to other rules, an amount to a control sum).
+    let mut first_errors = None;
+    for nth in 0.. {
+        let mut broken = doc.clone();
+        let code = match breaking(form, &mut broken, asked, &mut ids, nth) {
+            Ok(code) => code,
+            Err(e @ TestdataError::CannotBreak(..)) if nth == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let errors = validate(form, &broken, Scope::All, ctx);
+        if !errors.is_empty() && errors.iter().all(|e| e.kind.code() == code) {
+            return Ok(broken);
+        }
+        first_errors.get_or_insert(errors);
     }
+    let also: Vec<String> = first_errors
+        .unwrap_or_default()
+        .iter()
+        .map(|e| format!("{} {}", e.sti(), e.kind.code()))
+        .collect();
+    Err(TestdataError::CannotBreak(
+        asked.clone(),
+        format!(
+            "every field it applies to breaks other checks too ({})",
+            also.join(", ")
+        ),
+    ))
 }
 
 /// The organisation the form's example document is sent for: its scenario's party.
@@ -271,11 +294,13 @@ fn refresh(f: &Field, rel: &[Seg], row: &mut Value, n: usize, ids: &mut Ids) {
 }
 
 /// Breaks the asked check in the document; the error code validation must then give.
+/// Breaks the asked check at the `nth` field it applies to.
 fn breaking(
     form: &Form,
     doc: &mut Value,
     asked: &str,
     ids: &mut Ids,
+    nth: usize,
 ) -> Result<&'static str, TestdataError> {
     let (code, at) = match asked.split_once(':') {
         Some((c, p)) => (c, Some(p)),
@@ -291,7 +316,8 @@ fn breaking(
             .computed
             .iter()
             .filter(|c| c.required)
-            .find(|c| at.is_none_or(|p| format_path(&c.bind) == p))
+            .filter(|c| at.is_none_or(|p| format_path(&c.bind) == p))
+            .nth(nth)
             .ok_or_else(|| cannot("no control sum the document must carry"))?;
         let v = super::document::get(doc, &c.bind)
             .and_then(Value::as_i64)
@@ -338,17 +364,15 @@ fn breaking(
             _ => {}
         }
     }
-    // A row's field first: an identity in the rows is what a delivery most often gets wrong, and
-    // the envelope's (the reporter's own number) is often tied to other checks.
-    candidates.sort_by_key(|p| !p.iter().any(|s| matches!(s, Seg::Index(_))));
     let target = candidates
         .into_iter()
-        .find(|p| {
+        .filter(|p| {
             super::document::get(doc, p).is_some_and(|v| !v.is_null())
                 && at.is_none_or(|want| {
                     format_path(p) == want || format_path(p).replace("[0]", "[*]") == want
                 })
         })
+        .nth(nth)
         .ok_or_else(|| cannot("no answered field in the document it applies to"))?;
     let broken = match code {
         "required" => {

@@ -83,6 +83,9 @@ pub struct Submission<'a> {
     /// The draft id or `api:<uuid>` whose files go with the submission (into the document's
     /// attachment fields, and to the submission once it is stored).
     pub attachments: Option<&'a str>,
+    /// For an API that takes a delivery in steps: the open delivery (id, number of sub-forms)
+    /// that becomes the submission, confirmed in the same transaction.
+    pub staged: Option<(&'a str, i64)>,
 }
 
 /// The evaluation context of a form's expressions: today's date, and the organisation number of
@@ -167,6 +170,9 @@ pub enum SubmitError {
     /// The draft changed (another tab) or was removed since it was read.
     #[error("the draft changed")]
     DraftChanged,
+    /// The staged delivery was confirmed, expired or got another sub-form since it was read.
+    #[error("the staged delivery changed")]
+    StagedChanged,
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -298,6 +304,7 @@ pub async fn submit(
             jobs: JOBS,
             draft: s.draft,
             attachments_from: s.attachments,
+            staged: s.staged,
             created_at: receipt.created_at,
         };
         match store.insert_submission(&row, &actor, request_id).await? {
@@ -307,6 +314,7 @@ pub async fn submit(
             }
             Inserted::ReferenceTaken => continue,
             Inserted::DraftChanged => return Err(SubmitError::DraftChanged),
+            Inserted::StagedChanged => return Err(SubmitError::StagedChanged),
             // Another request with the same key won the race.
             Inserted::KeyTaken => {
                 return repeat(store, &s.key, &sha256)

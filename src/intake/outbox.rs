@@ -6,6 +6,9 @@
 //! de-duplicate by the stable ids a job carries (submission, dialog and transmission ids), so a
 //! delivery repeated after a crash has effect once.
 //!
+//! Between jobs the workers also delete the staged deliveries that expired unconfirmed (see
+//! `sweep`).
+//!
 //! Jobs: `domain` (deliver to the area's domain system) → `feedback` (poll for its feedback; store
 //! it) → `dialogporten.feedback` (tell the party); and `dialogporten` (the dialog and the
 //! submission's transmission in the party's inbox).
@@ -32,6 +35,8 @@ const LEASE_MS: i64 = 30_000;
 const IDLE_POLL: Duration = Duration::from_millis(250);
 /// How soon feedback that is not ready is asked for again.
 const FEEDBACK_POLL: Duration = Duration::from_millis(1000);
+/// How often a process's workers delete the staged deliveries that expired unconfirmed.
+const SWEEP_EVERY_MS: i64 = 5_000;
 
 /// Delivery to the party's inbox (Dialogporten).
 #[async_trait]
@@ -69,6 +74,8 @@ pub struct Outbox {
     domain: DomainClient,
     inbox: Option<Arc<dyn Inbox>>,
     wake: Notify,
+    /// When this process's workers last swept (unix ms).
+    swept: std::sync::atomic::AtomicI64,
 }
 
 impl Outbox {
@@ -85,6 +92,7 @@ impl Outbox {
             domain,
             inbox,
             wake: Notify::new(),
+            swept: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -103,12 +111,35 @@ impl Outbox {
 
     async fn run(&self) {
         loop {
+            self.sweep().await;
             match self.run_one().await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox worker: database"),
             }
             let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+        }
+    }
+
+    /// Deletes the staged deliveries (the aksjonærregisteroppgave's) that expired unconfirmed,
+    /// with their documents: by one worker of the process at a time, every few seconds. One
+    /// statement, so the workers of every process may run it whenever they like.
+    async fn sweep(&self) {
+        use std::sync::atomic::Ordering;
+        let now = now_ms();
+        let last = self.swept.load(Ordering::Relaxed);
+        if now - last < SWEEP_EVERY_MS
+            || self
+                .swept
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        match self.store.delete_expired_staged(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deliveries = n, "expired staged deliveries deleted"),
+            Err(e) => tracing::warn!(error = %e, "sweeping expired staged deliveries"),
         }
     }
 

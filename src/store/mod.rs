@@ -42,11 +42,13 @@ macro_rules! on_pool {
 mod attachments;
 mod documents;
 mod outbox;
+mod staged;
 mod status;
 mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use documents::DocumentRow;
 pub use outbox::{Job, JobRow};
+pub use staged::{NewPart, NewStaged, PartRow, StagedRow, Step};
 pub use status::{AttachmentStatus, JobKind, JobState, SubmissionStatus, UnknownValue};
 pub use submissions::{Inserted, NewSubmission, SubmissionQuery, SubmissionRow};
 

@@ -46,6 +46,9 @@ pub struct NewSubmission<'a> {
     pub draft: Option<(&'a Owner, &'a str, i64)>,
     /// The draft or API call whose checked files become the submission's.
     pub attachments_from: Option<&'a str>,
+    /// A staged delivery (id, number of sub-forms) that becomes this submission: confirmed in the
+    /// same transaction, if it is still open, unexpired and has that many sub-forms.
+    pub staged: Option<(&'a str, i64)>,
 }
 
 /// What happened to an insert.
@@ -59,6 +62,9 @@ pub enum Inserted {
     ReferenceTaken,
     /// The draft was changed or removed since it was read; nothing was written.
     DraftChanged,
+    /// The staged delivery was confirmed, expired or got another sub-form since it was read;
+    /// nothing was written.
+    StagedChanged,
 }
 
 /// A stored submission.
@@ -135,7 +141,7 @@ pub struct SubmissionQuery<'a> {
     pub limit: i64,
 }
 
-fn unique_violation_on(e: &Error, column: &str) -> bool {
+pub(super) fn unique_violation_on(e: &Error, column: &str) -> bool {
     match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             d.message().contains(column) || d.constraint().is_some_and(|c| c.contains(column))
@@ -207,6 +213,19 @@ impl Store {
                 }
                 r => r?,
             };
+            if let Some((delivery, parts)) = s.staged {
+                let n = sqlx::query(&super::staged::confirm_sql())
+                    .bind(s.id)
+                    .bind(delivery)
+                    .bind(parts)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    return Ok(Inserted::StagedChanged);
+                }
+            }
             if let Some(holder) = s.attachments_from {
                 sqlx::query(
                     "UPDATE attachments SET submission_id = $1, draft_id = NULL \

@@ -92,6 +92,7 @@ async fn view_submit_post(
             respond: &respond,
             permits: None,
             attachments: Some(&draft.id),
+            staged: None,
         },
         &rid,
     )
@@ -104,7 +105,10 @@ async fn view_submit_post(
         // Check-your-answers shows what is wrong.
         Err(SubmitError::Invalid(_)) => Ok(Redirect::to(&summary).into_response()),
         Err(SubmitError::Forbidden) => Err(AppError::NoAccess),
-        Err(SubmitError::DraftChanged | SubmitError::KeyReused) => Err(AppError::Conflict),
+        // (A staged delivery is the API's; the browser never has one.)
+        Err(SubmitError::DraftChanged | SubmitError::KeyReused | SubmitError::StagedChanged) => {
+            Err(AppError::Conflict)
+        }
         Err(SubmitError::Db(e)) => Err(AppError::Db(e)),
     }
 }

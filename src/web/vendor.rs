@@ -81,9 +81,17 @@ async fn view_index_get(State(state): State<AppState>, L(lang): L) -> AppResult<
     )
 }
 
-/// Where a delivery of the form is posted.
+/// Whether the form's API takes a delivery in steps (the aksjonærregisteroppgave).
+fn staged(form: &Form) -> bool {
+    form.api
+        .as_ref()
+        .is_some_and(|a| a.delivery == crate::form::definition::Delivery::Aksjonaerregister)
+}
+
+/// Where a delivery of the form is posted (a staged one: where it is opened).
 fn submit_path(form: &Form) -> String {
     match &form.api {
+        Some(api) if staged(form) => format!("{}/v1/{{inntektsaar}}/1086H", api.base),
         Some(api) => format!("{}/v1/{{inntektsaar}}", api.base),
         None => format!("/api/v1/skjema/{}/innsendinger", form.id),
     }
@@ -153,7 +161,33 @@ async fn view_form_get(
             what: w.ep_validate,
         },
     ];
+    if let Some(api) = form.api.as_ref().filter(|_| staged(&form)) {
+        let base = format!("{}/v1/{{inntektsaar}}", api.base);
+        endpoints = vec![
+            Endpoint {
+                method: "POST",
+                path: format!("{base}/1086H"),
+                what: w.ep_open,
+            },
+            Endpoint {
+                method: "POST",
+                path: format!("{base}/{{hovedskjemaid}}/1086U"),
+                what: w.ep_part,
+            },
+            Endpoint {
+                method: "POST",
+                path: format!("{base}/{{hovedskjemaid}}/bekreft?antall_underskjema={{antall}}"),
+                what: w.ep_confirm,
+            },
+            Endpoint {
+                method: "GET",
+                path: format!("{base}/{{hovedskjemaid}}/dokumenter"),
+                what: w.ep_documents,
+            },
+        ];
+    }
     match &form.api {
+        Some(_) if staged(&form) => {}
         Some(api) => endpoints.push(Endpoint {
             method: "GET",
             path: format!(
@@ -210,15 +244,19 @@ async fn view_form_get(
             )
         })
         .collect();
-    let example = crate::form::testdata::generate(
-        &form,
-        &crate::form::testdata::Ask {
-            rows: None,
-            seed: 1,
-            break_check: None,
-        },
-    )
-    .ok();
+    let example = (!staged(&form))
+        .then(|| {
+            crate::form::testdata::generate(
+                &form,
+                &crate::form::testdata::Ask {
+                    rows: None,
+                    seed: 1,
+                    break_check: None,
+                },
+            )
+            .ok()
+        })
+        .flatten();
     let request = example
         .as_ref()
         .and_then(|d| serde_json::to_string_pretty(d).ok())

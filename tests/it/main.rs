@@ -1,6 +1,7 @@
 //! The one integration test binary: drives the real app over HTTP (see STYLE: one binary links once).
 
 mod api;
+mod ar;
 mod attachments;
 mod caseworker;
 mod catalogue;

@@ -385,3 +385,58 @@ fn account(mut first: u64) -> String {
         }
     }
 }
+
+/// Skatteetaten's example aksjonærregisteroppgave (`catalogue/aksjonaerregister/`), with its
+/// shareholder's fødselsnummer replaced by a synthetic one of our own and the income year 2025.
+fn ar_example(dir: &std::path::Path, file: &str) -> String {
+    let path = dir.join("catalogue").join("aksjonaerregister").join(file);
+    let xml = std::fs::read_to_string(path).unwrap();
+    let year = regex::Regex::new(r#"(<Inntektsar-datadef-692 orid="692">)\s*\d{4}\s*<"#).unwrap();
+    let fnr =
+        regex::Regex::new(r#"(<AksjonarFodselsnummer-datadef-1156 orid="1156">)\s*\d{11}\s*<"#)
+            .unwrap();
+    let xml = year.replace_all(&xml, "${1}2025<").into_owned();
+    let synthetic = format!("${{1}}{}<", synthetic_fnr(14, 2, 93));
+    fnr.replace_all(&xml, synthetic.as_str()).into_owned()
+}
+
+#[tokio::test]
+async fn the_aksjonaerregister_examples_are_received_through_its_api_in_steps() {
+    let Some(dir) = reference_dir() else { return };
+    let app = spawn_app().await;
+    let hoved = ar_example(&dir, "RF-1086-hovedskjema.example.xml");
+    let under = ar_example(&dir, "RF-1086-U-underskjema.example.xml");
+    assert!(hoved.contains(">2025<") && under.contains(">2025<"));
+    assert!(under.contains(&synthetic_fnr(14, 2, 93)));
+    let token = app.token(
+        "314259521",
+        "skatteetaten:innrapporteringaksjonaerregisteroppgave",
+    );
+    let base = "/api/innrapportering/aksjonaerregisteroppgave/1086/v1/2025";
+    let post = |path: String, body: Option<String>| {
+        let (client, url, token) = (app.client.clone(), app.addr.clone(), token.clone());
+        async move {
+            let mut rb = client
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .header("idempotencyKey", uuid::Uuid::new_v4().to_string());
+            if let Some(b) = body {
+                rb = rb.header("content-type", "application/xml").body(b);
+            }
+            let r = rb.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, checked) = post(format!("{base}/1086H/validering"), Some(hoved.clone())).await;
+    assert_eq!(status, 200, "{checked}");
+    let (status, opened) = post(format!("{base}/1086H"), Some(hoved)).await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["hovedskjemaid"].as_str().unwrap().to_owned();
+    let (status, added) = post(format!("{base}/{id}/1086U"), Some(under)).await;
+    assert_eq!(status, 201, "{added}");
+    let (status, ok) = post(format!("{base}/{id}/bekreft?antall_underskjema=1"), None).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["antallUnderskjema"], 1);
+    assert_eq!(ok["oppgavegiversLeveranseReferanse"], id.as_str());
+    assert!(ok["forsendelseId"].is_string(), "{ok}");
+}

@@ -284,6 +284,12 @@ impl Comparison<'_> {
                         new: b.scope.clone(),
                     });
                 }
+                if a.delivery != b.delivery {
+                    v.push(ApiChange::Delivery {
+                        old: a.delivery,
+                        new: b.delivery,
+                    });
+                }
                 for y in b.years.iter().filter(|y| !a.years.contains(y)) {
                     v.push(ApiChange::Year {
                         year: *y,

@@ -418,6 +418,21 @@ impl ApiChange {
             (ApiChange::Scope { old, new }, Lang::En) => {
                 format!("the API now requires the scope {new} (before: {old})")
             }
+            (ApiChange::Delivery { old, new }, Lang::Nb) => format!(
+                "API-et tar nå imot leveranser som «{}» (før: «{}»)",
+                new.as_str(),
+                old.as_str()
+            ),
+            (ApiChange::Delivery { old, new }, Lang::Nn) => format!(
+                "API-et tek no imot leveransar som «{}» (før: «{}»)",
+                new.as_str(),
+                old.as_str()
+            ),
+            (ApiChange::Delivery { old, new }, Lang::En) => format!(
+                "the API now takes deliveries as «{}» (before: «{}»)",
+                new.as_str(),
+                old.as_str()
+            ),
             (ApiChange::Year { year, added: true }, Lang::Nb) => {
                 format!("API-et tar nå imot inntektsåret {year}")
             }
