@@ -247,3 +247,19 @@ pub(super) fn parse_body(
     }
     Ok(doc)
 }
+
+/// The income year in the address, when the form's API takes it; `GLD_1027` otherwise.
+pub(super) fn supported_year(form: &crate::form::Form, year: &str) -> Result<i32, ApiError> {
+    let years = form.api.as_ref().map(|a| a.years.as_slice()).unwrap_or(&[]);
+    year.parse::<i32>()
+        .ok()
+        .filter(|y| years.contains(y))
+        .ok_or_else(|| {
+            ApiError::metadata(
+                StatusCode::BAD_REQUEST,
+                "GLD_1027",
+                format!("Inntektsåret {year} støttes ikke."),
+                Some("inntektsaar"),
+            )
+        })
+}

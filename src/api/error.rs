@@ -158,14 +158,9 @@ pub(super) fn token_refusal(e: &crate::auth::maskinporten::TokenError) -> &'stat
 
 /// The validation errors as `Feil`: each at its `sti`, with the value given.
 pub(super) fn invalid(errors: &[FieldError], doc: &Value) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "GLD_010",
-        "Meldingen har feil i innholdet.",
-    );
-    for fe in errors {
+    content_error(errors.iter().map(|fe| {
         let given = crate::form::document::get(doc, &fe.path);
-        e.push(Feilspesifisering {
+        Feilspesifisering {
             kode: fe.kind.code().to_owned(),
             melding: fe.message(Lang::Nb),
             sti: Some(fe.sti()),
@@ -174,7 +169,19 @@ pub(super) fn invalid(errors: &[FieldError], doc: &Value) -> ApiError {
                 Value::String(s) => Some(s.clone()),
                 other => Some(other.to_string()),
             }),
-        });
+        }
+    }))
+}
+
+/// `GLD_010`, errors in the content, with one detail per error.
+pub(super) fn content_error(details: impl IntoIterator<Item = Feilspesifisering>) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "GLD_010",
+        "Meldingen har feil i innholdet.",
+    );
+    for d in details {
+        e.push(d);
     }
     e
 }

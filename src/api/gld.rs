@@ -8,12 +8,11 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::caller::{Caller, authorized, check_headers, parse_body};
-use super::error::{ApiError, Feilspesifisering, submit_error};
+use super::caller::{Caller, authorized, check_headers, parse_body, supported_year};
+use super::error::{ApiError, Feilspesifisering, content_error, submit_error};
 use super::{ApiState, ApiSubmission, check, documents, submit};
 use crate::form::Form;
 use crate::form::definition::ApiSpec;
@@ -58,46 +57,10 @@ pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
     let mut v = serde_json::Map::new();
     v.insert("dialogId".into(), json!(r.dialog_id));
     v.insert("forsendelseId".into(), json!(r.transmission_id));
-    if let Value::Object(counts) = leveranse_counts(doc) {
+    if let Value::Object(counts) = crate::intake::receipt::leveranse_counts(doc) {
         v.extend(counts);
     }
     Value::Object(v)
-}
-
-/// What a `Leveransebekreftelse` counts, without the ids only a received delivery has.
-pub(super) fn leveranse_counts(doc: &Value) -> Value {
-    let counts = |l: &Value| {
-        let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
-        (
-            l.get("oppgavegiversLeveranseReferanse")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
-            n("sletteoppgave"),
-            n("oppgave"),
-        )
-    };
-    match doc.get("leveranse") {
-        Some(Value::Array(list)) => json!({
-            "leveranseformaal": list.iter().map(|l| {
-                let (reference, slette, oppgaver) = counts(l);
-                json!({
-                    "boligselskapFormaal": l.get("boligselskapFormaal").cloned().unwrap_or(Value::Null),
-                    "oppgavegiversLeveranseReferanse": reference,
-                    "antallSletteoppgaver": slette,
-                    "antallOppgaver": oppgaver,
-                })
-            }).collect::<Vec<_>>(),
-        }),
-        other => {
-            let (reference, slette, oppgaver) = counts(other.unwrap_or(&Value::Null));
-            json!({
-                "oppgavegiversLeveranseReferanse": reference,
-                "antallSletteoppgaver": slette,
-                "antallOppgaver": oppgaver,
-            })
-        }
-    }
 }
 
 /// A `leveranse`'s income year, as a number or as text (`"2025"`).
@@ -157,24 +120,9 @@ async fn gld_request(
         .latest(form_id)
         .ok_or_else(|| ApiError::internal("a routed form is gone"))?
         .clone();
-    let api = form
-        .api
-        .as_ref()
-        .ok_or_else(|| ApiError::internal("a routed form has no api"))?;
     let caller = authorized(state, &headers, &form, crate::auth::altinn::action::WRITE).await?;
     let key = check_headers(&headers)?;
-    let year_n: i32 = year
-        .parse()
-        .ok()
-        .filter(|y| api.years.contains(y))
-        .ok_or_else(|| {
-            ApiError::metadata(
-                StatusCode::BAD_REQUEST,
-                "GLD_1027",
-                format!("Inntektsåret {year} støttes ikke."),
-                Some("inntektsaar"),
-            )
-        })?;
+    let year_n = supported_year(&form, year)?;
     // Only now, with the caller known and allowed, is the body read.
     let body = <Bytes as axum::extract::FromRequest<()>>::from_request(req, &()).await;
     let doc = parse_body(body)?;
@@ -183,20 +131,14 @@ async fn gld_request(
         .filter(|(_, y)| y.is_some_and(|y| y != i64::from(year_n)))
         .collect();
     if !wrong.is_empty() {
-        let mut e = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "GLD_010",
-            "Meldingen har feil i innholdet.",
-        );
-        for (sti, y) in wrong {
-            e.push(Feilspesifisering {
+        return Err(content_error(wrong.into_iter().map(|(sti, y)| {
+            Feilspesifisering {
                 kode: "GLD_1052".into(),
                 melding: format!("Inntektsåret i meldingen må være {year_n}, som i adressen."),
                 sti: Some(sti),
                 angitt_verdi: y.map(|y| y.to_string()),
-            });
-        }
-        return Err(e);
+            }
+        })));
     }
     Ok(GldRequest {
         form,
@@ -235,5 +177,5 @@ async fn validate_gld(
     check(&state, r.submission(&|_| Value::Null))
         .await
         .map_err(|e| submit_error(e, &r.doc))?;
-    Ok(Json(leveranse_counts(&r.doc)))
+    Ok(Json(crate::intake::receipt::leveranse_counts(&r.doc)))
 }

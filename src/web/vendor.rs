@@ -420,16 +420,15 @@ fn example_response(form: &Form, doc: Option<&Value>) -> Value {
         "dialogId": "0193b1a2-7c4e-7d2a-9f1b-2c3d4e5f6a7b",
         "forsendelseId": "0193b1a2-7c4e-7d2a-9f1b-8a9b0c1d2e3f",
     });
-    match (&form.api, doc.and_then(|d| d.get("leveranse"))) {
-        (Some(_), Some(l)) => {
-            let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+    match (&form.api, doc) {
+        (Some(_), Some(d)) => {
             let mut v = ids;
-            v["oppgavegiversLeveranseReferanse"] = l
-                .get("oppgavegiversLeveranseReferanse")
-                .cloned()
-                .unwrap_or(Value::Null);
-            v["antallSletteoppgaver"] = n("sletteoppgave").into();
-            v["antallOppgaver"] = n("oppgave").into();
+            if let (Some(m), Value::Object(counts)) = (
+                v.as_object_mut(),
+                crate::intake::receipt::leveranse_counts(d),
+            ) {
+                m.extend(counts);
+            }
             v
         }
         _ => json!({

@@ -21,6 +21,27 @@ pub(crate) fn reference_dir() -> Option<PathBuf> {
     }
 }
 
+/// Posts `doc` to `path` as the system user of `token`, with a new idempotencyKey: the status
+/// and the JSON answer.
+async fn post_json(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    path: String,
+    doc: Value,
+) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}{path}", app.addr))
+        .bearer_auth(token)
+        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+        .header("content-type", "application/json")
+        .body(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json::<Value>().await.unwrap())
+}
+
 fn read(dir: &std::path::Path, file: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("skatteetaten").join(file)).unwrap())
         .unwrap()
@@ -197,19 +218,12 @@ async fn skatteetatens_example_through_the_api() {
     let app = spawn_app().await;
     let token = app.token("819897522", "skatteetaten:innrapporteringboligsameie");
     let post = |doc: Value| {
-        let (client, url, token) = (app.client.clone(), app.addr.clone(), token.clone());
-        async move {
-            let r = client
-                .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
-                .bearer_auth(token)
-                .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
-                .header("content-type", "application/json")
-                .body(doc.to_string())
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap())
-        }
+        post_json(
+            &app,
+            &token,
+            "/api/innrapportering/boligsameie/v1/2025".to_owned(),
+            doc,
+        )
     };
     let mut example = read(&dir, "boligsameie-innsending.request.json");
     example["leveranse"]["inntektsaar"] = json!(2025);
@@ -288,21 +302,7 @@ async fn each_gld_schemes_example_is_received_through_its_api() {
             bsu_as_a_bank_would_send_it(&mut doc);
         }
         let token = app.token(org, scope);
-        let post = |path: String, doc: Value| {
-            let (client, url, token) = (app.client.clone(), app.addr.clone(), token.clone());
-            async move {
-                let r = client
-                    .post(format!("{url}{path}"))
-                    .bearer_auth(token)
-                    .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
-                    .header("content-type", "application/json")
-                    .body(doc.to_string())
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status().as_u16(), r.json::<Value>().await.unwrap())
-            }
-        };
+        let post = |path: String, doc: Value| post_json(&app, &token, path, doc);
         let tasks = doc["leveranse"]["oppgave"].as_array().unwrap().len();
         let (status, checked) = post(format!("{base}/v1/2025/validering"), doc.clone()).await;
         assert_eq!(status, 200, "{file}: {checked}");

@@ -33,8 +33,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use super::caller::{Caller, authorized, check_xml_headers};
-use super::error::{ApiError, Feilspesifisering, submit_error, too_large};
+use super::caller::{Caller, authorized, check_xml_headers, supported_year};
+use super::error::{ApiError, Feilspesifisering, content_error, submit_error, too_large};
 use super::{ApiState, ApiSubmission, check, submit};
 use crate::auth::altinn::action;
 use crate::form::definition::ApiSpec;
@@ -140,7 +140,7 @@ async fn begin(
         .clone();
     let caller = authorized(state, headers, &form, action::WRITE).await?;
     let key = check_xml_headers(headers, body)?;
-    let year = supported_year(&form, year)?;
+    let year = i64::from(supported_year(&form, year)?);
     let stored = format!("api:{}:{}:{key}", caller.party.key(), form.id);
     Ok((
         Call {
@@ -153,23 +153,6 @@ async fn begin(
     ))
 }
 
-/// The income year in the address, if the API takes it.
-fn supported_year(form: &Form, year: &str) -> Result<i64, ApiError> {
-    let years = form.api.as_ref().map(|a| a.years.as_slice()).unwrap_or(&[]);
-    year.parse::<i32>()
-        .ok()
-        .filter(|y| years.contains(y))
-        .map(i64::from)
-        .ok_or_else(|| {
-            ApiError::metadata(
-                StatusCode::BAD_REQUEST,
-                "GLD_1027",
-                format!("Inntektsåret {year} støttes ikke."),
-                Some("inntektsaar"),
-            )
-        })
-}
-
 /// The body, up to the portal's limit.
 async fn body_of(state: &ApiState, req: axum::extract::Request) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), state.uploads.body_limit)
@@ -177,32 +160,14 @@ async fn body_of(state: &ApiState, req: axum::extract::Request) -> Result<Bytes,
         .map_err(|_| too_large())
 }
 
-/// `GLD_010` with the details.
-fn content_error(details: Vec<Feilspesifisering>) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "GLD_010",
-        "Meldingen har feil i innholdet.",
-    );
-    for d in details {
-        e.push(d);
-    }
-    e
-}
-
 /// A document that is not XML, not this document, or has elements the portal does not take.
 fn unreadable(problems: Vec<xml::Problem>) -> ApiError {
-    content_error(
-        problems
-            .into_iter()
-            .map(|p| Feilspesifisering {
-                kode: p.kode.to_owned(),
-                melding: p.melding,
-                sti: p.sti,
-                angitt_verdi: p.angitt,
-            })
-            .collect(),
-    )
+    content_error(problems.into_iter().map(|p| Feilspesifisering {
+        kode: p.kode.to_owned(),
+        melding: p.melding,
+        sti: p.sti,
+        angitt_verdi: p.angitt,
+    }))
 }
 
 /// A validation error at the element its field came from, with the value given.
@@ -564,29 +529,22 @@ async fn underskjema(
     }
 }
 
-/// `antall_underskjema` from the query.
-fn count_of(query: Option<&str>) -> Result<i64, ApiError> {
+/// A whole number of at least `min` named `name` in the query: `None` when it is not there,
+/// `GLD_011` with `GLD_1022` when it is not such a number.
+fn query_number(query: Option<&str>, name: &str, min: i64) -> Result<Option<i64>, ApiError> {
     let given = query.and_then(|q| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .ok()?
             .into_iter()
-            .find(|(k, _)| k == "antall_underskjema")
+            .find(|(k, _)| k == name)
             .map(|(_, v)| v)
     });
     let Some(given) = given else {
-        return Err(ApiError::metadata(
-            StatusCode::BAD_REQUEST,
-            "GLD_1022",
-            "Parameteren antall_underskjema mangler.",
-            Some("antall_underskjema"),
-        ));
+        return Ok(None);
     };
-    given
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| {
+    match given.trim().parse::<i64>().ok().filter(|n| *n >= min) {
+        Some(n) => Ok(Some(n)),
+        None => {
             let mut e = ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "GLD_011",
@@ -594,12 +552,25 @@ fn count_of(query: Option<&str>) -> Result<i64, ApiError> {
             );
             e.push(Feilspesifisering {
                 kode: "GLD_1022".into(),
-                melding: "antall_underskjema må være et helt tall, 0 eller mer.".into(),
-                sti: Some("antall_underskjema".into()),
-                angitt_verdi: Some(given.clone()),
+                melding: format!("{name} må være et helt tall, {min} eller mer."),
+                sti: Some(name.into()),
+                angitt_verdi: Some(given),
             });
-            e
-        })
+            Err(e)
+        }
+    }
+}
+
+/// `antall_underskjema` from the query.
+fn count_of(query: Option<&str>) -> Result<i64, ApiError> {
+    query_number(query, "antall_underskjema", 0)?.ok_or_else(|| {
+        ApiError::metadata(
+            StatusCode::BAD_REQUEST,
+            "GLD_1022",
+            "Parameteren antall_underskjema mangler.",
+            Some("antall_underskjema"),
+        )
+    })
 }
 
 /// `POST …/{hovedskjemaid}/bekreft?antall_underskjema=N` (and `…/validering` when not `store`):
@@ -781,35 +752,7 @@ async fn confirm_error(
 
 /// `side` from the query: 1 unless given.
 fn page_of(query: Option<&str>) -> Result<i64, ApiError> {
-    let given = query.and_then(|q| {
-        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .ok()?
-            .into_iter()
-            .find(|(k, _)| k == "side")
-            .map(|(_, v)| v)
-    });
-    match given {
-        None => Ok(1),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                let mut e = ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "GLD_011",
-                    "Feil i metadata for forespørselen.",
-                );
-                e.push(Feilspesifisering {
-                    kode: "GLD_1022".into(),
-                    melding: "side må være et helt tall, 1 eller mer.".into(),
-                    sti: Some("side".into()),
-                    angitt_verdi: Some(v.clone()),
-                });
-                e
-            }),
-    }
+    Ok(query_number(query, "side", 1)?.unwrap_or(1))
 }
 
 /// A delivery the caller may read: the form's scope and the PDP's `read`.
@@ -825,7 +768,7 @@ async fn readable(
         .latest(form_id)
         .ok_or_else(|| ApiError::internal("a routed form is gone"))?;
     let party = authorized(state, headers, form, action::READ).await?.party;
-    let year = supported_year(form, year)?;
+    let year = i64::from(supported_year(form, year)?);
     let delivery = delivery_of(state, id, &party.key(), year).await?;
     if delivery.is_expired(crate::clock::now_ms()) {
         return Err(expired(&delivery));

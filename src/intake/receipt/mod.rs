@@ -1,7 +1,7 @@
 //! A submission's receipt, the same for both channels: the facts it states, the answers it
 //! repeats, and the tagged PDF of both (the browser's download, the API's `application/pdf`).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::domain::Feedback;
 use super::pdf::{Group, ReceiptPdf, Section, render};
@@ -47,6 +47,42 @@ impl Names {
             },
         };
         Names { party, submitter }
+    }
+}
+
+/// What a `Leveransebekreftelse` counts, without the ids only a received delivery has.
+pub fn leveranse_counts(doc: &Value) -> Value {
+    let counts = |l: &Value| {
+        let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        (
+            l.get("oppgavegiversLeveranseReferanse")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            n("sletteoppgave"),
+            n("oppgave"),
+        )
+    };
+    match doc.get("leveranse") {
+        Some(Value::Array(list)) => json!({
+            "leveranseformaal": list.iter().map(|l| {
+                let (reference, slette, oppgaver) = counts(l);
+                json!({
+                    "boligselskapFormaal": l.get("boligselskapFormaal").cloned().unwrap_or(Value::Null),
+                    "oppgavegiversLeveranseReferanse": reference,
+                    "antallSletteoppgaver": slette,
+                    "antallOppgaver": oppgaver,
+                })
+            }).collect::<Vec<_>>(),
+        }),
+        other => {
+            let (reference, slette, oppgaver) = counts(other.unwrap_or(&Value::Null));
+            json!({
+                "oppgavegiversLeveranseReferanse": reference,
+                "antallSletteoppgaver": slette,
+                "antallOppgaver": oppgaver,
+            })
+        }
     }
 }
 
