@@ -207,16 +207,20 @@ fn accept_and_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.hyphenated().to_string())
 }
 
-/// The body as a JSON object.
-pub(super) fn parse_body(
+/// The body, read whole within `limit` bytes.
+pub(super) fn body_bytes(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Value, ApiError> {
-    let body = body.map_err(|e| {
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "GLD_006",
-                "Forespørselen er for stor (grensen er 10 MB).",
+                format!(
+                    "Forespørselen er for stor (grensen er {}).",
+                    crate::form::validate::size(limit as u64)
+                ),
             )
         } else {
             ApiError::new(
@@ -225,26 +229,40 @@ pub(super) fn parse_body(
                 "Forespørselen kunne ikke leses.",
             )
         }
-    })?;
-    let doc: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "GLD_008",
-            "Forespørselen er ikke gyldig JSON.",
-        )
-        .detail(
-            "json",
-            format!("linje {}, kolonne {}", e.line(), e.column()),
-            None,
-        )
-    })?;
-    if !doc.is_object() {
-        return Err(ApiError::new(
+    })
+}
+
+/// `GLD_008` for a body that is not JSON.
+pub(super) fn not_json(e: &serde_json::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "GLD_008",
+        "Forespørselen er ikke gyldig JSON.",
+    )
+    .detail(
+        "json",
+        format!("linje {}, kolonne {}", e.line(), e.column()),
+        None,
+    )
+}
+
+/// `GLD_008` unless the document is a JSON object.
+pub(super) fn an_object(doc: &Value) -> Result<(), ApiError> {
+    if doc.is_object() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "GLD_008",
             "Meldingen må være et JSON-objekt.",
-        ));
+        ))
     }
+}
+
+/// The body as a JSON object.
+pub(super) fn parse_body(body: Bytes) -> Result<Value, ApiError> {
+    let doc: Value = serde_json::from_slice(&body).map_err(|e| not_json(&e))?;
+    an_object(&doc)?;
     Ok(doc)
 }
 

@@ -157,9 +157,27 @@ pub(super) fn token_refusal(e: &crate::auth::maskinporten::TokenError) -> &'stat
 }
 
 /// The validation errors as `Feil`: each at its `sti`, with the value given.
-pub(super) fn invalid(errors: &[FieldError], doc: &Value) -> ApiError {
+/// A document's values, for the `angittVerdi` of its errors.
+pub(super) trait Given {
+    /// The value given at a path.
+    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value>;
+}
+
+impl Given for Value {
+    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value> {
+        crate::form::document::get(self, path)
+    }
+}
+
+impl Given for crate::intake::rows::Read {
+    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value> {
+        crate::intake::rows::Read::given(self, path)
+    }
+}
+
+pub(super) fn invalid(errors: &[FieldError], doc: &dyn Given) -> ApiError {
     content_error(errors.iter().map(|fe| {
-        let given = crate::form::document::get(doc, &fe.path);
+        let given = doc.given(&fe.path);
         Feilspesifisering {
             kode: fe.kind.code().to_owned(),
             melding: fe.message(Lang::Nb),
@@ -187,7 +205,7 @@ pub(super) fn content_error(details: impl IntoIterator<Item = Feilspesifisering>
 }
 
 /// A refused submission as the API answers it.
-pub(super) fn submit_error(e: SubmitError, doc: &Value) -> ApiError {
+pub(super) fn submit_error(e: SubmitError, doc: &dyn Given) -> ApiError {
     match e {
         SubmitError::Invalid(errors) => invalid(&errors, doc),
         SubmitError::Forbidden => ApiError::new(

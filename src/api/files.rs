@@ -67,7 +67,7 @@ pub(super) async fn receive(
         if bytes.len() > state.uploads.body_limit {
             return Err(too_large());
         }
-        doc = Some(parse_body(Ok(bytes))?);
+        doc = Some(parse_body(bytes)?);
         Ok(())
     })
     .await?;

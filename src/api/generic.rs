@@ -51,7 +51,7 @@ impl DoorRequest {
         ApiSubmission::of(
             &self.form,
             &self.caller,
-            &self.doc,
+            crate::intake::Document::Whole(&self.doc),
             &self.key,
             Some(&self.holder),
             respond,
@@ -84,7 +84,7 @@ async fn door_request(
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| too_large())?;
-        parse_body(Ok(bytes))?
+        parse_body(bytes)?
     };
     Ok(DoorRequest {
         form,

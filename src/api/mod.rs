@@ -13,7 +13,7 @@ use crate::auth::altinn::{Authorization, PartyId, Subject};
 use crate::auth::maskinporten::TokenValidator;
 use crate::form::definition::Delivery;
 use crate::form::{Catalog, Form};
-use crate::intake::{self, Channel, Receipt, Submission, SubmitError};
+use crate::intake::{self, Channel, Document, Receipt, Submission, SubmitError};
 use crate::store::Store;
 
 mod ar;
@@ -78,7 +78,7 @@ struct ApiSubmission<'a> {
     subject: &'a Subject,
     /// The end-user system the system user belongs to (`system_id` in its token).
     system_id: &'a str,
-    doc: &'a Value,
+    doc: Document<'a>,
     /// The caller's idempotency key.
     key: &'a str,
     /// The `api:<uuid>` holder whose files go with it.
@@ -94,7 +94,7 @@ impl<'a> ApiSubmission<'a> {
     fn of(
         form: &'a Form,
         caller: &'a caller::Caller,
-        doc: &'a Value,
+        doc: Document<'a>,
         key: &'a str,
         attachments: Option<&'a str>,
         respond: &'a (dyn Fn(&Receipt) -> Value + Sync),

@@ -100,7 +100,7 @@ fn staged_paths(
         r["200"]["content"] = body["content"].clone();
         if on_delivery {
             r["404"] = json!({"description": "GLD_021 with GLD_1016: no such delivery of this organisation and income year", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
-            r["409"] = json!({"description": "GLD_019: the idempotencyKey was used for another body; GLD_006 with GLD_1029: the delivery is confirmed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
+            r["409"] = json!({"description": "GLD_019: the idempotencyKey was used for another body; GLD_006 with GLD_1053: the delivery is confirmed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
             r["410"] = json!({"description": "GLD_021: the delivery was not confirmed in time and is deleted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});
         }
         r["415"] = json!({"description": "GLD_011 with GLD_1047: Content-Type must be application/xml", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feil"}}}});

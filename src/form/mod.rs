@@ -12,6 +12,7 @@ pub mod load;
 pub mod no;
 pub mod scenario;
 pub mod schema;
+pub mod stream;
 pub mod testdata;
 pub mod validate;
 

@@ -486,6 +486,83 @@ impl FieldError {
 
 /// Validates the document against the form within `scope`. Hidden pages and fields are skipped.
 pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<FieldError> {
+    validate_in(form, doc, scope, ctx, &[])
+}
+
+/// Validates a document whose rows of the top-level groups at `by_row` were checked one at a
+/// time as it was read ([`check_row_fields`], [`check_row_rules`]): those groups' rows and their row rules are left out here,
+/// everything else is checked as by [`validate`]. The groups' places hold one row per row read,
+/// the first with the totals its sums need ([`super::expr::RowTotals`]), the others null.
+pub fn validate_without_rows(
+    form: &Form,
+    doc: &Value,
+    ctx: &Context,
+    by_row: &[Vec<Seg>],
+) -> Vec<FieldError> {
+    validate_in(form, doc, Scope::All, ctx, by_row)
+}
+
+/// Checks the fields of row `r` of the top-level group `group` as [`validate`] would where the
+/// group is shown; `doc` holds the row at its place.
+pub fn check_row_fields(
+    group: &Field,
+    doc: &Value,
+    r: usize,
+    ctx: &Context,
+    errors: &mut Vec<FieldError>,
+) {
+    let FieldKind::Group(g) = &group.kind else {
+        return;
+    };
+    let depth = group.bind.len() + 1;
+    let mut rowp = group.bind.clone();
+    rowp.push(Seg::Index(r));
+    let row_value = get(doc, &rowp);
+    for rf in &g.fields {
+        if !document::field_shown(rf, doc, ctx, Some(&rowp)) {
+            continue;
+        }
+        let here = At {
+            base: row_value,
+            prefix: &rowp,
+            rel: &rf.bind[depth.min(rf.bind.len())..],
+        };
+        check_field(rf, here, Some(&rowp), doc, ctx, errors, &[]);
+    }
+}
+
+/// Checks the rules per row of the top-level group at `group` on its row `r`, as [`validate`]
+/// would (shown or not); `doc` holds the row at its place.
+pub fn check_row_rules(
+    form: &Form,
+    group: &[Seg],
+    doc: &Value,
+    r: usize,
+    ctx: &Context,
+    errors: &mut Vec<FieldError>,
+) {
+    let mut rowp = group.to_vec();
+    rowp.push(Seg::Index(r));
+    for rule in &form.rules {
+        if rule.each.as_deref() == Some(group)
+            && rule.check.eval(doc, ctx, Some(&rowp)).truthy() == Some(false)
+        {
+            errors.push(FieldError {
+                path: instantiate(&rule.path, &rowp),
+                kind: ErrorKind::Rule(rule.message.clone()),
+                label: None,
+            });
+        }
+    }
+}
+
+fn validate_in(
+    form: &Form,
+    doc: &Value,
+    scope: Scope,
+    ctx: &Context,
+    by_row: &[Vec<Seg>],
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let pages: Vec<usize> = match scope {
         Scope::Page(p) => vec![p],
@@ -504,10 +581,13 @@ pub fn validate(form: &Form, doc: &Value, scope: Scope, ctx: &Context) -> Vec<Fi
                 prefix: &[],
                 rel: &f.bind,
             };
-            check_field(f, at, None, doc, ctx, &mut errors);
+            check_field(f, at, None, doc, ctx, &mut errors, by_row);
         }
     }
     for rule in &form.rules {
+        if rule.each.as_ref().is_some_and(|g| by_row.contains(g)) {
+            continue;
+        }
         if let Scope::Page(p) = scope {
             let on_page = form.pages[p]
                 .all_fields()
@@ -611,6 +691,7 @@ fn check_field(
     doc: &Value,
     ctx: &Context,
     errors: &mut Vec<FieldError>,
+    by_row: &[Vec<Seg>],
 ) {
     let required = document::required(&f.required, doc, ctx, row);
     let label = || Some(f.label.clone());
@@ -645,6 +726,9 @@ fn check_field(
                 push(at.path(), ErrorKind::TooManyRows(max as usize));
             }
             let group_path = at.path();
+            if by_row.contains(&group_path) {
+                return;
+            }
             let depth = group_path.len() + 1;
             let mut rowp = group_path;
             rowp.push(Seg::Index(0));
@@ -659,7 +743,7 @@ fn check_field(
                         prefix: &rowp,
                         rel: &rf.bind[depth.min(rf.bind.len())..],
                     };
-                    check_field(rf, here, Some(&rowp), doc, ctx, errors);
+                    check_field(rf, here, Some(&rowp), doc, ctx, errors, &[]);
                 }
             }
         }

@@ -63,7 +63,7 @@ pub struct Words {
     pub changes: &'static str,
     pub version: &'static str,
     /// The request-level errors every call can get.
-    pub api_errors: [(&'static str, &'static str); 10],
+    pub api_errors: [(&'static str, &'static str); 11],
 }
 
 const NB: Words = Words {
@@ -146,6 +146,10 @@ const NB: Words = Words {
         ),
         ("GLD_021", "Fant ikke skjemaet eller innsendingen (404)"),
         ("GLD_1029", "Mer enn ett Authorization-hode (400)"),
+        (
+            "GLD_1053",
+            "Aksjonærregisteroppgaven er allerede bekreftet og tar ikke imot mer (409)",
+        ),
         ("GLD_001", "Uventet feil hos oss (500)"),
     ],
 };
@@ -230,6 +234,10 @@ const NN: Words = Words {
         ),
         ("GLD_021", "Fann ikkje skjemaet eller innsendinga (404)"),
         ("GLD_1029", "Meir enn eitt Authorization-hovud (400)"),
+        (
+            "GLD_1053",
+            "Aksjonærregisteroppgåva er alt stadfesta og tek ikkje imot meir (409)",
+        ),
         ("GLD_001", "Uventa feil hos oss (500)"),
     ],
 };
@@ -314,6 +322,10 @@ const EN: Words = Words {
         ),
         ("GLD_021", "No such form or submission (404)"),
         ("GLD_1029", "More than one Authorization header (400)"),
+        (
+            "GLD_1053",
+            "The shareholder register return is already confirmed and takes nothing more (409)",
+        ),
         ("GLD_001", "An unexpected error on our side (500)"),
     ],
 };

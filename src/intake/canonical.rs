@@ -3,6 +3,8 @@
 //! order or spacing they arrived in.
 
 use serde_json::Value;
+
+use crate::form::expr::Seg;
 use sha2::{Digest, Sha256};
 
 /// The canonical JSON text of a value.
@@ -12,7 +14,35 @@ pub fn canonical(v: &Value) -> String {
     out
 }
 
-fn write(v: &Value, out: &mut String) {
+/// Appends the canonical JSON text of a value.
+pub fn write(v: &Value, out: &mut String) {
+    write_at(v, &mut Vec::new(), out, None);
+}
+
+/// What may write a place's text itself: asked with the place's path, says whether it did.
+type Splice<'f> = dyn FnMut(&[Seg], &mut String) -> bool + 'f;
+
+/// The canonical JSON text of a value, where `splice` may write the text of any place itself:
+/// it is asked at each place (by its path of keys and indexes) and returns whether it did.
+pub fn canonical_with(v: &Value, splice: &mut Splice<'_>) -> String {
+    let mut out = String::new();
+    write_at(v, &mut Vec::new(), &mut out, Some(splice));
+    out
+}
+
+/// Writes `v`; the path is followed only for a splice.
+fn write_at<'f>(
+    v: &Value,
+    path: &mut Vec<Seg>,
+    out: &mut String,
+    mut splice: Option<&mut Splice<'f>>,
+) {
+    if let Some(f) = splice.as_mut()
+        && f(path, out)
+    {
+        return;
+    }
+    let tracked = splice.is_some();
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
@@ -22,9 +52,15 @@ fn write(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                write_string(k, out);
                 out.push(':');
-                write(&map[k], out);
+                if tracked {
+                    path.push(Seg::Key(k.clone()));
+                }
+                write_at(&map[k], path, out, splice.as_deref_mut());
+                if tracked {
+                    path.pop();
+                }
             }
             out.push('}');
         }
@@ -34,12 +70,35 @@ fn write(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write(item, out);
+                if tracked {
+                    path.push(Seg::Index(i));
+                }
+                write_at(item, path, out, splice.as_deref_mut());
+                if tracked {
+                    path.pop();
+                }
             }
             out.push(']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        other => write_scalar(other, out),
     }
+}
+
+/// A string, number, boolean or null as serde_json writes it.
+fn write_scalar(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => write_string(s, out),
+        scalar => {
+            use std::fmt::Write;
+            let _ = write!(out, "{scalar}");
+        }
+    }
+}
+
+/// A JSON string as serde_json writes it.
+fn write_string(s: &str, out: &mut String) {
+    // Serialising a string into memory cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// Lower-case hex SHA-256 of bytes.

@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::delivery::DeliveryError;
 use crate::store::{SubmissionRow, SubmissionStatus};
@@ -218,6 +218,22 @@ async fn refused(resp: reqwest::Response) -> DeliveryError {
     }
 }
 
+/// A submission as the domain system receives it.
+#[derive(serde::Serialize)]
+struct Innsending<'a> {
+    id: &'a str,
+    referanse: &'a str,
+    skjema: &'a str,
+    skjemaversjon: &'a str,
+    part: &'a str,
+    partnavn: Option<&'a str>,
+    innsender: &'a str,
+    kanal: &'a str,
+    sha256: &'a str,
+    mottatt: i64,
+    dokument: &'a serde_json::value::RawValue,
+}
+
 impl DomainClient {
     /// The adapter for the domain systems at `base` (e.g. `{public}/dev/domene`).
     pub fn new(base: impl Into<String>, http: reqwest::Client) -> DomainClient {
@@ -229,21 +245,22 @@ impl DomainClient {
 
     /// Delivers a submission to its area's domain system.
     pub async fn deliver(&self, area: &str, s: &SubmissionRow) -> Result<(), DeliveryError> {
-        let document: Value = serde_json::from_str(&s.document)
+        // Sent as stored, not read into a tree: a bank's delivery is large.
+        let document: &serde_json::value::RawValue = serde_json::from_str(&s.document)
             .map_err(|e| DeliveryError::Unusable(format!("stored document: {e}")))?;
-        let body = json!({
-            "id": s.id,
-            "referanse": s.reference,
-            "skjema": s.form_id,
-            "skjemaversjon": s.form_version,
-            "part": s.party,
-            "partnavn": s.party_name,
-            "innsender": s.submitter,
-            "kanal": s.channel,
-            "sha256": s.sha256,
-            "mottatt": s.created_at,
-            "dokument": document,
-        });
+        let body = Innsending {
+            id: &s.id,
+            referanse: &s.reference,
+            skjema: &s.form_id,
+            skjemaversjon: &s.form_version,
+            part: &s.party,
+            partnavn: s.party_name.as_deref(),
+            innsender: &s.submitter,
+            kanal: &s.channel,
+            sha256: &s.sha256,
+            mottatt: s.created_at,
+            dokument: document,
+        };
         let resp = self
             .http
             .post(format!("{}/{area}/innsendinger", self.base))

@@ -27,6 +27,7 @@ pub mod pdf;
 pub mod receipt;
 pub mod reference;
 pub mod registers;
+pub mod rows;
 pub mod scan;
 
 /// Which door a submission came in by.
@@ -69,7 +70,7 @@ pub struct Submission<'a> {
     /// The language the person used (read back in it on the caseworker side).
     pub lang: crate::form::Lang,
     /// The document (the API payload).
-    pub document: &'a Value,
+    pub document: Document<'a>,
     /// The channel's idempotency key: the same key gives the same receipt.
     pub key: String,
     /// The evaluation context of the form's expressions.
@@ -86,6 +87,58 @@ pub struct Submission<'a> {
     /// For an API that takes a delivery in steps: the open delivery (id, number of sub-forms)
     /// that becomes the submission, confirmed in the same transaction.
     pub staged: Option<(&'a str, i64)>,
+}
+
+/// A submission's document.
+#[derive(Debug, Clone, Copy)]
+pub enum Document<'a> {
+    /// Whole, as a tree (the browser's draft, most API documents).
+    Whole(&'a Value),
+    /// Read one row at a time, its rows checked as they were read (a large delivery).
+    Read(&'a rows::Read),
+}
+
+impl<'a> Document<'a> {
+    /// The document as a tree: for one read by row, without its rows (see [`rows`]).
+    pub fn tree(&self) -> &'a Value {
+        match self {
+            Document::Whole(v) => v,
+            Document::Read(r) => &r.envelope,
+        }
+    }
+}
+
+/// The document as received: whole with its files, or read by row.
+enum Received<'d> {
+    Whole(std::borrow::Cow<'d, Value>),
+    Read(&'d rows::Read),
+}
+
+impl Received<'_> {
+    /// Its canonical text.
+    fn canonical(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Received::Whole(v) => std::borrow::Cow::Owned(canonical::canonical(v)),
+            Received::Read(r) => std::borrow::Cow::Borrowed(&r.canonical),
+        }
+    }
+
+    /// Every error in it.
+    fn errors(&self, form: &Form, ctx: &Context) -> Vec<FieldError> {
+        match self {
+            Received::Whole(v) => validate(form, v, Scope::All, ctx),
+            Received::Read(r) => r.validate(form, ctx),
+        }
+    }
+}
+
+/// The document of `s` as received.
+async fn received<'d>(store: &Store, s: &Submission<'d>) -> Result<Received<'d>, SubmitError> {
+    Ok(match s.document {
+        Document::Whole(v) => Received::Whole(with_files(store, s.form, v, s.attachments).await?),
+        // Read by row only where no files come with it.
+        Document::Read(r) => Received::Read(r),
+    })
 }
 
 /// The evaluation context of a form's expressions: today's date, and the organisation number of
@@ -214,8 +267,8 @@ pub async fn check(
     authz: &Arc<dyn Authorization>,
     s: &Submission<'_>,
 ) -> Result<(), SubmitError> {
-    let doc = with_files(store, s.form, s.document, s.attachments).await?;
-    judge(authz, s, doc.as_ref()).await
+    let doc = received(store, s).await?;
+    judge(authz, s, &doc).await
 }
 
 /// The whole validation of the document as received, then the PDP, asked now: rights may have
@@ -224,9 +277,9 @@ pub async fn check(
 async fn judge(
     authz: &Arc<dyn Authorization>,
     s: &Submission<'_>,
-    doc: &Value,
+    doc: &Received<'_>,
 ) -> Result<(), SubmitError> {
-    let errors = validate(s.form, doc, Scope::All, s.context);
+    let errors = doc.errors(s.form, s.context);
     if !errors.is_empty() {
         return Err(SubmitError::Invalid(errors));
     }
@@ -250,14 +303,13 @@ pub async fn submit(
     s: Submission<'_>,
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
-    let doc = with_files(store, s.form, s.document, s.attachments).await?;
-    let doc = doc.as_ref();
-    let document = canonical::canonical(doc);
+    let doc = received(store, &s).await?;
+    let document = doc.canonical();
     let sha256 = canonical::sha256_hex(document.as_bytes());
     if let Some(done) = repeat(store, &s.key, &sha256).await? {
         return Ok(done);
     }
-    judge(authz, &s, doc).await?;
+    judge(authz, &s, &doc).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let dialog_id = uuid::Uuid::now_v7().to_string();
     let transmission_id = uuid::Uuid::now_v7().to_string();

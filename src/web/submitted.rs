@@ -85,7 +85,7 @@ async fn view_submit_post(
             submitter_name: Some(&s.person_name),
             channel: Channel::Browser,
             lang,
-            document: &draft.document.0,
+            document: crate::intake::Document::Whole(&draft.document.0),
             key: draft_key(&draft.id),
             context: &ctx,
             draft: Some((&s.owner, &draft.id, draft.version)),

@@ -280,7 +280,7 @@ async fn nothing_is_taken_after_the_confirmation() {
         v.confirm(&id, 1, &key()).await,
     ] {
         assert_eq!(a.status, 409, "{}", a.body);
-        assert_eq!(detail(&a, 0)["kode"], "GLD_1029", "{}", a.body);
+        assert_eq!(detail(&a, 0)["kode"], "GLD_1053", "{}", a.body);
     }
     assert_eq!(submissions(&app).await, 1);
     assert_eq!(

@@ -120,7 +120,14 @@ impl Call {
         respond: &'a (dyn Fn(&Receipt) -> Value + Sync),
         staged: (&'a str, i64),
     ) -> ApiSubmission<'a> {
-        let mut s = ApiSubmission::of(&self.form, &self.caller, doc, key, None, respond);
+        let mut s = ApiSubmission::of(
+            &self.form,
+            &self.caller,
+            crate::intake::Document::Whole(doc),
+            key,
+            None,
+            respond,
+        );
         s.staged = Some(staged);
         s
     }
@@ -330,7 +337,7 @@ fn already_confirmed() -> ApiError {
         "Feil i forespørselen.",
     )
     .detail(
-        "GLD_1029",
+        "GLD_1053",
         "Innsendingen er allerede bekreftet. Den kan ikke endres; send en ny aksjonærregisteroppgave med et nytt hovedskjema.",
         Some("hovedskjemaid"),
     )

@@ -443,7 +443,7 @@ fn as_f64(v: &Value) -> Option<f64> {
 }
 
 /// Number arithmetic; anything non-numeric, overflowing or divided by zero is `Null`.
-fn arith(op: BinOp, l: Value, r: Value) -> Value {
+pub(super) fn arith(op: BinOp, l: Value, r: Value) -> Value {
     if let (Value::Int(a), Value::Int(b)) = (&l, &r) {
         let (a, b) = (*a, *b);
         let out = match op {

@@ -33,11 +33,13 @@ mod lex;
 mod parse;
 mod path;
 mod read;
+mod rows;
 mod tree;
 mod words;
 
 pub use path::{Seg, format_path, parse_path};
 pub use read::parse_date;
+pub use rows::{RowSum, RowTotals, RowUse};
 pub use words::{AsWritten, Clause, Names};
 pub(crate) use words::{decimal_number, quoted, whole_number};
 
@@ -366,23 +368,11 @@ fn first_register(n: &Node) -> Option<Register> {
 }
 
 fn collect_paths(n: &Node, out: &mut Vec<Vec<Seg>>) {
-    match &n.kind {
-        Kind::Lit(_) => {}
-        Kind::Path(p) => {
-            if let Res::Doc(dp) = &p.res
-                && !out.contains(&dp.key)
-            {
-                out.push(dp.key.clone());
-            }
+    rows::visit(n, &mut |dp| {
+        if !out.contains(&dp.key) {
+            out.push(dp.key.clone());
         }
-        Kind::Unary(_, x) => collect_paths(x, out),
-        Kind::Binary(_, l, r) => {
-            collect_paths(l, out);
-            collect_paths(r, out);
-        }
-        Kind::Call(_, args) => args.iter().for_each(|a| collect_paths(a, out)),
-        Kind::Lookup(l) => collect_paths(&l.key, out),
-    }
+    });
 }
 
 #[cfg(test)]

@@ -1,0 +1,464 @@
+//! A JSON delivery read one row at a time, so that a bank's delivery of 100 000 accounts needs
+//! memory for its text and one row, not for a tree of every row.
+//!
+//! The body is read twice. First everything but the rows of the groups [`by_row`] finds is read
+//! into a tree, and of those rows only where each lies in the body. Then the canonical text is
+//! written, and when it reaches such a group each row is read on its own, written, checked (its
+//! fields and its row rules, by the code [`validate`] uses) and added to the group's totals, and
+//! let go. The group's place in the tree keeps one entry per row: the first with the totals, the
+//! others null, so that the rest of the document is checked as before
+//! ([`validate_without_rows`]) and counts the rows as before. The canonical text, the errors and
+//! the totals are those the whole document would give.
+//!
+//! [`validate`]: crate::form::validate::validate
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::canonical;
+use crate::form::document::{self, get};
+use crate::form::expr::{RowTotals, Seg};
+use crate::form::stream::by_row;
+use crate::form::validate::{FieldError, check_row_fields, check_row_rules, validate_without_rows};
+use crate::form::{Context, Form};
+
+/// A delivery read, its rows checked.
+#[derive(Debug)]
+pub struct Read {
+    /// The document, each group read by row holding its totals and one null per further row.
+    pub envelope: Value,
+    /// The canonical text of the whole document.
+    pub canonical: String,
+    /// The groups read by row.
+    groups: Vec<Vec<Seg>>,
+    /// The errors found in those rows.
+    row_errors: Vec<FieldError>,
+    /// The values given where those errors are.
+    given: HashMap<Vec<Seg>, Value>,
+}
+
+impl Read {
+    /// The value given at a path: in a row read by row only where an error is.
+    pub fn given(&self, path: &[Seg]) -> Option<&Value> {
+        let in_rows = self
+            .groups
+            .iter()
+            .any(|g| path.len() > g.len() && path.starts_with(g));
+        match self.given.get(path) {
+            Some(v) => Some(v),
+            // The rows' places hold totals, not what was given.
+            None if in_rows => None,
+            None => get(&self.envelope, path),
+        }
+    }
+
+    /// The whole validation of the document: every error [`validate`] would find.
+    ///
+    /// [`validate`]: crate::form::validate::validate
+    pub fn validate(&self, form: &Form, ctx: &Context) -> Vec<FieldError> {
+        let mut errors = validate_without_rows(form, &self.envelope, ctx, &self.groups);
+        errors.extend(self.row_errors.iter().cloned());
+        errors
+    }
+}
+
+/// Reads a JSON delivery for `form`, checking its rows in `ctx` as they are read. The body is
+/// let go once read. An error is the body's: not JSON.
+pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json::Error> {
+    let plans = by_row(form);
+    let groups: Vec<Vec<Seg>> = plans.iter().map(|p| p.field.bind.clone()).collect();
+    let (mut envelope, raws) = {
+        let mut st = Pass {
+            groups: &groups,
+            path: Vec::new(),
+            base: body.as_ptr() as usize,
+            raws: Vec::new(),
+        };
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        let v = Node { st: &mut st }.deserialize(&mut de)?;
+        de.end()?;
+        (v, st.raws)
+    };
+    let mut row_errors = Vec::new();
+    let mut given = HashMap::new();
+    let mut totals: Vec<Option<RowTotals>> = plans.iter().map(|_| None).collect();
+    let mut field_errors: Vec<Vec<FieldError>> = plans.iter().map(|_| Vec::new()).collect();
+    // The canonical writer walks a copy: the rows are put in place in the tree one at a time.
+    let walk = envelope.clone();
+    let mut failed = None;
+    let text = canonical::canonical_with(&walk, &mut |path, out| {
+        let Some(gi) = groups.iter().position(|g| g == path) else {
+            return false;
+        };
+        let Some((_, spans)) = raws.iter().find(|(p, _)| p == path) else {
+            return false;
+        };
+        let plan = &plans[gi];
+        let mut sums = RowTotals::new(plan.sums.clone());
+        out.push('[');
+        for (r, &(start, end)) in spans.iter().enumerate() {
+            if r > 0 {
+                out.push(',');
+            }
+            let row: Value = match serde_json::from_slice(&body[start..end]) {
+                Ok(v) => v,
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    Value::Null
+                }
+            };
+            canonical::write(&row, out);
+            sums.add(&row);
+            put(&mut envelope, path, r, row);
+            let before = (field_errors[gi].len(), row_errors.len());
+            check_row_fields(plan.field, &envelope, r, ctx, &mut field_errors[gi]);
+            check_row_rules(form, path, &envelope, r, ctx, &mut row_errors);
+            for e in field_errors[gi][before.0..]
+                .iter()
+                .chain(&row_errors[before.1..])
+            {
+                if let Some(v) = get(&envelope, &e.path).filter(|v| !v.is_null()) {
+                    given.insert(e.path.clone(), v.clone());
+                }
+            }
+            put(&mut envelope, path, r, Value::Null);
+        }
+        out.push(']');
+        totals[gi] = Some(sums);
+        true
+    });
+    drop(walk);
+    drop(body);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    for (gi, plan) in plans.iter().enumerate() {
+        let Some(sums) = &totals[gi] else { continue };
+        if let Some(Value::Array(rows)) = get_mut(&mut envelope, &groups[gi])
+            && let Some(first) = rows.first_mut()
+        {
+            *first = sums.row();
+        }
+        // A row's fields are checked only where the group is shown, which the totals may decide.
+        let page = form
+            .pages
+            .iter()
+            .position(|p| p.fields.iter().any(|f| std::ptr::eq(f, plan.field)));
+        let shown = page.is_none_or(|p| document::page_visible(form, p, &envelope, ctx))
+            && document::field_shown(plan.field, &envelope, ctx, None);
+        if shown {
+            row_errors.append(&mut field_errors[gi]);
+        }
+    }
+    Ok(Read {
+        envelope,
+        canonical: text,
+        groups,
+        row_errors,
+        given,
+    })
+}
+
+fn get_mut<'a>(mut v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
+    for seg in path {
+        v = match seg {
+            Seg::Key(k) => v.as_object_mut()?.get_mut(k.as_str())?,
+            Seg::Index(i) => v.as_array_mut()?.get_mut(*i)?,
+            Seg::All => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Puts `row` at row `r` of the group at `path`.
+fn put(doc: &mut Value, path: &[Seg], r: usize, row: Value) {
+    if let Some(slot) = get_mut(doc, path)
+        .and_then(Value::as_array_mut)
+        .and_then(|rows| rows.get_mut(r))
+    {
+        *slot = row;
+    }
+}
+
+/// Where each row of a group lies in the body: byte ranges.
+type Spans = Vec<(usize, usize)>;
+
+/// The first reading: the tree without the rows read by row, and where those rows lie.
+struct Pass<'g> {
+    groups: &'g [Vec<Seg>],
+    /// Where the reader is: keys and indexes from the root.
+    path: Vec<Seg>,
+    /// Where the body starts in memory, to turn a row's text into its place in the body.
+    base: usize,
+    /// Each group's rows.
+    raws: Vec<(Vec<Seg>, Spans)>,
+}
+
+/// A value being read at `st.path`.
+struct Node<'s, 'g> {
+    st: &'s mut Pass<'g>,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            self.st.path.push(Seg::Index(items.len()));
+            let next = seq.next_element_seed(Node { st: self.st });
+            self.st.path.pop();
+            match next? {
+                Some(v) => items.push(v),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.st.path.push(Seg::Key(key));
+            let v = if self.st.groups.contains(&self.st.path) {
+                let raw: &'de RawValue = map.next_value()?;
+                self.rows(raw).map_err(de::Error::custom)?
+            } else {
+                map.next_value_seed(Node { st: self.st })?
+            };
+            let Some(Seg::Key(key)) = self.st.path.pop() else {
+                unreachable!("the key pushed above");
+            };
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl Node<'_, '_> {
+    /// A group's value: for a list of rows, where each row lies and one null per row; anything
+    /// else as it is (the check then says it is not rows).
+    fn rows(&mut self, raw: &RawValue) -> Result<Value, serde_json::Error> {
+        let text = raw.get();
+        if !text.starts_with('[') {
+            return serde_json::from_str(text);
+        }
+        let rows: Vec<&RawValue> = serde_json::from_str(text)?;
+        let spans: Vec<(usize, usize)> = rows
+            .iter()
+            .map(|r| {
+                let start = r.get().as_ptr() as usize - self.st.base;
+                (start, start + r.get().len())
+            })
+            .collect();
+        let n = spans.len();
+        let path = self.st.path.clone();
+        self.st.raws.retain(|(p, _)| *p != path);
+        self.st.raws.push((path, spans));
+        Ok(Value::Array(vec![Value::Null; n]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::definition::Delivery;
+    use crate::form::scenario;
+    use crate::form::testdata::{Ask, BREAKABLE, generate};
+    use crate::form::validate::{Scope, validate};
+
+    /// Errors as comparable text: where, what, and the value given there.
+    fn listed(errors: &[FieldError], given: &dyn Fn(&[Seg]) -> Option<Value>) -> Vec<String> {
+        let mut out: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {:?} {:?}",
+                    e.sti(),
+                    e.kind.code(),
+                    e.message(crate::form::Lang::Nb),
+                    given(&e.path)
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Reading by row gives what reading whole gives: the canonical text, every error, the values
+    /// given where they are, and the rows' number.
+    fn same_as_whole(form: &Form, doc: &Value, ctx: &Context, what: &str) {
+        let body = Bytes::from(serde_json::to_vec(doc).unwrap());
+        let read = read(form, body, ctx).unwrap();
+        assert_eq!(
+            read.canonical,
+            canonical::canonical(doc),
+            "{} {what}: canonical text",
+            form.id
+        );
+        let whole = validate(form, doc, Scope::All, ctx);
+        let by_row = read.validate(form, ctx);
+        assert_eq!(
+            listed(&by_row, &|p| read.given(p).cloned()),
+            listed(&whole, &|p| get(doc, p).cloned()),
+            "{} {what}: errors",
+            form.id
+        );
+        assert_eq!(
+            crate::intake::receipt::leveranse_counts(&read.envelope),
+            crate::intake::receipt::leveranse_counts(doc),
+            "{} {what}: counts",
+            form.id
+        );
+    }
+
+    #[test]
+    fn every_api_form_reads_by_row_as_whole() {
+        let catalog = crate::form::load::load_dir(std::path::Path::new("forms"))
+            .catalog
+            .unwrap();
+        let mut streamed = Vec::new();
+        for form in catalog.latest_forms() {
+            if form
+                .api
+                .as_ref()
+                .is_none_or(|a| a.delivery != Delivery::Gld)
+            {
+                continue;
+            }
+            if !by_row(form).is_empty() {
+                streamed.push(form.id.clone());
+            }
+            for s in scenario::of_form(form).scenarios {
+                if !s.fits(form) {
+                    continue;
+                }
+                let doc = scenario::document_of(form, &s);
+                same_as_whole(form, &doc, &s.context, &s.name);
+            }
+            let ctx = crate::intake::context(None);
+            for seed in 1..4 {
+                let ask = |b: Option<&str>| Ask {
+                    rows: Some(25),
+                    seed,
+                    break_check: b.map(str::to_owned),
+                };
+                if let Ok(doc) = generate(form, &ask(None)) {
+                    same_as_whole(form, &doc, &ctx, "testdata");
+                }
+                for b in BREAKABLE {
+                    if let Ok(doc) = generate(form, &ask(Some(b))) {
+                        same_as_whole(form, &doc, &ctx, b);
+                    }
+                }
+            }
+        }
+        // The bank's and the others' rows are read one at a time.
+        for id in ["RF-1360", "RF-1140", "RF-1241", "RF-1310"] {
+            assert!(streamed.iter().any(|s| s == id), "{id} is read whole");
+        }
+    }
+
+    #[test]
+    fn rows_out_of_shape_are_reported_as_whole() {
+        let catalog = crate::form::load::load_dir(std::path::Path::new("forms"))
+            .catalog
+            .unwrap();
+        let form = catalog.latest("RF-1360").unwrap();
+        let ctx = crate::intake::context(None);
+        let good = generate(
+            form,
+            &Ask {
+                rows: Some(3),
+                seed: 9,
+                break_check: None,
+            },
+        )
+        .unwrap();
+        let mut odd = Vec::new();
+        for rows in [
+            serde_json::json!("not rows"),
+            serde_json::json!({"a": 1}),
+            serde_json::json!([]),
+            serde_json::json!([1, null, "x", []]),
+            serde_json::json!(null),
+        ] {
+            let mut doc = good.clone();
+            crate::form::document::set(
+                &mut doc,
+                &[Seg::Key("leveranse".into()), Seg::Key("oppgave".into())],
+                rows,
+            );
+            odd.push(doc);
+        }
+        let mut doc = good.clone();
+        doc["leveranse"].as_object_mut().unwrap().remove("oppgave");
+        odd.push(doc);
+        for (i, doc) in odd.iter().enumerate() {
+            same_as_whole(form, doc, &ctx, &format!("odd rows {i}"));
+        }
+        // A key twice: the last one counts, as in a tree.
+        let text = serde_json::to_string(&good).unwrap().replacen(
+            "\"oppgave\":",
+            "\"oppgave\":[],\"oppgave\":",
+            1,
+        );
+        let read = read(form, Bytes::from(text.clone()), &ctx).unwrap();
+        let whole: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(read.canonical, canonical::canonical(&whole));
+        assert!(read.validate(form, &ctx).is_empty());
+        // Not JSON, and JSON with trailing text, are errors.
+        assert!(
+            super::read(
+                form,
+                Bytes::from_static(b"{\"leveranse\": {\"oppgave\": [1,"),
+                &ctx
+            )
+            .is_err()
+        );
+        assert!(super::read(form, Bytes::from_static(b"{} x"), &ctx).is_err());
+    }
+}
