@@ -15,6 +15,12 @@
 //! time to the answer, validation time per row in-process, and the server's peak resident memory
 //! above what it used before, beside the body's size.
 //!
+//! `bench ar [N…]` starts the release binary for each N (default 100, 1 000 and 5 000) and sends
+//! an aksjonærregisteroppgave (RF-1086) in steps for a company with N shareholders: the
+//! hovedskjema, N underskjemaer one after another over one keep-alive connection, and the
+//! confirmation: the time per underskjema, the confirmation's, and the server's peak resident
+//! memory above what it used before, during the underskjemaer and during the confirmation.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -100,6 +106,15 @@ fn main() {
         let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
         scale_bench(if sizes.is_empty() {
             &[1_000, 10_000, 100_000]
+        } else {
+            &sizes
+        });
+        return;
+    }
+    if args.first().map(String::as_str) == Some("ar") {
+        let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+        ar_bench(if sizes.is_empty() {
+            &[100, 1_000, 5_000]
         } else {
             &sizes
         });
@@ -747,6 +762,299 @@ fn scale_bench(sizes: &[usize]) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// `xml` with the text of its one element `tag` set to `value`; panics when the element is not
+/// there exactly once.
+fn with_element(xml: &str, tag: &str, value: &str) -> String {
+    let open = format!("<{tag} ");
+    let close = format!("</{tag}>");
+    assert_eq!(xml.matches(&open).count(), 1, "one <{tag}> in the template");
+    let start = xml.find(&open).unwrap();
+    let text = start + xml[start..].find('>').unwrap() + 1;
+    let end = text + xml[text..].find(&close).unwrap();
+    format!("{}{value}{}", &xml[..text], &xml[end..])
+}
+
+/// Synthetic fødselsnumre, never the same twice: Tenor-style (the birth month + 80, so never a
+/// person's), a real date in the 1900s, both mod-11 check digits right.
+struct SyntheticFnr {
+    next: u64,
+}
+
+impl SyntheticFnr {
+    fn take(&mut self) -> String {
+        const W1: [u32; 9] = [3, 7, 6, 1, 8, 9, 4, 5, 2];
+        const W2: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+        let check = |d: &[u32], w: &[u32]| {
+            let sum: u32 = d.iter().zip(w).map(|(a, b)| a * b).sum();
+            match (11 - sum % 11) % 11 {
+                10 => None,
+                k => Some(k),
+            }
+        };
+        loop {
+            let i = self.next;
+            self.next += 1;
+            let (day, month, year, individ) = (
+                i % 28 + 1,
+                (i / 28) % 12 + 81,
+                (i / 336) % 50 + 50,
+                (i / 16_800) % 500,
+            );
+            let base = format!("{day:02}{month:02}{year:02}{individ:03}");
+            let mut d: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
+            let Some(k1) = check(&d, &W1) else { continue };
+            d.push(k1);
+            let Some(k2) = check(&d, &W2) else { continue };
+            let fnr = format!("{base}{k1}{k2}");
+            let parsed = tasteskjema::form::no::Fodselsnummer::parse(&fnr).expect("a valid fnr");
+            assert!(parsed.is_synthetic(), "{fnr} is not synthetic");
+            return fnr;
+        }
+    }
+}
+
+/// The aksjonærregisteroppgave in steps for MOSEGRODD ORANSJE TIGER AS with `n` shareholders
+/// of 10 shares each, from the examples in `docs/examples/`: the hovedskjema with the share
+/// class's shares, capital (shares × nominal value 100), paid-up capital and issue made to fit,
+/// and one underskjema per shareholder with a fresh synthetic identity.
+struct ArDelivery {
+    hovedskjema: String,
+    underskjemaer: Vec<String>,
+}
+
+fn ar_delivery(n: usize, ids: &mut SyntheticFnr) -> ArDelivery {
+    const SHARES: u64 = 10;
+    const NOMINAL: u64 = 100;
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let main = std::fs::read_to_string(examples.join("rf1086-hovedskjema.xml")).unwrap();
+    let sub = std::fs::read_to_string(examples.join("rf1086-underskjema-1.xml")).unwrap();
+    let shares = (SHARES * n as u64).to_string();
+    let capital = (SHARES * NOMINAL * n as u64).to_string();
+    let mut hovedskjema = main;
+    for (tag, value) in [
+        ("Aksjekapital-datadef-87", &capital),
+        ("AksjekapitalISINAksjetype-datadef-17664", &capital),
+        ("AksjerMvAntall-datadef-29167", &shares),
+        ("AksjekapitalInnbetalt-datadef-5867", &capital),
+        ("AksjerNyutstedteStiftelseMvAntall-datadef-17668", &shares),
+        ("AksjerStiftelseMvAntall-datadef-17669", &shares),
+    ] {
+        hovedskjema = with_element(&hovedskjema, tag, value);
+    }
+    assert!(hovedskjema.contains(&format!(">{NOMINAL}</AksjeMvPalydende-datadef-23945>")));
+    let underskjemaer = (0..n)
+        .map(|i| {
+            let mut u = sub.clone();
+            for (tag, value) in [
+                ("AksjonarFodselsnummer-datadef-1156", ids.take()),
+                (
+                    "AksjonarNavn-datadef-1153",
+                    format!("Aksjonær {} Testesen", i + 1),
+                ),
+                ("AksjonarAksjerAntall-datadef-17741", SHARES.to_string()),
+                ("AksjerKjopAntall-datadef-12153", SHARES.to_string()),
+                (
+                    "AksjeAnskaffelsesverdi-datadef-17636",
+                    (SHARES * NOMINAL).to_string(),
+                ),
+            ] {
+                u = with_element(&u, tag, &value);
+            }
+            u
+        })
+        .collect();
+    ArDelivery {
+        hovedskjema,
+        underskjemaer,
+    }
+}
+
+/// A system user's token for the aksjonærregisteroppgave, fetched again before it expires (two
+/// minutes).
+struct ArToken {
+    issuer: String,
+    catalog: tasteskjema::form::Catalog,
+    token: String,
+    at: Instant,
+}
+
+impl ArToken {
+    const ORG: &str = "314259521";
+    const SCOPE: &str = "skatteetaten:innrapporteringaksjonaerregisteroppgave";
+
+    fn new(url: &str) -> ArToken {
+        let issuer = format!("{url}/dev/maskinporten/");
+        let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+        let token = tasteskjema::dev::maskinporten::system_user_token(
+            &issuer,
+            &catalog,
+            Self::ORG,
+            Self::SCOPE,
+        )
+        .unwrap();
+        ArToken {
+            issuer,
+            catalog,
+            token,
+            at: Instant::now(),
+        }
+    }
+
+    fn get(&mut self) -> &str {
+        if self.at.elapsed() > Duration::from_secs(60) {
+            self.token = tasteskjema::dev::maskinporten::system_user_token(
+                &self.issuer,
+                &self.catalog,
+                Self::ORG,
+                Self::SCOPE,
+            )
+            .unwrap();
+            self.at = Instant::now();
+        }
+        &self.token
+    }
+}
+
+/// Posts to the aksjonærregisteroppgave's API and checks the status; the answer's JSON.
+async fn ar_post(
+    http: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: Option<&str>,
+    expect: u16,
+) -> Value {
+    let mut req = http
+        .post(url)
+        .bearer_auth(token)
+        .header("idempotencyKey", uuid::Uuid::new_v4().to_string());
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/xml")
+            .body(b.to_owned());
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    assert_eq!(
+        status,
+        expect,
+        "{}",
+        text.chars().take(1000).collect::<String>()
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+/// One delivery in steps: (each underskjema's time, all of theirs, the confirmation's); with
+/// `pid`, the server's peak RSS growth during the underskjemaer and during the confirmation.
+async fn ar_run(
+    http: &reqwest::Client,
+    base: &str,
+    token: &mut ArToken,
+    delivery: &ArDelivery,
+    pid: Option<u32>,
+) -> (Vec<Duration>, Duration, Duration, f64, f64) {
+    let n = delivery.underskjemaer.len();
+    let opened = ar_post(
+        http,
+        format!("{base}/1086H"),
+        token.get(),
+        Some(&delivery.hovedskjema),
+        201,
+    )
+    .await;
+    let id = opened["hovedskjemaid"].as_str().unwrap().to_owned();
+    let settle = || async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        pid.and_then(rss_kib).unwrap_or(0)
+    };
+    let before = settle().await;
+    if pid.is_some() {
+        eprintln!(
+            "N = {n}: server RSS at rest before the underskjemaer {:.1} MB",
+            before as f64 / 1024.0
+        );
+    }
+    let sampler = pid.map(Sampler::start);
+    let mut each = Vec::with_capacity(n);
+    let t = Instant::now();
+    for u in &delivery.underskjemaer {
+        let url = format!("{base}/{id}/1086U");
+        let token = token.get().to_owned();
+        let one = Instant::now();
+        let added = ar_post(http, url, &token, Some(u), 201).await;
+        each.push(one.elapsed());
+        assert!(added["underskjemaid"].is_string(), "{added}");
+    }
+    let parts = t.elapsed();
+    let parts_peak = sampler.map_or(0, Sampler::stop);
+    let before_confirm = settle().await;
+    if pid.is_some() {
+        eprintln!(
+            "N = {n}: server RSS at rest before the confirmation {:.1} MB",
+            before_confirm as f64 / 1024.0
+        );
+    }
+    let sampler = pid.map(Sampler::start);
+    let t = Instant::now();
+    let confirmed = ar_post(
+        http,
+        format!("{base}/{id}/bekreft?antall_underskjema={n}"),
+        token.get(),
+        None,
+        200,
+    )
+    .await;
+    let confirm = t.elapsed();
+    let confirm_peak = sampler.map_or(0, Sampler::stop);
+    assert_eq!(confirmed["antallUnderskjema"], json!(n), "{confirmed}");
+    assert_eq!(confirmed["oppgavegiversLeveranseReferanse"], json!(id));
+    let mb = |peak: u64, before: u64| peak.saturating_sub(before) as f64 / 1024.0;
+    (
+        each,
+        parts,
+        confirm,
+        mb(parts_peak, before),
+        mb(confirm_peak, before_confirm),
+    )
+}
+
+fn ar_bench(sizes: &[usize]) {
+    let forms = forms_dir();
+    let mut ids = SyntheticFnr { next: 0 };
+    println!(
+        "ar: the aksjonærregisteroppgave (RF-1086) in steps for MOSEGRODD ORANSJE TIGER AS with N shareholders, \
+         release server on SQLite (a fresh one for each N), underskjemaer one after another over one keep-alive connection"
+    );
+    println!(
+        "| N | per underskjema p50 | p95 | all underskjemaer | confirmation | RSS growth, underskjemaer | RSS growth, confirmation |"
+    );
+    println!("|--:|--:|--:|--:|--:|--:|--:|");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for &n in sizes {
+        let warm = ar_delivery(10, &mut ids);
+        let delivery = ar_delivery(n, &mut ids);
+        let (mut child, url, _dir) = start_server(&forms);
+        let pid = child.id();
+        let base = format!("{url}/api/innrapportering/aksjonaerregisteroppgave/1086/v1/2025");
+        let mut token = ArToken::new(&url);
+        let http = reqwest::Client::new();
+        let (mut each, parts, confirm, parts_mb, confirm_mb) = rt.block_on(async {
+            // A small delivery first, so that what the server sets up once is not counted.
+            ar_run(&http, &base, &mut token, &warm, None).await;
+            ar_run(&http, &base, &mut token, &delivery, Some(pid)).await
+        });
+        println!(
+            "| {n} | {:.2} ms | {:.2} ms | {:.2} s | {:.0} ms | {parts_mb:.1} MB | {confirm_mb:.1} MB |",
+            percentile(&mut each, 0.5).as_secs_f64() * 1e3,
+            percentile(&mut each, 0.95).as_secs_f64() * 1e3,
+            parts.as_secs_f64(),
+            confirm.as_secs_f64() * 1e3,
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
