@@ -192,8 +192,11 @@ fn for_each_item(n: &Node, sc: &Scope<'_>, ctx: &Context, f: &mut dyn FnMut(Valu
 }
 
 fn count_rows(dp: &DocPath, sc: &Scope<'_>) -> usize {
+    // By each group's length: a rule per row that counts the rows stays linear.
     let mut n = 0;
-    for_each_row(dp, sc, &mut |_| n += 1);
+    walk_each(sc.at_level(dp.level), &dp.walk, &mut |v| {
+        n += v.and_then(Json::as_array).map_or(0, Vec::len);
+    });
     n
 }
 
