@@ -207,29 +207,47 @@ fn accept_and_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.hyphenated().to_string())
 }
 
-/// The body, read whole within `limit` bytes.
-pub(super) fn body_bytes(
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+/// The body, read whole within `limit` bytes into one buffer the size it says it is, so a large
+/// delivery is held once, not in pieces and then again joined.
+pub(super) async fn body_bytes(
+    req: axum::extract::Request,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
-    body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "GLD_006",
-                format!(
-                    "Forespørselen er for stor (grensen er {}).",
-                    crate::form::validate::size(limit as u64)
-                ),
-            )
-        } else {
+    use futures_util::StreamExt;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "GLD_006",
+            format!(
+                "Forespørselen er for stor (grensen er {}).",
+                crate::form::validate::size(limit as u64)
+            ),
+        )
+    };
+    let said = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if said.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(said.unwrap_or(0));
+    let mut stream = req.into_body().into_data_stream();
+    while let Some(piece) = stream.next().await {
+        let piece = piece.map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "GLD_006",
                 "Forespørselen kunne ikke leses.",
             )
+        })?;
+        if buf.len() + piece.len() > limit {
+            return Err(too_large());
         }
-    })
+        buf.extend_from_slice(&piece);
+    }
+    Ok(Bytes::from(buf))
 }
 
 /// `GLD_008` for a body that is not JSON.

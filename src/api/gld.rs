@@ -6,7 +6,6 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -133,8 +132,7 @@ async fn gld_request(
         .as_ref()
         .and_then(ApiSpec::body_limit)
         .unwrap_or(state.uploads.body_limit);
-    let body = <Bytes as axum::extract::FromRequest<()>>::from_request(req, &()).await;
-    let body = body_bytes(body, limit)?;
+    let body = body_bytes(req, limit).await?;
     // Reading and checking 100 000 rows takes a while: off the threads that answer requests.
     let ctx = crate::intake::context(Some(&caller.party));
     let reading = form.clone();

@@ -654,13 +654,18 @@ fn start_server(forms: &std::path::Path) -> (std::process::Child, String, tempfi
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(&exe)
-        .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
+    let mut cmd = Command::new(&exe);
+    cmd.env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
         .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
         .env("TASTESKJEMA_FORMS_DIR", forms)
         .env("TASTESKJEMA_LOG", "error")
-        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
-        .env_remove("TASTESKJEMA_DATABASE_URL")
+        .env("TASTESKJEMA_OUTBOX_WORKERS", "0");
+    // SQLite in the data directory unless a PostgreSQL database is named for the bench.
+    match std::env::var("TASTESKJEMA_BENCH_DATABASE_URL") {
+        Ok(url) => cmd.env("TASTESKJEMA_DATABASE_URL", url),
+        Err(_) => cmd.env_remove("TASTESKJEMA_DATABASE_URL"),
+    };
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

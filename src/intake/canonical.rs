@@ -22,10 +22,10 @@ pub fn write(v: &Value, out: &mut String) {
 /// What may write a place's text itself: asked with the place's path, says whether it did.
 type Splice<'f> = dyn FnMut(&[Seg], &mut String) -> bool + 'f;
 
-/// The canonical JSON text of a value, where `splice` may write the text of any place itself:
+/// The canonical JSON text of a value, room for `capacity` bytes made first, where `splice` may write the text of any place itself:
 /// it is asked at each place (by its path of keys and indexes) and returns whether it did.
-pub fn canonical_with(v: &Value, splice: &mut Splice<'_>) -> String {
-    let mut out = String::new();
+pub fn canonical_with_capacity(v: &Value, capacity: usize, splice: &mut Splice<'_>) -> String {
+    let mut out = String::with_capacity(capacity);
     write_at(v, &mut Vec::new(), &mut out, Some(splice));
     out
 }

@@ -90,7 +90,8 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
     // The canonical writer walks a copy: the rows are put in place in the tree one at a time.
     let walk = envelope.clone();
     let mut failed = None;
-    let text = canonical::canonical_with(&walk, &mut |path, out| {
+    // The canonical text is hardly ever longer than the body: room for it at once, not by doubling.
+    let text = canonical::canonical_with_capacity(&walk, body.len(), &mut |path, out| {
         let Some(gi) = groups.iter().position(|g| g == path) else {
             return false;
         };
