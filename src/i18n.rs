@@ -6,6 +6,7 @@ use crate::form::Lang;
 use crate::form::definition::Channel;
 
 pub mod registers;
+pub mod upload;
 pub mod vendor;
 
 /// Every fixed text of the portal in one language.
@@ -162,6 +163,7 @@ pub struct Ui {
     pub feedback_pending: &'static str,
     pub ch_browser: &'static str,
     pub ch_attachments: &'static str,
+    pub ch_upload: &'static str,
 }
 
 static NB: Ui = Ui {
@@ -262,6 +264,7 @@ static NB: Ui = Ui {
     stale_reload: "Åpne den nyeste versjonen",
     ch_browser: "Skjema i nettleseren",
     ch_attachments: "Vedlegg",
+    ch_upload: "Filopplasting",
     footer: "Tasteskjema fra Skatteetaten. Tilgjengelighetserklæring og personvern gjelder for alle skjemaene.",
     footer_vendors: "For systemleverandører: skjemaene som kan sendes fra et sluttbrukersystem",
     login: "Logg inn",
@@ -413,6 +416,7 @@ static NN: Ui = Ui {
     stale_reload: "Opne den nyaste versjonen",
     ch_browser: "Skjema i nettlesaren",
     ch_attachments: "Vedlegg",
+    ch_upload: "Filopplasting",
     footer: "Tasteskjema frå Skatteetaten. Tilgjengelegheitserklæring og personvern gjeld for alle skjemaa.",
     footer_vendors: "For systemleverandørar: skjemaa som kan sendast frå eit sluttbrukarsystem",
     login: "Logg inn",
@@ -564,6 +568,7 @@ static EN: Ui = Ui {
     stale_reload: "Open the newest version",
     ch_browser: "Form in the browser",
     ch_attachments: "Attachments",
+    ch_upload: "File upload",
     footer: "Tasteskjema from the Norwegian Tax Administration. The accessibility statement and privacy policy apply to every form.",
     footer_vendors: "For system vendors: the forms an end-user system can send",
     login: "Log in",
@@ -666,6 +671,7 @@ impl Ui {
             Channel::Sftp => "SFTP",
             Channel::Tasteskjema => self.ch_browser,
             Channel::Vedlegg => self.ch_attachments,
+            Channel::Filopplasting => self.ch_upload,
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::caller::{
     Caller, an_object, authorized, body_bytes, check_headers, not_json, supported_year,
@@ -51,18 +51,6 @@ pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
             ),
             get(move |s, p, h| documents::fetch(s, docs.clone(), p, h)),
         )
-}
-
-/// `Leveransebekreftelse` for a GLD document: for one `leveranse` (an object) the counts and the
-/// reference; for several (an array, as for boligselskap) the same per purpose.
-pub(super) fn leveransebekreftelse(doc: &Value, r: &Receipt) -> Value {
-    let mut v = serde_json::Map::new();
-    v.insert("dialogId".into(), json!(r.dialog_id));
-    v.insert("forsendelseId".into(), json!(r.transmission_id));
-    if let Value::Object(counts) = crate::intake::receipt::leveranse_counts(doc) {
-        v.extend(counts);
-    }
-    Value::Object(v)
 }
 
 /// A `leveranse`'s income year, as a number or as text (`"2025"`).
@@ -172,7 +160,8 @@ async fn submit_gld(
     req: axum::extract::Request,
 ) -> Result<Json<Value>, ApiError> {
     let r = gld_request(&state, &form_id, &year, req).await?;
-    let respond = |receipt: &Receipt| leveransebekreftelse(&r.doc.envelope, receipt);
+    let respond =
+        |receipt: &Receipt| crate::intake::receipt::leveransebekreftelse(&r.doc.envelope, receipt);
     let outcome = submit(&state, r.submission(&respond), &rid)
         .await
         .map_err(|e| submit_error(e, &r.doc))?;

@@ -107,6 +107,8 @@ pub enum Channel {
     Vedlegg,
     /// File transfer.
     Sftp,
+    /// A whole delivery uploaded as a file in the browser.
+    Filopplasting,
 }
 
 /// A service area of the rollout plan.

@@ -37,6 +37,8 @@ pub enum Channel {
     Browser,
     /// An end-user system through the API.
     Api,
+    /// A person uploading a delivery file in the browser.
+    Upload,
 }
 
 impl Channel {
@@ -45,6 +47,7 @@ impl Channel {
         match self {
             Channel::Browser => "browser",
             Channel::Api => "api",
+            Channel::Upload => "upload",
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct Read {
     row_errors: Vec<FieldError>,
     /// The values given where those errors are.
     given: HashMap<Vec<Seg>, Value>,
+    /// The line in the body where each of those errors is (its key in the row, else the row).
+    lines: HashMap<Vec<Seg>, usize>,
 }
 
 impl Read {
@@ -54,6 +56,11 @@ impl Read {
             None if in_rows => None,
             None => get(&self.envelope, path),
         }
+    }
+
+    /// The line (from 1) of the body where an error found in a row is.
+    pub fn line(&self, path: &[Seg]) -> Option<usize> {
+        self.lines.get(path).copied()
     }
 
     /// The whole validation of the document: every error [`validate`] would find.
@@ -85,6 +92,7 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
     };
     let mut row_errors = Vec::new();
     let mut given = HashMap::new();
+    let mut at: Vec<(usize, Vec<Seg>)> = Vec::new();
     let mut totals: Vec<Option<RowTotals>> = plans.iter().map(|_| None).collect();
     let mut field_errors: Vec<Vec<FieldError>> = plans.iter().map(|_| Vec::new()).collect();
     // The canonical writer walks a copy: the rows are put in place in the tree one at a time.
@@ -125,6 +133,7 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
                 if let Some(v) = get(&envelope, &e.path).filter(|v| !v.is_null()) {
                     given.insert(e.path.clone(), v.clone());
                 }
+                at.push((start + key_in(&body[start..end], &e.path), e.path.clone()));
             }
             put(&mut envelope, path, r, Value::Null);
         }
@@ -133,6 +142,7 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
         true
     });
     drop(walk);
+    let lines = lines_of(&body, at);
     drop(body);
     if let Some(e) = failed {
         return Err(e);
@@ -161,7 +171,32 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
         groups,
         row_errors,
         given,
+        lines,
     })
+}
+
+/// Where in a row's text the last key of `path` is written (0: the row's start).
+fn key_in(row: &[u8], path: &[Seg]) -> usize {
+    let Some(Seg::Key(k)) = path.iter().rev().find(|s| matches!(s, Seg::Key(_))) else {
+        return 0;
+    };
+    let needle = format!("\"{k}\"");
+    row.windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+        .unwrap_or(0)
+}
+
+/// The line of each offset in the body, counted in one pass.
+fn lines_of(body: &[u8], mut at: Vec<(usize, Vec<Seg>)>) -> HashMap<Vec<Seg>, usize> {
+    at.sort_by_key(|(o, _)| *o);
+    let mut out = HashMap::with_capacity(at.len());
+    let (mut line, mut pos) = (1, 0);
+    for (offset, path) in at {
+        line += body[pos..offset].iter().filter(|&&b| b == b'\n').count();
+        pos = offset;
+        out.entry(path).or_insert(line);
+    }
+    out
 }
 
 fn get_mut<'a>(mut v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {

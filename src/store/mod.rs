@@ -42,6 +42,7 @@ macro_rules! on_pool {
 mod attachments;
 mod documents;
 mod outbox;
+mod reports;
 mod staged;
 mod status;
 mod submissions;

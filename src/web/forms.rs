@@ -58,6 +58,8 @@ struct StartView<'a> {
     refusal: Option<registers::Refusal>,
     /// The requirements could not be checked: it may start, warned.
     warning: Option<String>,
+    /// Where the whole delivery may be sent as a file instead, and the offer's words.
+    file: Option<(String, &'static str)>,
 }
 
 /// The login and party checks of a form's routes, for the newest version of the form (a draft
@@ -120,6 +122,12 @@ async fn start_page(
             action: format!("/skjema/{}", form.id),
             refusal,
             warning,
+            file: super::file_delivery::takes_file(form).then(|| {
+                (
+                    format!("/skjema/{}/fil", form.id),
+                    crate::i18n::upload::words(lang).offer,
+                )
+            }),
         },
         status,
     )

@@ -21,6 +21,7 @@ pub mod assets;
 mod catalogue;
 pub(crate) mod drafts;
 pub mod error;
+pub mod file_delivery;
 pub mod forms;
 pub mod login;
 mod party;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(catalogue::router())
         .merge(forms::router(state.uploads.cap))
+        .merge(file_delivery::router())
         .merge(drafts::router())
         .merge(login::router())
         .merge(party::router())

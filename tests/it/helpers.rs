@@ -324,7 +324,7 @@ pub fn hidden_version(body: &str) -> String {
     body[i..].split('"').next().unwrap().to_string()
 }
 
-async fn page(r: reqwest::Response) -> Page {
+pub async fn page(r: reqwest::Response) -> Page {
     let status = r.status().as_u16();
     let location = r
         .headers()

@@ -8,6 +8,7 @@ mod catalogue;
 mod config;
 mod crash;
 mod dialogporten;
+mod file_delivery;
 mod forms;
 mod hardening;
 mod helpers;

@@ -86,6 +86,19 @@ pub fn leveranse_counts(doc: &Value) -> Value {
     }
 }
 
+/// `Leveransebekreftelse` for a GLD document, as the API, the file upload and SFTP answer it:
+/// the dialog and transmission, and for one `leveranse` (an object) the counts and the reference;
+/// for several (an array, as for boligselskap) the same per purpose.
+pub fn leveransebekreftelse(doc: &Value, r: &super::Receipt) -> Value {
+    let mut v = serde_json::Map::new();
+    v.insert("dialogId".into(), json!(r.dialog_id));
+    v.insert("forsendelseId".into(), json!(r.transmission_id));
+    if let Value::Object(counts) = leveranse_counts(doc) {
+        v.extend(counts);
+    }
+    Value::Object(v)
+}
+
 /// The facts a receipt states, in the order it states them (the page and the PDF).
 pub fn facts(
     lang: Lang,

@@ -329,6 +329,7 @@ fn channel_name(u: &crate::i18n::Ui, channel: &str) -> &'static str {
     use crate::form::definition::Channel;
     match channel {
         "api" => u.channel(Channel::M2m),
+        "upload" => u.channel(Channel::Filopplasting),
         _ => u.channel(Channel::Tasteskjema),
     }
 }

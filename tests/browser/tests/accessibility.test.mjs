@@ -63,6 +63,28 @@ for (const lang of ['nb', 'nn', 'en']) {
         audit.assertClean();
       });
 
+      await t.test('a delivery sent as a file, found from a form\'s start page', async () => {
+        const audit = new Audit(page, lang);
+        await page.goto(`/skjema/${forms.find((f) => f === 'RF-1140') ?? forms[0]}`);
+        const offer = page.locator('main a[href$="/fil"]');
+        assert.ok(await offer.count() > 0, 'the start page offers sending the delivery as a file');
+        await navigation(page, () => offer.first().click());
+        await audit.check('delivery as a file');
+        const send = (name, text) => navigation(page, async () => {
+          await page.locator('#fil').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+          await page.locator('main form button[type="submit"]').click();
+        });
+        const bad = { leveranse: { inntektsaar: 2025, oppgave: [{ matrikkelnummer: { kommunenummer: 'X1' } }] } };
+        let r = await send('leveranse.json', JSON.stringify(bad, null, 2));
+        assert.equal(r.status(), 422);
+        assert.ok(await page.locator('main table tbody tr').count() > 0, 'the errors are listed');
+        await audit.check('delivery as a file: refused, with its errors');
+        r = await send('leveranse.json', '{ "leveranse": ');
+        assert.equal(r.status(), 400);
+        await audit.check('delivery as a file: not JSON');
+        audit.assertClean();
+      });
+
       await t.test('a person without rights for a form', async () => {
         const per = await portal.open({ login: { pid: PER, party: null } });
         try {

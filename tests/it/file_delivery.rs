@@ -1,0 +1,186 @@
+//! A whole delivery uploaded as a file in the browser: read and checked as the API reads it,
+//! submitted through the one intake, the same file twice one delivery, a refused file's errors
+//! shown with their rows, fields and lines and all of them as CSV.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use tasteskjema::form::testdata::{Ask, generate};
+
+use crate::helpers::{Page, TestApp, client, count, spawn_app, spawn_logged_in_with};
+
+fn rf1140(rows: usize, seed: u64) -> Value {
+    let catalog = tasteskjema::load_catalog(&crate::helpers::forms_dir()).unwrap();
+    let form = catalog.latest("RF-1140").unwrap();
+    generate(
+        form,
+        &Ask {
+            rows: Some(rows),
+            seed,
+            break_check: None,
+        },
+    )
+    .unwrap()
+}
+
+async fn upload_with(app: &TestApp, c: &reqwest::Client, bytes: Vec<u8>) -> Page {
+    let form = Form::new().part(
+        "fil",
+        Part::bytes(bytes)
+            .file_name("leveranse.json")
+            .mime_str("application/json")
+            .unwrap(),
+    );
+    let r = c
+        .post(format!("{}/skjema/RF-1140/fil", app.addr))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::page(r).await
+}
+
+async fn upload(app: &TestApp, bytes: Vec<u8>) -> Page {
+    upload_with(app, &app.client, bytes).await
+}
+
+#[tokio::test]
+async fn a_valid_file_is_submitted_once_through_the_intake() {
+    let app = spawn_app().await;
+    let start = app.get("/skjema/RF-1140").await;
+    assert!(
+        start.body.contains("href=\"/skjema/RF-1140/fil\""),
+        "{}",
+        start.body
+    );
+    let page = app.get("/skjema/RF-1140/fil").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"fil\""), "{}", page.body);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+
+    let doc = rf1140(40, 3);
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    let r = upload(&app, bytes.clone()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    assert!(receipt.starts_with("/innsendt/"), "{receipt}");
+    let id = receipt.trim_start_matches("/innsendt/");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM submissions WHERE id = '{id}' AND channel = 'upload' AND form_id = 'RF-1140'")
+        )
+        .await,
+        1
+    );
+    // Stored as the API would store the same document: its canonical text.
+    let stored = app
+        .store
+        .submission_without_owner_check(id)
+        .await
+        .unwrap()
+        .unwrap();
+    let back: Value = serde_json::from_str(&stored.document).unwrap();
+    assert_eq!(back, doc);
+    let shown = app.get(&receipt).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+
+    // The same file again: the same delivery, said so, nothing new stored.
+    let again = upload(&app, bytes).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(
+        again.body.contains(&format!("href=\"{receipt}\"")),
+        "{}",
+        again.body
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 1);
+}
+
+#[tokio::test]
+async fn a_refused_file_shows_rows_fields_and_lines_and_offers_every_error() {
+    let app = spawn_app().await;
+    let mut doc = rf1140(150, 5);
+    // Every property's municipality number wrong, each its own: 150 errors, one per row.
+    let rows = doc["leveranse"]["oppgave"].as_array_mut().unwrap();
+    let mut wrong = Vec::new();
+    for (i, row) in rows.iter_mut().enumerate() {
+        let bad = format!("X{i:03}");
+        row["matrikkelnummer"]["kommunenummer"] = Value::String(bad.clone());
+        wrong.push(bad);
+    }
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    let r = upload(&app, text.clone().into_bytes()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("150"), "{}", r.body);
+    // The first 100 on the page, with the value given and the line it is on.
+    assert_eq!(r.body.matches("<tr><td>").count(), 100, "{}", r.body);
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        r.body.contains("<td>1</td><td>Kommunenummer</td><td>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!(
+            "<td class=\"break\">{}</td><td>{}</td>",
+            wrong[0],
+            line_of(&wrong[0])
+        )),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(&wrong[120]),
+        "only the first 100 are on the page"
+    );
+    // All of them as CSV, for this person only.
+    let href = crate::helpers::attr(
+        &r.body,
+        "<a class=\"ds-link\" href=\"/skjema/RF-1140/fil/feil/",
+        "href",
+    );
+    let csv = app.get(&href).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.body.lines().count(), 151, "{}", csv.body);
+    assert!(csv.body.contains(&wrong[120]));
+    assert!(csv.body.contains(&format!("\"{}\"", line_of(&wrong[120]))));
+    assert!(
+        csv.body
+            .contains("leveranse.oppgave[149].matrikkelnummer.kommunenummer")
+    );
+    let stranger = client();
+    let other = app.get_with(&stranger, &href).await;
+    assert_ne!(other.status, 200);
+    assert!(!other.body.contains(&wrong[0]));
+    // Nothing was stored.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 0);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_delivery_is_said_so() {
+    let app = spawn_logged_in_with(|c| c.body_limit = 64 * 1024).await;
+    let r = upload(
+        &app,
+        b"{\n  \"leveranse\": {\n    \"oppgave\": [1,\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("linje 4"), "{}", r.body);
+    assert!(r.body.contains("href=\"#fil\""), "{}", r.body);
+    let r = upload(&app, b"[1, 2]".to_vec()).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("ett JSON-objekt"), "{}", r.body);
+    let r = upload(&app, Vec::new()).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Velg en fil"), "{}", r.body);
+    let big = serde_json::to_vec_pretty(&rf1140(400, 1)).unwrap();
+    assert!(big.len() > 64 * 1024);
+    let r = upload(&app, big).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert!(r.body.contains("64 kB"), "{}", r.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 0);
+    // Not logged in: to the login, nothing read.
+    let anonymous = client();
+    let r = upload_with(&app, &anonymous, b"{}".to_vec()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location.unwrap().starts_with("/logg-inn"));
+}
