@@ -70,7 +70,8 @@ struct Shown {
 enum Shows {
     /// Nothing yet: the form.
     Blank,
-    /// The file could not be read, or was not sent: one message.
+    /// The file could not be read, or was not sent: one message (422, as a refused file: the
+    /// request was fine, its file is not).
     Unreadable(String),
     /// The file has errors: how many, the first ones, and the CSV of all.
     Refused {
@@ -212,7 +213,7 @@ async fn view_post(
         Ok(Some(body)) => body,
         Ok(None) => {
             let m = Shows::Unreadable(w.no_file.to_owned());
-            return page(&state, lang, &form, m, StatusCode::BAD_REQUEST);
+            return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }
         Err(AppError::TooLarge) => {
             let m = Shows::Unreadable(w.too_large.replace("{size}", &size(max as u64)));
@@ -237,7 +238,7 @@ async fn view_post(
         Ok(r) if r.envelope.is_object() => r,
         Ok(_) => {
             let m = Shows::Unreadable(w.not_object.to_owned());
-            return page(&state, lang, &form, m, StatusCode::BAD_REQUEST);
+            return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }
         Err(e) => {
             let m = w
@@ -245,7 +246,7 @@ async fn view_post(
                 .replace("{line}", &e.line().to_string())
                 .replace("{column}", &e.column().to_string());
             let m = Shows::Unreadable(m);
-            return page(&state, lang, &form, m, StatusCode::BAD_REQUEST);
+            return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let authz = state

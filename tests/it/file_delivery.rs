@@ -163,14 +163,14 @@ async fn a_file_that_is_not_a_delivery_is_said_so() {
         b"{\n  \"leveranse\": {\n    \"oppgave\": [1,\n".to_vec(),
     )
     .await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("linje 4"), "{}", r.body);
     assert!(r.body.contains("href=\"#fil\""), "{}", r.body);
     let r = upload(&app, b"[1, 2]".to_vec()).await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("ett JSON-objekt"), "{}", r.body);
     let r = upload(&app, Vec::new()).await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("Velg en fil"), "{}", r.body);
     let big = serde_json::to_vec_pretty(&rf1140(400, 1)).unwrap();
     assert!(big.len() > 64 * 1024);

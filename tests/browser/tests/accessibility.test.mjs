@@ -80,7 +80,7 @@ for (const lang of ['nb', 'nn', 'en']) {
         assert.ok(await page.locator('main table tbody tr').count() > 0, 'the errors are listed');
         await audit.check('delivery as a file: refused, with its errors');
         r = await send('leveranse.json', '{ "leveranse": ');
-        assert.equal(r.status(), 400);
+        assert.equal(r.status(), 422);
         await audit.check('delivery as a file: not JSON');
         audit.assertClean();
       });
