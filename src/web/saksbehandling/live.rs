@@ -2,8 +2,10 @@
 //! their folder whenever a file in it changes, so an author edits a form file and sees the page
 //! again — or the problems `check` finds — without starting anything again.
 //!
-//! A reload happens on a request, at most once per [`LOOK_EVERY`]: the folder's files (name,
-//! size, time of change) are compared with those of the last load. A load with errors keeps the
+//! Every request looks at the folder ([`LOOK_EVERY`] is zero: a look is a few dozen `stat`
+//! calls, and a page opened right after a file was written must show it): the folder's files
+//! (name, size, time of change) are compared with those of the last load, and read again if they
+//! differ. A load with errors keeps the
 //! last catalogue that loaded and shows its problems on every preview page; the next good load
 //! replaces both. Each load that changes something moves [`Live::generation`] on, which the
 //! page's small script polls to show the page again.
@@ -29,8 +31,9 @@ pub fn author() -> crate::auth::ansatt::Employee {
 /// The problems of the form files: `file:line: problem`, and whether it is only a warning.
 pub type Problems = Arc<Vec<(String, bool)>>;
 
-/// The shortest time between two looks at the folder.
-pub const LOOK_EVERY: Duration = Duration::from_millis(250);
+/// The shortest time between two looks at the folder: none. (With a pause between looks, a
+/// version added just after a look was not found until the next one.)
+pub const LOOK_EVERY: Duration = Duration::ZERO;
 
 /// The forms of a folder, as they are now.
 pub struct Live {
