@@ -182,11 +182,7 @@ pub(super) fn invalid(errors: &[FieldError], doc: &dyn Given) -> ApiError {
             kode: fe.kind.code().to_owned(),
             melding: fe.message(Lang::Nb),
             sti: Some(fe.sti()),
-            angitt_verdi: given.and_then(|v| match v {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
-            }),
+            angitt_verdi: given.and_then(crate::form::document::given_text),
         }
     }))
 }

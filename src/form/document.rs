@@ -316,6 +316,16 @@ pub fn required(req: &Required, doc: &Value, ctx: &Context, row: Option<&[Seg]>)
     }
 }
 
+/// A value given in a document as text for telling what was given (the API's `angittVerdi`, the
+/// upload's error list): text as it is, other values as JSON, nothing for null.
+pub fn given_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 /// The HTML `id` for a concrete path: letters, digits and '-' only.
 pub fn dom_id(path: &[Seg]) -> String {
     let mut s = String::from("f-");

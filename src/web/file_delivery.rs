@@ -361,11 +361,9 @@ fn label_of(form: &Form, e: &FieldError, lang: Lang) -> String {
 }
 
 fn given(read: &Read, path: &[Seg]) -> String {
-    match read.given(path) {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
+    read.given(path)
+        .and_then(crate::form::document::given_text)
+        .unwrap_or_default()
 }
 
 /// Every error as CSV (RFC 4180, headings in `lang`).
