@@ -13,6 +13,7 @@ declare -A allowed=(
   [api]="auth clock config form i18n intake security store"
   [web]="auth client_ip clock config form i18n intake ratelimit security store"
   [dev]="auth clock config form i18n intake ratelimit store"
+  [sftp]="auth clock config form i18n intake store"
 )
 
 status=0

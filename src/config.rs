@@ -147,6 +147,16 @@ pub struct Config {
     pub api_audiences: Vec<String>,
     /// Refuse API tokens without one of `api_audiences` (a token for another API must not do).
     pub require_audience: bool,
+    /// Where the SFTP server listens. Unset: off in production; on the embedded default,
+    /// `127.0.0.1:2222` (see [`Config::sftp_address`]).
+    pub sftp_listen: Option<SocketAddr>,
+    /// The SFTP server's host key (OpenSSH format); unset: `sftp_host_key` in the data directory,
+    /// made on first start. Several nodes behind one address need the same key.
+    pub sftp_host_key: Option<PathBuf>,
+    /// How many SFTP sessions one organisation may have open at once.
+    pub sftp_sessions_per_org: usize,
+    /// An SFTP connection with nothing sent for this long is closed (seconds).
+    pub sftp_idle_s: u64,
 }
 
 /// The portal's own client at Maskinporten. A missing field reads as empty, so that the check can
@@ -255,6 +265,10 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             api_audiences: Vec::new(),
             require_audience: false,
+            sftp_listen: None,
+            sftp_host_key: None,
+            sftp_sessions_per_org: 4,
+            sftp_idle_s: 300,
         }
     }
 }
@@ -342,6 +356,10 @@ const SETTINGS: &[(&str, &str)] = &[
     ("trusted_proxies", "TASTESKJEMA_TRUSTED_PROXIES"),
     ("api_audiences", "TASTESKJEMA_API_AUDIENCES"),
     ("require_audience", "TASTESKJEMA_REQUIRE_AUDIENCE"),
+    ("sftp_listen", "TASTESKJEMA_SFTP_LISTEN"),
+    ("sftp_host_key", "TASTESKJEMA_SFTP_HOST_KEY"),
+    ("sftp_sessions_per_org", "TASTESKJEMA_SFTP_SESSIONS_PER_ORG"),
+    ("sftp_idle_s", "TASTESKJEMA_SFTP_IDLE_S"),
 ];
 
 /// The environment variable of a file key.
@@ -470,6 +488,20 @@ impl Config {
     /// comment), for `tasteskjema config check`.
     pub fn describe(&self) -> String {
         show::describe(self)
+    }
+
+    /// Where the SFTP server listens, if it runs: `sftp_listen`, or on the embedded default
+    /// `127.0.0.1:2222`; in production only where configured.
+    pub fn sftp_address(&self) -> Option<SocketAddr> {
+        self.sftp_listen
+            .or_else(|| (!self.production).then(|| SocketAddr::from(([127, 0, 0, 1], 2222))))
+    }
+
+    /// The SFTP server's host key file.
+    pub fn sftp_host_key_file(&self) -> PathBuf {
+        self.sftp_host_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("sftp_host_key"))
     }
 
     /// The portal's own base URL, without a trailing slash.

@@ -6,6 +6,7 @@ use crate::form::Lang;
 use crate::form::definition::Channel;
 
 pub mod registers;
+pub mod sftp;
 pub mod upload;
 pub mod vendor;
 

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod ratelimit;
 mod security;
 pub mod server;
+pub mod sftp;
 pub mod store;
 pub mod web;
 
@@ -44,6 +45,8 @@ pub struct App {
     pub store: Store,
     /// Every form.
     pub catalog: Arc<Catalog>,
+    /// Where the SFTP server listens, when it runs (`sftp_listen`).
+    pub sftp: Option<std::net::SocketAddr>,
 }
 
 /// Loads and checks every form; an error names each problem as `file:line: …`.
@@ -250,6 +253,33 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         intake::attachments::upload_dir(&config.data_dir),
         config.body_limit,
     ));
+    let sftp = match config.sftp_listen {
+        Some(at) => {
+            if !config.production {
+                dev::register_sftp_keys(config, &store).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the SFTP server to {at}"))?;
+            let state = Arc::new(sftp::SftpState::new(
+                catalog.clone(),
+                store.clone(),
+                authz.clone(),
+                Some(outbox.clone()),
+                config.data_dir.join("sftp-spool"),
+                config.body_limit,
+                config.sftp_sessions_per_org,
+            ));
+            let host_key = auth::ssh::host_key(&config.sftp_host_key_file())?;
+            Some(sftp::spawn(
+                listener,
+                state,
+                host_key,
+                Duration::from_secs(config.sftp_idle_s),
+            )?)
+        }
+        None => None,
+    };
     let state = web::AppState {
         catalog: catalog.clone(),
         store: store.clone(),
@@ -344,6 +374,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         router,
         store,
         catalog,
+        sftp,
     })
 }
 
@@ -420,6 +451,17 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
+    // SFTP on the embedded default: port 2222 when free, else any free one (printed below).
+    if config.sftp_listen.is_none()
+        && let Some(at) = config.sftp_address()
+    {
+        let free = std::net::TcpListener::bind(at).is_ok();
+        config.sftp_listen = Some(if free {
+            at
+        } else {
+            std::net::SocketAddr::new(at.ip(), 0)
+        });
+    }
     let app = build(&config).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     if config.live_preview {
@@ -430,6 +472,16 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         );
     } else {
         println!("Tasteskjema is running: open http://{addr}/");
+    }
+    if let Some(sftp) = app.sftp {
+        println!("SFTP is listening on {sftp}");
+        if !config.production {
+            println!(
+                "  try: sftp -P {} -i dev/keys/819897522 819897522@{}",
+                sftp.port(),
+                sftp.ip()
+            );
+        }
     }
     server::serve(listener, app.router, shutdown()).await?;
     tracing::info!("stopped");

@@ -3,42 +3,12 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::form::Lang;
 use crate::form::validate::FieldError;
 use crate::intake::SubmitError;
 use crate::security::RequestId;
 
-/// Skatteetaten's error document.
-#[derive(Debug, Clone, Serialize)]
-pub struct Feil {
-    /// The GLD code.
-    pub kode: &'static str,
-    /// What is wrong, in Norwegian.
-    pub melding: String,
-    /// The request's id, to find it in the logs.
-    pub korrelasjonsid: String,
-    /// The details, each at a path of the document.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub spesifisering: Vec<Feilspesifisering>,
-}
-
-/// One detail of a [`Feil`].
-#[derive(Debug, Clone, Serialize)]
-pub struct Feilspesifisering {
-    /// A detail code.
-    pub kode: String,
-    /// What is wrong.
-    pub melding: String,
-    /// The path of the field (as the form language and the browser's error ids write it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sti: Option<String>,
-    /// The value given, as text.
-    #[serde(rename = "angittVerdi", skip_serializing_if = "Option::is_none")]
-    pub angitt_verdi: Option<String>,
-}
+pub use crate::intake::feil::{Feil, Feilspesifisering};
 
 /// An API error: a status and a [`Feil`].
 #[derive(Debug)]
@@ -156,44 +126,17 @@ pub(super) fn token_refusal(e: &crate::auth::maskinporten::TokenError) -> &'stat
     }
 }
 
+pub(super) use crate::intake::feil::Given;
+
 /// The validation errors as `Feil`: each at its `sti`, with the value given.
-/// A document's values, for the `angittVerdi` of its errors.
-pub(super) trait Given {
-    /// The value given at a path.
-    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value>;
-}
-
-impl Given for Value {
-    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value> {
-        crate::form::document::get(self, path)
-    }
-}
-
-impl Given for crate::intake::rows::Read {
-    fn given(&self, path: &[crate::form::Seg]) -> Option<&Value> {
-        crate::intake::rows::Read::given(self, path)
-    }
-}
-
 pub(super) fn invalid(errors: &[FieldError], doc: &dyn Given) -> ApiError {
-    content_error(errors.iter().map(|fe| {
-        let given = doc.given(&fe.path);
-        Feilspesifisering {
-            kode: fe.kind.code().to_owned(),
-            melding: fe.message(Lang::Nb),
-            sti: Some(fe.sti()),
-            angitt_verdi: given.and_then(crate::form::document::given_text),
-        }
-    }))
+    content_error(crate::intake::feil::details(errors, doc))
 }
 
 /// `GLD_010`, errors in the content, with one detail per error.
 pub(super) fn content_error(details: impl IntoIterator<Item = Feilspesifisering>) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "GLD_010",
-        "Meldingen har feil i innholdet.",
-    );
+    let (kode, melding) = crate::intake::feil::CONTENT;
+    let mut e = ApiError::new(StatusCode::BAD_REQUEST, kode, melding);
     for d in details {
         e.push(d);
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::caller::{
     Caller, an_object, authorized, body_bytes, check_headers, not_json, supported_year,
 };
-use super::error::{ApiError, Feilspesifisering, content_error, submit_error};
+use super::error::{ApiError, content_error, submit_error};
 use super::{ApiState, ApiSubmission, check, documents, submit};
 use crate::form::Form;
 use crate::form::definition::ApiSpec;
@@ -53,25 +53,7 @@ pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
         )
 }
 
-/// A `leveranse`'s income year, as a number or as text (`"2025"`).
-fn year_of(l: &Value) -> Option<i64> {
-    l.get("inntektsaar")
-        .and_then(crate::form::validate::as_number)
-        .and_then(|n| n.as_i64())
-}
-
-/// The income years in a GLD document (one per `leveranse`).
-pub(super) fn years_in(doc: &Value) -> Vec<(String, Option<i64>)> {
-    match doc.get("leveranse") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (format!("leveranse[{i}].inntektsaar"), year_of(l)))
-            .collect(),
-        Some(l) => vec![("leveranse.inntektsaar".to_owned(), year_of(l))],
-        None => Vec::new(),
-    }
-}
+pub(super) use crate::intake::feil::years_in;
 
 /// A GLD request read and checked up to its document: the form, the caller (token and PDP), the
 /// headers, the year in the address, and the document with the same year in every `leveranse`,
@@ -129,19 +111,9 @@ async fn gld_request(
         .map_err(ApiError::internal)?
         .map_err(|e| not_json(&e))?;
     an_object(&doc.envelope)?;
-    let wrong: Vec<_> = years_in(&doc.envelope)
-        .into_iter()
-        .filter(|(_, y)| y.is_some_and(|y| y != i64::from(year_n)))
-        .collect();
+    let wrong = crate::intake::feil::wrong_years(&doc.envelope, year_n);
     if !wrong.is_empty() {
-        return Err(content_error(wrong.into_iter().map(|(sti, y)| {
-            Feilspesifisering {
-                kode: "GLD_1052".into(),
-                melding: format!("Inntektsåret i meldingen må være {year_n}, som i adressen."),
-                sti: Some(sti),
-                angitt_verdi: y.map(|y| y.to_string()),
-            }
-        })));
+        return Err(content_error(wrong));
     }
     Ok(GldRequest {
         form,

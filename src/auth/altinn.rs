@@ -139,6 +139,8 @@ pub enum Subject {
     Person(String),
     /// A system user, by its uuid.
     SystemUser(String),
+    /// An organisation for itself, by a key registered for it (SFTP), by organisasjonsnummer.
+    Organisation(String),
 }
 
 impl Subject {
@@ -146,6 +148,7 @@ impl Subject {
         match self {
             Subject::Person(pid) => XacmlAttribute::new(urn::PERSON, pid),
             Subject::SystemUser(id) => XacmlAttribute::new(urn::SYSTEM_USER, id),
+            Subject::Organisation(orgnr) => XacmlAttribute::new(urn::ORGANISATION, orgnr),
         }
     }
 }
@@ -156,6 +159,7 @@ impl fmt::Debug for Subject {
         match self {
             Subject::Person(pid) => write!(f, "Person({})", masked(pid)),
             Subject::SystemUser(id) => write!(f, "SystemUser({id})"),
+            Subject::Organisation(orgnr) => write!(f, "Organisation({orgnr})"),
         }
     }
 }

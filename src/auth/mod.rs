@@ -8,3 +8,4 @@ pub mod idporten;
 pub mod maskinporten;
 pub mod maskinporten_client;
 pub mod oidc;
+pub mod ssh;

@@ -90,6 +90,8 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("ansatt_idle_s", i128::from(c.ansatt_idle_s)),
         ("ansatt_absolute_s", i128::from(c.ansatt_absolute_s)),
         ("ar_open_hours", i128::from(c.ar_open_hours)),
+        ("sftp_sessions_per_org", c.sftp_sessions_per_org as i128),
+        ("sftp_idle_s", i128::from(c.sftp_idle_s)),
     ] {
         if n <= 0 {
             p.push(Problem::merged(

@@ -192,6 +192,22 @@ pub(super) fn apply(
     if let Some(v) = e.text("clamd") {
         c.clamd = Some(v);
     }
+    if let Some(v) = e.parse(
+        "sftp_listen",
+        "a socket address (accepted: IP:PORT, e.g. 0.0.0.0:2222)",
+        |v| v.parse().ok(),
+    ) {
+        c.sftp_listen = Some(v);
+    }
+    if let Some(v) = e.text("sftp_host_key") {
+        c.sftp_host_key = Some(v.into());
+    }
+    if let Some(v) = e.number("sftp_sessions_per_org", COUNT) {
+        c.sftp_sessions_per_org = v;
+    }
+    if let Some(v) = e.number("sftp_idle_s", SECONDS) {
+        c.sftp_idle_s = v;
+    }
     if let Some(v) = e.text("attachment_dir") {
         c.attachment_dir = Some(v.into());
     }

@@ -184,3 +184,46 @@ pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::
         )
         .layer(tower_http::csrf::CsrfLayer::new()))
 }
+
+/// Registers the test organisations' SFTP keys from the registry (as a person would on
+/// «SFTP-nøkler»; those already there are left), and makes their private keys in `keys/` beside
+/// the registry file readable by their owner only, as OpenSSH wants them (git keeps no modes).
+pub async fn register_sftp_keys(
+    config: &Config,
+    store: &crate::store::Store,
+) -> anyhow::Result<()> {
+    let registry = registry::Registry::load(config.dev_registry.as_deref())
+        .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?;
+    let actor = crate::store::Actor::default();
+    for k in registry.sftp_keys() {
+        let Ok(a) = auth::ssh::read_public_key(&k.public_key) else {
+            continue;
+        };
+        let key = crate::store::SftpKey {
+            id: uuid::Uuid::new_v4().to_string(),
+            orgnr: k.orgnr.clone(),
+            name: k.name.clone(),
+            public_key: a.public_key,
+            fingerprint: a.fingerprint,
+            added_by: "registry".into(),
+            added_at: crate::clock::now_ms(),
+        };
+        store.add_sftp_key(&key, &actor, "start").await?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let dir = config
+                .dev_registry
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .unwrap_or(std::path::Path::new("dev"));
+            let private = dir.join("keys").join(&k.orgnr);
+            if let Ok(m) = std::fs::metadata(&private)
+                && m.permissions().mode() & 0o077 != 0
+            {
+                let _ = std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    Ok(())
+}

@@ -222,6 +222,9 @@ struct RegistryFile {
     resources: Vec<String>,
     #[serde(default)]
     person_resources: Vec<String>,
+    /// Resources an organisation may use for itself with its SFTP key.
+    #[serde(default)]
+    organisation_resources: Vec<String>,
     #[serde(default)]
     person: Vec<Person>,
     #[serde(default)]
@@ -235,6 +238,21 @@ struct RegistryFile {
     /// Skatteetaten's test employees, for the built-in employee directory (`/dev/ansatt`).
     #[serde(default)]
     employee: Vec<DevEmployee>,
+    /// The test organisations' SFTP keys, registered on start.
+    #[serde(default)]
+    sftp_key: Vec<DevSftpKey>,
+}
+
+/// An SFTP key of a test organisation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevSftpKey {
+    /// The organisation.
+    pub orgnr: String,
+    /// Its name on «SFTP-nøkler».
+    pub name: String,
+    /// The public key, as in a `.pub` file.
+    pub public_key: String,
 }
 
 /// Why a registry file was refused: every problem found, one a line.
@@ -357,6 +375,11 @@ impl Registry {
         self.data.organisation.iter().find(|o| o.orgnr == orgnr)
     }
 
+    /// The test organisations' SFTP keys.
+    pub fn sftp_keys(&self) -> &[DevSftpKey] {
+        &self.data.sftp_key
+    }
+
     /// Every system user (for a Maskinporten stand-in).
     pub fn system_users(&self) -> &[SystemUser] {
         &self.data.systemuser
@@ -467,7 +490,8 @@ impl Registry {
 
     /// The PDP: `Permit` iff the subject holds, for the party (or its main unit, for a
     /// sub-unit), the resource or a package it accepts; a person may act for themself on the
-    /// `person_resources`; a system user only for its own organisation on its own resources.
+    /// `person_resources`; a system user only for its own organisation on its own resources; an
+    /// organisation itself (by its SFTP key) only for itself, on the `organisation_resources`.
     /// `read` and `write` are the actions the portal's policies know; others are denied.
     /// An unknown resource is `NotApplicable`, as no policy exists for it.
     pub fn decide(
@@ -504,7 +528,16 @@ impl Registry {
                     .is_some_and(|s| s.orgnr == *orgnr && s.resources.iter().any(|r| r == resource))
                     && self.organisation(orgnr).is_some_and(|o| !o.deleted)
             }
-            (Subject::SystemUser(_), PartyId::Person(_)) => false,
+            (Subject::Organisation(o), PartyId::Organisation(orgnr)) => {
+                o == orgnr
+                    && self
+                        .data
+                        .organisation_resources
+                        .iter()
+                        .any(|r| r == resource)
+                    && self.organisation(orgnr).is_some_and(|o| !o.deleted)
+            }
+            (Subject::SystemUser(_) | Subject::Organisation(_), PartyId::Person(_)) => false,
         };
         if permit {
             Decision::Permit
@@ -572,6 +605,11 @@ fn check(d: &RegistryFile) -> Vec<String> {
         }
     };
     check_resources("person_resources", &d.person_resources, &mut problems);
+    check_resources(
+        "organisation_resources",
+        &d.organisation_resources,
+        &mut problems,
+    );
 
     let mut pids = HashSet::new();
     for (i, p) in d.person.iter().enumerate() {
@@ -730,6 +768,15 @@ fn check(d: &RegistryFile) -> Vec<String> {
         }
         check_resources(&what, &s.resources, &mut problems);
     }
+    for (i, k) in d.sftp_key.iter().enumerate() {
+        let what = format!("sftp_key {}", i + 1);
+        if !orgs.contains(k.orgnr.as_str()) {
+            problems.push(format!("{what}: orgnr {} is not an organisation", k.orgnr));
+        }
+        if let Err(e) = crate::auth::ssh::read_public_key(&k.public_key) {
+            problems.push(format!("{what}: public_key is refused ({e:?})"));
+        }
+    }
     problems
 }
 
@@ -844,14 +891,17 @@ fn read_request(r: &XacmlRequest) -> Result<(Subject, &str, &str, PartyId), Stri
     let subject = match (
         XacmlRequest::value(&r.access_subject, urn::PERSON),
         XacmlRequest::value(&r.access_subject, urn::SYSTEM_USER),
+        XacmlRequest::value(&r.access_subject, urn::ORGANISATION),
     ) {
-        (Some(pid), None) => Subject::Person(pid.to_owned()),
-        (None, Some(id)) => Subject::SystemUser(id.to_owned()),
+        (Some(pid), None, None) => Subject::Person(pid.to_owned()),
+        (None, Some(id), None) => Subject::SystemUser(id.to_owned()),
+        (None, None, Some(orgnr)) => Subject::Organisation(orgnr.to_owned()),
         _ => {
             return Err(format!(
-                "AccessSubject needs exactly one of {} and {}",
+                "AccessSubject needs exactly one of {}, {} and {}",
                 urn::PERSON,
-                urn::SYSTEM_USER
+                urn::SYSTEM_USER,
+                urn::ORGANISATION
             ));
         }
     };

@@ -711,6 +711,18 @@ impl Catalog {
         self.forms.values().filter_map(|v| v.values().next_back())
     }
 
+    /// Newest version of every form an organisation may deliver as a file by SFTP: those with
+    /// Skatteetaten's GLD API in an area whose channels include SFTP.
+    pub fn sftp_forms(&self) -> impl Iterator<Item = &Arc<Form>> {
+        self.latest_forms().filter(|f| {
+            f.api.as_ref().is_some_and(|a| a.delivery == Delivery::Gld)
+                && self
+                    .areas
+                    .iter()
+                    .any(|a| a.id == f.area && a.channels.contains(&Channel::Sftp))
+        })
+    }
+
     /// Newest version of every form in an area.
     pub fn forms_in(&self, area: &str) -> Vec<&Arc<Form>> {
         self.forms

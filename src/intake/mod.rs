@@ -20,6 +20,8 @@ pub mod clamd;
 pub mod delivery;
 pub mod dialogporten;
 pub mod domain;
+pub mod feil;
+pub mod file;
 pub mod files;
 pub mod inbox;
 pub mod outbox;
@@ -39,6 +41,8 @@ pub enum Channel {
     Api,
     /// A person uploading a delivery file in the browser.
     Upload,
+    /// An organisation putting a delivery file by SFTP.
+    Sftp,
 }
 
 impl Channel {
@@ -48,6 +52,7 @@ impl Channel {
             Channel::Browser => "browser",
             Channel::Api => "api",
             Channel::Upload => "upload",
+            Channel::Sftp => "sftp",
         }
     }
 }
@@ -321,7 +326,7 @@ pub async fn submit(
     let actor = Actor {
         person: match s.submitter {
             Subject::Person(pid) => Some(pid.as_str()),
-            Subject::SystemUser(_) => None,
+            Subject::SystemUser(_) | Subject::Organisation(_) => None,
         },
         party: Some(&party),
         employee: None,
@@ -396,7 +401,7 @@ pub async fn authorize(
 ) -> Result<(), SubmitError> {
     let cache = permits.zip(match subject {
         Subject::SystemUser(id) => Some(format!("{id}|{action}|{resource}|{}", party.key())),
-        Subject::Person(_) => None,
+        Subject::Person(_) | Subject::Organisation(_) => None,
     });
     if cache.as_ref().is_some_and(|(c, k)| c.fresh(k)) {
         return Ok(());
@@ -451,10 +456,11 @@ async fn repeat(store: &Store, key: &str, sha256: &str) -> Result<Option<Outcome
     }
 }
 
-/// The submitter as stored: `person:<pid>` or `systemuser:<uuid>`.
+/// The submitter as stored: `person:<pid>`, `systemuser:<uuid>` or `org:<orgnr>` (SFTP).
 pub fn subject_key(s: &Subject) -> String {
     match s {
         Subject::Person(pid) => format!("person:{pid}"),
         Subject::SystemUser(id) => format!("systemuser:{id}"),
+        Subject::Organisation(orgnr) => format!("org:{orgnr}"),
     }
 }

@@ -23,6 +23,7 @@ use crate::form::definition::Delivery;
 use crate::form::validate::{FieldError, size};
 use crate::form::{Form, Lang, Seg};
 use crate::i18n::upload::{Words, words};
+use crate::intake::file::Unreadable;
 use crate::intake::rows::Read;
 use crate::intake::{self, Channel, Document, Submission, SubmitError};
 
@@ -222,29 +223,22 @@ async fn view_post(
         Err(e) => return Err(e),
     };
     // The same file is the same delivery, whoever of the party's people sends it.
-    let key = format!(
-        "file:{}:{}:{}",
-        s.party.key(),
-        form.id,
-        intake::canonical::sha256_hex(&body)
-    );
+    let key = intake::file::key(&s.party, &form.id, &intake::canonical::sha256_hex(&body));
     let ctx = s.context();
-    let reading = (form.clone(), ctx.clone());
-    let read =
-        tokio::task::spawn_blocking(move || intake::rows::read(&reading.0, body, &reading.1))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+    let read = intake::file::read(form.clone(), body, ctx.clone())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let read = match read {
-        Ok(r) if r.envelope.is_object() => r,
-        Ok(_) => {
+        Ok(r) => r,
+        Err(Unreadable::NotObject) => {
             let m = Shows::Unreadable(w.not_object.to_owned());
             return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }
-        Err(e) => {
+        Err(Unreadable::NotJson { line, column }) => {
             let m = w
                 .not_json
-                .replace("{line}", &e.line().to_string())
-                .replace("{column}", &e.column().to_string());
+                .replace("{line}", &line.to_string())
+                .replace("{column}", &column.to_string());
             let m = Shows::Unreadable(m);
             return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }

@@ -28,6 +28,7 @@ mod party;
 mod registers;
 pub mod saksbehandling;
 pub mod session;
+pub mod sftp_keys;
 pub mod submitted;
 pub mod uploads;
 pub mod vendor;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalogue::router())
         .merge(forms::router(state.uploads.cap))
         .merge(file_delivery::router())
+        .merge(sftp_keys::router())
         .merge(drafts::router())
         .merge(login::router())
         .merge(party::router())

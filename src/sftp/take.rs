@@ -1,0 +1,176 @@
+//! Taking a file put by SFTP: read one row at a time like the API's body, its income year
+//! checked against its folder, submitted through the one intake (channel `sftp`, the
+//! organisation itself as submitter, the file's hash as key), and answered in `kvittering/`
+//! with the `Leveransebekreftelse` or the `Feil` the API would have given.
+
+use axum::body::Bytes;
+use russh_sftp::protocol::StatusCode;
+use russh_sftp::server::StatusReply;
+use serde_json::Value;
+
+use super::SftpState;
+use super::files::Upload;
+use crate::auth::altinn::{PartyId, Subject};
+use crate::form::Lang;
+use crate::intake::feil::{self, Feil, Feilspesifisering};
+use crate::intake::file::Unreadable;
+use crate::intake::{self, Channel, Document, Submission, SubmitError};
+use crate::store::SftpFile;
+
+/// Tried again later by the client: nothing was taken.
+fn not_now(e: impl std::fmt::Display) -> StatusReply {
+    tracing::error!(error = %e, "SFTP: a file could not be taken");
+    StatusCode::Failure.with_message("not taken: the service failed; put the file again later")
+}
+
+fn feil(
+    kode: &'static str,
+    melding: &str,
+    rid: &str,
+    spesifisering: Vec<Feilspesifisering>,
+) -> Value {
+    serde_json::to_value(Feil {
+        kode,
+        melding: melding.to_owned(),
+        korrelasjonsid: rid.to_owned(),
+        spesifisering,
+    })
+    .unwrap_or(Value::Null)
+}
+
+/// Takes a closed file of `org`'s; its answer is in `kvittering/` when this returns `Ok`.
+pub(super) async fn take(
+    state: &SftpState,
+    org: &str,
+    key_name: &str,
+    up: Upload,
+) -> Result<(), StatusReply> {
+    let started = std::time::Instant::now();
+    let body = Bytes::from(tokio::fs::read(&up.path).await.map_err(not_now)?);
+    drop(up.path);
+    let sha256 = intake::canonical::sha256_hex(&body);
+    let size = body.len() as i64;
+    let form = state
+        .catalog
+        .latest(&up.form_id)
+        .ok_or_else(|| not_now("the scheme's form is gone"))?
+        .clone();
+    let party = PartyId::Organisation(org.to_owned());
+    let ctx = intake::context(Some(&party));
+    let key = intake::file::key(&party, &form.id, &sha256);
+    // The id a caseworker finds the file by in the logs, given as `korrelasjonsid`.
+    let rid = uuid::Uuid::new_v4().to_string();
+    let read = intake::file::read(form.clone(), body, ctx.clone())
+        .await
+        .map_err(not_now)?;
+    let (answer, submission) = match read {
+        Err(Unreadable::NotJson { line, column }) => {
+            let detail = Feilspesifisering {
+                kode: "json".into(),
+                melding: format!("linje {line}, kolonne {column}"),
+                sti: None,
+                angitt_verdi: None,
+            };
+            let f = feil("GLD_008", "Filen er ikke gyldig JSON.", &rid, vec![detail]);
+            (f, None)
+        }
+        Err(Unreadable::NotObject) => {
+            let f = feil("GLD_008", "Meldingen må være et JSON-objekt.", &rid, vec![]);
+            (f, None)
+        }
+        Ok(read) => {
+            let wrong = feil::wrong_years(&read.envelope, up.year);
+            if wrong.is_empty() {
+                let party_name = match state.authz.party_name(&party).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SFTP: no name for the receipt");
+                        None
+                    }
+                };
+                let respond =
+                    |r: &intake::Receipt| intake::receipt::leveransebekreftelse(&read.envelope, r);
+                let submitter = Subject::Organisation(org.to_owned());
+                let outcome = intake::submit(
+                    &state.store,
+                    &state.authz,
+                    Submission {
+                        form: &form,
+                        party: &party,
+                        submitter: &submitter,
+                        party_name: party_name.as_deref(),
+                        submitter_name: Some(key_name),
+                        channel: Channel::Sftp,
+                        lang: Lang::Nb,
+                        document: Document::Read(&read),
+                        key,
+                        context: &ctx,
+                        draft: None,
+                        respond: &respond,
+                        permits: None,
+                        attachments: None,
+                        staged: None,
+                    },
+                    &rid,
+                )
+                .await;
+                match outcome {
+                    Ok(intake::Outcome::New(r)) => {
+                        if let Some(outbox) = &state.outbox {
+                            outbox.wake();
+                        }
+                        (r.response, Some(r.id))
+                    }
+                    Ok(intake::Outcome::Repeat(r)) => (r.response, Some(r.id)),
+                    Err(SubmitError::Invalid(errors)) => {
+                        let (kode, melding) = feil::CONTENT;
+                        (
+                            feil(kode, melding, &rid, feil::details(&errors, &read)),
+                            None,
+                        )
+                    }
+                    Err(SubmitError::Forbidden) => {
+                        let m = "Virksomheten har ikke tilgang til å levere dette.";
+                        (feil("GLD_005", m, &rid, vec![]), None)
+                    }
+                    Err(SubmitError::KeyReused) => {
+                        let m = "Filen er levert før med et annet innhold.";
+                        (feil("GLD_019", m, &rid, vec![]), None)
+                    }
+                    Err(e) => return Err(not_now(e)),
+                }
+            } else {
+                let (kode, melding) = feil::CONTENT;
+                (feil(kode, melding, &rid, wrong), None)
+            }
+        }
+    };
+    let accepted = submission.is_some();
+    let text = serde_json::to_string_pretty(&answer).map_err(not_now)?;
+    state
+        .store
+        .put_sftp_file(&SftpFile {
+            orgnr: org.to_owned(),
+            name: up.name.clone(),
+            folder: format!("innsending/{}/{}", up.scheme, up.year),
+            sha256,
+            size,
+            accepted,
+            answer: text,
+            submission_id: submission,
+            taken_at: crate::clock::now_ms(),
+        })
+        .await
+        .map_err(not_now)?;
+    tracing::info!(
+        orgnr = org,
+        scheme = %up.scheme,
+        year = up.year,
+        bytes = size,
+        accepted,
+        korrelasjonsid = %rid,
+        ms = started.elapsed().as_millis() as u64,
+        "SFTP: file taken"
+    );
+    Ok(())
+}
