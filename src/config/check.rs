@@ -297,6 +297,15 @@ fn development_only_here(p: &mut Vec<Problem>, c: &Config) {
             format!("{} is not a loopback address: {WHY}", c.listen),
         ));
     }
+    // The test organisations' SFTP keys are in the source tree.
+    if let Some(at) = c.sftp_listen
+        && !at.ip().is_loopback()
+    {
+        p.push(Problem::merged(
+            "sftp_listen",
+            format!("{at} is not a loopback address: {WHY}"),
+        ));
+    }
     if let Some(u) = &c.public_url
         && let Ok(url) = openidconnect::url::Url::parse(u)
     {

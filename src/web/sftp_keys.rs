@@ -105,13 +105,20 @@ async fn manager(state: &AppState, session: &Session) -> AppResult<(Signed, Stri
     Err(AppError::NoAccess)
 }
 
+/// What the form to add a key shows: what was typed, and what is wrong with it.
+#[derive(Default)]
+struct Typed {
+    name: String,
+    key: String,
+    name_error: Option<&'static str>,
+    key_error: Option<&'static str>,
+}
+
 async fn page(
     state: &AppState,
     lang: Lang,
-    s: &Signed,
-    orgnr: &str,
-    form: (String, String),
-    errors: (Option<&'static str>, Option<&'static str>),
+    (s, orgnr): (&Signed, &str),
+    typed: Typed,
     done: Option<&'static str>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -142,10 +149,10 @@ async fn page(
         user: w.user.replace("{orgnr}", orgnr),
         rows,
         done,
-        name: form.0,
-        key: form.1,
-        name_error: errors.0,
-        key_error: errors.1,
+        name: typed.name,
+        key: typed.key,
+        name_error: typed.name_error,
+        key_error: typed.key_error,
     };
     render(&view, status)
 }
@@ -167,18 +174,8 @@ async fn view_get(
     } else {
         None
     };
-    let blank = (String::new(), String::new());
-    page(
-        &state,
-        lang,
-        &s,
-        &orgnr,
-        blank,
-        (None, None),
-        done,
-        StatusCode::OK,
-    )
-    .await
+    let blank = Typed::default();
+    page(&state, lang, (&s, &orgnr), blank, done, StatusCode::OK).await
 }
 
 async fn view_post(
@@ -238,19 +235,14 @@ async fn view_post(
     } else {
         f.nokkel
     };
-    let typed = (f.navn, kept_key);
-    let errors = (name_error, key_error);
-    page(
-        &state,
-        lang,
-        &s,
-        &orgnr,
-        typed,
-        errors,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    let typed = Typed {
+        name: f.navn,
+        key: kept_key,
+        name_error,
+        key_error,
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    page(&state, lang, (&s, &orgnr), typed, None, status).await
 }
 
 async fn remove_post(

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The database the portal uses (SQLite in `data_dir`, or a fresh PostgreSQL database).
     pub db_url: String,
+    /// Where its SFTP server listens, when the configuration starts one.
+    pub sftp: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
 }
 
@@ -141,6 +143,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = config.data_dir.clone();
     let db_url = config.database_url().expose().to_string();
     let app = tasteskjema::build(&config).await.expect("the app builds");
+    let sftp = app.sftp;
     let router = app.router;
     // The production server loop, with its time limits.
     tokio::spawn(async move {
@@ -154,6 +157,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         store: app.store,
         data_dir,
         db_url,
+        sftp,
         _dir: dir,
     }
 }

@@ -19,5 +19,6 @@ mod reference;
 mod registers;
 mod robustness;
 mod scenarios;
+mod sftp;
 mod signin;
 mod submit;
