@@ -64,8 +64,17 @@ pub fn load_catalog(dir: &std::path::Path) -> anyhow::Result<Catalog> {
     }
 }
 
-/// Builds the portal from its configuration: forms, database, sessions, routes and layers.
+/// Builds the portal from its configuration: forms, database, sessions, routes and layers; and
+/// the SFTP server when `sftp_listen` is set.
 pub async fn build(config: &Config) -> anyhow::Result<App> {
+    build_with(config, None).await
+}
+
+/// As [`build`], with the SFTP server on a listener already bound.
+pub async fn build_with(
+    config: &Config,
+    sftp_listener: Option<tokio::net::TcpListener>,
+) -> anyhow::Result<App> {
     // Every problem at once, before anything starts: the settings missing in production are
     // named together rather than one per attempt (the arms below refusing them are a backstop).
     config
@@ -253,14 +262,20 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         intake::attachments::upload_dir(&config.data_dir),
         config.body_limit,
     ));
-    let sftp = match config.sftp_listen {
-        Some(at) => {
+    let sftp_listener = match (sftp_listener, config.sftp_listen) {
+        (Some(l), _) => Some(l),
+        (None, Some(at)) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the SFTP server to {at}"))?,
+        ),
+        (None, None) => None,
+    };
+    let sftp = match sftp_listener {
+        Some(listener) => {
             if !config.production {
                 dev::register_sftp_keys(config, &store).await?;
             }
-            let listener = tokio::net::TcpListener::bind(at)
-                .await
-                .with_context(|| format!("binding the SFTP server to {at}"))?;
             let state = Arc::new(sftp::SftpState::new(
                 catalog.clone(),
                 store.clone(),
@@ -451,18 +466,24 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
-    // SFTP on the embedded default: port 2222 when free, else any free one (printed below).
-    if config.sftp_listen.is_none()
-        && let Some(at) = config.sftp_address()
-    {
-        let free = std::net::TcpListener::bind(at).is_ok();
-        config.sftp_listen = Some(if free {
-            at
-        } else {
-            std::net::SocketAddr::new(at.ip(), 0)
-        });
+    // SFTP where configured; on the embedded default port 2222, or any free port when it is
+    // taken (printed below).
+    let sftp_listener = match (config.sftp_listen, config.sftp_address()) {
+        (Some(at), _) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the SFTP server to {at}"))?,
+        ),
+        (None, Some(at)) => Some(match tokio::net::TcpListener::bind(at).await {
+            Ok(l) => l,
+            Err(_) => tokio::net::TcpListener::bind(std::net::SocketAddr::new(at.ip(), 0)).await?,
+        }),
+        (None, None) => None,
+    };
+    if let Some(l) = &sftp_listener {
+        config.sftp_listen = Some(l.local_addr()?);
     }
-    let app = build(&config).await?;
+    let app = build_with(&config, sftp_listener).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     if config.live_preview {
         println!(

@@ -444,6 +444,78 @@
         .catch(function () {});
     }, 1000);
   }
+  // A whole delivery sent as a file: with script, the form is posted by XMLHttpRequest so that a
+  // progress bar can show how much of a large file has been sent and when it is being checked.
+  // The answer is shown as the post's own answer would be: a receipt is gone to, a refusal
+  // replaces the page's main content and its title, with the focus on its summary.
+  function sendDelivery(form) {
+    var input = form.querySelector('input[type="file"]');
+    var box = document.getElementById('file-progress');
+    if (!input || !input.files || !input.files.length || !box || !window.FormData) return false;
+    var bar = box.querySelector('progress');
+    var said = box.querySelector('.upload-status');
+    var button = form.querySelector('button[type="submit"]');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.getAttribute('action'));
+    var step = -1;
+    function say(text) { if (said) said.textContent = text; }
+    box.hidden = false;
+    bar.value = 0;
+    xhr.upload.addEventListener('progress', function (e) {
+      if (!e.lengthComputable) return;
+      var pct = Math.round(100 * e.loaded / e.total);
+      bar.value = pct;
+      // Read out at each quarter, not at every step.
+      var quarter = Math.floor(pct / 25);
+      if (quarter !== step) {
+        step = quarter;
+        say(box.getAttribute('data-sent').replace('{pct}', String(pct)));
+      }
+    });
+    xhr.upload.addEventListener('load', function () {
+      bar.removeAttribute('value');
+      say(box.getAttribute('data-checking'));
+    });
+    function failed() {
+      box.hidden = true;
+      if (button) button.disabled = false;
+      say('');
+      var status = document.getElementById('form-status');
+      if (status) status.textContent = box.getAttribute('data-failed');
+    }
+    xhr.addEventListener('load', function () {
+      var type = xhr.getResponseHeader('Content-Type') || '';
+      if (xhr.status < 400 && xhr.responseURL && xhr.responseURL.split('#')[0] !== window.location.href.split('#')[0]) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      if (type.indexOf('text/html') !== 0) { failed(); return; }
+      var doc = new DOMParser().parseFromString(xhr.responseText, 'text/html');
+      var fresh = doc.querySelector('main');
+      var main = document.querySelector('main');
+      if (!fresh || !main) { failed(); return; }
+      main.replaceWith(fresh);
+      document.title = doc.title;
+      var form = fresh.querySelector('form.file-delivery');
+      if (form) setUpDelivery(form);
+      var first = fresh.querySelector('#error-summary') || fresh.querySelector('[role="status"]') || fresh.querySelector('h1');
+      if (first) {
+        if (!first.hasAttribute('tabindex')) first.setAttribute('tabindex', '-1');
+        first.focus();
+      }
+    });
+    xhr.addEventListener('error', failed);
+    xhr.addEventListener('abort', failed);
+    if (button) button.disabled = true;
+    xhr.send(new FormData(form));
+    return true;
+  }
+  function setUpDelivery(form) {
+    form.addEventListener('submit', function (event) {
+      if (sendDelivery(form)) event.preventDefault();
+    });
+  }
+  document.querySelectorAll('form.file-delivery').forEach(setUpDelivery);
   setUpUploads(document);
   // A swap may replace the element it was aimed at (outerHTML): look at the whole page.
   document.addEventListener('htmx:afterSettle', function () {

@@ -35,6 +35,13 @@ pub struct Words {
     pub repeat: &'static str,
     pub see_receipt: &'static str,
     pub offer: &'static str,
+    pub progress_label: &'static str,
+    /// `{pct}`: how much has been sent.
+    pub progress_sent: &'static str,
+    pub progress_checking: &'static str,
+    pub progress_failed: &'static str,
+    pub sftp: &'static str,
+    pub sftp_link: &'static str,
 }
 
 const NB: Words = Words {
@@ -64,6 +71,12 @@ const NB: Words = Words {
     repeat: "Denne filen er sendt inn før, og ble ikke sendt inn på nytt.",
     see_receipt: "Se kvitteringen",
     offer: "Har du leveransen som fil fra et fagsystem? Send den inn som fil",
+    progress_label: "Opplasting av filen",
+    progress_sent: "{pct} prosent er sendt.",
+    progress_checking: "Filen er sendt og kontrolleres nå. Store filer kan ta litt tid.",
+    progress_failed: "Opplastingen stoppet. Prøv igjen.",
+    sftp: "Leverer virksomheten filer med SFTP? Nøklene dere logger inn med, registreres på siden",
+    sftp_link: "SFTP-nøkler",
 };
 
 const NN: Words = Words {
@@ -93,6 +106,12 @@ const NN: Words = Words {
     repeat: "Denne fila er send inn før, og vart ikkje send inn på nytt.",
     see_receipt: "Sjå kvitteringa",
     offer: "Har du leveransen som fil frå eit fagsystem? Send ho inn som fil",
+    progress_label: "Opplasting av fila",
+    progress_sent: "{pct} prosent er sendt.",
+    progress_checking: "Fila er send og blir kontrollert no. Store filer kan ta litt tid.",
+    progress_failed: "Opplastinga stoppa. Prøv igjen.",
+    sftp: "Leverer verksemda filer med SFTP? Nøklane de loggar inn med, blir registrerte på sida",
+    sftp_link: "SFTP-nøklar",
 };
 
 const EN: Words = Words {
@@ -122,6 +141,12 @@ const EN: Words = Words {
     repeat: "This file was submitted before, and was not submitted again.",
     see_receipt: "See the receipt",
     offer: "Do you have the delivery as a file from a business system? Submit it as a file",
+    progress_label: "Uploading the file",
+    progress_sent: "{pct} percent sent.",
+    progress_checking: "The file has been sent and is being checked. Large files take a while.",
+    progress_failed: "The upload stopped. Try again.",
+    sftp: "Does the organisation deliver files by SFTP? The keys you log in with are registered on the page",
+    sftp_link: "SFTP keys",
 };
 
 /// The words in `lang`.

@@ -98,6 +98,8 @@ struct FileView {
     refused: Option<(String, String, String)>,
     shown: Vec<Shown>,
     repeat: Option<String>,
+    /// The keys page, for a scheme an organisation may also put by SFTP.
+    sftp: Option<&'static str>,
 }
 
 fn page(
@@ -124,6 +126,11 @@ fn page(
         refused: None,
         shown: Vec::new(),
         repeat: None,
+        sftp: state
+            .catalog
+            .sftp_forms()
+            .any(|f| f.id == form.id)
+            .then_some(super::sftp_keys::PATH),
     };
     match result {
         Shows::Blank => {}

@@ -330,6 +330,7 @@ fn channel_name(u: &crate::i18n::Ui, channel: &str) -> &'static str {
     match channel {
         "api" => u.channel(Channel::M2m),
         "upload" => u.channel(Channel::Filopplasting),
+        "sftp" => u.channel(Channel::Sftp),
         _ => u.channel(Channel::Tasteskjema),
     }
 }

@@ -10,6 +10,8 @@ import { navigation } from '../lib/portal.mjs';
 import { usePortal } from '../lib/setup.mjs';
 
 const portal = usePortal();
+/** An SSH public key made for this test only (its private half was thrown away). */
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn33e5Wq4WZFC1SxSNhm832KTHJ/isb1n6p+F/60Gu/ test';
 /** Per Rolleløs Testmann (synthetic): no roles, no delegations. */
 const PER = '30819210027';
 
@@ -70,10 +72,18 @@ for (const lang of ['nb', 'nn', 'en']) {
         assert.ok(await offer.count() > 0, 'the start page offers sending the delivery as a file');
         await navigation(page, () => offer.first().click());
         await audit.check('delivery as a file');
-        const send = (name, text) => navigation(page, async () => {
+        // With script the file is posted in the background, with a progress bar, and the answer
+        // replaces the page's main content.
+        const send = async (name, text) => {
           await page.locator('#fil').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
-          await page.locator('main form button[type="submit"]').click();
-        });
+          const [r] = await Promise.all([
+            page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname.endsWith('/fil')),
+            page.locator('main form button[type="submit"]').click(),
+          ]);
+          await page.locator('#error-summary').waitFor();
+          assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'error-summary');
+          return r;
+        };
         const bad = { leveranse: { inntektsaar: 2025, oppgave: [{ matrikkelnummer: { kommunenummer: 'X1' } }] } };
         let r = await send('leveranse.json', JSON.stringify(bad, null, 2));
         assert.equal(r.status(), 422);
@@ -82,6 +92,30 @@ for (const lang of ['nb', 'nn', 'en']) {
         r = await send('leveranse.json', '{ "leveranse": ');
         assert.equal(r.status(), 422);
         await audit.check('delivery as a file: not JSON');
+        audit.assertClean();
+      });
+
+      await t.test('the SFTP keys page, found from the delivery as a file', async () => {
+        const audit = new Audit(page, lang);
+        await page.goto('/skjema/RF-1140/fil');
+        await navigation(page, () => page.locator('main a[href="/sftp-nokler"]').click());
+        await audit.check('SFTP keys');
+        // Nothing filled in: both errors, in the summary and at their fields.
+        let r = await navigation(page, () => page.locator('main form[action="/sftp-nokler"] button[type="submit"]').click());
+        assert.equal(r.status(), 422);
+        assert.equal(await page.locator('#error-summary a').count(), 2);
+        await audit.check('SFTP keys: nothing filled in');
+        await page.locator('#navn').fill('Testsystem');
+        await page.locator('#nokkel').fill(KEY);
+        r = await navigation(page, () => page.locator('main form[action="/sftp-nokler"] button[type="submit"]').click());
+        assert.equal(r.status(), 200);
+        assert.ok(await page.locator('main [role="status"]').count() > 0, 'the key is said to be added');
+        await audit.check('SFTP keys: one added');
+        // Removed again, so the next language adds it anew.
+        const key = page.locator('main li.key', { hasText: 'Testsystem' });
+        await navigation(page, () => key.locator('button[type="submit"]').click());
+        assert.equal(await page.locator('main li.key', { hasText: 'Testsystem' }).count(), 0);
+        await audit.check('SFTP keys: one removed');
         audit.assertClean();
       });
 
