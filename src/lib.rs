@@ -485,24 +485,31 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     let app = build_with(&config, sftp_listener).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
-    if config.live_preview {
-        println!(
-            "Tasteskjema's live preview of {} is running: open http://{addr}{}/skjema",
+    // One write: whoever reads the first line may stop reading after it.
+    let mut said = if config.live_preview {
+        format!(
+            "Tasteskjema's live preview of {} is running: open http://{addr}{}/skjema\n",
             config.forms_dir.display(),
             config::ANSATT_HOME
-        );
+        )
     } else {
-        println!("Tasteskjema is running: open http://{addr}/");
-    }
+        format!("Tasteskjema is running: open http://{addr}/\n")
+    };
     if let Some(sftp) = app.sftp {
-        println!("SFTP is listening on {sftp}");
+        said.push_str(&format!("SFTP is listening on {sftp}\n"));
         if !config.production {
-            println!(
-                "  try: sftp -P {} -i dev/keys/819897522 819897522@{}",
+            said.push_str(&format!(
+                "  try: sftp -P {} -i dev/keys/819897522 819897522@{}\n",
                 sftp.port(),
                 sftp.ip()
-            );
+            ));
         }
+    }
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        // Nobody reading is no reason to stop serving.
+        let _ = out.write_all(said.as_bytes()).and_then(|()| out.flush());
     }
     server::serve(listener, app.router, shutdown()).await?;
     tracing::info!("stopped");

@@ -21,6 +21,13 @@
 //! confirmation: the time per underskjema, the confirmation's, and the server's peak resident
 //! memory above what it used before, during the underskjemaer and during the confirmation.
 //!
+//! `bench files [MB] [CLIENTS] [FILES] [ROWS]` starts the release binary with SFTP on and sends
+//! one RF-1140 delivery file of MB megabytes (default 50; to a copy of the forms where RF-1140
+//! takes 60 MB and 200 000 owners) through the browser's upload (logged in at the built-in ID-porten) and another
+//! through SFTP with Debian's OpenSSH `sftp`: the time to the receipt and the server's peak resident
+//! memory above what it used before. Then CLIENTS `sftp` clients at once (default 16) each put
+//! FILES files (default 50) of ROWS rows (default 1 000), all different: files taken per second.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -118,6 +125,11 @@ fn main() {
         } else {
             &sizes
         });
+        return;
+    }
+    if args.first().map(String::as_str) == Some("files") {
+        let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+        files_bench(n(1, 50), n(2, 16), n(3, 50), n(4, 1_000));
         return;
     }
     if args.first().map(String::as_str) == Some("hello") {
@@ -640,6 +652,14 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
 /// The release server beside this binary, on a free port with a fresh data directory and no
 /// outbox workers: its process, address and data directory (kept alive by the guard).
 fn start_server(forms: &std::path::Path) -> (std::process::Child, String, tempfile::TempDir) {
+    start_server_with(forms, &[])
+}
+
+/// As [`start_server`], with more settings.
+fn start_server_with(
+    forms: &std::path::Path,
+    env: &[(&str, String)],
+) -> (std::process::Child, String, tempfile::TempDir) {
     let exe = std::env::current_exe()
         .expect("the bench's own path")
         .with_file_name("tasteskjema");
@@ -659,7 +679,8 @@ fn start_server(forms: &std::path::Path) -> (std::process::Child, String, tempfi
         .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
         .env("TASTESKJEMA_FORMS_DIR", forms)
         .env("TASTESKJEMA_LOG", "error")
-        .env("TASTESKJEMA_OUTBOX_WORKERS", "0");
+        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     // SQLite in the data directory unless a PostgreSQL database is named for the bench.
     match std::env::var("TASTESKJEMA_BENCH_DATABASE_URL") {
         Ok(url) => cmd.env("TASTESKJEMA_DATABASE_URL", url),
@@ -671,10 +692,11 @@ fn start_server(forms: &std::path::Path) -> (std::process::Child, String, tempfi
         .spawn()
         .expect("the server starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
     assert!(line.contains("open http://"), "{line}");
+    // Whatever else it says is read, so that it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     (child, format!("http://127.0.0.1:{port}"), dir)
 }
 
@@ -1074,3 +1096,276 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A free port on this machine.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Logs in at the built-in ID-porten as `pid` and chooses `party`, as a browser would: the
+/// client's cookie jar holds the session.
+async fn browser_login(url: &str, pid: &str, party: &str) -> reqwest::Client {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let absolute = |l: String| {
+        if l.starts_with('/') {
+            format!("{url}{l}")
+        } else {
+            l
+        }
+    };
+    let r = http.get(format!("{url}/logg-inn?neste=%2F")).send().await.unwrap();
+    let authorize = absolute(location(&r));
+    let page = http.get(&authorize).send().await.unwrap().text().await.unwrap();
+    let value = |tag: &str, name: &str| {
+        let at = page.find(tag).expect("the login page's form");
+        let rest = &page[at..];
+        let v = rest.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        rest[v..v + rest[v..].find('"').unwrap()].replace("&amp;", "&")
+    };
+    let login = value("<input type=\"hidden\" name=\"login\"", "value");
+    let action = absolute(value("<form", "action"));
+    let r = http
+        .post(&action)
+        .header("Origin", url)
+        .form(&[
+            ("login", login.as_str()),
+            ("pid", pid),
+            ("acr", "idporten-loa-substantial"),
+            ("action", "login"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let callback = absolute(location(&r));
+    let r = http.get(&callback).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the login ends at the portal");
+    let r = http
+        .post(format!("{url}/aktor"))
+        .header("Origin", url)
+        .form(&[("party", party), ("neste", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the party is chosen");
+    http
+}
+
+/// Runs OpenSSH's `sftp` in batch mode as the test organisation 819897522.
+fn sftp_batch(port: u16, key: &std::path::Path, batch: &str) -> std::process::Child {
+    let mut child = Command::new("sftp")
+        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"])
+        .arg("-i")
+        .arg(key)
+        .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("sftp (Debian's openssh-client) is installed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(batch.as_bytes())
+        .unwrap();
+    child
+}
+
+fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
+    use tasteskjema::form::testdata::{Ask, generate};
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the forms in which RF-1140 takes deliveries of up to 60 MB.
+    let forms = dir.path().join("forms");
+    copy_dir(&forms_dir(), &forms);
+    let rf1140 = forms.join("grunnlagsdata/RF-1140.toml");
+    let text = std::fs::read_to_string(&rf1140).unwrap();
+    let text = text
+        .replacen("years = [2025]\n", "years = [2025]\nmax_body_mb = 60\n", 1)
+        // (and as many owners as that holds)
+        .replacen("  max = 10000\n", "  max = 200000\n", 1);
+    std::fs::write(&rf1140, text).unwrap();
+    let catalog = tasteskjema::load_catalog(&forms).unwrap();
+    let form = catalog.latest("RF-1140").unwrap().clone();
+    let make = |rows: usize, seed: u64| {
+        let doc = generate(&form, &Ask { rows: Some(rows), seed, break_check: None }).unwrap();
+        serde_json::to_vec_pretty(&doc).unwrap()
+    };
+    // Rows for MB megabytes, from the size of a sample.
+    let per_row = make(1_000, 1).len() as f64 / 1_000.0;
+    let big_rows = ((mb * 1_000_000) as f64 / per_row) as usize;
+    let port = free_port();
+    let (mut child, url, _data) = start_server_with(
+        &forms,
+        &[
+            ("TASTESKJEMA_SFTP_LISTEN", format!("127.0.0.1:{port}")),
+            ("TASTESKJEMA_SFTP_SESSIONS_PER_ORG", clients.max(1).to_string()),
+        ],
+    );
+    let pid = child.id();
+    let key = dir.path().join("key");
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dev/keys/819897522"), &key).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    println!(
+        "files: RF-1140 deliveries as files, release server on {}",
+        if std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" }
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Through the browser's upload.
+    let upload = make(big_rows, 2);
+    rt.block_on(async {
+        let http = browser_login(&url, "12837810092", "org:819897522").await;
+        let send = |bytes: Vec<u8>| {
+            let form = reqwest::multipart::Form::new().part(
+                "fil",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("sameie.json")
+                    .mime_str("application/json")
+                    .unwrap(),
+            );
+            http.post(format!("{url}/skjema/RF-1140/fil"))
+                .header("Origin", url.as_str())
+                .multipart(form)
+                .send()
+        };
+        // Warm up with a small file, then measure.
+        let r = send(make(100, 3)).await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "a small upload is received");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let base = rss_kib(pid).unwrap();
+        let size = upload.len();
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        let r = send(upload).await.unwrap();
+        let wall = t.elapsed();
+        let peak = sampler.stop();
+        assert_eq!(r.status().as_u16(), 303, "the large upload is received");
+        println!(
+            "  upload, {:.1} MB ({big_rows} rows): receipt after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file)",
+            size as f64 / 1e6,
+            wall.as_secs_f64(),
+            base / 1024,
+            peak / 1024,
+            peak.saturating_sub(base) as f64 / 1024.0,
+            peak.saturating_sub(base) as f64 * 1024.0 / size as f64
+        );
+    });
+    // Through SFTP.
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, make(big_rows, 4)).unwrap();
+    let size = std::fs::metadata(&big).unwrap().len();
+    let warm = dir.path().join("warm.json");
+    std::fs::write(&warm, make(100, 5)).unwrap();
+    let put = |file: &std::path::Path, name: &str| {
+        format!("put {} innsending/boligsameie/2025/{name}\n", file.display())
+    };
+    assert!(sftp_batch(port, &key, &put(&warm, "warm.json")).wait().unwrap().success());
+    std::thread::sleep(Duration::from_millis(300));
+    let base = rss_kib(pid).unwrap();
+    let sampler = Sampler::start(pid);
+    let t = Instant::now();
+    let done = sftp_batch(port, &key, &put(&big, "big.json")).wait().unwrap();
+    let wall = t.elapsed();
+    let peak = sampler.stop();
+    assert!(done.success(), "the large file is put");
+    println!(
+        "  SFTP, {:.1} MB ({big_rows} rows): answer in kvittering/ after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file)",
+        size as f64 / 1e6,
+        wall.as_secs_f64(),
+        base / 1024,
+        peak / 1024,
+        peak.saturating_sub(base) as f64 / 1024.0,
+        peak.saturating_sub(base) as f64 * 1024.0 / size as f64
+    );
+    // Many clients, many files.
+    let many = dir.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    let t = Instant::now();
+    for c in 0..clients {
+        for f in 0..files {
+            let seed = 1_000 + (c * files + f) as u64;
+            std::fs::write(many.join(format!("{c}-{f}.json")), make(rows, seed)).unwrap();
+        }
+    }
+    let made = t.elapsed();
+    let base = rss_kib(pid).unwrap();
+    let sampler = Sampler::start(pid);
+    let t = Instant::now();
+    let running: Vec<_> = (0..clients)
+        .map(|c| {
+            let batch: String = (0..files)
+                .map(|f| put(&many.join(format!("{c}-{f}.json")), &format!("c{c}-f{f}.json")))
+                .collect();
+            sftp_batch(port, &key, &batch)
+        })
+        .collect();
+    for mut r in running {
+        assert!(r.wait().unwrap().success(), "every file is put");
+    }
+    let wall = t.elapsed();
+    let peak = sampler.stop();
+    let total = clients * files;
+    // Every file was answered, and received.
+    let listing = Command::new("sftp")
+        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"])
+        .arg("-i")
+        .arg(&key)
+        .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            let mut stdin = c.stdin.take().unwrap();
+            let answers = dir.path().join("answers");
+            std::fs::create_dir_all(&answers)?;
+            stdin.write_all(
+                format!("ls -1 kvittering\nlcd {}\nget kvittering/c*\n", answers.display()).as_bytes(),
+            )?;
+            drop(stdin);
+            c.wait_with_output()
+        })
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter(|l| l.trim_start().starts_with("kvittering/c"))
+        .count();
+    let received = std::fs::read_dir(dir.path().join("answers"))
+        .unwrap()
+        .filter(|e| {
+            std::fs::read_to_string(e.as_ref().unwrap().path())
+                .is_ok_and(|t| t.contains("forsendelseId"))
+        })
+        .count();
+    assert_eq!((listed, received), (total, total), "every file answered and received");
+    println!(
+        "  {clients} SFTP clients at once, {files} files of {rows} rows each ({:.2} MB a file; made in {:.1} s): {total} files in {:.2} s, {:.1} files/s, {:.0} rows/s; RSS growth {:.1} MB",
+        std::fs::metadata(many.join("0-0.json")).unwrap().len() as f64 / 1e6,
+        made.as_secs_f64(),
+        wall.as_secs_f64(),
+        total as f64 / wall.as_secs_f64(),
+        (total * rows) as f64 / wall.as_secs_f64(),
+        peak.saturating_sub(base) as f64 / 1024.0
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
