@@ -1128,9 +1128,20 @@ async fn browser_login(url: &str, pid: &str, party: &str) -> reqwest::Client {
             l
         }
     };
-    let r = http.get(format!("{url}/logg-inn?neste=%2F")).send().await.unwrap();
+    let r = http
+        .get(format!("{url}/logg-inn?neste=%2F"))
+        .send()
+        .await
+        .unwrap();
     let authorize = absolute(location(&r));
-    let page = http.get(&authorize).send().await.unwrap().text().await.unwrap();
+    let page = http
+        .get(&authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let value = |tag: &str, name: &str| {
         let at = page.find(tag).expect("the login page's form");
         let rest = &page[at..];
@@ -1168,8 +1179,22 @@ async fn browser_login(url: &str, pid: &str, party: &str) -> reqwest::Client {
 /// Runs OpenSSH's `sftp` in batch mode as the test organisation 819897522.
 fn sftp_batch(port: u16, key: &std::path::Path, batch: &str) -> std::process::Child {
     let mut child = Command::new("sftp")
-        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
-        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"])
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+        ])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "LogLevel=ERROR",
+        ])
         .arg("-i")
         .arg(key)
         .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
@@ -1203,7 +1228,15 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let catalog = tasteskjema::load_catalog(&forms).unwrap();
     let form = catalog.latest("RF-1140").unwrap().clone();
     let make = |rows: usize, seed: u64| {
-        let doc = generate(&form, &Ask { rows: Some(rows), seed, break_check: None }).unwrap();
+        let doc = generate(
+            &form,
+            &Ask {
+                rows: Some(rows),
+                seed,
+                break_check: None,
+            },
+        )
+        .unwrap();
         serde_json::to_vec_pretty(&doc).unwrap()
     };
     // Rows for MB megabytes, from the size of a sample.
@@ -1214,19 +1247,30 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         &forms,
         &[
             ("TASTESKJEMA_SFTP_LISTEN", format!("127.0.0.1:{port}")),
-            ("TASTESKJEMA_SFTP_SESSIONS_PER_ORG", clients.max(1).to_string()),
+            (
+                "TASTESKJEMA_SFTP_SESSIONS_PER_ORG",
+                clients.max(1).to_string(),
+            ),
         ],
     );
     let pid = child.id();
     let key = dir.path().join("key");
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dev/keys/819897522"), &key).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dev/keys/819897522"),
+        &key,
+    )
+    .unwrap();
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     println!(
         "files: RF-1140 deliveries as files, release server on {}",
-        if std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" }
+        if std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").is_ok() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     // Through the browser's upload.
@@ -1275,14 +1319,24 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let warm = dir.path().join("warm.json");
     std::fs::write(&warm, make(100, 5)).unwrap();
     let put = |file: &std::path::Path, name: &str| {
-        format!("put {} innsending/boligsameie/2025/{name}\n", file.display())
+        format!(
+            "put {} innsending/boligsameie/2025/{name}\n",
+            file.display()
+        )
     };
-    assert!(sftp_batch(port, &key, &put(&warm, "warm.json")).wait().unwrap().success());
+    assert!(
+        sftp_batch(port, &key, &put(&warm, "warm.json"))
+            .wait()
+            .unwrap()
+            .success()
+    );
     std::thread::sleep(Duration::from_millis(300));
     let base = rss_kib(pid).unwrap();
     let sampler = Sampler::start(pid);
     let t = Instant::now();
-    let done = sftp_batch(port, &key, &put(&big, "big.json")).wait().unwrap();
+    let done = sftp_batch(port, &key, &put(&big, "big.json"))
+        .wait()
+        .unwrap();
     let wall = t.elapsed();
     let peak = sampler.stop();
     assert!(done.success(), "the large file is put");
@@ -1312,7 +1366,12 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let running: Vec<_> = (0..clients)
         .map(|c| {
             let batch: String = (0..files)
-                .map(|f| put(&many.join(format!("{c}-{f}.json")), &format!("c{c}-f{f}.json")))
+                .map(|f| {
+                    put(
+                        &many.join(format!("{c}-{f}.json")),
+                        &format!("c{c}-f{f}.json"),
+                    )
+                })
                 .collect();
             sftp_batch(port, &key, &batch)
         })
@@ -1325,8 +1384,22 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let total = clients * files;
     // Every file was answered, and received.
     let listing = Command::new("sftp")
-        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
-        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"])
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+        ])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "LogLevel=ERROR",
+        ])
         .arg("-i")
         .arg(&key)
         .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
@@ -1338,7 +1411,11 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
             let answers = dir.path().join("answers");
             std::fs::create_dir_all(&answers)?;
             stdin.write_all(
-                format!("ls -1 kvittering\nlcd {}\nget kvittering/c*\n", answers.display()).as_bytes(),
+                format!(
+                    "ls -1 kvittering\nlcd {}\nget kvittering/c*\n",
+                    answers.display()
+                )
+                .as_bytes(),
             )?;
             drop(stdin);
             c.wait_with_output()
@@ -1355,7 +1432,11 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
                 .is_ok_and(|t| t.contains("forsendelseId"))
         })
         .count();
-    assert_eq!((listed, received), (total, total), "every file answered and received");
+    assert_eq!(
+        (listed, received),
+        (total, total),
+        "every file answered and received"
+    );
     println!(
         "  {clients} SFTP clients at once, {files} files of {rows} rows each ({:.2} MB a file; made in {:.1} s): {total} files in {:.2} s, {:.1} files/s, {:.0} rows/s; RSS growth {:.1} MB",
         std::fs::metadata(many.join("0-0.json")).unwrap().len() as f64 / 1e6,
@@ -1368,4 +1449,3 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let _ = child.kill();
     let _ = child.wait();
 }
-

@@ -172,7 +172,7 @@ pub(crate) fn receipt_answers(
     let doc: Value = serde_json::from_str(&row.document)
         .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
     let ui = super::ui(lang);
-    let mut pages = answers::answers(form, &doc, ctx, lang, ui, "");
+    let mut pages = answers::answers_first(form, &doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS);
     for p in &mut pages {
         p.href.clear();
     }

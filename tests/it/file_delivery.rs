@@ -184,3 +184,25 @@ async fn a_file_that_is_not_a_delivery_is_said_so() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(r.location.unwrap().starts_with("/logg-inn"));
 }
+
+#[tokio::test]
+async fn the_receipt_of_a_large_file_shows_its_first_rows_and_how_many_more() {
+    let app = spawn_app().await;
+    let bytes = serde_json::to_vec(&rf1140(250, 21)).unwrap();
+    let r = upload(&app, bytes).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = app.get(&r.location.unwrap()).await;
+    assert_eq!(receipt.status, 200);
+    let shown = receipt
+        .body
+        .matches("class=\"ds-heading row-heading\"")
+        .count();
+    assert_eq!(shown, 200, "the first 200 rows");
+    assert!(
+        receipt
+            .body
+            .contains("50 rader til er ikke vist her, men er med i innsendingen."),
+        "{}",
+        receipt.body
+    );
+}

@@ -55,7 +55,13 @@ pub struct RowsView {
     pub legend: String,
     /// Row heading and answers.
     pub rows: Vec<(String, Vec<AnswerView>)>,
+    /// Rows of the group not shown (a receipt shows the first [`RECEIPT_ROWS`]).
+    pub not_shown: usize,
 }
+
+/// The rows of a group a receipt shows: a delivery file of 100 000 rows is received whole, and
+/// its receipt says how many more there are.
+pub const RECEIPT_ROWS: usize = 200;
 
 /// One page on the check-your-answers page.
 pub struct PageAnswers {
@@ -126,6 +132,18 @@ pub fn answers(
     ui: &Ui,
     base: &str,
 ) -> Vec<PageAnswers> {
+    answers_first(form, doc, ctx, (lang, ui), base, usize::MAX)
+}
+
+/// As [`answers`], with at most `max_rows` rows of each group (a receipt's [`RECEIPT_ROWS`]).
+pub fn answers_first(
+    form: &Form,
+    doc: &Value,
+    ctx: &Context,
+    (lang, ui): (Lang, &Ui),
+    base: &str,
+    max_rows: usize,
+) -> Vec<PageAnswers> {
     let mut out = Vec::new();
     for (pi, page) in form.pages.iter().enumerate() {
         if !document::page_visible(form, pi, doc, ctx) {
@@ -145,7 +163,7 @@ pub fn answers(
                 FieldKind::Static => {}
                 FieldKind::Group(g) => {
                     let n = document::row_count(doc, &f.bind);
-                    let rows = (0..n)
+                    let rows = (0..n.min(max_rows))
                         .map(|r| {
                             let mut row = f.bind.clone();
                             row.push(Seg::Index(r));
@@ -163,6 +181,7 @@ pub fn answers(
                     pa.groups.push(RowsView {
                         legend: f.label.get(lang).to_string(),
                         rows,
+                        not_shown: n.saturating_sub(max_rows),
                     });
                 }
                 FieldKind::Text

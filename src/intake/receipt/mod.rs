@@ -10,7 +10,7 @@ use crate::form::no::{masked, orgnr_spaced};
 use crate::form::{Form, Lang};
 use crate::i18n::when;
 use crate::store::SubmissionRow;
-use answers::{AnswerView, answers};
+use answers::AnswerView;
 
 pub mod answers;
 
@@ -151,23 +151,31 @@ pub fn pdf_marked(
             .map(|a| (a.label.clone(), a.value.clone()))
             .collect::<Vec<_>>()
     };
-    let mut sections: Vec<Section> = answers(form, &doc, ctx, lang, ui, "")
-        .into_iter()
-        .map(|p| Section {
-            heading: p.title,
-            rows: pairs(&p.answers),
-            groups: p
-                .groups
-                .iter()
-                .flat_map(|g| {
-                    g.rows.iter().map(|(heading, answers)| Group {
-                        heading: heading.clone(),
-                        rows: pairs(answers),
+    let mut sections: Vec<Section> =
+        answers::answers_first(form, &doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS)
+            .into_iter()
+            .map(|p| Section {
+                heading: p.title,
+                rows: pairs(&p.answers),
+                groups: p
+                    .groups
+                    .iter()
+                    .flat_map(|g| {
+                        let more = (g.not_shown > 0).then(|| Group {
+                            heading: ui.rows_not_shown.replace("{n}", &g.not_shown.to_string()),
+                            rows: Vec::new(),
+                        });
+                        g.rows
+                            .iter()
+                            .map(|(heading, answers)| Group {
+                                heading: heading.clone(),
+                                rows: pairs(answers),
+                            })
+                            .chain(more)
                     })
-                })
-                .collect(),
-        })
-        .collect();
+                    .collect(),
+            })
+            .collect();
     if let Some(f) = row
         .feedback
         .as_deref()
