@@ -149,6 +149,12 @@ pub fn spawn(
     idle: Duration,
 ) -> anyhow::Result<SocketAddr> {
     std::fs::create_dir_all(&state.spool)?;
+    // What a stopped process was writing was never closed, so never taken: let it go.
+    for e in std::fs::read_dir(&state.spool)?.flatten() {
+        if e.file_name().to_string_lossy().starts_with("put-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
     let addr = listener.local_addr()?;
     let config = Arc::new(russh::server::Config {
         server_id: russh::SshId::Standard("SSH-2.0-Tasteskjema".into()),
