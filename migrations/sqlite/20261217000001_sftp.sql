@@ -8,6 +8,8 @@ CREATE TABLE sftp_keys (
     public_key  TEXT NOT NULL,      -- OpenSSH form, without its comment
     fingerprint TEXT NOT NULL,      -- SHA256:… as ssh-keygen -l shows it
     added_by    TEXT NOT NULL,      -- person:<pid>, or registry
+    forms       TEXT,               -- the forms it may deliver, comma-separated (those the person
+                                    -- who added it may); NULL: every SFTP form (the registry's)
     added_at    BIGINT NOT NULL,    -- unix milliseconds
     UNIQUE (orgnr, fingerprint)
 );
@@ -20,6 +22,7 @@ CREATE TABLE sftp_files (
     size          BIGINT NOT NULL,
     accepted      BOOLEAN NOT NULL,
     answer        TEXT NOT NULL,    -- Leveransebekreftelse or Feil, JSON
+    answer_size   BIGINT NOT NULL,  -- its length in bytes (UTF-8), for listings
     submission_id TEXT,
     taken_at      BIGINT NOT NULL,  -- unix milliseconds
     PRIMARY KEY (orgnr, name)

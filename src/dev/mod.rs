@@ -206,6 +206,7 @@ pub async fn register_sftp_keys(
             public_key: a.public_key,
             fingerprint: a.fingerprint,
             added_by: "registry".into(),
+            forms: None,
             added_at: crate::clock::now_ms(),
         };
         store.add_sftp_key(&key, &actor, "start").await?;

@@ -22,9 +22,14 @@ use russh_sftp::server::StatusReply;
 use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::SftpState;
+use super::ssh::Login;
 
 /// Handles one session may hold open at once.
 const HANDLES: usize = 16;
+/// Entries of a folder given in one answer (OpenSSH takes answers of at most 256 KiB).
+const ENTRIES: usize = 100;
+/// What WinSCP calls a file while it is written, renaming it once done.
+const PART: &str = ".filepart";
 /// The longest file name taken, in bytes.
 const NAME_MAX: usize = 200;
 
@@ -51,13 +56,13 @@ pub(super) struct Upload {
     pub scheme: String,
     pub form_id: String,
     pub year: i32,
-    /// The file's name.
+    /// The file's name (without WinSCP's `.filepart`).
     pub name: String,
     /// The largest size taken.
     pub limit: u64,
-    file: tokio::fs::File,
-    /// Removed when dropped: a file never closed (the connection lost) is never taken.
-    pub path: tempfile::TempPath,
+    /// A file without a name in the spool folder: gone when dropped, so a file never closed (the
+    /// connection lost, the process stopped) is never taken and leaves nothing behind.
+    pub file: tokio::fs::File,
     /// Where the next sequential write lands, and how far the file reaches.
     pos: u64,
     pub size: u64,
@@ -65,8 +70,8 @@ pub(super) struct Upload {
 }
 
 enum Open {
-    /// A folder's entries, given in one piece.
-    Dir(Option<Vec<File>>),
+    /// A folder's entries, given [`ENTRIES`] at a time.
+    Dir(std::vec::IntoIter<File>),
     /// An answer to read.
     Read(Vec<u8>),
     Write(Box<Upload>),
@@ -75,8 +80,7 @@ enum Open {
 /// One SFTP session of an organisation.
 pub struct Files {
     state: Arc<SftpState>,
-    org: String,
-    key: String,
+    login: Login,
     handles: HashMap<String, Open>,
     next: u64,
     started: bool,
@@ -139,16 +143,34 @@ fn good_name(name: &str) -> bool {
 }
 
 impl Files {
-    /// A session of `org`, logged in with the key named `key`.
-    pub fn new(state: Arc<SftpState>, org: String, key: String) -> Files {
+    /// A session of a login.
+    pub fn new(state: Arc<SftpState>, login: Login) -> Files {
         Files {
             state,
-            org,
-            key,
+            login,
             handles: HashMap::new(),
             next: 0,
             started: false,
         }
+    }
+
+    /// A scheme by folder name, if the key may deliver it.
+    fn scheme(&self, name: &str) -> Option<&super::Scheme> {
+        self.state.scheme(name).filter(|s| {
+            self.login
+                .forms
+                .as_ref()
+                .is_none_or(|f| f.contains(&s.form_id))
+        })
+    }
+
+    /// Whether a file taken from `folder` (`innsending/<scheme>/<year>`) is of a scheme the key
+    /// may deliver: only its answers are shown.
+    fn visible(&self, folder: &str) -> bool {
+        folder
+            .split('/')
+            .nth(1)
+            .is_some_and(|s| self.scheme(s).is_some())
     }
 
     /// The folders and file a path names (from `/`; `..` within them only).
@@ -165,7 +187,7 @@ impl Files {
                 s => parts.push(s),
             }
         }
-        let scheme = |s: &str| self.state.scheme(s);
+        let scheme = |s: &str| self.scheme(s);
         Ok(match parts.as_slice() {
             [] => Node::Root,
             ["innsending"] => Node::Inbox,
@@ -196,7 +218,7 @@ impl Files {
 
     /// A scheme's year folder.
     fn year(&self, scheme: &str, year: &str) -> Result<(String, i32), StatusReply> {
-        let s = self.state.scheme(scheme).ok_or_else(no_such)?;
+        let s = self.scheme(scheme).ok_or_else(no_such)?;
         let y: i32 = year.parse().map_err(|_| no_such())?;
         if !s.years.contains(&y) {
             return Err(no_such());
@@ -232,7 +254,7 @@ impl Files {
                 let f = self
                     .state
                     .store
-                    .sftp_file(&self.org, name)
+                    .sftp_file(&self.login.orgnr, name)
                     .await
                     .map_err(Self::db_failed)?
                     .filter(|f| f.folder == format!("innsending/{scheme}/{year}"))
@@ -243,7 +265,7 @@ impl Files {
                 let f = self
                     .state
                     .store
-                    .sftp_file(&self.org, name)
+                    .sftp_file(&self.login.orgnr, name)
                     .await
                     .map_err(Self::db_failed)?
                     .ok_or_else(no_such)?;
@@ -260,9 +282,14 @@ impl Files {
         let dir = |n: &str| File::new(n, dir_attrs(now));
         Ok(match node {
             Node::Root => vec![dir("innsending"), dir("kvittering")],
-            Node::Inbox => self.state.schemes.iter().map(|s| dir(&s.name)).collect(),
-            Node::Scheme(s) => self
+            Node::Inbox => self
                 .state
+                .schemes
+                .iter()
+                .filter(|s| self.scheme(&s.name).is_some())
+                .map(|s| dir(&s.name))
+                .collect(),
+            Node::Scheme(s) => self
                 .scheme(s)
                 .map(|s| s.years.iter().map(|y| dir(&y.to_string())).collect())
                 .unwrap_or_default(),
@@ -271,7 +298,7 @@ impl Files {
                 let files = self
                     .state
                     .store
-                    .sftp_files(&self.org, Some(&folder))
+                    .sftp_files(&self.login.orgnr, Some(&folder))
                     .await
                     .map_err(Self::db_failed)?;
                 files
@@ -288,15 +315,16 @@ impl Files {
                 let files = self
                     .state
                     .store
-                    .sftp_files(&self.org, None)
+                    .sftp_files(&self.login.orgnr, None)
                     .await
                     .map_err(Self::db_failed)?;
                 files
                     .iter()
+                    .filter(|f| self.visible(&f.folder))
                     .map(|f| {
                         File::new(
                             &f.name,
-                            file_attrs(f.answer.len() as u64, (f.taken_at / 1000) as u32),
+                            file_attrs(f.answer_size as u64, (f.taken_at / 1000) as u32),
                         )
                     })
                     .collect()
@@ -323,19 +351,21 @@ impl Files {
         year: i32,
         name: String,
     ) -> Result<Upload, StatusReply> {
-        let s = self.state.scheme(&scheme).ok_or_else(no_such)?;
+        let s = self.scheme(&scheme).ok_or_else(no_such)?;
         let (form_id, limit) = (s.form_id.clone(), s.limit);
         let spool = self.state.spool.clone();
-        let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new().prefix("put-").tempfile_in(spool)
-        })
-        .await
-        .map_err(Self::db_failed)?
-        .map_err(|e| {
-            tracing::error!(error = %e, "SFTP: no room for a file being written");
-            refused(StatusCode::Failure, "the service failed; try again later")
-        })?;
-        let (file, path) = temp.into_parts();
+        let file = tokio::task::spawn_blocking(move || tempfile::tempfile_in(spool))
+            .await
+            .map_err(Self::db_failed)?
+            .map_err(|e| {
+                tracing::error!(error = %e, "SFTP: no room for a file being written");
+                refused(StatusCode::Failure, "the service failed; try again later")
+            })?;
+        // WinSCP writes `x.json.filepart` and renames it `x.json` when done: it is `x.json`.
+        let name = match name.strip_suffix(PART) {
+            Some(base) if good_name(base) => base.to_owned(),
+            _ => name,
+        };
         Ok(Upload {
             scheme,
             form_id,
@@ -343,7 +373,6 @@ impl Files {
             name,
             limit,
             file: tokio::fs::File::from_std(file),
-            path,
             pos: 0,
             size: 0,
             too_large: false,
@@ -406,16 +435,20 @@ impl russh_sftp::server::Handler for Files {
     async fn opendir(&mut self, id: u32, path: String) -> Result<Handle, Self::Error> {
         let node = self.resolve(&path)?;
         let entries = self.entries(&node).await?;
-        let handle = self.hold(Open::Dir(Some(entries)))?;
+        let handle = self.hold(Open::Dir(entries.into_iter()))?;
         Ok(Handle { id, handle })
     }
 
     async fn readdir(&mut self, id: u32, handle: String) -> Result<Name, Self::Error> {
         match self.handles.get_mut(&handle) {
-            Some(Open::Dir(entries)) => match entries.take() {
-                Some(files) if !files.is_empty() => Ok(Name { id, files }),
-                _ => Err(StatusCode::Eof.into()),
-            },
+            Some(Open::Dir(entries)) => {
+                let files: Vec<File> = entries.by_ref().take(ENTRIES).collect();
+                if files.is_empty() {
+                    Err(StatusCode::Eof.into())
+                } else {
+                    Ok(Name { id, files })
+                }
+            }
             _ => Err(refused(StatusCode::Failure, "no such handle")),
         }
     }
@@ -446,9 +479,10 @@ impl russh_sftp::server::Handler for Files {
                 let f = self
                     .state
                     .store
-                    .sftp_file(&self.org, &name)
+                    .sftp_file(&self.login.orgnr, &name)
                     .await
                     .map_err(Self::db_failed)?
+                    .filter(|f| self.visible(&f.folder))
                     .ok_or_else(no_such)?;
                 Open::Read(f.answer.into_bytes())
             }
@@ -534,7 +568,7 @@ impl russh_sftp::server::Handler for Files {
                     tracing::error!(error = %e, "SFTP: writing a file failed");
                     refused(StatusCode::Failure, "the service failed; try again later")
                 })?;
-                super::take::take(&self.state, &self.org, &self.key, *up).await?;
+                super::take::take(&self.state, &self.login, *up).await?;
                 Ok(ok(id))
             }
             Some(_) => Ok(ok(id)),
@@ -556,11 +590,16 @@ impl russh_sftp::server::Handler for Files {
 
     async fn setstat(
         &mut self,
-        _id: u32,
-        _path: String,
+        id: u32,
+        path: String,
         _attrs: FileAttributes,
     ) -> Result<Status, Self::Error> {
-        Err(denied())
+        // A file taken may be given its time (WinSCP does, after its rename); nothing is kept.
+        let node = self.resolve(&path)?;
+        match node {
+            Node::Put { .. } => self.attrs(&node).await.map(|_| ok(id)),
+            _ => Err(denied()),
+        }
     }
 
     async fn remove(&mut self, _id: u32, _filename: String) -> Result<Status, Self::Error> {
@@ -582,11 +621,25 @@ impl russh_sftp::server::Handler for Files {
 
     async fn rename(
         &mut self,
-        _id: u32,
-        _oldpath: String,
-        _newpath: String,
+        id: u32,
+        oldpath: String,
+        newpath: String,
     ) -> Result<Status, Self::Error> {
-        Err(denied())
+        // WinSCP's `x.json.filepart` → `x.json`: taken as `x.json` when it was closed.
+        let (from, to) = (self.resolve(&oldpath)?, self.resolve(&newpath)?);
+        match (&from, &to) {
+            (
+                Node::Put { scheme, year, name },
+                Node::Put {
+                    scheme: s2,
+                    year: y2,
+                    name: n2,
+                },
+            ) if s2 == scheme && y2 == year && name.strip_suffix(PART) == Some(n2.as_str()) => {
+                self.attrs(&to).await.map(|_| ok(id))
+            }
+            _ => Err(denied()),
+        }
     }
 
     async fn symlink(

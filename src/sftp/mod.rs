@@ -82,7 +82,7 @@ pub struct SftpState {
     pub authz: Arc<dyn Authorization>,
     /// The outbox, woken when a file becomes a submission.
     pub outbox: Option<Arc<Outbox>>,
-    /// Where files wait while they are written.
+    /// Where files wait while they are written (files without names: nothing is left behind).
     pub spool: PathBuf,
     /// Sessions open per organisation, and the most allowed.
     sessions: Mutex<HashMap<String, usize>>,
@@ -149,12 +149,6 @@ pub fn spawn(
     idle: Duration,
 ) -> anyhow::Result<SocketAddr> {
     std::fs::create_dir_all(&state.spool)?;
-    // What a stopped process was writing was never closed, so never taken: let it go.
-    for e in std::fs::read_dir(&state.spool)?.flatten() {
-        if e.file_name().to_string_lossy().starts_with("put-") {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
     let addr = listener.local_addr()?;
     let config = Arc::new(russh::server::Config {
         server_id: russh::SshId::Standard("SSH-2.0-Tasteskjema".into()),
@@ -163,9 +157,10 @@ pub fn spawn(
         auth_rejection_time_initial: Some(Duration::ZERO),
         max_auth_attempts: 6,
         keys: vec![host_key],
+        // Nothing sent for this long, and the connection is closed: an idle session as well as a
+        // dead peer. (Keepalives would be answered by a live client and keep it open for ever.)
         inactivity_timeout: Some(idle),
-        keepalive_interval: Some(Duration::from_secs(30)),
-        keepalive_max: 3,
+        keepalive_interval: None,
         nodelay: true,
         ..Default::default()
     });
@@ -180,6 +175,14 @@ pub fn spawn(
                 Err(e) => {
                     tracing::warn!(error = %e, "SFTP: accepting a connection failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            // A handle on the socket to close it by, whatever the SSH session is doing.
+            let (socket, closer) = match split_closer(socket) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SFTP: a connection could not be set up");
                     continue;
                 }
             };
@@ -200,18 +203,13 @@ pub fn spawn(
                         return;
                     }
                 };
-                let handle = session.handle();
-                // A connection that has not logged in within the time is closed.
+                // A connection that has not logged in within the time is closed: at the socket,
+                // since a client in the middle of a key exchange would not hear an SSH goodbye.
                 let watch = async {
                     tokio::time::sleep(LOGIN_WITHIN).await;
                     if !logged_in.load(std::sync::atomic::Ordering::Acquire) {
-                        let _ = handle
-                            .disconnect(
-                                russh::Disconnect::ByApplication,
-                                "no login in time".into(),
-                                String::new(),
-                            )
-                            .await;
+                        tracing::debug!(%peer, "SFTP: no login in time");
+                        let _ = closer.shutdown(std::net::Shutdown::Both);
                     }
                     std::future::pending::<()>().await;
                 };
@@ -227,4 +225,13 @@ pub fn spawn(
         }
     });
     Ok(addr)
+}
+
+/// The socket for the SSH session, and a second handle on it that can shut it down.
+fn split_closer(
+    socket: tokio::net::TcpStream,
+) -> std::io::Result<(tokio::net::TcpStream, std::net::TcpStream)> {
+    let std = socket.into_std()?;
+    let closer = std.try_clone()?;
+    Ok((tokio::net::TcpStream::from_std(std)?, closer))
 }

@@ -15,6 +15,17 @@ use super::files::Files;
 /// Session channels one connection may open (one SFTP subsystem is what clients use).
 const CHANNELS: usize = 2;
 
+/// A login: the organisation, its key's name and the forms the key may deliver (`None`: all).
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The organisation number.
+    pub orgnr: String,
+    /// The key's name.
+    pub key: String,
+    /// The forms the key may deliver; `None` for every form SFTP takes.
+    pub forms: Option<Vec<String>>,
+}
+
 /// One connection.
 pub struct Conn {
     state: Arc<SftpState>,
@@ -22,8 +33,8 @@ pub struct Conn {
     /// Held until the connection logs in: connections not yet in are limited.
     permit: Option<OwnedSemaphorePermit>,
     logged_in: Arc<AtomicBool>,
-    /// The organisation logged in as, and the name of its key.
-    org: Option<(String, String)>,
+    /// Who logged in.
+    org: Option<Login>,
     channels: Vec<Channel<Msg>>,
     opened: usize,
 }
@@ -47,14 +58,18 @@ impl Conn {
         self.logged_in.clone()
     }
 
-    /// The key's name if `key` is registered for the organisation `user`.
-    async fn registered(&self, user: &str, key: &russh::keys::PublicKey) -> Option<String> {
+    /// The key as registered for the organisation `user`, if it is.
+    async fn registered(
+        &self,
+        user: &str,
+        key: &russh::keys::PublicKey,
+    ) -> Option<crate::store::SftpKey> {
         if crate::form::no::Orgnr::parse(user).is_err() {
             return None;
         }
         let fingerprint = crate::auth::ssh::fingerprint(key);
         match self.state.store.sftp_key(user, &fingerprint).await {
-            Ok(k) => k.map(|k| k.name),
+            Ok(k) => k,
             Err(e) => {
                 tracing::error!(error = %e, "SFTP: reading the keys failed");
                 None
@@ -65,8 +80,8 @@ impl Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        if let Some((org, _)) = &self.org {
-            self.state.leave(org);
+        if let Some(login) = &self.org {
+            self.state.leave(&login.orgnr);
         }
     }
 }
@@ -90,7 +105,7 @@ impl russh::server::Handler for Conn {
         user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
-        let Some(name) = self.registered(user, key.public_key).await else {
+        let Some(registered) = self.registered(user, key.public_key).await else {
             tracing::info!(peer = %self.peer, user, "SFTP: login refused, no such key");
             return Ok(Auth::reject());
         };
@@ -101,8 +116,14 @@ impl russh::server::Handler for Conn {
             tracing::warn!(peer = %self.peer, orgnr = user, "SFTP: login refused, too many sessions");
             return Ok(Auth::reject());
         }
-        tracing::info!(peer = %self.peer, orgnr = user, key = %name, "SFTP: logged in");
-        self.org = Some((user.to_owned(), name));
+        tracing::info!(peer = %self.peer, orgnr = user, key = %registered.name, "SFTP: logged in");
+        self.org = Some(Login {
+            orgnr: user.to_owned(),
+            key: registered.name,
+            forms: registered
+                .forms
+                .map(|f| f.split(',').map(str::to_owned).collect()),
+        });
         self.logged_in.store(true, Ordering::Release);
         self.permit.take();
         Ok(Auth::Accept)
@@ -132,10 +153,10 @@ impl russh::server::Handler for Conn {
     ) -> Result<(), Self::Error> {
         let found = self.channels.iter().position(|c| c.id() == channel);
         match (name, found, &self.org) {
-            ("sftp", Some(i), Some((org, key))) => {
+            ("sftp", Some(i), Some(login)) => {
                 let ch = self.channels.swap_remove(i);
                 session.channel_success(channel)?;
-                let files = Files::new(self.state.clone(), org.clone(), key.clone());
+                let files = Files::new(self.state.clone(), login.clone());
                 russh_sftp::server::run(ch.into_stream(), files).await;
             }
             _ => session.channel_failure(channel)?,

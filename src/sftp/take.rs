@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::SftpState;
 use super::files::Upload;
+use super::ssh::Login;
 use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
 use crate::intake::feil::{self, Feil, Feilspesifisering};
@@ -38,16 +39,28 @@ fn feil(
     .unwrap_or(Value::Null)
 }
 
-/// Takes a closed file of `org`'s; its answer is in `kvittering/` when this returns `Ok`.
+/// Takes a closed file of the login's organisation; its answer is in `kvittering/` when this
+/// returns `Ok`.
 pub(super) async fn take(
     state: &SftpState,
-    org: &str,
-    key_name: &str,
-    up: Upload,
+    login: &Login,
+    mut up: Upload,
 ) -> Result<(), StatusReply> {
+    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+    let (org, key_name) = (login.orgnr.as_str(), login.key.as_str());
     let started = std::time::Instant::now();
-    let body = Bytes::from(tokio::fs::read(&up.path).await.map_err(not_now)?);
-    drop(up.path);
+    let mut bytes = Vec::with_capacity(usize::try_from(up.size).unwrap_or(0));
+    up.file
+        .seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(not_now)?;
+    (&mut up.file)
+        .take(up.size)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(not_now)?;
+    drop(up.file);
+    let body = Bytes::from(bytes);
     let sha256 = intake::canonical::sha256_hex(&body);
     let size = body.len() as i64;
     let form = state
@@ -156,6 +169,7 @@ pub(super) async fn take(
             sha256,
             size,
             accepted,
+            answer_size: text.len() as i64,
             answer: text,
             submission_id: submission,
             taken_at: crate::clock::now_ms(),

@@ -18,6 +18,9 @@ pub struct SftpKey {
     pub fingerprint: String,
     /// `person:<pid>` or `registry`.
     pub added_by: String,
+    /// The forms it may deliver, comma-separated (those the person who added it may deliver);
+    /// `None`: every form SFTP takes (the registry's test keys).
+    pub forms: Option<String>,
     /// When (unix milliseconds).
     pub added_at: i64,
 }
@@ -37,8 +40,10 @@ pub struct SftpFile {
     pub size: i64,
     /// Whether it was received (else refused).
     pub accepted: bool,
-    /// The answer: the `Leveransebekreftelse`, or the `Feil`.
+    /// The answer: the `Leveransebekreftelse`, or the `Feil` (empty in listings).
     pub answer: String,
+    /// The answer's length in bytes.
+    pub answer_size: i64,
     /// The submission it became.
     pub submission_id: Option<String>,
     /// When it was taken (unix milliseconds).
@@ -51,7 +56,7 @@ const LISTED: i64 = 10_000;
 impl Store {
     /// The keys of an organisation, oldest first.
     pub async fn sftp_keys(&self, orgnr: &str) -> Result<Vec<SftpKey>, Error> {
-        let sql = "SELECT id, orgnr, name, public_key, fingerprint, added_by, added_at \
+        let sql = "SELECT id, orgnr, name, public_key, fingerprint, added_by, forms, added_at \
                    FROM sftp_keys WHERE orgnr = $1 ORDER BY added_at, id";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpKey>(sql)
             .bind(orgnr)
@@ -61,7 +66,7 @@ impl Store {
 
     /// The key of an organisation with this fingerprint, if registered.
     pub async fn sftp_key(&self, orgnr: &str, fingerprint: &str) -> Result<Option<SftpKey>, Error> {
-        let sql = "SELECT id, orgnr, name, public_key, fingerprint, added_by, added_at \
+        let sql = "SELECT id, orgnr, name, public_key, fingerprint, added_by, forms, added_at \
                    FROM sftp_keys WHERE orgnr = $1 AND fingerprint = $2";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpKey>(sql)
             .bind(orgnr)
@@ -79,8 +84,8 @@ impl Store {
     ) -> Result<bool, Error> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO sftp_keys \
-                   (id, orgnr, name, public_key, fingerprint, added_by, added_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (orgnr, fingerprint) DO NOTHING";
+                   (id, orgnr, name, public_key, fingerprint, added_by, forms, added_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (orgnr, fingerprint) DO NOTHING";
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(sql)
@@ -90,6 +95,7 @@ impl Store {
                 .bind(&key.public_key)
                 .bind(&key.fingerprint)
                 .bind(&key.added_by)
+                .bind(&key.forms)
                 .bind(key.added_at)
                 .execute(&mut *tx)
                 .await?
@@ -131,11 +137,12 @@ impl Store {
     pub async fn put_sftp_file(&self, f: &SftpFile) -> Result<(), Error> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO sftp_files \
-                   (orgnr, name, folder, sha256, size, accepted, answer, submission_id, taken_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   (orgnr, name, folder, sha256, size, accepted, answer, answer_size, \
+                   submission_id, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                    ON CONFLICT (orgnr, name) DO UPDATE SET folder = excluded.folder, \
                    sha256 = excluded.sha256, size = excluded.size, accepted = excluded.accepted, \
-                   answer = excluded.answer, submission_id = excluded.submission_id, \
+                   answer = excluded.answer, answer_size = excluded.answer_size, \
+                   submission_id = excluded.submission_id, \
                    taken_at = excluded.taken_at";
         on_pool!(&self.db, |p| sqlx::query(sql)
             .bind(&f.orgnr)
@@ -145,6 +152,7 @@ impl Store {
             .bind(f.size)
             .bind(f.accepted)
             .bind(&f.answer)
+            .bind(f.answer.len() as i64)
             .bind(&f.submission_id)
             .bind(f.taken_at)
             .execute(p)
@@ -154,8 +162,8 @@ impl Store {
 
     /// A taken file of an organisation, by name.
     pub async fn sftp_file(&self, orgnr: &str, name: &str) -> Result<Option<SftpFile>, Error> {
-        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, answer, submission_id, \
-                   taken_at FROM sftp_files WHERE orgnr = $1 AND name = $2";
+        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, answer, answer_size, \
+                   submission_id, taken_at FROM sftp_files WHERE orgnr = $1 AND name = $2";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpFile>(sql)
             .bind(orgnr)
             .bind(name)
@@ -164,14 +172,14 @@ impl Store {
     }
 
     /// The files taken from an organisation (in `folder`, or all), newest first, at most
-    /// 10 000.
+    /// 10 000, without their answers' text.
     pub async fn sftp_files(
         &self,
         orgnr: &str,
         folder: Option<&str>,
     ) -> Result<Vec<SftpFile>, Error> {
-        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, answer, submission_id, \
-                   taken_at FROM sftp_files WHERE orgnr = $1 AND ($2 IS NULL OR folder = $2) \
+        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, '' AS answer, answer_size, \
+                   submission_id, taken_at FROM sftp_files WHERE orgnr = $1 AND ($2 IS NULL OR folder = $2) \
                    ORDER BY taken_at DESC, name LIMIT $3";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpFile>(sql)
             .bind(orgnr)

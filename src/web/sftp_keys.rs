@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
 struct Row {
     name: String,
     fingerprint: String,
+    /// The forms it may deliver, in words.
+    forms: String,
     added: String,
     by: &'static str,
     remove: String,
@@ -75,8 +77,9 @@ struct Added {
 }
 
 /// The signed-in person acting for an organisation, if they may manage its keys: the PDP lets
-/// them deliver one of the SFTP schemes for it.
-async fn manager(state: &AppState, session: &Session) -> AppResult<(Signed, String)> {
+/// them deliver one of the SFTP schemes for it. With the forms they may deliver: a key they add
+/// may deliver those, and no more.
+async fn manager(state: &AppState, session: &Session) -> AppResult<(Signed, String, Vec<String>)> {
     let s = signed_in(state, session, PATH).await?;
     let PartyId::Organisation(orgnr) = &s.party else {
         return Err(AppError::NoAccess);
@@ -87,6 +90,7 @@ async fn manager(state: &AppState, session: &Session) -> AppResult<(Signed, Stri
         .as_ref()
         .ok_or_else(|| AppError::Internal("Altinn Authorization is not configured".into()))?;
     let person = Subject::Person(s.pid.clone());
+    let mut forms = Vec::new();
     for form in state.catalog.sftp_forms() {
         let allowed = crate::intake::authorize(
             authz,
@@ -99,10 +103,13 @@ async fn manager(state: &AppState, session: &Session) -> AppResult<(Signed, Stri
         .await
         .is_ok();
         if allowed {
-            return Ok((s, orgnr));
+            forms.push(form.id.clone());
         }
     }
-    Err(AppError::NoAccess)
+    if forms.is_empty() {
+        return Err(AppError::NoAccess);
+    }
+    Ok((s, orgnr, forms))
 }
 
 /// What the form to add a key shows: what was typed, and what is wrong with it.
@@ -137,6 +144,10 @@ async fn page(
             },
             added: when(k.added_at, lang),
             remove: format!("/sftp-nokler/{}/fjern", k.id),
+            forms: k.forms.as_deref().map_or_else(
+                || w.all_forms.to_owned(),
+                |f| f.split(',').collect::<Vec<_>>().join(", "),
+            ),
             name: k.name,
             fingerprint: k.fingerprint,
         })
@@ -163,7 +174,7 @@ async fn view_get(
     session: Session,
     Query(q): Query<Done>,
 ) -> AppResult<Response> {
-    let (s, orgnr) = manager(&state, &session).await?;
+    let (s, orgnr, _) = manager(&state, &session).await?;
     let w = words(lang);
     let done = if q.lagt_til.is_some() {
         Some(w.added)
@@ -185,7 +196,7 @@ async fn view_post(
     RequestId(rid): RequestId,
     Posted(f): Posted<Added>,
 ) -> AppResult<Response> {
-    let (s, orgnr) = manager(&state, &session).await?;
+    let (s, orgnr, forms) = manager(&state, &session).await?;
     let w = words(lang);
     let name = f.navn.trim().to_owned();
     let name_error = if name.is_empty() {
@@ -216,6 +227,7 @@ async fn view_post(
             public_key: a.public_key.clone(),
             fingerprint: a.fingerprint.clone(),
             added_by: format!("person:{}", s.pid),
+            forms: Some(forms.join(",")),
             added_at: crate::clock::now_ms(),
         };
         let party = s.party.key();
@@ -251,7 +263,7 @@ async fn remove_post(
     RequestId(rid): RequestId,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (s, orgnr) = manager(&state, &session).await?;
+    let (s, orgnr, _) = manager(&state, &session).await?;
     let party = s.party.key();
     let actor = crate::store::Actor {
         person: Some(&s.pid),

@@ -119,6 +119,16 @@ async fn sftp(addr: SocketAddr, user: &str, key: &Path, batch: &str) -> (bool, S
     (out.status.success(), text)
 }
 
+/// How many files this process has open in `dir` (the spool's files have no name there).
+fn open_in(dir: &Path) -> usize {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.starts_with(&dir))
+        .count()
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -155,11 +165,20 @@ async fn a_valid_file_and_a_bad_one_are_answered_and_the_same_file_again_is_the_
     );
     let (done, out) = sftp(addr, SKOGLY, &key, &batch).await;
     assert!(done, "{out}");
+    // What the server listed (sftp echoes each command of the batch after `sftp> `).
+    let listed: Vec<&str> = out.lines().filter(|l| !l.starts_with("sftp>")).collect();
     assert!(
-        out.contains("innsending") && out.contains("kvittering"),
+        listed.iter().any(|l| l.trim() == "innsending   kvittering"),
         "{out}"
     );
-    assert!(out.contains("innsending/boligsameie"), "{out}");
+    assert!(
+        listed.iter().any(|l| l.trim() == "innsending/boligsameie"),
+        "{out}"
+    );
+    assert!(
+        listed.iter().any(|l| l.ends_with(" levering-1.json")),
+        "{out}"
+    );
 
     // The valid file became a submission through the one intake, with the organisation itself as
     // the submitter and its Leveransebekreftelse as the answer.
@@ -205,11 +224,57 @@ async fn a_valid_file_and_a_bad_one_are_answered_and_the_same_file_again_is_the_
         .await,
         1
     );
-    // Nothing is left in the spool.
-    let spool = std::fs::read_dir(app.data_dir.join("sftp-spool"))
-        .unwrap()
-        .count();
-    assert_eq!(spool, 0);
+
+    // Another organisation sees none of it, by any name.
+    let other = dev_key(dir.path(), BJORKELY);
+    let get = format!(
+        "get kvittering/levering-1.json {}\n",
+        answers.join("x").display()
+    );
+    let (done, out) = sftp(addr, BJORKELY, &other, &get).await;
+    assert!(!done, "{out}");
+    let (done, out) = sftp(addr, BJORKELY, &other, "ls -1 kvittering\n").await;
+    assert!(done, "{out}");
+    assert!(!out.contains("levering-1.json"), "{out}");
+
+    // Taken files cannot be removed or renamed.
+    for cmd in [
+        "rm innsending/boligsameie/2025/levering-1.json",
+        "rm kvittering/levering-1.json",
+        "rename innsending/boligsameie/2025/levering-1.json innsending/boligsameie/2025/x.json",
+        "rename kvittering/levering-1.json kvittering/x.json",
+    ] {
+        let (done, out) = sftp(addr, SKOGLY, &key, &format!("{cmd}\n")).await;
+        assert!(!done, "{cmd} was allowed: {out}");
+    }
+    let (done, out) = sftp(addr, SKOGLY, &key, "ls -1 kvittering\n").await;
+    assert!(done && out.contains("levering-1.json"), "{out}");
+}
+
+#[tokio::test]
+async fn a_file_written_under_a_temporary_name_and_renamed_is_taken_under_its_name() {
+    // As WinSCP writes large files: `x.json.filepart`, then renamed to `x.json`.
+    let app = spawn_app_with(with_sftp).await;
+    let addr = app.sftp.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dev_key(dir.path(), SKOGLY);
+    let f = write(
+        dir.path(),
+        "f.json",
+        &serde_json::to_vec(&rf1140(3, 2)).unwrap(),
+    );
+    let answer = dir.path().join("answer.json");
+    let batch = format!(
+        "cd innsending/boligsameie/2025\nput {} w.json.filepart\nrename w.json.filepart w.json\nget /kvittering/w.json {}\n",
+        f.display(),
+        answer.display()
+    );
+    let (done, out) = sftp(addr, SKOGLY, &key, &batch).await;
+    assert!(done, "{out}");
+    assert!(read_json(&answer)["forsendelseId"].is_string());
+    let named = "SELECT COUNT(*) FROM sftp_files WHERE name = 'w.json'";
+    assert_eq!(count(&app, named).await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM sftp_files").await, 1);
 }
 
 #[tokio::test]
@@ -335,6 +400,37 @@ async fn what_is_not_allowed_is_refused() {
     assert!(!out.status.success(), "{out:?}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("hello"));
 
+    // A key that may deliver RF-1139 only sees and takes nothing else.
+    let (limited, public) = new_key(dir.path(), "limited").await;
+    let a = tasteskjema::auth::ssh::read_public_key(&public).unwrap();
+    let key_row = tasteskjema::store::SftpKey {
+        id: uuid::Uuid::new_v4().to_string(),
+        orgnr: SKOGLY.into(),
+        name: "Bare boligselskap".into(),
+        public_key: a.public_key,
+        fingerprint: a.fingerprint,
+        added_by: format!("person:{DINA}"),
+        forms: Some("RF-1139".into()),
+        added_at: 0,
+    };
+    let nobody = tasteskjema::store::Actor::default();
+    assert!(
+        app.store
+            .add_sftp_key(&key_row, &nobody, "test")
+            .await
+            .unwrap()
+    );
+    let (done, out) = sftp(addr, SKOGLY, &limited, "ls -1 innsending\n").await;
+    assert!(done, "{out}");
+    let listed: Vec<&str> = out.lines().filter(|l| !l.starts_with("sftp>")).collect();
+    assert_eq!(listed, ["innsending/boligselskap"], "{out}");
+    let put = format!(
+        "put {} innsending/boligsameie/2025/x.json\n",
+        small.display()
+    );
+    let (done, out) = sftp(addr, SKOGLY, &limited, &put).await;
+    assert!(!done, "{out}");
+
     // And what is allowed still works after all that.
     let (done, out) = sftp(
         addr,
@@ -378,12 +474,13 @@ async fn a_file_whose_connection_is_lost_while_writing_is_never_taken() {
         );
         stdin.write_all(put.as_bytes()).await.unwrap();
     }
-    // Wait until the file is being written, then cut the connection.
+    // Wait until the file is being written (the server, in this process, holds a file open in
+    // its spool folder), then cut the connection.
     let spool = app.data_dir.join("sftp-spool");
     let mut writing = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if std::fs::read_dir(&spool).is_ok_and(|mut d| d.next().is_some()) {
+        if open_in(&spool) > 0 {
             writing = true;
             break;
         }
@@ -395,12 +492,14 @@ async fn a_file_whose_connection_is_lost_while_writing_is_never_taken() {
     let mut gone = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if std::fs::read_dir(&spool).unwrap().next().is_none() {
+        if open_in(&spool) == 0 {
             gone = true;
             break;
         }
     }
-    assert!(gone, "the half-written file was kept");
+    assert!(gone, "the half-written file was kept open");
+    // And nothing of it is on the disk.
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sftp_files").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 0);
 }
@@ -537,22 +636,33 @@ async fn a_person_who_may_deliver_for_the_organisation_adds_and_removes_its_keys
     assert!(done, "{out}");
 
     // Removed, it does not.
-    let ids = app
+    let mine: Vec<_> = app
         .store
         .sftp_keys(SKOGLY)
         .await
         .unwrap()
         .into_iter()
         .filter(|k| k.name == "Lønnssystemet")
-        .map(|k| k.id)
-        .collect::<Vec<_>>();
-    assert_eq!(ids.len(), 1);
+        .collect();
+    assert_eq!(mine.len(), 1);
+    // It may deliver what Dina may deliver for the organisation.
+    let forms = mine[0].forms.clone().unwrap();
+    assert!(forms.split(',').any(|f| f == "RF-1140"), "{forms}");
+    let ids: Vec<_> = mine.into_iter().map(|k| k.id).collect();
     let r = app
         .post_form(&format!("/sftp-nokler/{}/fjern", ids[0]), &[])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(!keys_page(&app).await.contains("Lønnssystemet"));
     assert!(!sftp(addr, SKOGLY, &private_key, "ls\n").await.0);
+
+    // Another organisation's key cannot be removed from here.
+    let theirs = app.store.sftp_keys(BJORKELY).await.unwrap();
+    let r = app
+        .post_form(&format!("/sftp-nokler/{}/fjern", theirs[0].id), &[])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/sftp-nokler?borte=1"));
+    assert_eq!(app.store.sftp_keys(BJORKELY).await.unwrap().len(), 1);
 
     // Both changes are in the audit log, with the person and the party.
     let audited = count(
