@@ -30,6 +30,15 @@ const HANDLES: usize = 16;
 const ENTRIES: usize = 100;
 /// What WinSCP calls a file while it is written, renaming it once done.
 const PART: &str = ".filepart";
+/// After a file's name in `kvittering/`: the domain system's feedback on its submission.
+const FEEDBACK: &str = ".tilbakemelding.json";
+
+/// The domain system's feedback as stored, written for people to read too.
+fn feedback_text(stored: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(stored)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| stored.to_owned())
+}
 /// The longest file name taken, in bytes.
 const NAME_MAX: usize = 200;
 
@@ -173,6 +182,26 @@ impl Files {
             .is_some_and(|s| self.scheme(s).is_some())
     }
 
+    /// What `kvittering/<name>` holds, and since when: the answer to the file of that name, or
+    /// for `<file>.tilbakemelding.json` the domain system's feedback on that file's submission.
+    async fn answer(&self, name: &str) -> Result<(String, i64), StatusReply> {
+        let store = &self.state.store;
+        let org = &self.login.orgnr;
+        let found = store.sftp_file(org, name).await.map_err(Self::db_failed)?;
+        if let Some(f) = found.filter(|f| self.visible(&f.folder)) {
+            return Ok((f.answer, f.taken_at));
+        }
+        let base = name.strip_suffix(FEEDBACK).ok_or_else(no_such)?;
+        let f = store
+            .sftp_file(org, base)
+            .await
+            .map_err(Self::db_failed)?
+            .filter(|f| self.visible(&f.folder))
+            .ok_or_else(no_such)?;
+        let feedback = f.feedback.as_deref().ok_or_else(no_such)?;
+        Ok((feedback_text(feedback), f.taken_at))
+    }
+
     /// The folders and file a path names (from `/`; `..` within them only).
     fn resolve(&self, path: &str) -> Result<Node, StatusReply> {
         let mut parts: Vec<&str> = Vec::new();
@@ -262,17 +291,8 @@ impl Files {
                 Ok(file_attrs(f.size as u64, (f.taken_at / 1000) as u32))
             }
             Node::Answer(name) => {
-                let f = self
-                    .state
-                    .store
-                    .sftp_file(&self.login.orgnr, name)
-                    .await
-                    .map_err(Self::db_failed)?
-                    .ok_or_else(no_such)?;
-                Ok(file_attrs(
-                    f.answer.len() as u64,
-                    (f.taken_at / 1000) as u32,
-                ))
+                let (text, at) = self.answer(name).await?;
+                Ok(file_attrs(text.len() as u64, (at / 1000) as u32))
             }
         }
     }
@@ -321,11 +341,14 @@ impl Files {
                 files
                     .iter()
                     .filter(|f| self.visible(&f.folder))
-                    .map(|f| {
-                        File::new(
-                            &f.name,
-                            file_attrs(f.answer_size as u64, (f.taken_at / 1000) as u32),
-                        )
+                    .flat_map(|f| {
+                        let at = (f.taken_at / 1000) as u32;
+                        let answer = File::new(&f.name, file_attrs(f.answer_size as u64, at));
+                        let feedback = f.feedback.as_deref().map(|t| {
+                            let name = format!("{}{FEEDBACK}", f.name);
+                            File::new(name, file_attrs(feedback_text(t).len() as u64, at))
+                        });
+                        std::iter::once(answer).chain(feedback)
                     })
                     .collect()
             }
@@ -475,17 +498,7 @@ impl russh_sftp::server::Handler for Files {
                 }
                 Open::Write(Box::new(self.open_for_writing(scheme, year, name).await?))
             }
-            (Node::Answer(name), false) => {
-                let f = self
-                    .state
-                    .store
-                    .sftp_file(&self.login.orgnr, &name)
-                    .await
-                    .map_err(Self::db_failed)?
-                    .filter(|f| self.visible(&f.folder))
-                    .ok_or_else(no_such)?;
-                Open::Read(f.answer.into_bytes())
-            }
+            (Node::Answer(name), false) => Open::Read(self.answer(&name).await?.0.into_bytes()),
             _ => return Err(denied()),
         };
         let handle = self.hold(open)?;

@@ -10,6 +10,7 @@
 //! /innsending/<scheme>/<inntektsaar>/   put delivery files here (<scheme> as in the API's path)
 //! /kvittering/<file>                    the answer to each file taken: its Leveransebekreftelse,
 //!                                       or its Feil (JSON, named as the file)
+//! /kvittering/<file>.tilbakemelding.json  the domain system's feedback, once it came
 //! ```
 //!
 //! A file is taken when it is closed after writing: read one row at a time like the API's body,

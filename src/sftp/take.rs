@@ -173,6 +173,7 @@ pub(super) async fn take(
             answer: text,
             submission_id: submission,
             taken_at: crate::clock::now_ms(),
+            feedback: None,
         })
         .await
         .map_err(not_now)?;

@@ -48,6 +48,10 @@ pub struct SftpFile {
     pub submission_id: Option<String>,
     /// When it was taken (unix milliseconds).
     pub taken_at: i64,
+    /// The domain system's feedback on its submission (JSON), once it came (read from the
+    /// submission; not stored here).
+    #[sqlx(default)]
+    pub feedback: Option<String>,
 }
 
 /// How many files a folder listing shows: the newest.
@@ -162,8 +166,10 @@ impl Store {
 
     /// A taken file of an organisation, by name.
     pub async fn sftp_file(&self, orgnr: &str, name: &str) -> Result<Option<SftpFile>, Error> {
-        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, answer, answer_size, \
-                   submission_id, taken_at FROM sftp_files WHERE orgnr = $1 AND name = $2";
+        let sql = "SELECT f.orgnr, f.name, f.folder, f.sha256, f.size, f.accepted, f.answer, \
+                   f.answer_size, f.submission_id, f.taken_at, s.feedback FROM sftp_files f \
+                   LEFT JOIN submissions s ON s.id = f.submission_id \
+                   WHERE f.orgnr = $1 AND f.name = $2";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpFile>(sql)
             .bind(orgnr)
             .bind(name)
@@ -172,15 +178,17 @@ impl Store {
     }
 
     /// The files taken from an organisation (in `folder`, or all), newest first, at most
-    /// 10 000, without their answers' text.
+    /// 10 000, without their answers' text (but with the domain system's feedback).
     pub async fn sftp_files(
         &self,
         orgnr: &str,
         folder: Option<&str>,
     ) -> Result<Vec<SftpFile>, Error> {
-        let sql = "SELECT orgnr, name, folder, sha256, size, accepted, '' AS answer, answer_size, \
-                   submission_id, taken_at FROM sftp_files WHERE orgnr = $1 AND ($2 IS NULL OR folder = $2) \
-                   ORDER BY taken_at DESC, name LIMIT $3";
+        let sql = "SELECT f.orgnr, f.name, f.folder, f.sha256, f.size, f.accepted, '' AS answer, \
+                   f.answer_size, f.submission_id, f.taken_at, s.feedback FROM sftp_files f \
+                   LEFT JOIN submissions s ON s.id = f.submission_id \
+                   WHERE f.orgnr = $1 AND ($2 IS NULL OR f.folder = $2) \
+                   ORDER BY f.taken_at DESC, f.name LIMIT $3";
         on_pool!(&self.db, |p| sqlx::query_as::<_, SftpFile>(sql)
             .bind(orgnr)
             .bind(folder)

@@ -692,3 +692,62 @@ async fn the_keys_page_is_only_for_those_who_may_deliver_for_an_organisation() {
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_domain_systems_feedback_appears_beside_the_answer() {
+    let app = spawn_app_with(|c| {
+        with_sftp(c);
+        c.dev_domain_delay_ms = 0;
+    })
+    .await;
+    let addr = app.sftp.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dev_key(dir.path(), SKOGLY);
+    let f = write(
+        dir.path(),
+        "f.json",
+        &serde_json::to_vec(&rf1140(4, 9)).unwrap(),
+    );
+    let put = format!(
+        "put {} innsending/boligsameie/2025/levering.json\n",
+        f.display()
+    );
+    let (done, out) = sftp(addr, SKOGLY, &key, &put).await;
+    assert!(done, "{out}");
+    // The outbox delivers the submission to the domain system, whose feedback comes back.
+    let mut listed = String::new();
+    for _ in 0..60 {
+        let (done, out) = sftp(addr, SKOGLY, &key, "ls -1 kvittering\n").await;
+        assert!(done, "{out}");
+        listed = out;
+        if listed.contains("levering.json.tilbakemelding.json") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        listed.contains("levering.json.tilbakemelding.json"),
+        "{listed}"
+    );
+    let got = dir.path().join("feedback.json");
+    let get = format!(
+        "get kvittering/levering.json.tilbakemelding.json {}\n",
+        got.display()
+    );
+    let (done, out) = sftp(addr, SKOGLY, &key, &get).await;
+    assert!(done, "{out}");
+    let feedback = read_json(&got);
+    assert!(
+        feedback["status"] == "godkjent" || feedback["status"] == "avvist",
+        "{feedback}"
+    );
+    let id = app
+        .store
+        .sftp_file(SKOGLY, "levering.json")
+        .await
+        .unwrap()
+        .unwrap()
+        .submission_id
+        .unwrap();
+    assert_eq!(feedback["innsendingId"], id.as_str(), "{feedback}");
+}
