@@ -466,19 +466,14 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
-    // SFTP where configured; on the embedded default port 2222, or any free port when it is
-    // taken (printed below).
+    // SFTP on the embedded default: port 2222, or any free port when it is taken (printed
+    // below). A configured address is bound by `build`, which refuses one that is taken.
     let sftp_listener = match (config.sftp_listen, config.sftp_address()) {
-        (Some(at), _) => Some(
-            tokio::net::TcpListener::bind(at)
-                .await
-                .with_context(|| format!("binding the SFTP server to {at}"))?,
-        ),
         (None, Some(at)) => Some(match tokio::net::TcpListener::bind(at).await {
             Ok(l) => l,
             Err(_) => tokio::net::TcpListener::bind(std::net::SocketAddr::new(at.ip(), 0)).await?,
         }),
-        (None, None) => None,
+        _ => None,
     };
     if let Some(l) = &sftp_listener {
         config.sftp_listen = Some(l.local_addr()?);

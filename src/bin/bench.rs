@@ -1176,8 +1176,8 @@ async fn browser_login(url: &str, pid: &str, party: &str) -> reqwest::Client {
     http
 }
 
-/// Runs OpenSSH's `sftp` in batch mode as the test organisation 819897522.
-fn sftp_batch(port: u16, key: &std::path::Path, batch: &str) -> std::process::Child {
+/// Runs OpenSSH's `sftp` in batch mode as the test organisation 819897522, its output to `out`.
+fn sftp_batch(port: u16, key: &std::path::Path, batch: &str, out: Stdio) -> std::process::Child {
     let mut child = Command::new("sftp")
         .args([
             "-F",
@@ -1199,7 +1199,7 @@ fn sftp_batch(port: u16, key: &std::path::Path, batch: &str) -> std::process::Ch
         .arg(key)
         .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(out)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("sftp (Debian's openssh-client) is installed");
@@ -1325,7 +1325,7 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         )
     };
     assert!(
-        sftp_batch(port, &key, &put(&warm, "warm.json"))
+        sftp_batch(port, &key, &put(&warm, "warm.json"), Stdio::null())
             .wait()
             .unwrap()
             .success()
@@ -1334,7 +1334,7 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let base = rss_kib(pid).unwrap();
     let sampler = Sampler::start(pid);
     let t = Instant::now();
-    let done = sftp_batch(port, &key, &put(&big, "big.json"))
+    let done = sftp_batch(port, &key, &put(&big, "big.json"), Stdio::null())
         .wait()
         .unwrap();
     let wall = t.elapsed();
@@ -1373,7 +1373,7 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
                     )
                 })
                 .collect();
-            sftp_batch(port, &key, &batch)
+            sftp_batch(port, &key, &batch, Stdio::null())
         })
         .collect();
     for mut r in running {
@@ -1383,43 +1383,14 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let peak = sampler.stop();
     let total = clients * files;
     // Every file was answered, and received.
-    let listing = Command::new("sftp")
-        .args([
-            "-F",
-            "/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-        ])
-        .args([
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "LogLevel=ERROR",
-        ])
-        .arg("-i")
-        .arg(&key)
-        .args(["-P", &port.to_string(), "-b", "-", "819897522@127.0.0.1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            let mut stdin = c.stdin.take().unwrap();
-            let answers = dir.path().join("answers");
-            std::fs::create_dir_all(&answers)?;
-            stdin.write_all(
-                format!(
-                    "ls -1 kvittering\nlcd {}\nget kvittering/c*\n",
-                    answers.display()
-                )
-                .as_bytes(),
-            )?;
-            drop(stdin);
-            c.wait_with_output()
-        })
+    let answers = dir.path().join("answers");
+    std::fs::create_dir_all(&answers).unwrap();
+    let batch = format!(
+        "ls -1 kvittering\nlcd {}\nget kvittering/c*\n",
+        answers.display()
+    );
+    let listing = sftp_batch(port, &key, &batch, Stdio::piped())
+        .wait_with_output()
         .unwrap();
     let listed = String::from_utf8_lossy(&listing.stdout)
         .lines()

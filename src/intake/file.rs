@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 
-use crate::auth::altinn::PartyId;
-use crate::form::Context;
-use crate::form::Form;
+use crate::auth::altinn::{Authorization, PartyId, Subject};
+use crate::form::{Context, Form, Lang};
+use crate::store::Store;
 
 use super::rows::Read;
+use super::{Channel, Document, Outcome, Submission, SubmitError};
 
 /// Why a file is not a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub enum Unreadable {
 }
 
 /// The idempotency key of a file: the party, the form and the file's SHA-256.
-pub fn key(party: &PartyId, form_id: &str, sha256_hex: &str) -> String {
+fn key(party: &PartyId, form_id: &str, sha256_hex: &str) -> String {
     format!("file:{}:{form_id}:{sha256_hex}", party.key())
 }
 
@@ -47,4 +48,53 @@ pub async fn read(
             column: e.column(),
         }),
     })
+}
+
+/// Who sends a delivery file, and by which door.
+pub struct Sender<'a> {
+    /// Whom it is for.
+    pub party: &'a PartyId,
+    /// Who sends it: the person uploading it, or the organisation itself (SFTP).
+    pub submitter: &'a Subject,
+    /// The party's and the submitter's names, as the receipt is to show them (if known).
+    pub names: (Option<&'a str>, Option<&'a str>),
+    /// The door, and the language the answers are kept in.
+    pub channel: Channel,
+    /// The language of the person (bokmål for SFTP).
+    pub lang: Lang,
+    /// The evaluation context of the form's expressions.
+    pub context: &'a Context,
+}
+
+/// Submits a delivery file read by [`read`] through the one intake: keyed by the party, the form
+/// and the file's SHA-256, and answered with its `Leveransebekreftelse`, as the API answers the
+/// same document.
+pub async fn submit(
+    store: &Store,
+    authz: &Arc<dyn Authorization>,
+    form: &Form,
+    from: &Sender<'_>,
+    read: &Read,
+    sha256_hex: &str,
+    request_id: &str,
+) -> Result<Outcome, SubmitError> {
+    let respond = |r: &super::Receipt| super::receipt::leveransebekreftelse(&read.envelope, r);
+    let submission = Submission {
+        form,
+        party: from.party,
+        submitter: from.submitter,
+        party_name: from.names.0,
+        submitter_name: from.names.1,
+        channel: from.channel,
+        lang: from.lang,
+        document: Document::Read(read),
+        key: key(from.party, &form.id, sha256_hex),
+        context: from.context,
+        draft: None,
+        respond: &respond,
+        permits: None,
+        attachments: None,
+        staged: None,
+    };
+    super::submit(store, authz, submission, request_id).await
 }

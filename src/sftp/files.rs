@@ -108,6 +108,12 @@ fn refused(code: StatusCode, message: impl Into<String>) -> StatusReply {
     code.with_message(message)
 }
 
+/// The server's own failure, logged with what failed; the client is told to try again.
+fn failed(what: &str, e: impl std::fmt::Display) -> StatusReply {
+    tracing::error!(error = %e, "SFTP: {what}");
+    refused(StatusCode::Failure, "the service failed; try again later")
+}
+
 fn denied() -> StatusReply {
     refused(
         StatusCode::PermissionDenied,
@@ -269,8 +275,7 @@ impl Files {
     }
 
     fn db_failed(e: impl std::fmt::Display) -> StatusReply {
-        tracing::error!(error = %e, "SFTP: the database failed");
-        refused(StatusCode::Failure, "the service failed; try again later")
+        failed("the database failed", e)
     }
 
     async fn attrs(&self, node: &Node) -> Result<FileAttributes, StatusReply> {
@@ -379,11 +384,8 @@ impl Files {
         let spool = self.state.spool.clone();
         let file = tokio::task::spawn_blocking(move || tempfile::tempfile_in(spool))
             .await
-            .map_err(Self::db_failed)?
-            .map_err(|e| {
-                tracing::error!(error = %e, "SFTP: no room for a file being written");
-                refused(StatusCode::Failure, "the service failed; try again later")
-            })?;
+            .map_err(|e| failed("making a spool file failed", e))?
+            .map_err(|e| failed("no room for a file being written", e))?;
         // WinSCP writes `x.json.filepart` and renames it `x.json` when done: it is `x.json`.
         let name = match name.strip_suffix(PART) {
             Some(base) if good_name(base) => base.to_owned(),
@@ -551,17 +553,14 @@ impl russh_sftp::server::Handler for Files {
                 ),
             ));
         }
-        let failed = |e: std::io::Error| {
-            tracing::error!(error = %e, "SFTP: writing a file failed");
-            refused(StatusCode::Failure, "the service failed; try again later")
-        };
+        let write_failed = |e| failed("writing a file failed", e);
         if up.pos != offset {
             up.file
                 .seek(SeekFrom::Start(offset))
                 .await
-                .map_err(failed)?;
+                .map_err(write_failed)?;
         }
-        up.file.write_all(&data).await.map_err(failed)?;
+        up.file.write_all(&data).await.map_err(write_failed)?;
         up.pos = end;
         up.size = up.size.max(end);
         Ok(ok(id))
@@ -577,10 +576,10 @@ impl russh_sftp::server::Handler for Files {
                         format!("not taken: larger than {}", megabytes(up.limit)),
                     ));
                 }
-                up.file.flush().await.map_err(|e| {
-                    tracing::error!(error = %e, "SFTP: writing a file failed");
-                    refused(StatusCode::Failure, "the service failed; try again later")
-                })?;
+                up.file
+                    .flush()
+                    .await
+                    .map_err(|e| failed("writing a file failed", e))?;
                 super::take::take(&self.state, &self.login, *up).await?;
                 Ok(ok(id))
             }

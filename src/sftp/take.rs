@@ -15,7 +15,7 @@ use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
 use crate::intake::feil::{self, Feil, Feilspesifisering};
 use crate::intake::file::Unreadable;
-use crate::intake::{self, Channel, Document, Submission, SubmitError};
+use crate::intake::{self, Channel, SubmitError};
 use crate::store::SftpFile;
 
 /// Tried again later by the client: nothing was taken.
@@ -70,7 +70,6 @@ pub(super) async fn take(
         .clone();
     let party = PartyId::Organisation(org.to_owned());
     let ctx = intake::context(Some(&party));
-    let key = intake::file::key(&party, &form.id, &sha256);
     // The id a caseworker finds the file by in the logs, given as `korrelasjonsid`.
     let rid = uuid::Uuid::new_v4().to_string();
     let read = intake::file::read(form.clone(), body, ctx.clone())
@@ -101,29 +100,22 @@ pub(super) async fn take(
                         None
                     }
                 };
-                let respond =
-                    |r: &intake::Receipt| intake::receipt::leveransebekreftelse(&read.envelope, r);
                 let submitter = Subject::Organisation(org.to_owned());
-                let outcome = intake::submit(
+                let from = intake::file::Sender {
+                    party: &party,
+                    submitter: &submitter,
+                    names: (party_name.as_deref(), Some(key_name)),
+                    channel: Channel::Sftp,
+                    lang: Lang::Nb,
+                    context: &ctx,
+                };
+                let outcome = intake::file::submit(
                     &state.store,
                     &state.authz,
-                    Submission {
-                        form: &form,
-                        party: &party,
-                        submitter: &submitter,
-                        party_name: party_name.as_deref(),
-                        submitter_name: Some(key_name),
-                        channel: Channel::Sftp,
-                        lang: Lang::Nb,
-                        document: Document::Read(&read),
-                        key,
-                        context: &ctx,
-                        draft: None,
-                        respond: &respond,
-                        permits: None,
-                        attachments: None,
-                        staged: None,
-                    },
+                    &form,
+                    &from,
+                    &read,
+                    &sha256,
                     &rid,
                 )
                 .await;

@@ -25,7 +25,7 @@ use crate::form::{Form, Lang, Seg};
 use crate::i18n::upload::{Words, words};
 use crate::intake::file::Unreadable;
 use crate::intake::rows::Read;
-use crate::intake::{self, Channel, Document, Submission, SubmitError};
+use crate::intake::{self, Channel, SubmitError};
 
 /// Errors shown on the page; the rest are in the CSV.
 const SHOWN: usize = 100;
@@ -230,7 +230,7 @@ async fn view_post(
         Err(e) => return Err(e),
     };
     // The same file is the same delivery, whoever of the party's people sends it.
-    let key = intake::file::key(&s.party, &form.id, &intake::canonical::sha256_hex(&body));
+    let sha256 = intake::canonical::sha256_hex(&body);
     let ctx = s.context();
     let read = intake::file::read(form.clone(), body, ctx.clone())
         .await
@@ -255,30 +255,16 @@ async fn view_post(
         .as_ref()
         .ok_or_else(|| AppError::Internal("Altinn Authorization is not configured".into()))?;
     let submitter = Subject::Person(s.pid.clone());
-    let respond = |r: &intake::Receipt| intake::receipt::leveransebekreftelse(&read.envelope, r);
-    let outcome = intake::submit(
-        &state.store,
-        authz,
-        Submission {
-            form: &form,
-            party: &s.party,
-            submitter: &submitter,
-            party_name: Some(&s.party_name),
-            submitter_name: Some(&s.person_name),
-            channel: Channel::Upload,
-            lang,
-            document: Document::Read(&read),
-            key,
-            context: &ctx,
-            draft: None,
-            respond: &respond,
-            permits: None,
-            attachments: None,
-            staged: None,
-        },
-        &rid,
-    )
-    .await;
+    let from = intake::file::Sender {
+        party: &s.party,
+        submitter: &submitter,
+        names: (Some(&s.party_name), Some(&s.person_name)),
+        channel: Channel::Upload,
+        lang,
+        context: &ctx,
+    };
+    let outcome =
+        intake::file::submit(&state.store, authz, &form, &from, &read, &sha256, &rid).await;
     match outcome {
         Ok(intake::Outcome::New(r)) => {
             if let Some(outbox) = &state.outbox {

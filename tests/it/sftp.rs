@@ -90,18 +90,42 @@ fn client_args(port: u16, key: &Path) -> Vec<String> {
     .collect()
 }
 
-/// Runs `batch` with OpenSSH's `sftp -b -` as `user` with `key`: whether every command succeeded,
-/// and what it printed (stdout, then stderr).
-async fn sftp(addr: SocketAddr, user: &str, key: &Path, batch: &str) -> (bool, String) {
-    use tokio::io::AsyncWriteExt as _;
-    let mut child = tokio::process::Command::new("sftp")
-        .args(client_args(addr.port(), key))
+/// OpenSSH's `sftp -b -` as `user` with `key` (and `extra` options), reading its batch from a
+/// pipe and killed when dropped.
+fn sftp_command(
+    addr: SocketAddr,
+    user: &str,
+    key: &Path,
+    extra: &[&str],
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new("sftp");
+    c.args(client_args(addr.port(), key))
+        .args(extra)
         .args(["-b", "-"])
         .arg(format!("{user}@{}", addr.ip()))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    c
+}
+
+/// Waits up to 10 s for `done`, looking every 100 ms; whether it came.
+async fn within_10_s(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if done() {
+            return true;
+        }
+    }
+    false
+}
+
+/// Runs `batch` with OpenSSH's `sftp -b -` as `user` with `key`: whether every command succeeded,
+/// and what it printed (stdout, then stderr).
+async fn sftp(addr: SocketAddr, user: &str, key: &Path, batch: &str) -> (bool, String) {
+    use tokio::io::AsyncWriteExt as _;
+    let mut child = sftp_command(addr, user, key, &[])
         .spawn()
         .expect("sftp (Debian's openssh-client) is installed: apt-get install openssh-client");
     let mut stdin = child.stdin.take().unwrap();
@@ -455,14 +479,9 @@ async fn a_file_whose_connection_is_lost_while_writing_is_never_taken() {
     let doc = serde_json::to_vec_pretty(&rf1140(2000, 5)).unwrap();
     let f = write(dir.path(), "slow.json", &doc);
     // 200 kbit/s: the file takes far longer than the moment it is given.
-    let mut child = tokio::process::Command::new("sftp")
-        .args(client_args(addr.port(), &key))
-        .args(["-l", "200", "-b", "-"])
-        .arg(format!("{SKOGLY}@{}", addr.ip()))
-        .stdin(std::process::Stdio::piped())
+    let mut child = sftp_command(addr, SKOGLY, &key, &["-l", "200"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     {
@@ -477,26 +496,12 @@ async fn a_file_whose_connection_is_lost_while_writing_is_never_taken() {
     // Wait until the file is being written (the server, in this process, holds a file open in
     // its spool folder), then cut the connection.
     let spool = app.data_dir.join("sftp-spool");
-    let mut writing = false;
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if open_in(&spool) > 0 {
-            writing = true;
-            break;
-        }
-    }
+    let writing = within_10_s(|| open_in(&spool) > 0).await;
     assert!(writing, "the file was never being written");
     tokio::time::sleep(Duration::from_millis(500)).await;
     child.kill().await.unwrap();
     // The server lets go of it.
-    let mut gone = false;
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if open_in(&spool) == 0 {
-            gone = true;
-            break;
-        }
-    }
+    let gone = within_10_s(|| open_in(&spool) == 0).await;
     assert!(gone, "the half-written file was kept open");
     // And nothing of it is on the disk.
     assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
@@ -515,14 +520,8 @@ async fn an_organisation_has_no_more_sessions_than_it_may() {
     let dir = tempfile::tempdir().unwrap();
     let key = dev_key(dir.path(), SKOGLY);
     // One session, held open by a batch that has not ended.
-    let mut first = tokio::process::Command::new("sftp")
-        .args(client_args(addr.port(), &key))
-        .args(["-b", "-"])
-        .arg(format!("{SKOGLY}@{}", addr.ip()))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
+    let mut first = sftp_command(addr, SKOGLY, &key, &[])
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut stdin = first.stdin.take().unwrap();
