@@ -93,6 +93,7 @@ enum DevCommand {
         /// The form, e.g. RF-1140.
         form: String,
         /// Rows in the form's main group (the oppgaver); by default as many as its scenario has.
+        /// For RF-1086 the number of shareholders (3 by default), the return as one XML file.
         #[arg(long)]
         rows: Option<usize>,
         /// The random seed: the same seed gives the same document.
@@ -307,7 +308,8 @@ async fn outbox(config: &Config, retry: Option<i64>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A synthetic document for `form` (see `form::testdata`), as pretty JSON.
+/// A synthetic document for `form` (see `form::testdata`), as pretty JSON; for the
+/// aksjonærregisteroppgave, its whole return as one delivery file (XML).
 fn dev_testdata(
     config: &Config,
     form: &str,
@@ -319,6 +321,22 @@ fn dev_testdata(
     let f = catalog
         .latest(form)
         .ok_or_else(|| anyhow::anyhow!("no form {form:?} in {}", config.forms_dir.display()))?;
+    if f.api
+        .as_ref()
+        .is_some_and(|a| a.delivery == tasteskjema::form::definition::Delivery::Aksjonaerregister)
+    {
+        // The whole return as one XML file: the company of Skatteetaten's examples, with `rows`
+        // shareholders of 100 shares each.
+        use tasteskjema::dev::aksjonaerregister as ar;
+        let year = f
+            .api
+            .as_ref()
+            .and_then(|a| a.years.last().copied())
+            .unwrap_or(2025);
+        let n = u32::try_from(rows.unwrap_or(3)).unwrap_or(u32::MAX).max(1);
+        let (hoved, subs) = ar::delivery("314259521", "MOSEGRODD ORANSJE TIGER AS", year, n, 100);
+        return Ok(ar::file(&hoved, &subs));
+    }
     let doc = tasteskjema::form::testdata::generate(
         f,
         &tasteskjema::form::testdata::Ask {

@@ -359,6 +359,20 @@ pub fn delivery(orgnr: &str, navn: &str, year: i32, n: u32, per: i64) -> (String
     (hovedskjema(&c), subs)
 }
 
+/// The whole return as one delivery file (the browser's upload, SFTP): the hovedskjema and then
+/// the underskjemaer, in the root element `intake::ar::file` reads.
+pub fn file(hoved: &str, subs: &[String]) -> String {
+    let mut x =
+        String::with_capacity(hoved.len() + subs.iter().map(String::len).sum::<usize>() + 100);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Aksjonaerregisteroppgave>\n");
+    x.push_str(hoved);
+    for s in subs {
+        x.push_str(s);
+    }
+    x.push_str("</Aksjonaerregisteroppgave>\n");
+    x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

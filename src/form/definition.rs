@@ -176,6 +176,14 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    /// Whether a whole delivery may also come as one file (the browser's upload, SFTP): a GLD
+    /// document, or the aksjonærregisteroppgave's documents in one XML file.
+    pub fn takes_files(self) -> bool {
+        match self {
+            Delivery::Gld | Delivery::Aksjonaerregister => true,
+        }
+    }
+
     /// As written in a form file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -712,10 +720,10 @@ impl Catalog {
     }
 
     /// Newest version of every form an organisation may deliver as a file by SFTP: those with
-    /// Skatteetaten's GLD API in an area whose channels include SFTP.
+    /// Skatteetaten's GLD API or the aksjonærregisteroppgave's, in an area whose channels include SFTP.
     pub fn sftp_forms(&self) -> impl Iterator<Item = &Arc<Form>> {
         self.latest_forms().filter(|f| {
-            f.api.as_ref().is_some_and(|a| a.delivery == Delivery::Gld)
+            f.api.as_ref().is_some_and(|a| a.delivery.takes_files())
                 && self
                     .areas
                     .iter()

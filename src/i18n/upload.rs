@@ -42,6 +42,23 @@ pub struct Words {
     pub progress_failed: &'static str,
     pub sftp: &'static str,
     pub sftp_link: &'static str,
+    /// The aksjonærregisteroppgave's file.
+    pub ar_format: &'static str,
+    pub ar_file_label: &'static str,
+    pub hovedskjema: &'static str,
+    /// `{n}`: which.
+    pub underskjema: &'static str,
+    /// What is wrong with a document of the aksjonærregisteroppgave's file, by its code.
+    pub ar_not_xml: &'static str,
+    pub ar_root: &'static str,
+    pub ar_not_hovedskjema: &'static str,
+    pub ar_not_underskjema: &'static str,
+    pub ar_unknown_element: &'static str,
+    pub ar_repeated_element: &'static str,
+    /// `{value}`: the hovedskjema's.
+    pub ar_not_as_hovedskjema: &'static str,
+    pub ar_not_in_hovedskjema: &'static str,
+    pub ar_too_few: &'static str,
 }
 
 const NB: Words = Words {
@@ -77,6 +94,19 @@ const NB: Words = Words {
     progress_failed: "Opplastingen stoppet. Prøv igjen.",
     sftp: "Leverer virksomheten filer med SFTP? Nøklene dere logger inn med, registreres på siden",
     sftp_link: "SFTP-nøkler",
+    ar_format: "Filen er XML med rotelementet «Aksjonaerregisteroppgave». I den står hovedskjemaet (RF-1086) først og så ett underskjema (RF-1086-U) for hver aksjonær, hvert som et «Skjema»-element slik API-et tar imot det. Elementene og kontrollene er beskrevet på siden for systemleverandører.",
+    ar_file_label: "Aksjonærregisteroppgaven (XML)",
+    hovedskjema: "Hovedskjemaet",
+    underskjema: "Underskjema {n}",
+    ar_not_xml: "Filen er ikke XML som kan leses.",
+    ar_root: "Filen må ha rotelementet «Aksjonaerregisteroppgave» med bare «Skjema»-elementer i seg: hovedskjemaet først, så underskjemaene.",
+    ar_not_hovedskjema: "Det første skjemaet i filen må være hovedskjemaet (RF-1086, skjemanummer 890).",
+    ar_not_underskjema: "Skjemaene etter det første må være underskjemaer (RF-1086-U, skjemanummer 923).",
+    ar_unknown_element: "Dette elementet tas ikke imot her. Bruk elementene i aksjonærregisteroppgavens XML-skjema.",
+    ar_repeated_element: "Dette elementet kan bare stå én gang her.",
+    ar_not_as_hovedskjema: "Underskjemaet må ha det samme som hovedskjemaet her: {value}.",
+    ar_not_in_hovedskjema: "Hovedskjemaet har ikke dette feltet. La det stå tomt i underskjemaet.",
+    ar_too_few: "Filen må ha hovedskjemaet og minst ett underskjema.",
 };
 
 const NN: Words = Words {
@@ -112,6 +142,19 @@ const NN: Words = Words {
     progress_failed: "Opplastinga stoppa. Prøv igjen.",
     sftp: "Leverer verksemda filer med SFTP? Nøklane de loggar inn med, blir registrerte på sida",
     sftp_link: "SFTP-nøklar",
+    ar_format: "Fila er XML med rotelementet «Aksjonaerregisteroppgave». I ho står hovudskjemaet (RF-1086) først og så eitt underskjema (RF-1086-U) for kvar aksjonær, kvart som eit «Skjema»-element slik API-et tek imot det. Elementa og kontrollane er skildra på sida for systemleverandørar.",
+    ar_file_label: "Aksjonærregisteroppgåva (XML)",
+    hovedskjema: "Hovudskjemaet",
+    underskjema: "Underskjema {n}",
+    ar_not_xml: "Fila er ikkje XML som kan lesast.",
+    ar_root: "Fila må ha rotelementet «Aksjonaerregisteroppgave» med berre «Skjema»-element i seg: hovudskjemaet først, så underskjemaa.",
+    ar_not_hovedskjema: "Det første skjemaet i fila må vere hovudskjemaet (RF-1086, skjemanummer 890).",
+    ar_not_underskjema: "Skjemaa etter det første må vere underskjema (RF-1086-U, skjemanummer 923).",
+    ar_unknown_element: "Dette elementet blir ikkje teke imot her. Bruk elementa i XML-skjemaet til aksjonærregisteroppgåva.",
+    ar_repeated_element: "Dette elementet kan berre stå éin gong her.",
+    ar_not_as_hovedskjema: "Underskjemaet må ha det same som hovudskjemaet her: {value}.",
+    ar_not_in_hovedskjema: "Hovudskjemaet har ikkje dette feltet. La det stå tomt i underskjemaet.",
+    ar_too_few: "Fila må ha hovudskjemaet og minst eitt underskjema.",
 };
 
 const EN: Words = Words {
@@ -147,6 +190,19 @@ const EN: Words = Words {
     progress_failed: "The upload stopped. Try again.",
     sftp: "Does the organisation deliver files by SFTP? The keys you log in with are registered on the page",
     sftp_link: "SFTP keys",
+    ar_format: "The file is XML with the root element «Aksjonaerregisteroppgave». In it comes the main form (RF-1086) first and then one sub-form (RF-1086-U) for each shareholder, each as a «Skjema» element as the API takes it. The elements and checks are described on the page for system vendors.",
+    ar_file_label: "Shareholder register return (XML)",
+    hovedskjema: "The main form",
+    underskjema: "Sub-form {n}",
+    ar_not_xml: "The file is not XML that can be read.",
+    ar_root: "The file must have the root element «Aksjonaerregisteroppgave» with only «Skjema» elements in it: the main form first, then the sub-forms.",
+    ar_not_hovedskjema: "The first form in the file must be the main form (RF-1086, skjemanummer 890).",
+    ar_not_underskjema: "The forms after the first must be sub-forms (RF-1086-U, skjemanummer 923).",
+    ar_unknown_element: "This element is not taken here. Use the elements of the shareholder register return's XML schema.",
+    ar_repeated_element: "This element may occur only once here.",
+    ar_not_as_hovedskjema: "The sub-form must have the same as the main form here: {value}.",
+    ar_not_in_hovedskjema: "The main form does not have this field. Leave it empty in the sub-form.",
+    ar_too_few: "The file must have the main form and at least one sub-form.",
 };
 
 /// The words in `lang`.

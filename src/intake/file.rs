@@ -1,6 +1,7 @@
-//! A whole delivery as a file (the browser's upload, SFTP): read like the API reads a body, one
-//! row at a time, and keyed by its content, so the same file is the same delivery whoever of the
-//! party sends it and by whichever of the two doors.
+//! A whole delivery as a file (the browser's upload, SFTP): a GLD document read like the API
+//! reads a body, one row at a time, or an aksjonærregisteroppgave's documents in one XML file
+//! (`ar::file`); keyed by its content, so the same file is the same delivery whoever of the party
+//! sends it and by whichever of the two doors.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::form::{Context, Form, Lang};
 use crate::store::Store;
 
 use super::rows::Read;
-use super::{Channel, Document, Outcome, Submission, SubmitError};
+use super::{Channel, Document, Outcome, Submission, SubmitError, ar};
 
 /// Why a file is not a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,13 @@ pub async fn read(
     })
 }
 
+/// Whether a form's delivery file is an aksjonærregisteroppgave (XML) rather than a GLD document.
+pub fn is_ar(form: &Form) -> bool {
+    form.api
+        .as_ref()
+        .is_some_and(|a| a.delivery == crate::form::definition::Delivery::Aksjonaerregister)
+}
+
 /// Who sends a delivery file, and by which door.
 pub struct Sender<'a> {
     /// Whom it is for.
@@ -66,19 +74,40 @@ pub struct Sender<'a> {
     pub context: &'a Context,
 }
 
-/// Submits a delivery file read by [`read`] through the one intake: keyed by the party, the form
-/// and the file's SHA-256, and answered with its `Leveransebekreftelse`, as the API answers the
-/// same document.
+/// What a delivery file held.
+#[derive(Clone, Copy)]
+pub enum Content<'a> {
+    /// A GLD document, read by [`read`].
+    Gld(&'a Read),
+    /// An aksjonærregisteroppgave, read by `ar::file::read`.
+    Ar(&'a ar::file::Delivery),
+}
+
+/// Submits a delivery file through the one intake: keyed by the party, the form and the file's
+/// SHA-256, and answered as the API answers the same documents (a GLD document's
+/// `Leveransebekreftelse`; an aksjonærregisteroppgave's confirmation, without a
+/// `hovedskjemaid`, which only the API's steps have).
 pub async fn submit(
     store: &Store,
     authz: &Arc<dyn Authorization>,
     form: &Form,
     from: &Sender<'_>,
-    read: &Read,
+    content: Content<'_>,
     sha256_hex: &str,
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
-    let respond = |r: &super::Receipt| super::receipt::leveransebekreftelse(&read.envelope, r);
+    let respond = |r: &super::Receipt| match content {
+        Content::Gld(read) => super::receipt::leveransebekreftelse(&read.envelope, r),
+        Content::Ar(d) => serde_json::json!({
+            "dialogId": r.dialog_id,
+            "forsendelseId": r.transmission_id,
+            "antallUnderskjema": d.underskjemaer(),
+        }),
+    };
+    let document = match content {
+        Content::Gld(read) => Document::Read(read),
+        Content::Ar(d) => Document::Whole(&d.doc),
+    };
     let submission = Submission {
         form,
         party: from.party,
@@ -87,7 +116,7 @@ pub async fn submit(
         submitter_name: from.names.1,
         channel: from.channel,
         lang: from.lang,
-        document: Document::Read(read),
+        document,
         key: key(from.party, &form.id, sha256_hex),
         context: from.context,
         draft: None,

@@ -14,6 +14,7 @@ use crate::store::{
     Actor, AttachmentStatus, Inserted, JobKind, NewSubmission, Owner, Store, SubmissionRow,
 };
 
+pub mod ar;
 pub mod attachments;
 pub mod canonical;
 pub mod clamd;

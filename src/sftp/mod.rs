@@ -38,11 +38,11 @@ const CONNECTIONS: usize = 256;
 /// How long a connection has to log in.
 const LOGIN_WITHIN: Duration = Duration::from_secs(30);
 
-/// One scheme an organisation may deliver to: a form with Skatteetaten's GLD API in an area
-/// that takes SFTP.
+/// One scheme an organisation may deliver to: a form with Skatteetaten's GLD API or the
+/// aksjonærregisteroppgave's, in an area that takes SFTP.
 #[derive(Debug, Clone)]
 pub struct Scheme {
-    /// Its folder name: the last part of the API's path (`boligsameie`).
+    /// Its folder name: the last name in the API's path (`boligsameie`, `aksjonaerregisteroppgave`).
     pub name: String,
     /// The form.
     pub form_id: String,
@@ -58,7 +58,12 @@ pub fn schemes(catalog: &Catalog, default_limit: usize) -> Vec<Scheme> {
         .sftp_forms()
         .filter_map(|f| {
             let api = f.api.as_ref()?;
-            let name = api.base.rsplit('/').next()?.to_owned();
+            // The last part of the path that is a name, not a number (`…/aksjonaerregisteroppgave/1086`).
+            let name = api
+                .base
+                .rsplit('/')
+                .find(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))?
+                .to_owned();
             Some(Scheme {
                 name,
                 form_id: f.id.clone(),

@@ -13,8 +13,10 @@ use super::files::Upload;
 use super::ssh::Login;
 use crate::auth::altinn::{PartyId, Subject};
 use crate::form::Lang;
+use crate::form::validate::FieldError;
+use crate::intake::ar;
 use crate::intake::feil::{self, Feil, Feilspesifisering};
-use crate::intake::file::Unreadable;
+use crate::intake::file::{Content, Unreadable};
 use crate::intake::{self, Channel, SubmitError};
 use crate::store::SftpFile;
 
@@ -37,6 +39,38 @@ fn feil(
         spesifisering,
     })
     .unwrap_or(Value::Null)
+}
+
+/// The answer to a submission: its response and id, or the `Feil` that refuses it (errors in the
+/// content placed by `details`).
+fn answered(
+    state: &SftpState,
+    outcome: Result<intake::Outcome, SubmitError>,
+    rid: &str,
+    details: impl FnOnce(&[FieldError]) -> Vec<Feilspesifisering>,
+) -> Result<(Value, Option<String>), StatusReply> {
+    Ok(match outcome {
+        Ok(intake::Outcome::New(r)) => {
+            if let Some(outbox) = &state.outbox {
+                outbox.wake();
+            }
+            (r.response, Some(r.id))
+        }
+        Ok(intake::Outcome::Repeat(r)) => (r.response, Some(r.id)),
+        Err(SubmitError::Invalid(errors)) => {
+            let (kode, melding) = feil::CONTENT;
+            (feil(kode, melding, rid, details(&errors)), None)
+        }
+        Err(SubmitError::Forbidden) => {
+            let m = "Virksomheten har ikke tilgang til å levere dette.";
+            (feil("GLD_005", m, rid, vec![]), None)
+        }
+        Err(SubmitError::KeyReused) => {
+            let m = "Filen er levert før med et annet innhold.";
+            (feil("GLD_019", m, rid, vec![]), None)
+        }
+        Err(e) => return Err(not_now(e)),
+    })
 }
 
 /// Takes a closed file of the login's organisation; its answer is in `kvittering/` when this
@@ -72,81 +106,83 @@ pub(super) async fn take(
     let ctx = intake::context(Some(&party));
     // The id a caseworker finds the file by in the logs, given as `korrelasjonsid`.
     let rid = uuid::Uuid::new_v4().to_string();
-    let read = intake::file::read(form.clone(), body, ctx.clone())
-        .await
-        .map_err(not_now)?;
-    let (answer, submission) = match read {
-        Err(Unreadable::NotJson { line, column }) => {
-            let detail = Feilspesifisering {
-                kode: "json".into(),
-                melding: format!("linje {line}, kolonne {column}"),
-                sti: None,
-                angitt_verdi: None,
+    let party_name = || async {
+        match state.authz.party_name(&party).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "SFTP: no name for the receipt");
+                None
+            }
+        }
+    };
+    let submitter = Subject::Organisation(org.to_owned());
+    let deliver = |content, names: Option<String>| {
+        let (submitter, party, ctx, form, rid, sha256) =
+            (&submitter, &party, &ctx, &form, &rid, &sha256);
+        async move {
+            let from = intake::file::Sender {
+                party,
+                submitter,
+                names: (names.as_deref(), Some(key_name)),
+                channel: Channel::Sftp,
+                lang: Lang::Nb,
+                context: ctx,
             };
-            let f = feil("GLD_008", "Filen er ikke gyldig JSON.", &rid, vec![detail]);
-            (f, None)
+            intake::file::submit(
+                &state.store,
+                &state.authz,
+                form,
+                &from,
+                content,
+                sha256,
+                rid,
+            )
+            .await
         }
-        Err(Unreadable::NotObject) => {
-            let f = feil("GLD_008", "Meldingen må være et JSON-objekt.", &rid, vec![]);
-            (f, None)
+    };
+    let (kode, melding) = feil::CONTENT;
+    let (answer, submission) = if intake::file::is_ar(&form) {
+        let year = up.year;
+        let read = tokio::task::spawn_blocking(move || ar::file::read(body, Some(year)))
+            .await
+            .map_err(not_now)?;
+        match read {
+            Err(faults) => {
+                let details = faults.iter().map(ar::file::Fault::detail).collect();
+                (feil(kode, melding, &rid, details), None)
+            }
+            Ok(d) => {
+                let outcome = deliver(Content::Ar(&d), party_name().await).await;
+                answered(state, outcome, &rid, |errors| d.details(errors))?
+            }
         }
-        Ok(read) => {
-            let wrong = feil::wrong_years(&read.envelope, up.year);
-            if wrong.is_empty() {
-                let party_name = match state.authz.party_name(&party).await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "SFTP: no name for the receipt");
-                        None
-                    }
+    } else {
+        let read = intake::file::read(form.clone(), body, ctx.clone())
+            .await
+            .map_err(not_now)?;
+        match read {
+            Err(Unreadable::NotJson { line, column }) => {
+                let detail = Feilspesifisering {
+                    kode: "json".into(),
+                    melding: format!("linje {line}, kolonne {column}"),
+                    sti: None,
+                    angitt_verdi: None,
                 };
-                let submitter = Subject::Organisation(org.to_owned());
-                let from = intake::file::Sender {
-                    party: &party,
-                    submitter: &submitter,
-                    names: (party_name.as_deref(), Some(key_name)),
-                    channel: Channel::Sftp,
-                    lang: Lang::Nb,
-                    context: &ctx,
-                };
-                let outcome = intake::file::submit(
-                    &state.store,
-                    &state.authz,
-                    &form,
-                    &from,
-                    &read,
-                    &sha256,
-                    &rid,
-                )
-                .await;
-                match outcome {
-                    Ok(intake::Outcome::New(r)) => {
-                        if let Some(outbox) = &state.outbox {
-                            outbox.wake();
-                        }
-                        (r.response, Some(r.id))
-                    }
-                    Ok(intake::Outcome::Repeat(r)) => (r.response, Some(r.id)),
-                    Err(SubmitError::Invalid(errors)) => {
-                        let (kode, melding) = feil::CONTENT;
-                        (
-                            feil(kode, melding, &rid, feil::details(&errors, &read)),
-                            None,
-                        )
-                    }
-                    Err(SubmitError::Forbidden) => {
-                        let m = "Virksomheten har ikke tilgang til å levere dette.";
-                        (feil("GLD_005", m, &rid, vec![]), None)
-                    }
-                    Err(SubmitError::KeyReused) => {
-                        let m = "Filen er levert før med et annet innhold.";
-                        (feil("GLD_019", m, &rid, vec![]), None)
-                    }
-                    Err(e) => return Err(not_now(e)),
+                let f = feil("GLD_008", "Filen er ikke gyldig JSON.", &rid, vec![detail]);
+                (f, None)
+            }
+            Err(Unreadable::NotObject) => {
+                let f = feil("GLD_008", "Meldingen må være et JSON-objekt.", &rid, vec![]);
+                (f, None)
+            }
+            Ok(read) => {
+                let wrong = feil::wrong_years(&read.envelope, up.year);
+                if wrong.is_empty() {
+                    let outcome = deliver(Content::Gld(&read), party_name().await).await;
+                    answered(state, outcome, &rid, |errors| feil::details(errors, &read))?
+                } else {
+                    (feil(kode, melding, &rid, wrong), None)
                 }
-            } else {
-                let (kode, melding) = feil::CONTENT;
-                (feil(kode, melding, &rid, wrong), None)
             }
         }
     };

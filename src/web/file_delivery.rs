@@ -1,7 +1,8 @@
 //! A whole delivery uploaded as a file by a person (the file channel that replaces Altinn II's
 //! «filopplasting av tredjepartsopplysninger»): for a form with Skatteetaten's GLD API, the API's
-//! JSON document, read one row at a time like the API reads it, and submitted through the one
-//! intake. A refused file shows its first errors (row, field, message in the reader's language,
+//! JSON document, read one row at a time like the API reads it; for the aksjonærregisteroppgave,
+//! its hovedskjema and underskjemaer in one XML file (`intake::ar::file`). Either is submitted
+//! through the one intake. A refused file shows its first errors (row, field, message in the reader's language,
 //! the value given, the line in the file) and offers them all as CSV; the same file again is the
 //! same delivery.
 
@@ -19,13 +20,12 @@ use super::forms::signed;
 use super::session::Signed;
 use super::{AppState, Base, L, RequestId, render};
 use crate::auth::altinn::Subject;
-use crate::form::definition::Delivery;
 use crate::form::validate::{FieldError, size};
 use crate::form::{Form, Lang, Seg};
 use crate::i18n::upload::{Words, words};
 use crate::intake::file::Unreadable;
 use crate::intake::rows::Read;
-use crate::intake::{self, Channel, SubmitError};
+use crate::intake::{self, Channel, SubmitError, ar};
 
 /// Errors shown on the page; the rest are in the CSV.
 const SHOWN: usize = 100;
@@ -43,11 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/skjema/{form}/fil/feil/{report}", get(report_get))
 }
 
-/// Whether a form takes a delivery as a file: it has Skatteetaten's GLD API.
+/// Whether a form takes a delivery as a file: it has Skatteetaten's GLD API or the
+/// aksjonærregisteroppgave's.
 pub fn takes_file(form: &Form) -> bool {
-    form.api
-        .as_ref()
-        .is_some_and(|a| a.delivery == Delivery::Gld)
+    form.api.as_ref().is_some_and(|a| a.delivery.takes_files())
 }
 
 /// The largest file a form takes.
@@ -93,6 +92,9 @@ struct FileView {
     form_title: String,
     action: String,
     vendor: String,
+    format: &'static str,
+    file_label: &'static str,
+    accept: &'static str,
     hint: String,
     unreadable: Option<String>,
     refused: Option<(String, String, String)>,
@@ -118,6 +120,21 @@ fn page(
         form_id: form.id.clone(),
         form_title: form.title.get(lang).to_owned(),
         vendor: format!("/systemleverandorer/{}", form.id),
+        format: if intake::file::is_ar(form) {
+            w.ar_format
+        } else {
+            w.format
+        },
+        file_label: if intake::file::is_ar(form) {
+            w.ar_file_label
+        } else {
+            w.file_label
+        },
+        accept: if intake::file::is_ar(form) {
+            ".xml,application/xml,text/xml"
+        } else {
+            ".json,application/json"
+        },
         hint: w
             .file_hint
             .replace("{size}", &size(limit(state, form) as u64)),
@@ -231,7 +248,36 @@ async fn view_post(
     };
     // The same file is the same delivery, whoever of the party's people sends it.
     let sha256 = intake::canonical::sha256_hex(&body);
+    let authz = state
+        .authz
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("Altinn Authorization is not configured".into()))?;
+    let submitter = Subject::Person(s.pid.clone());
     let ctx = s.context();
+    let from = intake::file::Sender {
+        party: &s.party,
+        submitter: &submitter,
+        names: (Some(&s.party_name), Some(&s.person_name)),
+        channel: Channel::Upload,
+        lang,
+        context: &ctx,
+    };
+    if intake::file::is_ar(&form) {
+        let read = tokio::task::spawn_blocking(move || ar::file::read(body, None))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let delivery = match read {
+            Ok(d) => d,
+            Err(faults) => return refused_file(&state, lang, &form, &s, &faults).await,
+        };
+        let content = intake::file::Content::Ar(&delivery);
+        let outcome =
+            intake::file::submit(&state.store, authz, &form, &from, content, &sha256, &rid).await;
+        return answer(&state, lang, &form, &s, outcome, |e| {
+            ar_shown(&form, &delivery, e, lang)
+        })
+        .await;
+    }
     let read = intake::file::read(form.clone(), body, ctx.clone())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -250,21 +296,25 @@ async fn view_post(
             return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let authz = state
-        .authz
-        .as_ref()
-        .ok_or_else(|| AppError::Internal("Altinn Authorization is not configured".into()))?;
-    let submitter = Subject::Person(s.pid.clone());
-    let from = intake::file::Sender {
-        party: &s.party,
-        submitter: &submitter,
-        names: (Some(&s.party_name), Some(&s.person_name)),
-        channel: Channel::Upload,
-        lang,
-        context: &ctx,
-    };
+    let content = intake::file::Content::Gld(&read);
     let outcome =
-        intake::file::submit(&state.store, authz, &form, &from, &read, &sha256, &rid).await;
+        intake::file::submit(&state.store, authz, &form, &from, content, &sha256, &rid).await;
+    answer(&state, lang, &form, &s, outcome, |e| {
+        (shown(&form, e, &read, lang), e.sti())
+    })
+    .await
+}
+
+/// The page after a file was submitted: the receipt, the earlier receipt, or its errors (each
+/// shown by `show`, with its path in the file).
+async fn answer(
+    state: &AppState,
+    lang: Lang,
+    form: &Form,
+    s: &Signed,
+    outcome: Result<intake::Outcome, SubmitError>,
+    show: impl Fn(&FieldError) -> (Shown, String),
+) -> AppResult<Response> {
     match outcome {
         Ok(intake::Outcome::New(r)) => {
             if let Some(outbox) = &state.outbox {
@@ -273,33 +323,150 @@ async fn view_post(
             Ok(Redirect::to(&format!("/innsendt/{}", r.id)).into_response())
         }
         Ok(intake::Outcome::Repeat(r)) => {
-            page(&state, lang, &form, Shows::Repeat(r.id), StatusCode::OK)
+            page(state, lang, form, Shows::Repeat(r.id), StatusCode::OK)
         }
         Err(SubmitError::Invalid(errors)) => {
-            let owner = report_owner(&s);
-            let id = uuid::Uuid::new_v4().to_string();
-            let csv = csv_of(&form, &errors, &read, lang);
-            state
-                .store
-                .insert_file_report(&id, &owner, &csv, crate::clock::now_ms())
-                .await?;
-            let shown = errors
-                .iter()
-                .take(SHOWN)
-                .map(|e| shown(&form, e, &read, lang))
-                .collect();
-            let m = Shows::Refused {
-                count: errors.len(),
-                shown,
-                report: format!("/skjema/{}/fil/feil/{id}", form.id),
-            };
-            page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY)
+            let all = errors.iter().map(|e| {
+                let (shown, path) = show(e);
+                (shown, path, e.kind.code())
+            });
+            refused(state, lang, form, s, errors.len(), all).await
         }
         Err(SubmitError::Forbidden) => Err(AppError::NoAccess),
         Err(SubmitError::KeyReused | SubmitError::DraftChanged | SubmitError::StagedChanged) => {
             Err(AppError::Conflict)
         }
         Err(SubmitError::Db(e)) => Err(AppError::Db(e)),
+    }
+}
+
+/// The page of a refused file: its first errors, and all of them as CSV (each with its path and
+/// code).
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    form: &Form,
+    s: &Signed,
+    count: usize,
+    all: impl Iterator<Item = (Shown, String, &str)>,
+) -> AppResult<Response> {
+    let w = words(lang);
+    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = [
+        w.col_row,
+        w.col_field,
+        w.col_error,
+        w.col_value,
+        w.col_line,
+        w.col_path,
+        w.col_code,
+    ]
+    .map(cell)
+    .join(",");
+    csv.push_str("\r\n");
+    let mut shown = Vec::with_capacity(count.min(SHOWN));
+    for (e, path, code) in all {
+        let line = [
+            e.row.as_str(),
+            &e.field,
+            &e.message,
+            &e.value,
+            &e.line,
+            &path,
+            code,
+        ]
+        .map(cell)
+        .join(",");
+        csv.push_str(&line);
+        csv.push_str("\r\n");
+        if shown.len() < SHOWN {
+            shown.push(e);
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    state
+        .store
+        .insert_file_report(&id, &report_owner(s), &csv, crate::clock::now_ms())
+        .await?;
+    let m = Shows::Refused {
+        count,
+        shown,
+        report: format!("/skjema/{}/fil/feil/{id}", form.id),
+    };
+    page(state, lang, form, m, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// An aksjonærregisteroppgave's file that is not one: each fault at its document and line.
+async fn refused_file(
+    state: &AppState,
+    lang: Lang,
+    form: &Form,
+    s: &Signed,
+    faults: &[ar::file::Fault],
+) -> AppResult<Response> {
+    let all = faults.iter().map(|f| {
+        let p = &f.problem;
+        let e = Shown {
+            row: document_name(f.document, lang),
+            field: p
+                .sti
+                .as_deref()
+                .and_then(|s| s.rsplit('/').next())
+                .unwrap_or_default()
+                .to_owned(),
+            message: fault_message(f, lang),
+            value: p.angitt.clone().unwrap_or_default(),
+            line: p.line.map_or_else(String::new, |l| l.to_string()),
+        };
+        (e, p.sti.clone().unwrap_or_default(), p.kode)
+    });
+    refused(state, lang, form, s, faults.len(), all).await
+}
+
+/// A validation error of an aksjonærregisteroppgave's file, at its document, element and line.
+fn ar_shown(
+    form: &Form,
+    delivery: &ar::file::Delivery,
+    e: &FieldError,
+    lang: Lang,
+) -> (Shown, String) {
+    let at = delivery.locate(e);
+    let shown = Shown {
+        row: document_name(Some(at.document), lang),
+        field: label_of(form, e, lang),
+        message: e.message(lang),
+        value: at.given.unwrap_or_default(),
+        line: at.line.to_string(),
+    };
+    (shown, at.sti)
+}
+
+/// The hovedskjema, an underskjema by number, or the whole file.
+fn document_name(document: Option<usize>, lang: Lang) -> String {
+    let w = words(lang);
+    match document {
+        Some(0) => w.hovedskjema.to_owned(),
+        Some(n) => w.underskjema.replace("{n}", &n.to_string()),
+        None => w.whole_document.to_owned(),
+    }
+}
+
+/// What is wrong with a document of the file, in `lang`.
+fn fault_message(f: &ar::file::Fault, lang: Lang) -> String {
+    let w = words(lang);
+    let p = &f.problem;
+    match p.kode {
+        "root" => w.ar_root.to_owned(),
+        "skjemanummer" if f.document == Some(0) => w.ar_not_hovedskjema.to_owned(),
+        "skjemanummer" => w.ar_not_underskjema.to_owned(),
+        "unknown_element" => w.ar_unknown_element.to_owned(),
+        "repeated_element" => w.ar_repeated_element.to_owned(),
+        ar::NOT_AS_HOVEDSKJEMA => match &p.expected {
+            Some(v) => w.ar_not_as_hovedskjema.replace("{value}", v),
+            None => w.ar_not_in_hovedskjema.to_owned(),
+        },
+        ar::file::TOO_FEW => w.ar_too_few.to_owned(),
+        _ => w.ar_not_xml.to_owned(),
     }
 }
 
@@ -351,41 +518,6 @@ fn given(read: &Read, path: &[Seg]) -> String {
     read.given(path)
         .and_then(crate::form::document::given_text)
         .unwrap_or_default()
-}
-
-/// Every error as CSV (RFC 4180, headings in `lang`).
-fn csv_of(form: &Form, errors: &[FieldError], read: &Read, lang: Lang) -> String {
-    let w = words(lang);
-    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = [
-        w.col_row,
-        w.col_field,
-        w.col_error,
-        w.col_value,
-        w.col_line,
-        w.col_path,
-        w.col_code,
-    ]
-    .map(cell)
-    .join(",");
-    out.push_str("\r\n");
-    for e in errors {
-        let s = shown(form, e, read, lang);
-        let line = [
-            s.row,
-            s.field,
-            s.message,
-            s.value,
-            s.line,
-            e.sti(),
-            e.kind.code().to_owned(),
-        ]
-        .map(|c| cell(&c))
-        .join(",");
-        out.push_str(&line);
-        out.push_str("\r\n");
-    }
-    out
 }
 
 async fn report_get(

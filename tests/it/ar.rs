@@ -608,3 +608,49 @@ async fn exec(app: &TestApp, sql: &str) {
         sqlx::query(sql).execute(&mut c).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_same_documents_as_one_file_make_the_same_delivery_as_the_apis_steps() {
+    let app = spawn_app().await;
+    let v = Vendor::of(&app, TIGER);
+    let c = company();
+    let hoved = ar::hovedskjema(&c);
+    let subs: Vec<String> = (0..3)
+        .map(|i| ar::underskjema(&c, &shareholder(i, 100)))
+        .collect();
+    let id = v.open(&hoved).await;
+    for s in &subs {
+        assert_eq!(v.add(&id, s).await.status, 201);
+    }
+    let ok = v.confirm(&id, 3, &key()).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let party = format!("org:{TIGER}");
+    let by_api = app
+        .store
+        .submission_by_transmission(ok.body["forsendelseId"].as_str().unwrap(), &party)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Tiril, daglig leder of the company, uploads the same documents as one file.
+    app.log_in("15837510047", crate::helpers::SUBSTANTIAL).await;
+    app.choose_party(&party).await;
+    let page = crate::file_delivery::upload_ar(&app, ar::file(&hoved, &subs).into_bytes()).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let id = page
+        .location
+        .unwrap()
+        .trim_start_matches("/innsendt/")
+        .to_owned();
+    let by_file = app
+        .store
+        .submission_without_owner_check(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_file.channel, "upload");
+    assert_ne!(by_file.id, by_api.id);
+    // The same document, to the byte, as the one intake stores it.
+    assert_eq!(by_file.document, by_api.document);
+    assert_eq!(by_file.sha256, by_api.sha256);
+}

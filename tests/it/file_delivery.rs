@@ -4,6 +4,7 @@
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
+use tasteskjema::dev::aksjonaerregister as ar;
 use tasteskjema::form::testdata::{Ask, generate};
 
 use crate::helpers::{Page, TestApp, client, count, spawn_app, spawn_logged_in_with};
@@ -86,13 +87,18 @@ async fn a_valid_file_is_submitted_once_through_the_intake() {
 
     // The same file again: the same delivery, said so, nothing new stored.
     let again = upload(&app, bytes).await;
+    the_same_delivery(&app, &again, &receipt).await;
+}
+
+/// The page of a file sent again: the first delivery's receipt, and nothing new stored.
+async fn the_same_delivery(app: &TestApp, again: &Page, receipt: &str) {
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(
         again.body.contains(&format!("href=\"{receipt}\"")),
         "{}",
         again.body
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 1);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM submissions").await, 1);
 }
 
 #[tokio::test]
@@ -205,4 +211,193 @@ async fn the_receipt_of_a_large_file_shows_its_first_rows_and_how_many_more() {
         "{}",
         receipt.body
     );
+}
+
+/// Tiril, daglig leder of the company of the aksjonærregisteroppgave examples.
+const TIRIL: &str = "15837510047";
+const TIGER: &str = "314259521";
+
+fn tiger() -> ar::Company {
+    ar::Company {
+        orgnr: TIGER.into(),
+        navn: "MOSEGRODD ORANSJE TIGER AS".into(),
+        year: 2025,
+        shares: 300,
+        par: 100,
+    }
+}
+
+fn holder(n: u32, fnr: String) -> ar::Shareholder {
+    ar::Shareholder {
+        holder: ar::Holder::Person(fnr),
+        navn: format!("Aksjonær {n} Testesen"),
+        shares: 100,
+        bought: Some((100, "2025-01-02".into(), 100 * 100)),
+    }
+}
+
+/// The return of TIGER with three shareholders, the `k`th given `fnr` instead of a valid number.
+fn ar_file(wrong: Option<(usize, &str)>) -> String {
+    let c = tiger();
+    let subs: Vec<String> = (0..3u32)
+        .map(|i| {
+            let fnr = match wrong {
+                Some((k, f)) if k == i as usize => f.to_owned(),
+                _ => ar::person_number(i),
+            };
+            ar::underskjema(&c, &holder(i, fnr))
+        })
+        .collect();
+    ar::file(&ar::hovedskjema(&c), &subs)
+}
+
+async fn tiger_app() -> TestApp {
+    let app = crate::helpers::spawn_app_with(|_| {}).await;
+    app.log_in(TIRIL, crate::helpers::SUBSTANTIAL).await;
+    app.choose_party(&format!("org:{TIGER}")).await;
+    app
+}
+
+/// Uploads an aksjonærregisteroppgave's file as the person logged in to `app`.
+pub(crate) async fn upload_ar(app: &TestApp, bytes: Vec<u8>) -> Page {
+    let form = Form::new().part(
+        "fil",
+        Part::bytes(bytes)
+            .file_name("aksjonaerregisteroppgave.xml")
+            .mime_str("application/xml")
+            .unwrap(),
+    );
+    let r = app
+        .client
+        .post(format!("{}/skjema/RF-1086/fil", app.addr))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::page(r).await
+}
+
+#[tokio::test]
+async fn an_aksjonaerregisteroppgave_file_is_one_delivery_with_every_shareholder() {
+    let app = tiger_app().await;
+    let page = app.get("/skjema/RF-1086/fil").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("«Aksjonaerregisteroppgave»"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("accept=\".xml,"), "{}", page.body);
+
+    let file = ar_file(None);
+    let r = upload_ar(&app, file.clone().into_bytes()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    let id = receipt.trim_start_matches("/innsendt/").to_owned();
+    let stored = app
+        .store
+        .submission_without_owner_check(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.channel, "upload");
+    assert_eq!(stored.form_id, "RF-1086");
+    let doc: Value = serde_json::from_str(&stored.document).unwrap();
+    let holders = doc["aksjonaerer"].as_array().unwrap();
+    assert_eq!(holders.len(), 3, "{doc}");
+    assert_eq!(holders[2]["foedselsnummer"], ar::person_number(2).as_str());
+    assert_eq!(doc["selskap"]["organisasjonsnummer"], TIGER);
+    // Each shareholder's purchase, numbered by the shareholder it is about.
+    assert_eq!(doc["tilganger"][2]["aksjonaer"], 3, "{doc}");
+    let response: Value = serde_json::from_str(&stored.response).unwrap();
+    assert_eq!(response["antallUnderskjema"], 3, "{response}");
+    let shown = app.get(&receipt).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+
+    // The same file again is the same delivery.
+    let again = upload_ar(&app, file.into_bytes()).await;
+    the_same_delivery(&app, &again, &receipt).await;
+}
+
+#[tokio::test]
+async fn a_refused_aksjonaerregisteroppgave_file_names_the_document_the_element_and_the_line() {
+    let app = tiger_app().await;
+    // The second shareholder's fødselsnummer fails its check digits: the whole return's
+    // validation finds it, and the page places it in the file.
+    let bad = "12345678901";
+    let file = ar_file(Some((1, bad)));
+    let line = file.lines().position(|l| l.contains(bad)).unwrap() + 1;
+    let r = upload_ar(&app, file.clone().into_bytes()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<td class=\"break\">{bad}</td><td>{line}</td>")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<tr><td>Underskjema 2</td>"), "{}", r.body);
+    let href = crate::helpers::attr(
+        &r.body,
+        "<a class=\"ds-link\" href=\"/skjema/RF-1086/fil/feil/",
+        "href",
+    );
+    let csv = app.get(&href).await;
+    assert!(
+        csv.body
+            .contains("Aksjonaerregisteroppgave/Skjema[3]/SelskapsOgAksjonaropplysninger-grp-3987/NorskUtenlandskAksjonar-grp-3988/AksjonarFodselsnummer-datadef-1156"),
+        "{}",
+        csv.body
+    );
+
+    // The hovedskjema and the first underskjema of another company: the other two underskjemaer
+    // are refused at their element, before anything is validated.
+    let other = file.replacen(
+        &format!(">{TIGER}</EnhetOrganisasjonsnummer-datadef-18>"),
+        ">999999999</EnhetOrganisasjonsnummer-datadef-18>",
+        2,
+    );
+    let r = upload_ar(&app, other.clone().into_bytes()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let third = other
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&format!(">{TIGER}<")))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    assert!(
+        r.body.contains(&format!(
+            "<tr><td>Underskjema 3</td><td>EnhetOrganisasjonsnummer-datadef-18</td><td>Underskjemaet må ha det samme som hovedskjemaet her: 999999999.</td><td class=\"break\">{TIGER}</td><td>{third}</td></tr>"
+        )),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body.matches("<tr><td>Underskjema").count(),
+        2,
+        "{}",
+        r.body
+    );
+
+    // The underskjemaer without their hovedskjema, and a file that is not XML.
+    let c = tiger();
+    let only_subs = ar::file(
+        &ar::underskjema(&c, &holder(0, ar::person_number(0))),
+        &[ar::underskjema(&c, &holder(1, ar::person_number(1)))],
+    );
+    let r = upload_ar(&app, only_subs.into_bytes()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("må være hovedskjemaet"), "{}", r.body);
+    let r = upload_ar(&app, b"<Aksjonaerregisteroppgave>\n<Skjema>\n".to_vec()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("ikke XML som kan leses"), "{}", r.body);
+    let r = upload_ar(&app, ar::hovedskjema(&c).into_bytes()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("rotelementet «Aksjonaerregisteroppgave»"),
+        "{}",
+        r.body
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 0);
 }

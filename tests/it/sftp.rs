@@ -750,3 +750,104 @@ async fn the_domain_systems_feedback_appears_beside_the_answer() {
         .unwrap();
     assert_eq!(feedback["innsendingId"], id.as_str(), "{feedback}");
 }
+
+#[tokio::test]
+async fn the_aksjonaerregisteroppgave_is_put_as_one_xml_file_and_answered_as_the_api_answers() {
+    use tasteskjema::dev::aksjonaerregister as ar;
+    const TIGER: &str = "314259521";
+    let app = spawn_app_with(with_sftp).await;
+    let addr = app.sftp.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dev_key(dir.path(), TIGER);
+    let return_of = |year: i32, fnr: Option<&str>| {
+        let c = ar::Company {
+            orgnr: TIGER.into(),
+            navn: "MOSEGRODD ORANSJE TIGER AS".into(),
+            year,
+            shares: 200,
+            par: 100,
+        };
+        let subs: Vec<String> = (0..2u32)
+            .map(|i| {
+                let person = match fnr {
+                    Some(f) if i == 1 => f.to_owned(),
+                    _ => ar::person_number(i),
+                };
+                ar::underskjema(
+                    &c,
+                    &ar::Shareholder {
+                        holder: ar::Holder::Person(person),
+                        navn: format!("Aksjonær {i} Testesen"),
+                        shares: 100,
+                        bought: Some((100, format!("{year}-01-02"), 10_000)),
+                    },
+                )
+            })
+            .collect();
+        ar::file(&ar::hovedskjema(&c), &subs)
+    };
+    let good = write(dir.path(), "good.xml", return_of(2025, None).as_bytes());
+    let bad = write(
+        dir.path(),
+        "bad.xml",
+        return_of(2025, Some("12345678901")).as_bytes(),
+    );
+    let old = write(dir.path(), "old.xml", return_of(2024, None).as_bytes());
+    let answers = dir.path().join("answers");
+    std::fs::create_dir(&answers).unwrap();
+    let batch = format!(
+        "ls innsending\ncd innsending/aksjonaerregisteroppgave/2025\nput {} ar.xml\nput {} ar-feil.xml\nput {} ar-2024.xml\nlcd {}\ncd /kvittering\nget ar.xml\nget ar-feil.xml\nget ar-2024.xml\n",
+        good.display(),
+        bad.display(),
+        old.display(),
+        answers.display()
+    );
+    let (done, out) = sftp(addr, TIGER, &key, &batch).await;
+    assert!(done, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim() == "innsending/aksjonaerregisteroppgave"),
+        "{out}"
+    );
+    // One submission of the whole return, from the organisation itself, answered like the API's
+    // confirmation.
+    let answer = read_json(&answers.join("ar.xml"));
+    assert_eq!(answer["antallUnderskjema"], 2, "{answer}");
+    assert!(answer["forsendelseId"].is_string(), "{answer}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM submissions WHERE channel = 'sftp' AND form_id = 'RF-1086' \
+             AND party = 'org:314259521' AND submitter = 'org:314259521'"
+        )
+        .await,
+        1
+    );
+    // The refused one names the element in the file and its line.
+    let feil = read_json(&answers.join("ar-feil.xml"));
+    assert_eq!(feil["kode"], "GLD_010", "{feil}");
+    let d = &feil["spesifisering"][0];
+    assert_eq!(
+        d["sti"],
+        "Aksjonaerregisteroppgave/Skjema[3]/SelskapsOgAksjonaropplysninger-grp-3987/NorskUtenlandskAksjonar-grp-3988/AksjonarFodselsnummer-datadef-1156",
+        "{feil}"
+    );
+    assert_eq!(d["angittVerdi"], "12345678901", "{feil}");
+    let bad_text = std::fs::read_to_string(&bad).unwrap();
+    let line = bad_text
+        .lines()
+        .position(|l| l.contains("12345678901"))
+        .unwrap()
+        + 1;
+    assert!(
+        d["melding"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("(linje {line})")),
+        "{feil}"
+    );
+    // Another year than its folder's, as the API refuses it.
+    let feil = read_json(&answers.join("ar-2024.xml"));
+    assert_eq!(feil["spesifisering"][0]["kode"], "GLD_1052", "{feil}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM submissions").await, 1);
+}

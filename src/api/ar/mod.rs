@@ -19,8 +19,6 @@
 //! at its elements), and the whole delivery again when it is confirmed; an open delivery expires
 //! `ar_open_hours` after it was opened (410, and then gone: the outbox workers delete it).
 
-mod xml;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -31,19 +29,19 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::caller::{Caller, authorized, check_xml_headers, supported_year};
 use super::error::{ApiError, Feilspesifisering, content_error, submit_error, too_large};
 use super::{ApiState, ApiSubmission, check, submit};
 use crate::auth::altinn::action;
+use crate::form::Form;
 use crate::form::definition::ApiSpec;
 use crate::form::validate::{FieldError, Scope, validate};
-use crate::form::{Form, Seg};
+use crate::intake::ar::{self, Read, Skjema, text_of, xml};
 use crate::intake::{Receipt, SubmitError};
 use crate::security::RequestId;
 use crate::store::{NewPart, NewStaged, StagedRow, Step};
-use xml::{Read, SUB_GROUPS, Skjema};
 
 /// Documents in a page of `GET …/dokumenter`.
 const PAGE: i64 = 50;
@@ -187,21 +185,6 @@ fn at_element(e: &FieldError, sti: String, given: Option<String>) -> Feilspesifi
     }
 }
 
-fn text_of(doc: &Value, path: &[Seg]) -> Option<String> {
-    crate::form::document::get(doc, path).and_then(|v| match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    })
-}
-
-/// Whether a path of the document is the underskjemaer's (a shareholder or a row about one),
-/// rather than the hovedskjema's; `row` asks for one row of them (not a group as a whole).
-fn is_sub(path: &[Seg], row: bool) -> bool {
-    let group = matches!(path.first(), Some(Seg::Key(k)) if SUB_GROUPS.contains(&k.as_str()));
-    group && (!row || matches!(path.get(1), Some(Seg::Index(_))))
-}
-
 /// The income year a document gives must be the one in the address.
 fn same_year(read: &Read, year: i64) -> Result<(), ApiError> {
     match read.doc["selskap"]["inntektsaar"].as_i64() {
@@ -235,7 +218,7 @@ async fn hovedskjema(
     let ctx = crate::intake::context(Some(&call.caller.party));
     let errors: Vec<Feilspesifisering> = validate(&call.form, &read.doc, Scope::All, &ctx)
         .iter()
-        .filter(|e| !is_sub(&e.path, false))
+        .filter(|e| !ar::is_sub(&e.path, false))
         .map(|e| {
             let path = crate::form::expr::format_path(&e.path);
             at_element(e, read.sti(&path), text_of(&read.doc, &e.path))
@@ -377,82 +360,6 @@ async fn not_open(state: &ApiState, id: &str, call: &Call) -> ApiError {
     }
 }
 
-/// The underskjema's company, share class, ISIN and income year must be the hovedskjema's.
-fn same_company(read: &Read, main: &Value) -> Result<(), ApiError> {
-    let mut wrong = Vec::new();
-    for path in xml::identification() {
-        let segs = crate::form::expr::parse_path(path).unwrap_or_default();
-        let given = text_of(&read.doc, &segs);
-        let theirs = text_of(main, &segs);
-        if given.is_some() && given != theirs {
-            wrong.push(Feilspesifisering {
-                kode: "not_as_hovedskjema".into(),
-                melding: match theirs {
-                    Some(t) => format!("Underskjemaet må ha det samme som hovedskjemaet her: {t}."),
-                    None => "Hovedskjemaet har ikke dette feltet; la det stå tomt i underskjemaet."
-                        .into(),
-                },
-                sti: Some(read.sti(path)),
-                angitt_verdi: given,
-            });
-        }
-    }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(content_error(wrong))
-    }
-}
-
-/// The underskjema as its part of the form's document: the shareholder, and the rows about them.
-fn part_of(read: &Read) -> Value {
-    let mut part = Map::new();
-    part.insert("aksjonaer".into(), read.doc["aksjonaerer"][0].clone());
-    for g in &SUB_GROUPS[1..] {
-        if let Some(rows) = read.doc.get(*g) {
-            part.insert((*g).to_owned(), rows.clone());
-        }
-    }
-    Value::Object(part)
-}
-
-/// The hovedskjema's document with the parts given, each shareholder numbered by its place: the
-/// whole delivery, and for each row of a list about the shareholders which part (0 for the first
-/// underskjema) and which of its rows it came from.
-type Origins = HashMap<&'static str, Vec<(usize, usize)>>;
-
-fn assemble(main: &str, parts: &[String]) -> Result<(Value, Origins), serde_json::Error> {
-    let mut doc: Value = serde_json::from_str(main)?;
-    let mut shareholders = Vec::with_capacity(parts.len());
-    let mut lists: HashMap<&'static str, Vec<Value>> = HashMap::new();
-    let mut origins: Origins = HashMap::new();
-    for (i, text) in parts.iter().enumerate() {
-        let mut part: Map<String, Value> = serde_json::from_str(text)?;
-        shareholders.push(part.remove("aksjonaer").unwrap_or(Value::Null));
-        for g in &SUB_GROUPS[1..] {
-            let Some(Value::Array(rows)) = part.remove(*g) else {
-                continue;
-            };
-            for (j, mut row) in rows.into_iter().enumerate() {
-                if let Value::Object(m) = &mut row {
-                    m.insert("aksjonaer".into(), json!(i + 1));
-                }
-                lists.entry(g).or_default().push(row);
-                origins.entry(g).or_default().push((i, j));
-            }
-        }
-    }
-    if let Value::Object(m) = &mut doc {
-        m.insert("aksjonaerer".into(), Value::Array(shareholders));
-        for g in &SUB_GROUPS[1..] {
-            if let Some(rows) = lists.remove(g) {
-                m.insert((*g).to_owned(), Value::Array(rows));
-            }
-        }
-    }
-    Ok((doc, origins))
-}
-
 /// `POST …/{hovedskjemaid}/1086U` (and `…/validering` when not `store`): reads the underskjema,
 /// checks it against the hovedskjema and on its own, then adds it to the open delivery.
 async fn underskjema(
@@ -477,15 +384,19 @@ async fn underskjema(
     let read = xml::read(Skjema::Under, &body).map_err(unreadable)?;
     same_year(&read, call.year)?;
     let main: Value = serde_json::from_str(&delivery.document).map_err(ApiError::internal)?;
-    same_company(&read, &main)?;
+    let wrong = ar::same_company(&read, &main);
+    if !wrong.is_empty() {
+        return Err(unreadable(wrong));
+    }
     // The shareholder's own checks, in the hovedskjema's document as the only one: what needs
     // them all (their shares adding up) waits for the confirmation.
-    let part = part_of(&read);
-    let (doc, _) = assemble(&delivery.document, &[part.to_string()]).map_err(ApiError::internal)?;
+    let part = Value::Object(ar::part_of(&read));
+    let (doc, _) =
+        ar::assemble(&delivery.document, &[part.to_string()]).map_err(ApiError::internal)?;
     let ctx = crate::intake::context(Some(&call.caller.party));
     let errors: Vec<Feilspesifisering> = validate(&call.form, &doc, Scope::All, &ctx)
         .iter()
-        .filter(|e| is_sub(&e.path, true))
+        .filter(|e| ar::is_sub(&e.path, true))
         .map(|e| {
             let path = crate::form::expr::format_path(&e.path);
             at_element(e, read.sti(&path), text_of(&doc, &e.path))
@@ -634,7 +545,7 @@ async fn bekreft(
         // A sub-form arrived between the two reads: the count in hand is stale.
         return Err(not_open(&state, &delivery.id, &call).await);
     }
-    let (doc, origins) = assemble(&delivery.document, &parts).map_err(ApiError::internal)?;
+    let (doc, origins) = ar::assemble(&delivery.document, &parts).map_err(ApiError::internal)?;
     drop(parts);
     let hovedskjemaid = delivery.id.clone();
     let respond = |r: &Receipt| {
@@ -699,7 +610,7 @@ async fn confirm_error(
     delivery: &StagedRow,
     e: SubmitError,
     doc: &Value,
-    origins: &Origins,
+    origins: &ar::Origins,
 ) -> ApiError {
     let SubmitError::Invalid(errors) = e else {
         return submit_error(e, doc);
@@ -710,22 +621,8 @@ async fn confirm_error(
     for fe in &errors {
         let given = text_of(doc, &fe.path);
         // Which document (its seq) and which path in it.
-        let (seq, local) = match (fe.path.first(), fe.path.get(1)) {
-            (Some(Seg::Key(g)), Some(Seg::Index(i))) if SUB_GROUPS.contains(&g.as_str()) => {
-                let (part, row) = if g == "aksjonaerer" {
-                    (*i, 0)
-                } else {
-                    match origins.get(g.as_str()).and_then(|o| o.get(*i)) {
-                        Some(o) => *o,
-                        None => (usize::MAX, 0),
-                    }
-                };
-                let mut local = fe.path.clone();
-                local[1] = Seg::Index(row);
-                (part as i64 + 1, local)
-            }
-            _ => (0, fe.path.clone()),
-        };
+        let (seq, local) = ar::locate(&fe.path, origins);
+        let seq = seq.map_or(0, |s| s as i64);
         if let std::collections::hash_map::Entry::Vacant(v) = read.entry(seq) {
             let part = state
                 .store

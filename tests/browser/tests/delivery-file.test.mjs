@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { axe } from '../lib/axe.mjs';
 import { assertNoProblems } from '../lib/browser.mjs';
 import { navigation } from '../lib/portal.mjs';
 import { binaryPath } from '../lib/server.mjs';
@@ -12,10 +13,12 @@ import { usePortal } from '../lib/setup.mjs';
 const portal = usePortal();
 /** Dina Daglig Testesen (synthetic), daglig leder of TESTSAMEIET SKOGLY. */
 const DINA = { pid: '12837810092', party: 'org:819897522' };
+/** Tiril Tiger Testesen (synthetic), daglig leder of MOSEGRODD ORANSJE TIGER AS. */
+const TIRIL = { pid: '15837510047', party: 'org:314259521' };
 
 /** A valid RF-1140 delivery of `rows` owners, made by the portal's own `dev testdata`. */
-function delivery(rows, seed) {
-  return execFileSync(binaryPath(), ['dev', 'testdata', 'RF-1140', '--rows', String(rows), '--seed', String(seed)], {
+function delivery(rows, seed, form = 'RF-1140') {
+  return execFileSync(binaryPath(), ['dev', 'testdata', form, '--rows', String(rows), '--seed', String(seed)], {
     maxBuffer: 64 * 1024 * 1024,
     // The repository, where forms/ is.
     cwd: fileURLToPath(new URL('../../..', import.meta.url)),
@@ -57,6 +60,35 @@ test('without script the file is a plain multipart post', async () => {
     assert.equal(await page.locator('#file-progress').isHidden(), true);
     await page.locator('#fil').setInputFiles({ name: 'sameie.json', mimeType: 'application/json', buffer: delivery(30, 12) });
     const r = await navigation(page, () => page.locator('main form button[type="submit"]').click());
+    assert.equal(r.status(), 200);
+    assert.match(new URL(page.url()).pathname, /^\/innsendt\/[0-9a-f-]{36}$/);
+    assertNoProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the aksjonærregisteroppgave as one XML file: its errors placed in the file, then its receipt', async () => {
+  const { page, context, problems } = await portal.open({ login: TIRIL, javaScript: false });
+  try {
+    const r0 = await page.goto('/skjema/RF-1086/fil');
+    assert.equal(r0.status(), 200);
+    await axe(page, 'the aksjonærregisteroppgave as a file');
+    const good = delivery(4, 1, 'RF-1086').toString();
+    // The third shareholder's fødselsnummer broken: shown at «Underskjema 3» with its line.
+    const numbers = [...good.matchAll(/AksjonarFodselsnummer-datadef-1156 orid="1156">(\d{11})</g)].map((m) => m[1]);
+    assert.equal(numbers.length, 4);
+    const bad = good.replace(numbers[2], '12345678901');
+    await page.locator('#fil').setInputFiles({ name: 'ar.xml', mimeType: 'application/xml', buffer: Buffer.from(bad) });
+    let r = await navigation(page, () => page.locator('main form button[type="submit"]').click());
+    assert.equal(r.status(), 422);
+    const row = page.locator('main table tbody tr').first();
+    assert.equal(await row.locator('td').first().textContent(), 'Underskjema 3');
+    const line = bad.split('\n').findIndex((l) => l.includes('12345678901')) + 1;
+    assert.equal(await row.locator('td').last().textContent(), String(line));
+    await axe(page, 'the aksjonærregisteroppgave as a file: refused');
+    await page.locator('#fil').setInputFiles({ name: 'ar.xml', mimeType: 'application/xml', buffer: Buffer.from(good) });
+    r = await navigation(page, () => page.locator('main form button[type="submit"]').click());
     assert.equal(r.status(), 200);
     assert.match(new URL(page.url()).pathname, /^\/innsendt\/[0-9a-f-]{36}$/);
     assertNoProblems(problems);

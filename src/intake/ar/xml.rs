@@ -468,6 +468,10 @@ pub struct Problem {
     pub sti: Option<String>,
     /// The value given.
     pub angitt: Option<String>,
+    /// The line of the document it is at (from 1), when the XML could not be read there.
+    pub line: Option<usize>,
+    /// What the value must be, when that is one value.
+    pub expected: Option<String>,
 }
 
 /// A document read: its part of the form's JSON document, and where each of its fields came from.
@@ -635,6 +639,8 @@ fn problem(
         melding,
         sti: sti.map(str::to_owned),
         angitt: angitt.map(str::to_owned),
+        line: None,
+        expected: None,
     }
 }
 
@@ -651,47 +657,54 @@ fn well_formed(text: &str) -> Result<String, Vec<Problem>> {
         let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("linje {line}, kolonne {col}")
     };
-    let not_xml = |why: String| vec![problem("xml", why, None, None)];
+    let line_at = |pos: u64| {
+        let upto = &text[..(pos as usize).min(text.len())];
+        upto.matches('\n').count() + 1
+    };
+    let not_xml_at = |why: String, pos: Option<u64>| {
+        let mut p = problem("xml", why, None, None);
+        p.line = pos.map(line_at);
+        vec![p]
+    };
+    let not_xml = |why: String| not_xml_at(why, None);
     loop {
         let pos = reader.buffer_position();
         match reader.read_event() {
-            Ok(Event::Start(e)) => {
+            Ok(event @ (Event::Start(_) | Event::Empty(_))) => {
+                let (Event::Start(e) | Event::Empty(e)) = &event else {
+                    continue;
+                };
                 if depth == 0 && root.is_some() {
-                    return Err(not_xml(format!(
-                        "Dokumentet har mer enn ett rotelement ({}).",
-                        at(pos)
-                    )));
+                    return Err(not_xml_at(
+                        format!("Dokumentet har mer enn ett rotelement ({}).", at(pos)),
+                        Some(pos),
+                    ));
                 }
                 if depth == 0 {
                     root = Some(e.name().into_inner().to_owned());
                 }
-                depth += 1;
-            }
-            Ok(Event::Empty(e)) => {
-                if depth == 0 && root.is_some() {
-                    return Err(not_xml(format!(
-                        "Dokumentet har mer enn ett rotelement ({}).",
-                        at(pos)
-                    )));
-                }
-                if depth == 0 {
-                    root = Some(e.name().into_inner().to_owned());
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(Event::Text(t)) if depth == 0 && !t.as_ref().trim().is_empty() => {
-                return Err(not_xml(format!(
-                    "Dokumentet er ikke XML: tekst utenfor rotelementet ({}).",
-                    at(pos)
-                )));
+                return Err(not_xml_at(
+                    format!(
+                        "Dokumentet er ikke XML: tekst utenfor rotelementet ({}).",
+                        at(pos)
+                    ),
+                    Some(pos),
+                ));
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
             Err(e) => {
-                return Err(not_xml(format!(
-                    "XML-en er ikke velformet ({}): {e}.",
-                    at(reader.error_position())
-                )));
+                let pos = reader.error_position();
+                return Err(not_xml_at(
+                    format!("XML-en er ikke velformet ({}): {e}.", at(pos)),
+                    Some(pos),
+                ));
             }
         }
     }
@@ -701,6 +714,61 @@ fn well_formed(text: &str) -> Result<String, Vec<Problem>> {
         ));
     }
     root.ok_or_else(|| not_xml("Dokumentet er tomt: det har ikke noe XML-element.".into()))
+}
+
+/// The line (from 1) in `text` of the element at `sti` (`Skjema/A/B[2]/C`, as [`Read::sti`]
+/// writes it; an attribute's `/@x` gives its element's line), if it is there.
+pub fn line_of(text: &str, sti: &str) -> Option<usize> {
+    use quick_xml::events::Event;
+    let want: Vec<(&str, usize)> = sti
+        .split('/')
+        .filter(|seg| !seg.starts_with('@'))
+        .map(|seg| match seg.split_once('[') {
+            Some((name, n)) => (name, n.trim_end_matches(']').parse().unwrap_or(1)),
+            None => (seg, 1),
+        })
+        .collect();
+    if want.is_empty() {
+        return None;
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    // How many of `want` are found, how deep the reader is, and how often each name has
+    // occurred among the children of the last element found.
+    let (mut found, mut depth) = (0usize, 0usize);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    loop {
+        let pos = reader.buffer_position() as usize;
+        let (e, empty) = match reader.read_event().ok()? {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                depth = depth.checked_sub(1)?;
+                if depth < found {
+                    // Out of the last element found without finding the next.
+                    return None;
+                }
+                continue;
+            }
+            Event::Eof => return None,
+            _ => continue,
+        };
+        if depth == found {
+            let name = e.name().into_inner().to_owned();
+            let n = seen.entry(name.clone()).or_default();
+            *n += 1;
+            if name == want[found].0 && *n == want[found].1 {
+                found += 1;
+                if found == want.len() {
+                    let upto = &text[..pos.min(text.len())];
+                    return Some(upto.matches('\n').count() + 1);
+                }
+                seen.clear();
+            }
+        }
+        if !empty {
+            depth += 1;
+        }
+    }
 }
 
 /// The root's `skjemanummer` (and `blankettnummer`, if given) must be the document's.
@@ -986,11 +1054,11 @@ pub fn identification() -> impl Iterator<Item = &'static str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A hovedskjema laid out as Skatteetaten's example is (empty groups, text with line breaks).
-    const HOVED_XML: &str = r#"<Skjema skjemanummer="890" spesifikasjonsnummer="12144" blankettnummer="RF-1086" gruppeid="2586" etatid="974761076">
+    pub(crate) const HOVED_XML: &str = r#"<Skjema skjemanummer="890" spesifikasjonsnummer="12144" blankettnummer="RF-1086" gruppeid="2586" etatid="974761076">
     <GenerellInformasjon-grp-2587 gruppeid="2587">
         <Selskap-grp-2588 gruppeid="2588">
             <EnhetOrganisasjonsnummer-datadef-18 orid="18">314259521</EnhetOrganisasjonsnummer-datadef-18>
@@ -1034,7 +1102,7 @@ mod tests {
 </Skjema>"#;
 
     /// An underskjema laid out as Skatteetaten's example is.
-    const UNDER_XML: &str = r#"<Skjema skjemanummer="923" spesifikasjonsnummer="12146" blankettnummer="RF-1086-U" gruppeid="3983">
+    pub(crate) const UNDER_XML: &str = r#"<Skjema skjemanummer="923" spesifikasjonsnummer="12146" blankettnummer="RF-1086-U" gruppeid="3983">
     <SelskapsOgAksjonaropplysninger-grp-3987 gruppeid="3987">
         <Selskapsidentifikasjon-grp-3986 gruppeid="3986">
             <EnhetOrganisasjonsnummer-datadef-18 orid="18">314259521</EnhetOrganisasjonsnummer-datadef-18>
@@ -1146,6 +1214,24 @@ mod tests {
         assert_eq!(
             r.sti("avganger[0].type"),
             "Skjema/SalgArvGaveLikvidasjonPartiellLikvidasjonMv-grp-3995/AksjerIAvgang-grp-4002[1]/AksjerArvMvOmsattType-datadef-17753"
+        );
+        // Each element's line, found by its sti; one that is not there has none.
+        assert_eq!(line_of(xml, &r.sti("avganger[1].antall")), Some(5));
+        assert_eq!(
+            line_of(
+                xml,
+                "Skjema/SalgArvGaveLikvidasjonPartiellLikvidasjonMv-grp-3995/AksjerIAvgang-grp-4002[1]"
+            ),
+            Some(3)
+        );
+        assert_eq!(line_of(xml, "Skjema/@skjemanummer"), Some(1));
+        assert_eq!(line_of(xml, &r.sti("avganger[0].type")), None);
+        assert_eq!(
+            line_of(
+                xml,
+                "Skjema/SalgArvGaveLikvidasjonPartiellLikvidasjonMv-grp-3995/AksjerIAvgang-grp-4002[4]"
+            ),
+            None
         );
     }
 
