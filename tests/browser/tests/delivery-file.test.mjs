@@ -69,7 +69,7 @@ test('without script the file is a plain multipart post', async () => {
 });
 
 test('the aksjonærregisteroppgave as one XML file: its errors placed in the file, then its receipt', async () => {
-  const { page, context, problems } = await portal.open({ login: TIRIL, javaScript: false });
+  const { page, context, problems } = await portal.open({ login: TIRIL });
   try {
     const r0 = await page.goto('/skjema/RF-1086/fil');
     assert.equal(r0.status(), 200);
@@ -80,16 +80,20 @@ test('the aksjonærregisteroppgave as one XML file: its errors placed in the fil
     assert.equal(numbers.length, 4);
     const bad = good.replace(numbers[2], '12345678901');
     await page.locator('#fil').setInputFiles({ name: 'ar.xml', mimeType: 'application/xml', buffer: Buffer.from(bad) });
-    let r = await navigation(page, () => page.locator('main form button[type="submit"]').click());
+    // Sent in the background: the refusal replaces the main content.
+    const [r] = await Promise.all([
+      page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname.endsWith('/fil')),
+      page.locator('main form button[type="submit"]').click(),
+    ]);
     assert.equal(r.status(), 422);
+    await page.locator('#error-summary').waitFor();
     const row = page.locator('main table tbody tr').first();
     assert.equal(await row.locator('td').first().textContent(), 'Underskjema 3');
     const line = bad.split('\n').findIndex((l) => l.includes('12345678901')) + 1;
     assert.equal(await row.locator('td').last().textContent(), String(line));
     await axe(page, 'the aksjonærregisteroppgave as a file: refused');
     await page.locator('#fil').setInputFiles({ name: 'ar.xml', mimeType: 'application/xml', buffer: Buffer.from(good) });
-    r = await navigation(page, () => page.locator('main form button[type="submit"]').click());
-    assert.equal(r.status(), 200);
+    await navigation(page, () => page.locator('main form button[type="submit"]').click());
     assert.match(new URL(page.url()).pathname, /^\/innsendt\/[0-9a-f-]{36}$/);
     assertNoProblems(problems);
   } finally {
