@@ -160,6 +160,15 @@ impl ApiSpec {
     pub fn body_limit(&self) -> Option<usize> {
         self.max_body_mb.map(|mb| mb as usize * 1024 * 1024)
     }
+
+    /// The scheme's name: the last part of its path that is a name, not a number
+    /// (`boligsameie`; `aksjonaerregisteroppgave` for `…/aksjonaerregisteroppgave/1086`). Its SFTP
+    /// folder is named so.
+    pub fn scheme(&self) -> Option<&str> {
+        self.base
+            .rsplit('/')
+            .find(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
+    }
 }
 
 /// How an API takes a delivery: Skatteetaten's APIs come in two shapes.

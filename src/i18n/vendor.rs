@@ -62,6 +62,13 @@ pub struct Words {
     pub curl_intro: &'static str,
     pub changes: &'static str,
     pub version: &'static str,
+    /// The whole delivery as one file, in the browser or by SFTP.
+    pub as_file: &'static str,
+    pub file_gld: &'static str,
+    pub file_ar: &'static str,
+    pub file_upload: &'static str,
+    pub file_sftp: &'static str,
+    pub file_sftp_answer: &'static str,
     /// The request-level errors every call can get.
     pub api_errors: [(&'static str, &'static str); 11],
 }
@@ -124,6 +131,12 @@ const NB: Words = Words {
     curl_intro: "Med portalen kjørende lokalt (cargo run --release) og en testorganisasjon med systembruker for skjemaet (se docs/test-identities.md):",
     changes: "Nytt sammenlignet med Altinn II",
     version: "Versjon",
+    as_file: "Som fil",
+    file_gld: "Hele leveransen kan også sendes som én fil: det samme JSON-dokumentet som API-et tar imot, kontrollert på samme måte.",
+    file_ar: "Hele oppgaven kan også sendes som én XML-fil med rotelementet «Aksjonaerregisteroppgave»: hovedskjemaet først og så ett underskjema for hver aksjonær, hvert som det «Skjema»-dokumentet API-et tar imot. Filen kontrolleres som stegene i API-et, og hver feil oppgis med skjemaet, elementet og linjen i filen.",
+    file_upload: "En person som kan levere for virksomheten, laster opp filen i nettleseren på",
+    file_sftp: "Virksomheter som leverer med SFTP, legger filen i mappen",
+    file_sftp_answer: "Svaret kommer i kvittering/ med samme navn som filen, slik API-et ville svart.",
     api_errors: [
         ("GLD_004", "Mangler gyldig Maskinporten-token (401)"),
         (
@@ -212,6 +225,12 @@ const NN: Words = Words {
     curl_intro: "Med portalen køyrande lokalt (cargo run --release) og ein testorganisasjon med systembrukar for skjemaet (sjå docs/test-identities.md):",
     changes: "Nytt samanlikna med Altinn II",
     version: "Versjon",
+    as_file: "Som fil",
+    file_gld: "Heile leveransen kan òg sendast som éi fil: det same JSON-dokumentet som API-et tek imot, kontrollert på same måten.",
+    file_ar: "Heile oppgåva kan òg sendast som éi XML-fil med rotelementet «Aksjonaerregisteroppgave»: hovudskjemaet først og så eitt underskjema for kvar aksjonær, kvart som det «Skjema»-dokumentet API-et tek imot. Fila blir kontrollert som stega i API-et, og kvar feil blir oppgitt med skjemaet, elementet og linja i fila.",
+    file_upload: "Ein person som kan levere for verksemda, lastar opp fila i nettlesaren på",
+    file_sftp: "Verksemder som leverer med SFTP, legg fila i mappa",
+    file_sftp_answer: "Svaret kjem i kvittering/ med same namn som fila, slik API-et ville ha svart.",
     api_errors: [
         ("GLD_004", "Manglar gyldig Maskinporten-token (401)"),
         (
@@ -300,6 +319,12 @@ const EN: Words = Words {
     curl_intro: "With the portal running locally (cargo run --release) and a test organisation with a system user for the form (see docs/test-identities.md):",
     changes: "New compared with Altinn II",
     version: "Version",
+    as_file: "As a file",
+    file_gld: "The whole delivery can also be sent as one file: the same JSON document the API takes, checked the same way.",
+    file_ar: "The whole return can also be sent as one XML file with the root element «Aksjonaerregisteroppgave»: the hovedskjema first and then one underskjema for each shareholder, each the «Skjema» document the API takes. The file is checked as the API's steps check it, and each error is given with its form, its element and its line in the file.",
+    file_upload: "A person who may deliver for the organisation uploads the file in the browser at",
+    file_sftp: "Organisations that deliver by SFTP put the file in the folder",
+    file_sftp_answer: "The answer appears in kvittering/ under the file's name, as the API would have answered.",
     api_errors: [
         ("GLD_004", "No valid Maskinporten token (401)"),
         (

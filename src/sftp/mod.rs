@@ -58,12 +58,7 @@ pub fn schemes(catalog: &Catalog, default_limit: usize) -> Vec<Scheme> {
         .sftp_forms()
         .filter_map(|f| {
             let api = f.api.as_ref()?;
-            // The last part of the path that is a name, not a number (`…/aksjonaerregisteroppgave/1086`).
-            let name = api
-                .base
-                .rsplit('/')
-                .find(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))?
-                .to_owned();
+            let name = api.scheme()?.to_owned();
             Some(Scheme {
                 name,
                 form_id: f.id.clone(),

@@ -131,6 +131,34 @@ struct FormView {
     request: String,
     response: String,
     curl: String,
+    as_file: Option<AsFile>,
+}
+
+/// How the whole delivery may also come as one file.
+struct AsFile {
+    /// What the file is.
+    what: &'static str,
+    /// The upload page.
+    upload: String,
+    /// The SFTP folder, for a scheme SFTP takes.
+    sftp: Option<String>,
+}
+
+fn as_file(state: &AppState, form: &Form, w: &'static Words) -> Option<AsFile> {
+    let api = form.api.as_ref().filter(|a| a.delivery.takes_files())?;
+    let sftp = state
+        .catalog
+        .sftp_forms()
+        .any(|f| f.id == form.id)
+        .then(|| {
+            let year = api.years.iter().max().copied().unwrap_or_default();
+            format!("innsending/{}/{year}/", api.scheme().unwrap_or_default())
+        });
+    Some(AsFile {
+        what: if staged(form) { w.file_ar } else { w.file_gld },
+        upload: format!("/skjema/{}/fil", form.id),
+        sftp,
+    })
 }
 
 async fn view_form_get(
@@ -300,6 +328,7 @@ async fn view_form_get(
             request,
             response,
             curl,
+            as_file: as_file(&state, &form, w),
         },
         StatusCode::OK,
     )

@@ -221,9 +221,29 @@ async fn vendors_read_each_api_form_without_a_login() {
         "100 MB",
         "GLD_1052",
         "--org 311800108",
+        // The same document as one file: uploaded, or put by SFTP in the scheme's folder.
+        "href=\"/skjema/RF-1360/fil\"",
+        "<code>innsending/boligsparingungdom/2025/</code>",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
+    // The aksjonærregisteroppgave's file is XML, in a folder named for the scheme.
+    let ar = app.get("/systemleverandorer/RF-1086").await;
+    assert_eq!(ar.status, 200, "{}", ar.body);
+    assert!(
+        ar.body.contains("«Aksjonaerregisteroppgave»"),
+        "{}",
+        ar.body
+    );
+    assert!(
+        ar.body
+            .contains("<code>innsending/aksjonaerregisteroppgave/2025/</code>"),
+        "{}",
+        ar.body
+    );
+    // A form without a whole-delivery API has no such section.
+    let klage = app.get("/systemleverandorer/klage").await;
+    assert!(!klage.body.contains("id=\"fil\""), "{}", klage.body);
     // The example request is a delivery the API takes as it stands.
     let start = page.body.find("id=\"foresporsel\"").unwrap();
     let rest = &page.body[start..];
