@@ -106,24 +106,23 @@ pub(super) async fn take(
     let ctx = intake::context(Some(&party));
     // The id a caseworker finds the file by in the logs, given as `korrelasjonsid`.
     let rid = uuid::Uuid::new_v4().to_string();
-    let party_name = || async {
-        match state.authz.party_name(&party).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "SFTP: no name for the receipt");
-                None
-            }
-        }
-    };
     let submitter = Subject::Organisation(org.to_owned());
-    let deliver = |content, names: Option<String>| {
+    // A file that was read is submitted with the organisation's name for its receipt.
+    let deliver = |content| {
         let (submitter, party, ctx, form, rid, sha256) =
             (&submitter, &party, &ctx, &form, &rid, &sha256);
         async move {
+            let name = match state.authz.party_name(party).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SFTP: no name for the receipt");
+                    None
+                }
+            };
             let from = intake::file::Sender {
                 party,
                 submitter,
-                names: (names.as_deref(), Some(key_name)),
+                names: (name.as_deref(), Some(key_name)),
                 channel: Channel::Sftp,
                 lang: Lang::Nb,
                 context: ctx,
@@ -152,7 +151,7 @@ pub(super) async fn take(
                 (feil(kode, melding, &rid, details), None)
             }
             Ok(d) => {
-                let outcome = deliver(Content::Ar(&d), party_name().await).await;
+                let outcome = deliver(Content::Ar(&d)).await;
                 answered(state, outcome, &rid, |errors| d.details(errors))?
             }
         }
@@ -178,7 +177,7 @@ pub(super) async fn take(
             Ok(read) => {
                 let wrong = feil::wrong_years(&read.envelope, up.year);
                 if wrong.is_empty() {
-                    let outcome = deliver(Content::Gld(&read), party_name().await).await;
+                    let outcome = deliver(Content::Gld(&read)).await;
                     answered(state, outcome, &rid, |errors| feil::details(errors, &read))?
                 } else {
                     (feil(kode, melding, &rid, wrong), None)

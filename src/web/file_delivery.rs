@@ -114,27 +114,24 @@ fn page(
     let w = words(lang);
     let action = format!("/skjema/{}/fil", form.id);
     let title = format!("{} – {}", w.title, form.title.get(lang));
+    let (format, file_label, accept) = if intake::file::is_ar(form) {
+        (
+            w.ar_format,
+            w.ar_file_label,
+            ".xml,application/xml,text/xml",
+        )
+    } else {
+        (w.format, w.file_label, ".json,application/json")
+    };
     let mut view = FileView {
         base: Base::new(lang, title, action.clone()),
         w,
         form_id: form.id.clone(),
         form_title: form.title.get(lang).to_owned(),
         vendor: format!("/systemleverandorer/{}", form.id),
-        format: if intake::file::is_ar(form) {
-            w.ar_format
-        } else {
-            w.format
-        },
-        file_label: if intake::file::is_ar(form) {
-            w.ar_file_label
-        } else {
-            w.file_label
-        },
-        accept: if intake::file::is_ar(form) {
-            ".xml,application/xml,text/xml"
-        } else {
-            ".json,application/json"
-        },
+        format,
+        file_label,
+        accept,
         hint: w
             .file_hint
             .replace("{size}", &size(limit(state, form) as u64)),

@@ -83,9 +83,7 @@ async fn view_index_get(State(state): State<AppState>, L(lang): L) -> AppResult<
 
 /// Whether the form's API takes a delivery in steps (the aksjonærregisteroppgave).
 fn staged(form: &Form) -> bool {
-    form.api
-        .as_ref()
-        .is_some_and(|a| a.delivery == crate::form::definition::Delivery::Aksjonaerregister)
+    crate::intake::file::is_ar(form)
 }
 
 /// Where a delivery of the form is posted (a staged one: where it is opened).

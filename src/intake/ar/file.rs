@@ -18,7 +18,7 @@
 use axum::body::Bytes;
 use serde_json::Value;
 
-use super::xml::{self, Problem, Read, Skjema};
+use super::xml::{self, Problem, Read, Skjema, line_at};
 use super::{Origins, assemble_parts, locate, part_of, same_company, text_of};
 use crate::form::expr::format_path;
 use crate::form::validate::FieldError;
@@ -98,9 +98,9 @@ impl Delivery {
         self.parts.len().saturating_sub(1)
     }
 
-    fn text(&self) -> &str {
-        // Checked to be UTF-8 when it was read.
-        std::str::from_utf8(&self.text).unwrap_or_default()
+    /// The text of one document (checked to be UTF-8 when the file was read).
+    fn text_of(&self, part: &Part) -> &str {
+        std::str::from_utf8(&self.text[part.range.clone()]).unwrap_or_default()
     }
 
     /// Where an error of the assembled document is in the file.
@@ -112,8 +112,8 @@ impl Delivery {
             .min(self.parts.len().saturating_sub(1));
         let inner = self.reads[document].sti(&format_path(&local));
         let part = &self.parts[document];
-        let line = xml::line_of(&self.text()[part.range.clone()], &inner)
-            .map_or(part.line, |l| part.line + l - 1);
+        let line =
+            xml::line_of(self.text_of(part), &inner).map_or(part.line, |l| part.line + l - 1);
         Located {
             document,
             sti: file_sti(document, &inner),
@@ -157,11 +157,6 @@ fn fault(document: Option<usize>, kode: &'static str, melding: String) -> Fault 
             expected: None,
         },
     }
-}
-
-/// Counts the lines of `text` up to `pos`.
-fn line_at(text: &str, pos: usize) -> usize {
-    text[..pos.min(text.len())].matches('\n').count() + 1
 }
 
 /// Finds the documents of the file: the root must be [`ROOT`], with only `Skjema` elements in it.
@@ -241,12 +236,10 @@ fn split(text: &str) -> Result<Vec<Part>, Vec<Fault>> {
         }
     }
     if depth != 0 {
-        let mut f = at(
+        return Err(vec![at(
             text.len(),
             "XML-en er ikke velformet: filen slutter før rotelementet er lukket.",
-        );
-        f.problem.line = Some(line_at(text, text.len()));
-        return Err(vec![f]);
+        )]);
     }
     if !root {
         return Err(vec![fault(

@@ -657,13 +657,9 @@ fn well_formed(text: &str) -> Result<String, Vec<Problem>> {
         let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("linje {line}, kolonne {col}")
     };
-    let line_at = |pos: u64| {
-        let upto = &text[..(pos as usize).min(text.len())];
-        upto.matches('\n').count() + 1
-    };
     let not_xml_at = |why: String, pos: Option<u64>| {
         let mut p = problem("xml", why, None, None);
-        p.line = pos.map(line_at);
+        p.line = pos.map(|pos| line_at(text, pos as usize));
         vec![p]
     };
     let not_xml = |why: String| not_xml_at(why, None);
@@ -714,6 +710,11 @@ fn well_formed(text: &str) -> Result<String, Vec<Problem>> {
         ));
     }
     root.ok_or_else(|| not_xml("Dokumentet er tomt: det har ikke noe XML-element.".into()))
+}
+
+/// The line (from 1) of byte `pos` of `text`.
+pub fn line_at(text: &str, pos: usize) -> usize {
+    text[..pos.min(text.len())].matches('\n').count() + 1
 }
 
 /// The line (from 1) in `text` of the element at `sti` (`Skjema/A/B[2]/C`, as [`Read::sti`]
