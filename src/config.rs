@@ -157,6 +157,9 @@ pub struct Config {
     pub sftp_sessions_per_org: usize,
     /// An SFTP connection with nothing sent for this long is closed (seconds).
     pub sftp_idle_s: u64,
+    /// Where `GET /metrics` (Prometheus) is served: an address of its own, never the public
+    /// one. Unset: no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The portal's own client at Maskinporten. A missing field reads as empty, so that the check can
@@ -269,6 +272,7 @@ impl Default for Config {
             sftp_host_key: None,
             sftp_sessions_per_org: 4,
             sftp_idle_s: 300,
+            metrics_listen: None,
         }
     }
 }
@@ -360,6 +364,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("sftp_host_key", "TASTESKJEMA_SFTP_HOST_KEY"),
     ("sftp_sessions_per_org", "TASTESKJEMA_SFTP_SESSIONS_PER_ORG"),
     ("sftp_idle_s", "TASTESKJEMA_SFTP_IDLE_S"),
+    ("metrics_listen", "TASTESKJEMA_METRICS_LISTEN"),
 ];
 
 /// The environment variable of a file key.

@@ -12,6 +12,7 @@ pub mod dev;
 pub mod form;
 pub mod i18n;
 pub mod intake;
+pub mod observe;
 pub mod ratelimit;
 mod security;
 pub mod server;
@@ -47,6 +48,8 @@ pub struct App {
     pub catalog: Arc<Catalog>,
     /// Where the SFTP server listens, when it runs (`sftp_listen`).
     pub sftp: Option<std::net::SocketAddr>,
+    /// Where `/metrics` is served, when it is (`metrics_listen`).
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Loads and checks every form; an error names each problem as `file:line: …`.
@@ -245,6 +248,18 @@ pub async fn build_with(
         auth::idporten::http_client()?,
     )?;
     let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
+    let metrics = match config.metrics_listen {
+        Some(at) => Some(observe::spawn_metrics(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the metrics listener to {at}"))?,
+            observe::Sources {
+                store: store.clone(),
+                handle: observe::recorder(),
+            },
+        )?),
+        None => None,
+    };
     let scanner = match &config.clamd {
         Some(c) => {
             let sc = Arc::new(intake::scan::Scanner::from_setting(c)?);
@@ -255,6 +270,11 @@ pub async fn build_with(
             Some(sc)
         }
         None => None,
+    };
+    let readiness = observe::Readiness {
+        store: store.clone(),
+        forms: catalog.forms.len(),
+        clamd: scanner.clone(),
     };
     let uploads = Arc::new(intake::attachments::Uploads::new(
         &catalog,
@@ -333,7 +353,10 @@ pub async fn build_with(
         },
         config.production,
     );
-    let mut router = web::router(state).merge(api).merge(caseworkers);
+    let mut router = web::router(state)
+        .merge(api)
+        .merge(caseworkers)
+        .merge(observe::probes(readiness));
     if let Some(secret) = &dev_secret {
         router = router.merge(dev::mount(config, &catalog, secret).await?);
     }
@@ -383,6 +406,8 @@ pub async fn build_with(
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client_request_id = %client_id)
             }),
         )
+        // Counted, timed and logged once each, by route template (inside the request id).
+        .layer(axum::middleware::from_fn(observe::requests))
         // Outermost: every request gets the portal's own id before anything logs.
         .layer(axum::middleware::from_fn(security::request_id));
     Ok(App {
@@ -390,6 +415,7 @@ pub async fn build_with(
         store,
         catalog,
         sftp,
+        metrics,
     })
 }
 
@@ -451,11 +477,75 @@ fn oidc_config(
 pub fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match config.log_format {
-        LogFormat::Json => b.json().try_init(),
-        LogFormat::Pretty => b.try_init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .try_init(),
+        // Colours only for a person at a terminal, never into a file or a log collector.
+        LogFormat::Pretty => {
+            use std::io::IsTerminal as _;
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(std::io::stdout().is_terminal())
+                .try_init()
+        }
     };
+    if config.metrics_listen.is_some() {
+        observe::recorder();
+    }
+}
+
+/// What `serve` prints when it is ready: the address to open, and where SFTP listens. In JSON
+/// mode each is a JSON line, as the logs are, so that every line of the output is JSON.
+fn ready_lines(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    sftp: Option<std::net::SocketAddr>,
+    metrics: Option<std::net::SocketAddr>,
+) -> String {
+    let mut said = Vec::new();
+    said.push(if config.live_preview {
+        format!(
+            "Tasteskjema's live preview of {} is running: open http://{addr}{}/skjema",
+            config.forms_dir.display(),
+            config::ANSATT_HOME
+        )
+    } else {
+        format!("Tasteskjema is running: open http://{addr}/")
+    });
+    if let Some(sftp) = sftp {
+        said.push(format!("SFTP is listening on {sftp}"));
+        if !config.production {
+            said.push(format!(
+                "  try: sftp -P {} -i dev/keys/819897522 819897522@{}",
+                sftp.port(),
+                sftp.ip()
+            ));
+        }
+    }
+    if let Some(m) = metrics {
+        said.push(format!("metrics: http://{m}/metrics"));
+    }
+    let mut out = String::new();
+    for line in said {
+        match config.log_format {
+            LogFormat::Pretty => out.push_str(&line),
+            LogFormat::Json => out.push_str(
+                &serde_json::json!({
+                    "timestamp": time::OffsetDateTime::now_utc()
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                    "level": "INFO",
+                    "fields": { "message": line.trim_start() },
+                    "target": "tasteskjema",
+                })
+                .to_string(),
+            ),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM, then finishes the requests under way.
@@ -481,25 +571,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let app = build_with(&config, sftp_listener).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
     // One write: whoever reads the first line may stop reading after it.
-    let mut said = if config.live_preview {
-        format!(
-            "Tasteskjema's live preview of {} is running: open http://{addr}{}/skjema\n",
-            config.forms_dir.display(),
-            config::ANSATT_HOME
-        )
-    } else {
-        format!("Tasteskjema is running: open http://{addr}/\n")
-    };
-    if let Some(sftp) = app.sftp {
-        said.push_str(&format!("SFTP is listening on {sftp}\n"));
-        if !config.production {
-            said.push_str(&format!(
-                "  try: sftp -P {} -i dev/keys/819897522 819897522@{}\n",
-                sftp.port(),
-                sftp.ip()
-            ));
-        }
-    }
+    let said = ready_lines(&config, addr, app.sftp, app.metrics);
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();

@@ -100,6 +100,16 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
             ));
         }
     }
+    // The metrics are for the operators: never on the public port.
+    if let Some(m) = c.metrics_listen
+        && m.port() != 0
+        && m.port() == c.listen.port()
+    {
+        p.push(Problem::merged(
+            "metrics_listen",
+            format!("{m} is the port the portal listens on; give the metrics a port of their own"),
+        ));
+    }
     for (section, settings) in [("idporten", &c.idporten), ("ansatt", &c.ansatt)] {
         let Some(s) = settings else { continue };
         if !s.issuer.is_empty() {
@@ -295,6 +305,14 @@ fn development_only_here(p: &mut Vec<Problem>, c: &Config) {
         p.push(Problem::merged(
             "listen",
             format!("{} is not a loopback address: {WHY}", c.listen),
+        ));
+    }
+    if let Some(at) = c.metrics_listen
+        && !at.ip().is_loopback()
+    {
+        p.push(Problem::merged(
+            "metrics_listen",
+            format!("{at} is not a loopback address: {WHY}"),
         ));
     }
     // The test organisations' SFTP keys are in the source tree.

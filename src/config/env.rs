@@ -199,6 +199,13 @@ pub(super) fn apply(
     ) {
         c.sftp_listen = Some(v);
     }
+    if let Some(v) = e.parse(
+        "metrics_listen",
+        "a socket address (accepted: IP:PORT, e.g. 127.0.0.1:9100)",
+        |v| v.parse().ok(),
+    ) {
+        c.metrics_listen = Some(v);
+    }
     if let Some(v) = e.text("sftp_host_key") {
         c.sftp_host_key = Some(v.into());
     }

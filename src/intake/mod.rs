@@ -312,6 +312,35 @@ pub async fn submit(
     s: Submission<'_>,
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
+    let form = s.form.id.clone();
+    let channel = s.channel.as_str();
+    let result = submit_once(store, authz, s, request_id).await;
+    let outcome = match &result {
+        Ok(Outcome::New(_)) => "received",
+        Ok(Outcome::Repeat(_)) => "repeated",
+        Err(SubmitError::Invalid(_)) => "invalid",
+        Err(SubmitError::Forbidden) => "forbidden",
+        Err(SubmitError::KeyReused) => "key_reused",
+        Err(SubmitError::DraftChanged | SubmitError::StagedChanged) => "changed",
+        Err(SubmitError::Db(_)) => "failed",
+    };
+    // Form ids and channels are the catalogue's and the code's: a short, fixed list.
+    metrics::counter!(
+        "tasteskjema_submissions_total",
+        "form" => form,
+        "channel" => channel,
+        "outcome" => outcome
+    )
+    .increment(1);
+    result
+}
+
+async fn submit_once(
+    store: &Store,
+    authz: &Arc<dyn Authorization>,
+    s: Submission<'_>,
+    request_id: &str,
+) -> Result<Outcome, SubmitError> {
     let doc = received(store, &s).await?;
     let document = doc.canonical();
     let sha256 = canonical::sha256_hex(document.as_bytes());

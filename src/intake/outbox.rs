@@ -148,8 +148,19 @@ impl Outbox {
         let Some(job) = self.store.claim_job(LEASE_MS).await? else {
             return Ok(false);
         };
+        let start = std::time::Instant::now();
         let result = self.handle(&job).await;
         let now = now_ms();
+        let outcome = match &result {
+            Ok(Step::Done(_)) => "done",
+            Ok(Step::Later(_)) => "not_ready",
+            Err(e) if e.is_retryable() && job.attempts < MAX_ATTEMPTS => "retry",
+            Err(_) => "parked",
+        };
+        metrics::counter!("tasteskjema_outbox_attempts_total", "kind" => job.kind.as_str(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("tasteskjema_outbox_attempt_duration_seconds", "kind" => job.kind.as_str())
+            .record(start.elapsed().as_secs_f64());
         match result {
             Ok(Step::Done(next)) => {
                 self.store.finish_job(&job, next).await?;

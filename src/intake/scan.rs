@@ -45,7 +45,21 @@ impl Scanner {
         })
     }
 
-    fn verdict(r: Result<Verdict, super::clamd::ClamdError>) -> Scanned {
+    /// Whether clamd answers its `PING` now.
+    pub async fn answers(&self) -> bool {
+        self.clamd.ping().await.is_ok()
+    }
+
+    /// The verdict of a scan that began at `start`, counted and timed for the metrics.
+    fn verdict(r: Result<Verdict, super::clamd::ClamdError>, start: std::time::Instant) -> Scanned {
+        let result = match &r {
+            Ok(Verdict::Clean) => "clean",
+            Ok(Verdict::Infected(_)) => "infected",
+            Err(_) => "no_answer",
+        };
+        metrics::counter!("tasteskjema_clamd_scans_total", "result" => result).increment(1);
+        metrics::histogram!("tasteskjema_clamd_scan_duration_seconds", "result" => result)
+            .record(start.elapsed().as_secs_f64());
         match r {
             Ok(Verdict::Clean) => Scanned::Clean,
             Ok(Verdict::Infected(name)) => {
@@ -61,14 +75,16 @@ impl Scanner {
 
     /// Scans a file on disk.
     pub async fn scan_path(&self, path: &Path) -> Scanned {
-        Self::verdict(self.clamd.scan_file(path).await)
+        let start = std::time::Instant::now();
+        Self::verdict(self.clamd.scan_file(path).await, start)
     }
 
     /// Scans a stored attachment, streamed from the store.
     pub async fn scan_stored(&self, store: &Store, row: &crate::store::AttachmentRow) -> Scanned {
         let bytes = store.attachment_bytes(row);
         let reader = tokio_util::io::StreamReader::new(Box::pin(bytes));
-        Self::verdict(self.clamd.scan_reader(reader).await)
+        let start = std::time::Instant::now();
+        Self::verdict(self.clamd.scan_reader(reader).await, start)
     }
 
     /// Looks again at pending files every `period`, forever.

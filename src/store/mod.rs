@@ -45,6 +45,7 @@ mod outbox;
 mod reports;
 mod sftp;
 mod staged;
+mod stats;
 mod status;
 mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
@@ -52,6 +53,7 @@ pub use documents::DocumentRow;
 pub use outbox::{Job, JobRow};
 pub use sftp::{SftpFile, SftpKey};
 pub use staged::{NewPart, NewStaged, PartRow, StagedRow, Step};
+pub use stats::{JobCount, PoolFigures};
 pub use status::{AttachmentStatus, JobKind, JobState, SubmissionStatus, UnknownValue};
 pub use submissions::{Inserted, NewSubmission, SubmissionQuery, SubmissionRow};
 
@@ -133,6 +135,8 @@ pub struct Store {
     /// SQLite has one writer at a time; writers that find it busy sleep and poll, which makes a
     /// long tail under load. Our own writers queue here instead, in order (PostgreSQL: unused).
     writes: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How many of our writers wait in `writes` now (for the metrics).
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Attachment bytes go here when set, else into the database.
     attachment_dir: Option<std::path::PathBuf>,
 }
@@ -171,6 +175,7 @@ impl Store {
         let store = Store {
             db,
             writes: Default::default(),
+            waiting: Default::default(),
             attachment_dir: None,
         };
         store.migrate().await?;
@@ -179,10 +184,27 @@ impl Store {
 
     /// Waits for the turn to write (SQLite only).
     async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        use std::sync::atomic::Ordering;
+        /// Counts a waiting writer until its turn comes or it gives up (a cancelled request).
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         match self.db {
-            Db::Sqlite(_) => Some(self.writes.lock().await),
+            Db::Sqlite(_) => {
+                self.waiting.fetch_add(1, Ordering::Relaxed);
+                let _waiting = Waiting(&self.waiting);
+                Some(self.writes.lock().await)
+            }
             Db::Postgres(_) => None,
         }
+    }
+
+    /// Our writers waiting for their turn now.
+    fn writers_waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Which backend is in use, for logs and health.
@@ -193,18 +215,32 @@ impl Store {
         }
     }
 
-    async fn migrate(&self) -> Result<(), Error> {
+    /// This build's migrations for the backend in use.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
         match &self.db {
-            Db::Sqlite(p) => {
-                sqlx::migrate!("migrations/sqlite").run(p).await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::migrate!("migrations/postgres").run(p).await?;
-            }
+            Db::Sqlite(_) => sqlx::migrate!("migrations/sqlite"),
+            Db::Postgres(_) => sqlx::migrate!("migrations/postgres"),
         }
+    }
+
+    async fn migrate(&self) -> Result<(), Error> {
+        let migrator = self.migrator();
+        on_pool!(&self.db, |p| migrator.run(p).await)?;
         self.session_store().migrate().await?;
         self.employee_session_store().migrate().await?;
         Ok(())
+    }
+
+    /// How many of this build's migrations the database has not applied (0: current).
+    pub async fn migrations_missing(&self) -> Result<usize, Error> {
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success";
+        let applied: Vec<(i64,)> = on_pool!(&self.db, |p| sqlx::query_as(sql).fetch_all(p).await)?;
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+            .count())
     }
 
     /// Answers when the database does.

@@ -67,6 +67,7 @@ impl Login {
             Ok(())
         } else {
             tracing::warn!(client = %key, "login rate limit reached");
+            count_login("business", "rate_limited");
             Err(AppError::TooManyRequests)
         }
     }
@@ -90,6 +91,13 @@ struct Pending {
 #[derive(Deserialize)]
 struct LoginQuery {
     neste: Option<String>,
+}
+
+/// Counts a login's end for the metrics: `ok`, or why it failed (a [`crate::auth::oidc`] error
+/// code, `no_login_started`, `rate_limited`). `side`: `business` or `caseworker`.
+pub fn count_login(side: &'static str, outcome: &'static str) {
+    metrics::counter!("tasteskjema_logins_total", "side" => side, "outcome" => outcome)
+        .increment(1);
 }
 
 /// Only a path on this site may be returned to; anything else (another origin, `//host`, `/\\host`,
@@ -181,7 +189,10 @@ async fn view_callback_get(
         .remove(PENDING_KEY)
         .await
         .map_err(session_error)?
-        .ok_or(AppError::LoginFailed)?;
+        .ok_or_else(|| {
+            count_login("business", "no_login_started");
+            AppError::LoginFailed
+        })?;
     let new: LoggedIn = match login.client().await?.finish(&pending.login, q).await {
         Ok(p) => p,
         Err(e) => {
@@ -189,6 +200,7 @@ async fn view_callback_get(
             // claim or the message at fault), so that an operator can tell a cancelled login
             // from a forged callback or a clock out of step.
             tracing::warn!(reason = e.code(), detail = %e, "login refused");
+            count_login("business", e.code());
             return Err(AppError::LoginFailed);
         }
     };
@@ -249,6 +261,7 @@ async fn view_callback_get(
         .store
         .audit("login", &Actor::person(&new.pid), &new.pid, &rid)
         .await?;
+    count_login("business", "ok");
     Ok(Redirect::to(&pending.next).into_response())
 }
 

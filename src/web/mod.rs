@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -75,7 +75,6 @@ pub fn router(state: AppState) -> Router {
         .merge(uploads::router(state.uploads.cap))
         .merge(vendor::router())
         .route("/static/{file}", get(assets::serve))
-        .route("/healthz", get(healthz))
         .fallback(not_found)
         // Every unsafe request must come from the portal's own pages (Origin / Sec-Fetch-Site);
         // a refusal is a 403 that `error_pages` shows in the user's language.
@@ -347,15 +346,4 @@ async fn error_pages(req: Request, next: Next) -> Response {
         }
     }
     out
-}
-
-/// `GET /healthz`: 200 when the database answers.
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.health().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
 }

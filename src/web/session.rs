@@ -393,7 +393,7 @@ pub fn who() -> Option<Who> {
 /// then, which pushes the idle expiry on) and makes [`Who`] available to the layout.
 pub async fn who_layer(State(limits): State<Limits>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/static/") || path.starts_with("/dev/") || path == "/healthz" {
+    if path.starts_with("/static/") || path.starts_with("/dev/") {
         return next.run(req).await;
     }
     let who = match req.extensions().get::<Session>() {

@@ -43,12 +43,12 @@ pub(crate) fn melding(reference: &str) -> Value {
     }})
 }
 
-struct Answer {
-    status: u16,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     token: Option<&str>,
@@ -91,7 +91,7 @@ async fn receipt_document(
         .unwrap()
 }
 
-fn key() -> String {
+pub(crate) fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 

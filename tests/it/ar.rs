@@ -353,7 +353,7 @@ async fn an_unconfirmed_delivery_expires_and_is_swept_away() {
     let hours = (row.expires_at - row.created_at) as f64 / 3_600_000.0;
     assert!((hours - 72.0).abs() < 0.01, "{hours}");
     // The time runs out.
-    exec(
+    crate::helpers::execute(
         &app,
         &format!("UPDATE staged_deliveries SET expires_at = 1 WHERE id = '{id}'"),
     )
@@ -595,18 +595,6 @@ async fn validering_checks_each_step_and_stores_nothing() {
     assert_eq!(submissions(&app).await, 0);
     // The confirmation itself is still to come.
     assert_eq!(v.confirm(&id, 1, &key()).await.status, 200);
-}
-
-/// Runs a statement on the portal's database (moving a delivery's time).
-async fn exec(app: &TestApp, sql: &str) {
-    use sqlx::Connection;
-    if app.db_url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    }
 }
 
 #[tokio::test]

@@ -44,14 +44,6 @@ async fn the_language_switch_is_remembered() {
 }
 
 #[tokio::test]
-async fn health_checks_the_database() {
-    let app = spawn_app().await;
-    let p = app.get("/healthz").await;
-    assert_eq!(p.status, 200);
-    assert_eq!(p.body, "ok");
-}
-
-#[tokio::test]
 async fn pages_carry_security_headers() {
     let app = spawn_app().await;
     let r = app

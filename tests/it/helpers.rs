@@ -18,6 +18,8 @@ pub struct TestApp {
     pub db_url: String,
     /// Where its SFTP server listens, when the configuration starts one.
     pub sftp: Option<std::net::SocketAddr>,
+    /// Where `/metrics` is served, when the configuration sets `metrics_listen`.
+    pub metrics: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
 }
 
@@ -144,6 +146,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let db_url = config.database_url().expose().to_string();
     let app = tasteskjema::build(&config).await.expect("the app builds");
     let sftp = app.sftp;
+    let metrics = app.metrics;
     let router = app.router;
     // The production server loop, with its time limits.
     tokio::spawn(async move {
@@ -158,6 +161,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         data_dir,
         db_url,
         sftp,
+        metrics,
         _dir: dir,
     }
 }
@@ -423,5 +427,16 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     } else {
         let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
         sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    }
+}
+
+/// Runs one statement on the portal's database, by SQL written for both dialects.
+pub async fn execute(app: &TestApp, sql: &str) {
+    if app.db_url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
     }
 }

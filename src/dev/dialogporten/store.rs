@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS create_requests (
 /// The stand-in's storage and its bearer check.
 pub struct DialogportenState {
     pool: SqlitePool,
+    /// Writers take turns here, in order (see `begin`).
+    writes: tokio::sync::Mutex<()>,
     pub(super) check: Arc<dyn BearerCheck>,
 }
 
@@ -140,7 +142,11 @@ impl DialogportenState {
             .await
             .with_context(|| format!("opening the Dialogporten stand-in at {}", path.display()))?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
-        Ok(DialogportenState { pool, check })
+        Ok(DialogportenState {
+            pool,
+            writes: tokio::sync::Mutex::new(()),
+            check,
+        })
     }
 
     /// Closes the database (before the file is opened again, as after a restart).
@@ -213,10 +219,24 @@ impl DialogportenState {
             .collect()
     }
 
-    /// A write transaction from its first statement, so two writers wait for each other
-    /// (busy timeout) instead of failing when a read would have to become a write.
-    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// A write transaction, once the writers before it are done: one writer at a time, so a
+    /// transaction that reads and then writes never finds another writer in its way.
+    ///
+    /// Not `begin_with("BEGIN IMMEDIATE")`: in sqlx-sqlite 0.8.6 a call cancelled after its
+    /// `BEGIN` ran but before it returned (a client gone away) leaves the pooled connection
+    /// inside a transaction nobody owns, and every later `begin_with` on it fails. A plain
+    /// `begin` has no such gap, and a `Transaction` dropped unfinished is rolled back.
+    async fn begin(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            Transaction<'static, Sqlite>,
+        ),
+        sqlx::Error,
+    > {
+        let turn = self.writes.lock().await;
+        Ok((turn, self.pool.begin().await?))
     }
 
     pub(super) async fn insert_dialog(
@@ -225,7 +245,7 @@ impl DialogportenState {
         source: &str,
     ) -> anyhow::Result<Outcome> {
         let id = d.id.to_string();
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         count(&mut tx, "dialog", &id).await?;
         for t in &d.transmissions {
             count(&mut tx, "transmission", &t.id.to_string()).await?;
@@ -298,7 +318,7 @@ impl DialogportenState {
         source: &str,
     ) -> anyhow::Result<Outcome> {
         let did = dialog_id.to_string();
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         count(&mut tx, "transmission", &t.id.to_string()).await?;
         let dialog: Option<(String, String)> =
             sqlx::query_as("SELECT service_resource, party FROM dialogs WHERE id = $1")
@@ -373,7 +393,7 @@ impl DialogportenState {
         source: &str,
     ) -> anyhow::Result<Outcome> {
         let did = id.to_string();
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         let dialog: Option<(String, String, String, String)> = sqlx::query_as(
             "SELECT service_resource, party, status, revision FROM dialogs WHERE id = $1",
         )
@@ -584,4 +604,77 @@ fn now_iso() -> String {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     ))
     .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll};
+
+    /// Polls `f` until it has said "not yet" `times` times (letting the runtime and the SQLite
+    /// worker threads run in between), then drops it: a request whose client went away.
+    async fn cancelled_after<F: Future>(f: F, times: usize) {
+        let mut f = pin!(f);
+        let mut pending = 0;
+        std::future::poll_fn(|cx: &mut Context<'_>| match f.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(()),
+            Poll::Pending if pending >= times => Poll::Ready(()),
+            Poll::Pending => {
+                pending += 1;
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+
+    /// A write cut off at any point leaves no connection of the pool inside a transaction: every
+    /// later write works, and what was cut off is all or nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_cancelled_midway_leaves_the_pool_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = DialogportenState::open(
+            dir.path().join("d.sqlite"),
+            Arc::new(super::super::AllowAny),
+        )
+        .await
+        .unwrap();
+        let write = |i: usize| {
+            let state = &state;
+            async move {
+                let (_turn, mut tx) = state.begin().await?;
+                sqlx::query("INSERT INTO events (id, subject, event) VALUES ($1, 's', '{}')")
+                    .bind(format!("a{i}"))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO events (id, subject, event) VALUES ($1, 's', '{}')")
+                    .bind(format!("b{i}"))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(())
+            }
+        };
+        for i in 0..400 {
+            cancelled_after(write(i), i % 12).await;
+            tokio::task::yield_now().await;
+        }
+        // Every connection of the pool gets a turn.
+        for i in 400..420 {
+            tokio::time::timeout(Duration::from_secs(20), write(i))
+                .await
+                .expect("a write after the cancelled ones finishes (no transaction left open)")
+                .expect("a write after the cancelled ones");
+        }
+        let (a, b): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM events WHERE id LIKE 'a%'), \
+                    (SELECT COUNT(*) FROM events WHERE id LIKE 'b%')",
+        )
+        .fetch_one(&state.pool)
+        .await
+        .unwrap();
+        assert_eq!(a, b, "a cancelled write is all or nothing");
+        assert!(a >= 20);
+    }
 }

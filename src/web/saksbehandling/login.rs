@@ -17,7 +17,7 @@ use crate::clock::now_s;
 use crate::ratelimit::RateLimit;
 use crate::store::Actor;
 use crate::web::error::{AppError, AppResult};
-use crate::web::login::safe_next;
+use crate::web::login::{count_login, safe_next};
 use crate::web::{ClientAddr, L, RequestId};
 
 /// The login routes.
@@ -61,6 +61,7 @@ impl AnsattLogin {
         if self.limit.allow(&crate::ratelimit::client_key(addr)) {
             Ok(())
         } else {
+            count_login("caseworker", "rate_limited");
             Err(AppError::TooManyRequests)
         }
     }
@@ -139,11 +140,15 @@ async fn view_callback_get(
         .remove(PENDING_KEY)
         .await
         .map_err(|e| AppError::Internal(format!("employee session: {e}")))?
-        .ok_or(AppError::LoginFailed)?;
+        .ok_or_else(|| {
+            count_login("caseworker", "no_login_started");
+            AppError::LoginFailed
+        })?;
     let e = match login.client().await?.finish(&pending.login, q).await {
         Ok(e) => e,
         Err(err) => {
             tracing::info!(code = err.code(), error = %err, "employee login refused");
+            count_login("caseworker", err.code());
             return Err(AppError::LoginFailed);
         }
     };
@@ -170,6 +175,7 @@ async fn view_callback_get(
         .audit("ansatt.login", &Actor::employee(&e.key), &e.key, &rid)
         .await?;
     tracing::info!(employee = %e.key, roles = ?e.roles, "employee logged in");
+    count_login("caseworker", "ok");
     Ok(Redirect::to(&pending.next).into_response())
 }
 

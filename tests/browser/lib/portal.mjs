@@ -56,9 +56,18 @@ function pad(n) {
  */
 export async function installHtmxProbe(context) {
   await context.addInitScript(() => {
-    window.__tsProbe = { settled: 0 };
+    const probe = { settled: 0, inFlight: 0, settledAt: 0, doneAt: 0 };
+    window.__tsProbe = probe;
+    document.addEventListener('htmx:beforeRequest', () => {
+      probe.inFlight += 1;
+    });
+    document.addEventListener('htmx:afterRequest', () => {
+      probe.inFlight = Math.max(0, probe.inFlight - 1);
+      probe.doneAt = performance.now();
+    });
     document.addEventListener('htmx:afterSettle', () => {
-      window.__tsProbe.settled += 1;
+      probe.settled += 1;
+      probe.settledAt = performance.now();
     });
   });
 }
@@ -74,7 +83,17 @@ export async function htmxSwap(page, action) {
   const response = page.waitForResponse((r) => r.request().method() === 'POST' && FRAGMENT.test(new URL(r.url()).pathname));
   await action();
   const r = await response;
-  await page.waitForFunction((b) => window.__tsProbe.settled > b, before, { polling: 20 });
+  // Another post may be under way (a text field's change fires as the radio is clicked): wait
+  // until every request has ended and the last one's swap has settled, or it swapped nothing.
+  await page.waitForFunction(
+    (b) => {
+      const p = window.__tsProbe;
+      if (p.settled <= b || p.inFlight > 0) return false;
+      return p.settledAt >= p.doneAt || performance.now() - p.doneAt > 250;
+    },
+    before,
+    { polling: 20 },
+  );
   return r;
 }
 
