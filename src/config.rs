@@ -160,6 +160,12 @@ pub struct Config {
     /// Where `GET /metrics` (Prometheus) is served: an address of its own, never the public
     /// one. Unset: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// A request that has not answered this many seconds after its body arrived is answered
+    /// 503 with `Retry-After` (a database gone silent must not hold requests for minutes).
+    pub request_timeout_s: u64,
+    /// The longest one database statement may run, in seconds (PostgreSQL's
+    /// `statement_timeout`); then it fails and the request is answered 503.
+    pub db_statement_timeout_s: u64,
 }
 
 /// The portal's own client at Maskinporten. A missing field reads as empty, so that the check can
@@ -273,6 +279,8 @@ impl Default for Config {
             sftp_sessions_per_org: 4,
             sftp_idle_s: 300,
             metrics_listen: None,
+            request_timeout_s: 30,
+            db_statement_timeout_s: 20,
         }
     }
 }
@@ -365,6 +373,11 @@ const SETTINGS: &[(&str, &str)] = &[
     ("sftp_sessions_per_org", "TASTESKJEMA_SFTP_SESSIONS_PER_ORG"),
     ("sftp_idle_s", "TASTESKJEMA_SFTP_IDLE_S"),
     ("metrics_listen", "TASTESKJEMA_METRICS_LISTEN"),
+    ("request_timeout_s", "TASTESKJEMA_REQUEST_TIMEOUT_S"),
+    (
+        "db_statement_timeout_s",
+        "TASTESKJEMA_DB_STATEMENT_TIMEOUT_S",
+    ),
 ];
 
 /// The environment variable of a file key.

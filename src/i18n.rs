@@ -135,6 +135,8 @@ pub struct Ui {
     pub party_required: &'static str,
     pub party_not_for_form: &'static str,
     pub err_429: &'static str,
+    /// The service cannot be reached now (the database); 503.
+    pub err_503: &'static str,
     pub party_refused: &'static str,
     pub nav_submitted: &'static str,
     pub submit_button: &'static str,
@@ -293,6 +295,7 @@ static NB: Ui = Ui {
     party_required: "Velg hvem du vil representere.",
     party_not_for_form: "Den du representerer nå, kan ikke bruke dette skjemaet. Velg en annen.",
     err_429: "Du har forsøkt for mange ganger på kort tid. Vent et minutt og prøv igjen.",
+    err_503: "Tjenesten er midlertidig utilgjengelig. Det du har lagret, er tatt vare på. Prøv igjen om noen sekunder.",
     party_refused: "Du kan ikke representere den du valgte, for dette skjemaet. Velg en av dem på listen.",
     nav_submitted: "Innsendt",
     submit_button: "Send inn",
@@ -446,6 +449,7 @@ static NN: Ui = Ui {
     party_required: "Vel kven du vil representere.",
     party_not_for_form: "Den du representerer no, kan ikkje bruke dette skjemaet. Vel ein annan.",
     err_429: "Du har prøvd for mange gonger på kort tid. Vent eitt minutt og prøv igjen.",
+    err_503: "Tenesta er mellombels utilgjengeleg. Det du har lagra, er teke vare på. Prøv igjen om nokre sekund.",
     party_refused: "Du kan ikkje representere den du valde, for dette skjemaet. Vel ein av dei på lista.",
     nav_submitted: "Innsendt",
     submit_button: "Send inn",
@@ -599,6 +603,7 @@ static EN: Ui = Ui {
     party_required: "Choose whom you want to act for.",
     party_not_for_form: "The party you are acting for cannot use this form. Choose another.",
     err_429: "You have tried too many times in a short while. Wait a minute and try again.",
+    err_503: "The service is unavailable for the moment. What you have saved is kept. Please try again in a few seconds.",
     party_refused: "You cannot act for the one you chose for this form. Choose one of those on the list.",
     nav_submitted: "Submitted",
     submit_button: "Submit",
@@ -657,6 +662,7 @@ impl Ui {
             413 => self.err_413,
             422 => self.err_422,
             429 => self.err_429,
+            503 => self.err_503,
             _ => self.err_500,
         }
     }

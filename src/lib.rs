@@ -100,10 +100,14 @@ pub async fn build_with(
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let store = Store::connect(&config.database_url(), config.db_max_connections)
-        .await
-        .context("connecting to the database")?
-        .with_attachment_dir(config.attachment_dir.clone());
+    let store = Store::connect_with(
+        &config.database_url(),
+        config.db_max_connections,
+        Duration::from_secs(config.db_statement_timeout_s),
+    )
+    .await
+    .context("connecting to the database")?
+    .with_attachment_dir(config.attachment_dir.clone());
     let sessions = store.session_store();
     tokio::spawn(
         sessions
@@ -386,6 +390,21 @@ pub async fn build_with(
         .layer(axum::middleware::from_fn_with_state(
             trusted_proxies(config),
             client_ip::layer,
+        ))
+        // A request stuck (a database gone silent) is answered 503 after its time limit.
+        .layer(axum::middleware::from_fn_with_state(
+            server::TimeLimit {
+                after: Duration::from_secs(config.request_timeout_s),
+                answer: Arc::new(|head: &axum::http::request::Parts| {
+                    let path = head.uri.path();
+                    if path == "/api" || path.starts_with("/api/") {
+                        api::unavailable()
+                    } else {
+                        web::unavailable_page(head)
+                    }
+                }),
+            },
+            server::time_limit,
         ))
         // A body that goes quiet half way is ended rather than held open.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

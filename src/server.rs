@@ -80,3 +80,88 @@ pub async fn serve(
     }
     Ok(())
 }
+
+/// A request's time limit: how long it may take once its body has arrived, and what to answer
+/// when it runs out (503 with `Retry-After`, in the shape of the part of the portal asked).
+#[derive(Clone)]
+pub struct TimeLimit {
+    /// The limit, counted from the body's end (or from the start, for a request without one),
+    /// so a slow upload is limited by [`BODY_IDLE_TIMEOUT`] and not by this.
+    pub after: Duration,
+    /// The answer when it runs out, from the request's head.
+    pub answer: std::sync::Arc<
+        dyn Fn(&axum::http::request::Parts) -> axum::response::Response + Send + Sync,
+    >,
+}
+
+/// Ends a request that has not answered within its [`TimeLimit`]: a database that has gone
+/// silent (no error, no answer) would otherwise hold every request already inside a query for as
+/// long as the silence lasts. The handler's future is dropped, which rolls back what it had begun.
+pub async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<TimeLimit>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use http_body::Body as _;
+    let (parts, body) = req.into_parts();
+    let (done, body_ended) = tokio::sync::oneshot::channel::<()>();
+    let body = if body.is_end_stream() {
+        drop(done);
+        body
+    } else {
+        axum::body::Body::new(Watched {
+            inner: body,
+            done: Some(done),
+        })
+    };
+    let head = parts.clone();
+    let run = next.run(axum::extract::Request::from_parts(parts, body));
+    let clock = async {
+        // Sent at the body's end; dropped unsent when the handler drops the body unread.
+        let _ = body_ended.await;
+        tokio::time::sleep(limit.after).await;
+    };
+    tokio::select! {
+        r = run => r,
+        () = clock => {
+            tracing::warn!(path = %head.uri.path(), limit_s = limit.after.as_secs(), "request over its time limit; answered 503");
+            metrics::counter!("tasteskjema_http_timeouts_total").increment(1);
+            (limit.answer)(&head)
+        }
+    }
+}
+
+/// A request body that says when it has ended.
+struct Watched {
+    inner: axum::body::Body,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl http_body::Body for Watched {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        let ended = match &polled {
+            std::task::Poll::Ready(None | Some(Err(_))) => true,
+            std::task::Poll::Ready(Some(Ok(_))) => self.inner.is_end_stream(),
+            std::task::Poll::Pending => false,
+        };
+        if ended && let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}

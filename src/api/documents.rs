@@ -93,7 +93,7 @@ pub(super) async fn fetch(
         .store
         .submission_by_transmission(&forsendelse, &party.key())
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::db)?
         // Only this form's submissions, for the income year in the path: another form's
         // (a complaint, a person's letter) is not reached through this form's door.
         .filter(|row| row.form_id == form.id && in_year(row, &year))

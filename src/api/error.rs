@@ -17,6 +17,8 @@ pub struct ApiError {
     kode: &'static str,
     melding: String,
     details: Vec<Feilspesifisering>,
+    /// Seconds to wait before trying again (`Retry-After`), for a passing outage.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -31,6 +33,7 @@ impl ApiError {
             kode,
             melding: melding.into(),
             details: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -67,6 +70,24 @@ impl ApiError {
         self.details.push(detail);
     }
 
+    /// A failure of the database: 503 with `Retry-After` when it cannot be reached now (the
+    /// caller should send the same request again, with the same idempotency key), else as
+    /// [`ApiError::internal`].
+    pub(super) fn db(e: sqlx::Error) -> ApiError {
+        if !crate::store::unavailable(&e) {
+            return ApiError::internal(e);
+        }
+        tracing::warn!(error = %e, "API request: the database is unavailable");
+        ApiError {
+            retry_after: Some(crate::store::RETRY_AFTER_S),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "GLD_001",
+                "Tjenesten er midlertidig utilgjengelig. Send den samme forespørselen igjen om litt.",
+            )
+        }
+    }
+
     /// An unexpected failure: logged with `e`, answered with nothing of it.
     pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %e, "API request failed");
@@ -95,7 +116,12 @@ impl IntoResponse for ApiError {
             korrelasjonsid: RequestId::current(),
             spesifisering: self.details,
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -163,7 +189,7 @@ pub(super) fn submit_error(e: SubmitError, doc: &dyn Given) -> ApiError {
             "GLD_006",
             "Innsendingen ble endret mens den ble bekreftet. Prøv igjen.",
         ),
-        SubmitError::Db(e) => ApiError::internal(e),
+        SubmitError::Db(e) => ApiError::db(e),
     }
 }
 

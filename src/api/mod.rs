@@ -71,6 +71,13 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
+/// The answer to an API request that ran out of time because the service cannot be reached now:
+/// 503 with `Retry-After`, as a `Feil` (the request time limit, `server::time_limit`).
+pub fn unavailable() -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    error::ApiError::db(sqlx::Error::PoolTimedOut).into_response()
+}
+
 /// A submission of either door, on its way to the intake.
 struct ApiSubmission<'a> {
     form: &'a Form,

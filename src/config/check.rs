@@ -92,6 +92,11 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("ar_open_hours", i128::from(c.ar_open_hours)),
         ("sftp_sessions_per_org", c.sftp_sessions_per_org as i128),
         ("sftp_idle_s", i128::from(c.sftp_idle_s)),
+        ("request_timeout_s", i128::from(c.request_timeout_s)),
+        (
+            "db_statement_timeout_s",
+            i128::from(c.db_statement_timeout_s),
+        ),
     ] {
         if n <= 0 {
             p.push(Problem::merged(

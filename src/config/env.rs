@@ -212,6 +212,12 @@ pub(super) fn apply(
     if let Some(v) = e.number("sftp_sessions_per_org", COUNT) {
         c.sftp_sessions_per_org = v;
     }
+    if let Some(v) = e.number("request_timeout_s", SECONDS) {
+        c.request_timeout_s = v;
+    }
+    if let Some(v) = e.number("db_statement_timeout_s", SECONDS) {
+        c.db_statement_timeout_s = v;
+    }
     if let Some(v) = e.number("sftp_idle_s", SECONDS) {
         c.sftp_idle_s = v;
     }

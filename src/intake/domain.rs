@@ -393,6 +393,12 @@ impl DomainClient {
                 .map(|f| Poll::Ready(Box::new(f)))
                 .map_err(|e| DeliveryError::Unusable(format!("feedback in an unknown shape: {e}"))),
             202 => Ok(Poll::Pending),
+            // The domain system does not know the submission yet (it may register a delivery
+            // after answering it, or this node asked another instance that has not caught up):
+            // not a refusal, so asked again with backoff, and parked only if it never appears.
+            404 => Err(DeliveryError::Retryable(format!(
+                "the domain system has no feedback on {id} yet (404)"
+            ))),
             _ => Err(refused(resp).await),
         }
     }

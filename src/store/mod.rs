@@ -128,6 +128,26 @@ pub enum Saved {
 /// Storage errors; their text is logged, never shown.
 pub type Error = sqlx::Error;
 
+/// Whether an error means the database cannot be reached now (no connection within the pool's
+/// wait, a connection lost or refused, the server shutting down or not yet accepting, a statement
+/// cut off by its time limit), as opposed to a fault in what was asked. Callers answer the first
+/// with 503 and `Retry-After`: trying again later is the right thing to do.
+pub fn unavailable(e: &Error) -> bool {
+    match e {
+        Error::PoolTimedOut | Error::PoolClosed | Error::Io(_) | Error::WorkerCrashed => true,
+        Error::Tls(_) => true,
+        Error::Database(d) => d.code().is_some_and(|c| {
+            // 08: connection exception; 57P01-57P03: shutting down, crash, cannot connect now;
+            // 57014: query cancelled (statement_timeout); 53300: too many connections.
+            c.starts_with("08") || c.starts_with("57P") || c == "57014" || c == "53300"
+        }),
+        _ => false,
+    }
+}
+
+/// How long a client should wait before trying again after [`unavailable`], in seconds.
+pub const RETRY_AFTER_S: u32 = 5;
+
 /// The portal's storage.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -144,13 +164,35 @@ pub struct Store {
 impl Store {
     /// Connects to the URL (`sqlite://…` or `postgres://…`) and runs the migrations.
     pub async fn connect(url: &Secret, max_connections: u32) -> Result<Store, Error> {
+        Store::connect_with(url, max_connections, Duration::from_secs(20)).await
+    }
+
+    /// As [`Store::connect`], with PostgreSQL's statements limited to `statement_timeout`.
+    /// PostgreSQL is also told to look for a peer that has gone (TCP keepalives from its side)
+    /// and to end a session left inside a transaction for a minute (a node killed half way
+    /// releases its locks).
+    pub async fn connect_with(
+        url: &Secret,
+        max_connections: u32,
+        statement_timeout: Duration,
+    ) -> Result<Store, Error> {
         let url = url.expose();
         let db = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([
+                (
+                    "statement_timeout",
+                    format!("{}ms", statement_timeout.as_millis()),
+                ),
+                ("idle_in_transaction_session_timeout", "60s".to_owned()),
+                ("tcp_keepalives_idle", "30".to_owned()),
+                ("tcp_keepalives_interval", "10".to_owned()),
+                ("tcp_keepalives_count", "3".to_owned()),
+            ]);
             Db::Postgres(
                 PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
+                    .connect_with(opts)
                     .await?,
             )
         } else {

@@ -34,8 +34,9 @@ pub struct PoolFigures {
 impl Store {
     /// Jobs not yet done, grouped by kind and state (done jobs are left out: they only grow).
     pub async fn job_counts(&self) -> Result<Vec<JobCount>, Error> {
-        let sql = "SELECT kind, state, COUNT(*) AS jobs, $1 - MIN(created_at) AS oldest_ms, \
-                   COALESCE(SUM(attempts), 0) AS attempts \
+        // PostgreSQL sums a BIGINT to a NUMERIC: cast back, as SQLite's integers already are.
+        let sql = "SELECT kind, state, COUNT(*) AS jobs, CAST($1 - MIN(created_at) AS BIGINT) AS oldest_ms, \
+                   CAST(COALESCE(SUM(attempts), 0) AS BIGINT) AS attempts \
                    FROM outbox WHERE state IN ('pending', 'parked') GROUP BY kind, state";
         on_pool!(&self.db, |p| sqlx::query_as::<_, JobCount>(sql)
             .bind(now_ms())

@@ -75,6 +75,7 @@ impl AppError {
                 StatusCode::SEE_OTHER
             }
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Db(e) if crate::store::unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::NoAccess => StatusCode::FORBIDDEN,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -122,6 +123,12 @@ impl IntoResponse for AppError {
             r.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static("60"),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                crate::store::RETRY_AFTER_S.into(),
             );
         }
         if matches!(self, AppError::NoAccess) {

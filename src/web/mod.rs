@@ -314,8 +314,41 @@ async fn error_pages(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || (is_html && !ours) {
         return resp;
     }
+    let message = resp.extensions().get::<error::ErrorText>().copied();
+    let mut out = error_page(status, lang, htmx, path, message);
+    for kept in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = resp.headers().get(&kept) {
+            out.headers_mut().insert(kept, v.clone());
+        }
+    }
+    out
+}
+
+/// The page that says a request ran out of time because the service cannot be reached now
+/// (503, `Retry-After`), in the language of the request.
+pub fn unavailable_page(head: &axum::http::request::Parts) -> Response {
+    let mut out = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang_of(&head.headers),
+        is_htmx(&head.headers),
+        head.uri.path().to_owned(),
+        None,
+    );
+    out.headers_mut()
+        .insert(header::RETRY_AFTER, crate::store::RETRY_AFTER_S.into());
+    out
+}
+
+/// An error page (or, for htmx, the message where the form was) for `status`.
+fn error_page(
+    status: StatusCode,
+    lang: Lang,
+    htmx: bool,
+    path: String,
+    text: Option<error::ErrorText>,
+) -> Response {
     let u = ui(lang);
-    let message = match resp.extensions().get::<error::ErrorText>() {
+    let message = match text {
         Some(t) => (t.0)(u),
         None => u.status_text(status.as_u16()),
     };
@@ -339,11 +372,6 @@ async fn error_pages(req: Request, next: Next) -> Response {
             .insert("hx-retarget", HeaderValue::from_static("#form-status"));
         out.headers_mut()
             .insert("hx-reswap", HeaderValue::from_static("innerHTML"));
-    }
-    for kept in [header::ALLOW, header::RETRY_AFTER] {
-        if let Some(v) = resp.headers().get(&kept) {
-            out.headers_mut().insert(kept, v.clone());
-        }
     }
     out
 }

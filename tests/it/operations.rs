@@ -144,6 +144,10 @@ async fn submissions_and_the_outbox_are_counted_by_form_channel_and_outcome() {
         )
         .unwrap_or(0.0)
     };
+    assert!(
+        sample(&text, "tasteskjema_metrics_read_failures_total", &[]).is_none(),
+        "every figure was read: {text}"
+    );
     assert!(counted("received") >= 1.0, "{text}");
     assert!(counted("repeated") >= 1.0, "{text}");
     // Every job kind and state has its series, at 0 when there is none.
@@ -331,4 +335,87 @@ fn pretty_lines_have_no_colours_when_not_written_to_a_terminal() {
     let all = format!("{out}{err}");
     assert!(!all.contains('\u{1b}'), "{all}");
     assert!(all.contains("route=/ status=200"), "{all}");
+}
+
+/// Another connection holding the write lock (SQLite) or an exclusive lock on `table`
+/// (PostgreSQL) until it is dropped: to the portal, a database that has stopped answering.
+async fn hold_lock(app: &TestApp, table: &str) -> Box<dyn std::any::Any> {
+    use sqlx::{Connection as _, Executor as _};
+    if app.db_url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+        c.execute("BEGIN EXCLUSIVE").await.unwrap();
+        Box::new(c)
+    } else {
+        let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+        c.execute("BEGIN").await.unwrap();
+        c.execute(format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE").as_str())
+            .await
+            .unwrap();
+        Box::new(c)
+    }
+}
+
+#[tokio::test]
+async fn a_silent_database_is_answered_503_with_retry_after_and_nothing_half_done() {
+    let app = spawn_app_with(|c| c.request_timeout_s = 1).await;
+    // The API: 503 with Retry-After in the API's own error shape.
+    let token = app.token(SAMEIE, SCOPE);
+    let k = key();
+    let lock = hold_lock(&app, "submissions").await;
+    let started = std::time::Instant::now();
+    let a = post(&app, PATH, Some(&token), Some(&k), &melding("Stille-1")).await;
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    assert_eq!(a.body["kode"], "GLD_001");
+    assert!(a.body["melding"].as_str().unwrap().contains("igjen"));
+    drop(lock);
+    // Sent again with the same key once the database answers: stored once.
+    let b = post(&app, PATH, Some(&token), Some(&k), &melding("Stille-1")).await;
+    assert_eq!(b.status, 200, "{}", b.body);
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM submissions").await,
+        1
+    );
+
+    // A page: the 503 page in the person's language, with Retry-After, and the draft as it was.
+    app.log_in(crate::helpers::DINA, crate::helpers::SUBSTANTIAL)
+        .await;
+    app.choose_party(crate::helpers::SKOGLY).await;
+    let page = app.start("RF-1140").await;
+    app.get("/?lang=en").await;
+    let version = app.version(&page).await;
+    let lock = hold_lock(&app, "drafts").await;
+    let r = app
+        .client
+        .post(format!("{}{page}", app.addr))
+        .form(&[
+            ("_version", version.as_str()),
+            ("_action", "save"),
+            ("leveranse.oppgavegiversLeveranseReferanse", "Stille"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<html lang=\"en\">"), "{body}");
+    assert!(
+        body.contains("The service is unavailable for the moment"),
+        "{body}"
+    );
+    drop(lock);
+    // Nothing of the cut-off save was kept; the same save now works.
+    let r = app
+        .post_page(
+            &page,
+            "save",
+            &[("leveranse.oppgavegiversLeveranseReferanse", "Stille")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.version(&page).await,
+        (version.parse::<i64>().unwrap() + 1).to_string()
+    );
 }

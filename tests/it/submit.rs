@@ -723,3 +723,65 @@ async fn an_excise_return_is_assessed_with_a_kid_and_an_amount() {
     assert!(summary.contains(&format!("KID: {kid}")), "{summary}");
     assert!(summary.contains("Kontonummer: 7694 05 17504"), "{summary}");
 }
+
+#[tokio::test]
+async fn feedback_the_domain_system_does_not_have_yet_is_asked_for_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A domain system that takes every delivery but answers 404 to the first two asks for its
+    // feedback (it has not registered it yet), then gives it.
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let counter = asked.clone();
+    tokio::spawn(async move {
+        use axum::extract::Path;
+        use axum::http::StatusCode;
+        use axum::routing::{get, post};
+        let app = axum::Router::new()
+            .route(
+                "/{area}/innsendinger",
+                post(|| async { StatusCode::ACCEPTED }),
+            )
+            .route(
+                "/{area}/innsendinger/{id}/tilbakemelding",
+                get(move |Path((_, id)): Path<(String, String)>| {
+                    let counter = counter.clone();
+                    async move {
+                        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+                            return (StatusCode::NOT_FOUND, "ukjent innsending").into_response();
+                        }
+                        axum::Json(serde_json::json!({
+                            "id": format!("tilbakemelding-{id}"),
+                            "innsendingId": id,
+                            "status": "godkjent",
+                            "meldinger": [],
+                        }))
+                        .into_response()
+                    }
+                }),
+            );
+        axum::serve(listener, app).await.unwrap();
+    });
+    use axum::response::IntoResponse as _;
+    let app = spawn_logged_in_with(move |c| c.domain_url = Some(base)).await;
+    let summary = fill_rf1140(&app).await;
+    let receipt = submit(&app, &summary).await.location.unwrap();
+    let id = receipt.trim_start_matches("/innsendt/").to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let feedback = loop {
+        let jobs = app.store.jobs_of(&id).await.unwrap();
+        if let Some(j) = jobs.iter().find(|j| j.kind == "feedback") {
+            assert_ne!(
+                j.state, "parked",
+                "a 404 on feedback is not a refusal: {j:?}"
+            );
+            if j.state == "done" {
+                break j.clone();
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "{jobs:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(feedback.attempts, 3, "two 404s, then the feedback");
+    assert_eq!(asked.load(Ordering::SeqCst), 3);
+}

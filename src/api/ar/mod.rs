@@ -265,7 +265,7 @@ async fn hovedskjema(
         .store
         .open_staged(&row, &actor, &rid)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::db)?
     {
         Step::New(id) => {
             tracing::info!(delivery = %id, form = %call.form.id, "staged delivery opened");
@@ -341,7 +341,7 @@ async fn delivery_of(
         .store
         .staged(id, party)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::db)?
         .filter(|d| d.year == year)
         .ok_or_else(no_delivery)
 }
@@ -436,7 +436,7 @@ async fn underskjema(
         .store
         .add_staged_part(&row, &actor, &rid)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::db)?
     {
         Step::New(id) => {
             Ok((StatusCode::CREATED, Json(json!({ "underskjemaid": id }))).into_response())
@@ -540,7 +540,7 @@ async fn bekreft(
         .store
         .staged_documents(&delivery.id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::db)?;
     if parts.len() as i64 != delivery.parts {
         // A sub-form arrived between the two reads: the count in hand is stale.
         return Err(not_open(&state, &delivery.id, &call).await);
@@ -589,7 +589,7 @@ async fn confirmed_before(
         .store
         .submission_by_key(&call.key)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::db)?;
     match first {
         Some(row) if delivery.submission_id.as_deref() == Some(row.id.as_str()) => {
             if count != delivery.parts {
@@ -707,7 +707,7 @@ async fn dokumenter(
         .store
         .staged_parts(&delivery.id, (side - 1).saturating_mul(PAGE), PAGE)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::db)?;
     let docs: Vec<Value> = rows
         .iter()
         .map(|p| {
@@ -743,7 +743,7 @@ async fn dokument(
         .store
         .staged_part(&delivery.id, &dokument)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::db)?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
