@@ -166,6 +166,14 @@ pub struct Config {
     /// The longest one database statement may run, in seconds (PostgreSQL's
     /// `statement_timeout`); then it fails and the request is answered 503.
     pub db_statement_timeout_s: u64,
+    /// A draft not saved for this many days is deleted with its files (an area may say
+    /// otherwise in `areas.toml`).
+    pub retention_draft_days: u32,
+    /// A submission is deleted with its files this many years after it was received (an area
+    /// may say otherwise).
+    pub retention_submission_years: u32,
+    /// Audit rows are deleted this many years after they were written (at least 1).
+    pub retention_audit_years: u32,
 }
 
 /// The portal's own client at Maskinporten. A missing field reads as empty, so that the check can
@@ -281,6 +289,9 @@ impl Default for Config {
             metrics_listen: None,
             request_timeout_s: 30,
             db_statement_timeout_s: 20,
+            retention_draft_days: 90,
+            retention_submission_years: 10,
+            retention_audit_years: 10,
         }
     }
 }
@@ -378,6 +389,12 @@ const SETTINGS: &[(&str, &str)] = &[
         "db_statement_timeout_s",
         "TASTESKJEMA_DB_STATEMENT_TIMEOUT_S",
     ),
+    ("retention_draft_days", "TASTESKJEMA_RETENTION_DRAFT_DAYS"),
+    (
+        "retention_submission_years",
+        "TASTESKJEMA_RETENTION_SUBMISSION_YEARS",
+    ),
+    ("retention_audit_years", "TASTESKJEMA_RETENTION_AUDIT_YEARS"),
 ];
 
 /// The environment variable of a file key.
@@ -579,6 +596,44 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.data_dir, PathBuf::from("/y"));
         assert_eq!(c.body_limit, 10 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_variable_may_name_a_file_holding_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db");
+        std::fs::write(&secret, "postgres://u:hunter2@h/db\n").unwrap();
+        let at = secret.display().to_string();
+        let c = Config::load_from(None, |k| {
+            (k == "TASTESKJEMA_DATABASE_URL_FILE").then(|| at.clone())
+        })
+        .unwrap();
+        assert_eq!(
+            c.database_url.as_ref().map(Secret::expose),
+            Some("postgres://u:hunter2@h/db"),
+            "read, without its line end"
+        );
+        // A file that is not there, or the variable and its file both: refused, named.
+        let e = Config::load_from(None, |k| {
+            (k == "TASTESKJEMA_ALTINN_TOKEN_FILE").then(|| "/no/such/file".to_owned())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("TASTESKJEMA_ALTINN_TOKEN_FILE: /no/such/file cannot be read"),
+            "{e}"
+        );
+        let e = Config::load_from(None, |k| match k {
+            "TASTESKJEMA_DATABASE_URL_FILE" => Some(at.clone()),
+            "TASTESKJEMA_DATABASE_URL" => Some("sqlite://x.db".to_owned()),
+            _ => None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("both TASTESKJEMA_DATABASE_URL and TASTESKJEMA_DATABASE_URL_FILE"),
+            "{e}"
+        );
     }
 
     #[test]

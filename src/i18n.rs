@@ -83,6 +83,10 @@ pub struct Ui {
     pub drafts_none: &'static str,
     pub drafts_form: &'static str,
     pub drafts_saved: &'static str,
+    /// The column of when a draft will be deleted if nobody saves it.
+    pub drafts_expires: &'static str,
+    /// Under the drafts: why they are deleted.
+    pub drafts_expiry_note: &'static str,
     pub drafts_actions: &'static str,
     pub continue_: &'static str,
     pub delete: &'static str,
@@ -241,6 +245,8 @@ static NB: Ui = Ui {
     drafts_none: "Du har ingen lagrede utkast.",
     drafts_form: "Skjema",
     drafts_saved: "Sist lagret",
+    drafts_expires: "Slettes",
+    drafts_expiry_note: "Et utkast som ikke blir lagret på en stund, blir slettet med vedleggene sine. Datoen flyttes hver gang du lagrer.",
     drafts_actions: "Handlinger",
     continue_: "Fortsett",
     delete: "Slett",
@@ -395,6 +401,8 @@ static NN: Ui = Ui {
     drafts_none: "Du har ingen lagra utkast.",
     drafts_form: "Skjema",
     drafts_saved: "Sist lagra",
+    drafts_expires: "Blir sletta",
+    drafts_expiry_note: "Eit utkast som ikkje blir lagra på ei stund, blir sletta med vedlegga sine. Datoen blir flytta kvar gong du lagrar.",
     drafts_actions: "Handlingar",
     continue_: "Hald fram",
     delete: "Slett",
@@ -549,6 +557,8 @@ static EN: Ui = Ui {
     drafts_none: "You have no saved drafts.",
     drafts_form: "Form",
     drafts_saved: "Last saved",
+    drafts_expires: "Deleted on",
+    drafts_expiry_note: "A draft that is not saved for a while is deleted with its attachments. The date moves on each time you save.",
     drafts_actions: "Actions",
     continue_: "Continue",
     delete: "Delete",
@@ -760,6 +770,19 @@ const MONTHS_EN: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// The day of a unix-millisecond time, in Oslo: `5. desember 2026`, `5 December 2026`.
+pub fn day(ms: i64, lang: Lang) -> String {
+    let t = oslo(
+        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    );
+    let month = t.month() as usize - 1;
+    match lang {
+        Lang::Nb | Lang::Nn => format!("{}. {} {}", t.day(), MONTHS_NO[month], t.year()),
+        Lang::En => format!("{} {} {}", t.day(), MONTHS_EN[month], t.year()),
+    }
+}
 
 /// A unix-millisecond time as a person reads it, see [`shown`].
 pub fn when(ms: i64, lang: Lang) -> String {

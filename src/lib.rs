@@ -108,12 +108,8 @@ pub async fn build_with(
     .await
     .context("connecting to the database")?
     .with_attachment_dir(config.attachment_dir.clone());
+    // Expired sessions are deleted by the retention job.
     let sessions = store.session_store();
-    tokio::spawn(
-        sessions
-            .clone()
-            .delete_expired_every(Duration::from_secs(600)),
-    );
     let limits = web::session::Limits {
         idle_s: config.session_idle_s,
         absolute_s: config.session_absolute_s,
@@ -243,6 +239,16 @@ pub async fn build_with(
         Some(inbox),
     );
     outbox.spawn(config.outbox_workers);
+    let retention = Arc::new(intake::retention::Retention::new(
+        store.clone(),
+        catalog.clone(),
+        intake::retention::Periods {
+            draft_days: config.retention_draft_days,
+            submission_years: config.retention_submission_years,
+            audit_years: config.retention_audit_years,
+        },
+    ));
+    retention.clone().spawn();
     let tokens = auth::maskinporten::TokenValidator::new(
         auth::maskinporten::MaskinportenConfig {
             audiences: config.api_audiences.clone(),
@@ -329,6 +335,7 @@ pub async fn build_with(
         uploads: uploads.clone(),
         stash_limit: Arc::new(ratelimit::RateLimit::new(10, Duration::from_secs(60))),
         registers,
+        retention,
     };
     let api = api::router(api::ApiState {
         catalog: catalog.clone(),

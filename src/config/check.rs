@@ -97,6 +97,12 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
             "db_statement_timeout_s",
             i128::from(c.db_statement_timeout_s),
         ),
+        ("retention_draft_days", i128::from(c.retention_draft_days)),
+        (
+            "retention_submission_years",
+            i128::from(c.retention_submission_years),
+        ),
+        ("retention_audit_years", i128::from(c.retention_audit_years)),
     ] {
         if n <= 0 {
             p.push(Problem::merged(

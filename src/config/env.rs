@@ -95,7 +95,49 @@ pub(super) fn apply(
     get: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut e = Env { get, problems };
+    // Every variable may instead name a file holding its value (`TASTESKJEMA_X_FILE`, as
+    // container platforms mount secrets): read here, its last line end dropped. Both at once, or
+    // a file that cannot be read, is a problem.
+    let mut unreadable = Vec::new();
+    let with_files = |name: &str| -> Option<String> {
+        let direct = get(name);
+        let Some(path) = get(&format!("{name}_FILE")).filter(|p| !p.is_empty()) else {
+            return direct;
+        };
+        if direct.is_some() {
+            return direct;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(v) => Some(
+                v.strip_suffix('\n')
+                    .map_or(v.clone(), |t| t.strip_suffix('\r').unwrap_or(t).to_owned()),
+            ),
+            Err(_) => None,
+        }
+    };
+    for (key, var) in super::SETTINGS {
+        let file_var = format!("{var}_FILE");
+        if let Some(path) = get(&file_var).filter(|p| !p.is_empty()) {
+            if get(var).is_some() {
+                unreadable.push(Problem::new(
+                    key,
+                    Origin::Environment,
+                    format!("both {var} and {file_var} are set; set one"),
+                ));
+            } else if let Err(err) = std::fs::read(&path) {
+                unreadable.push(Problem::new(
+                    key,
+                    Origin::Environment,
+                    format!("{file_var}: {path} cannot be read ({err})"),
+                ));
+            }
+        }
+    }
+    problems.extend(unreadable);
+    let mut e = Env {
+        get: &with_files,
+        problems,
+    };
     if let Some(v) = e.parse(
         "listen",
         "a socket address (accepted: IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)",
@@ -211,6 +253,17 @@ pub(super) fn apply(
     }
     if let Some(v) = e.number("sftp_sessions_per_org", COUNT) {
         c.sftp_sessions_per_org = v;
+    }
+    const DAYS: &str = "a number of days (accepted: a whole number, 1 or more)";
+    const YEARS: &str = "a number of years (accepted: a whole number, 1 or more)";
+    if let Some(v) = e.number("retention_draft_days", DAYS) {
+        c.retention_draft_days = v;
+    }
+    if let Some(v) = e.number("retention_submission_years", YEARS) {
+        c.retention_submission_years = v;
+    }
+    if let Some(v) = e.number("retention_audit_years", YEARS) {
+        c.retention_audit_years = v;
     }
     if let Some(v) = e.number("request_timeout_s", SECONDS) {
         c.request_timeout_s = v;

@@ -122,6 +122,19 @@ pub struct Area {
     pub description: Text,
     /// The channels it offers.
     pub channels: Vec<Channel>,
+    /// How long its drafts and submissions are kept, where it differs from the portal's
+    /// default (the `retention_*` settings).
+    pub retention: AreaRetention,
+}
+
+/// An area's own retention periods (`[area.retention]` in `areas.toml`); unset: the portal's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaRetention {
+    /// A draft not saved for this many days is deleted, with its files.
+    pub draft_days: Option<u32>,
+    /// A submission is deleted, with its files, this many years after it was received.
+    pub submission_years: Option<u32>,
 }
 
 /// The ID-porten assurance level a form requires.

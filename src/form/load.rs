@@ -328,6 +328,8 @@ struct RawArea {
     title: Text,
     description: Text,
     channels: Vec<Channel>,
+    #[serde(default)]
+    retention: AreaRetention,
 }
 
 fn parse_areas(file: &Path, src: &str, problems: &mut Vec<Problem>) -> Vec<Area> {
@@ -353,11 +355,22 @@ fn parse_areas(file: &Path, src: &str, problems: &mut Vec<Problem>) -> Vec<Area>
         };
         texts.check(&a.title, line, "title");
         texts.check(&a.description, line, "description");
+        if a.retention.draft_days == Some(0) || a.retention.submission_years == Some(0) {
+            problems.push(err(
+                file,
+                line,
+                format!(
+                    "area {}: a retention period must be 1 or more (days for drafts, years for submissions)",
+                    a.id
+                ),
+            ));
+        }
         out.push(Area {
             id: a.id,
             title: a.title,
             description: a.description,
             channels: a.channels,
+            retention: a.retention,
         });
     }
     out

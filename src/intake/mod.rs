@@ -30,6 +30,7 @@ pub mod pdf;
 pub mod receipt;
 pub mod reference;
 pub mod registers;
+pub mod retention;
 pub mod rows;
 pub mod scan;
 

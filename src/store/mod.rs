@@ -43,6 +43,7 @@ mod attachments;
 mod documents;
 mod outbox;
 mod reports;
+mod retention;
 mod sftp;
 mod staged;
 mod stats;
@@ -51,6 +52,7 @@ mod submissions;
 pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use documents::DocumentRow;
 pub use outbox::{Job, JobRow};
+pub use retention::Forms;
 pub use sftp::{SftpFile, SftpKey};
 pub use staged::{NewPart, NewStaged, PartRow, StagedRow, Step};
 pub use stats::{JobCount, PoolFigures};
@@ -759,18 +761,6 @@ impl Sessions {
         match self {
             Sessions::Sqlite(s) => s.migrate().await,
             Sessions::Postgres(s) => s.migrate().await,
-        }
-    }
-
-    /// Removes expired sessions every `period`, forever.
-    pub async fn delete_expired_every(self, period: Duration) {
-        use tower_sessions::ExpiredDeletion;
-        let r = match self {
-            Sessions::Sqlite(s) => s.continuously_delete_expired(period).await,
-            Sessions::Postgres(s) => s.continuously_delete_expired(period).await,
-        };
-        if let Err(e) = r {
-            tracing::error!(error = %e, "expired-session cleanup stopped");
         }
     }
 }

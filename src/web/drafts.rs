@@ -26,6 +26,8 @@ struct DraftRow {
     title: String,
     version: String,
     saved: String,
+    /// The day it will be deleted unless saved before.
+    expires: String,
     href: String,
     delete: String,
 }
@@ -61,6 +63,7 @@ async fn view_drafts_get(
                 .clone()
                 .or_else(|| form.map(|f| f.pages[0].id.clone()))
                 .unwrap_or_default();
+            let expires = state.retention.draft_deleted_at(&d.form_id, d.updated_at);
             DraftRow {
                 href: format!("/skjema/{}/{}/{}", d.form_id, d.id, page),
                 delete: format!("/utkast/{}/slett", d.id),
@@ -68,6 +71,7 @@ async fn view_drafts_get(
                 title,
                 version: d.form_version,
                 saved: when(d.updated_at, lang),
+                expires: crate::i18n::day(expires, lang),
             }
         })
         .collect();

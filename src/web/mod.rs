@@ -58,6 +58,8 @@ pub struct AppState {
     pub stash_limit: Arc<crate::ratelimit::RateLimit>,
     /// Enhetsregisteret and Folkeregisteret, for prefill and a form's requirements.
     pub registers: Arc<crate::intake::registers::Registers>,
+    /// The retention job: when a draft will be deleted.
+    pub retention: Arc<crate::intake::retention::Retention>,
 }
 
 /// The portal's routes (without the session and security layers, which `lib` adds).

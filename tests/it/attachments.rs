@@ -236,12 +236,12 @@ async fn other_client(app: &TestApp, pid: &str, party: &str) -> reqwest::Client 
 // ─── A draft with answers typed and one file ───────────────────────────────────────────────────
 
 /// A draft with the first page's answers saved and one file uploaded.
-struct Drafted {
+pub(crate) struct Drafted {
     form: &'static str,
     field: &'static str,
     /// The first page's path.
     page: String,
-    draft: String,
+    pub(crate) draft: String,
     /// The file uploaded first.
     first: AttachmentRow,
 }
@@ -262,7 +262,7 @@ const KLAGE_ANSWERS: &[(&str, &str)] = &[
     ("vedtak.gjelder", "skatt"),
 ];
 
-async fn drafted(app: &TestApp, form: &'static str) -> Drafted {
+pub(crate) async fn drafted(app: &TestApp, form: &'static str) -> Drafted {
     let (field, answers) = match form {
         STO => (STO_FIELD, STO_ANSWERS),
         _ => (KLAGE_FIELD, KLAGE_ANSWERS),

@@ -18,6 +18,7 @@ mod operations;
 mod parties;
 mod reference;
 mod registers;
+mod retention;
 mod robustness;
 mod scenarios;
 mod sftp;

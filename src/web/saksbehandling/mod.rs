@@ -73,12 +73,8 @@ impl CaseState {
 /// The caseworker routes under `/saksbehandling`, with the employees' own session layer (its own
 /// cookie, limited to these paths, and its own table).
 pub fn router(state: CaseState, production: bool) -> Router {
+    // Expired sessions are deleted by the retention job (`intake::retention`).
     let sessions = state.store.employee_session_store();
-    tokio::spawn(
-        sessions
-            .clone()
-            .delete_expired_every(std::time::Duration::from_secs(600)),
-    );
     // `__Host-` needs Path=/; this cookie is for the caseworker paths only, so `__Secure-`.
     let layer = SessionManagerLayer::new(sessions)
         .with_name(if production {
