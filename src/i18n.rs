@@ -117,6 +117,10 @@ pub struct Ui {
     pub footer: &'static str,
     /// The footer's link to the pages for system vendors.
     pub footer_vendors: &'static str,
+    /// The footer's link to the accessibility statement.
+    pub footer_accessibility: &'static str,
+    /// The footer's link to the privacy notice.
+    pub footer_privacy: &'static str,
     pub login: &'static str,
     pub logged_in_as: &'static str,
     pub acting_for: &'static str,
@@ -277,7 +281,9 @@ static NB: Ui = Ui {
     ch_browser: "Skjema i nettleseren",
     ch_attachments: "Vedlegg",
     ch_upload: "Filopplasting",
-    footer: "Tasteskjema fra Skatteetaten. Tilgjengelighetserklæring og personvern gjelder for alle skjemaene.",
+    footer: "Tasteskjema fra Skatteetaten.",
+    footer_accessibility: "Tilgjengelighetserklæring",
+    footer_privacy: "Personvern",
     footer_vendors: "For systemleverandører: skjemaene som kan sendes fra et sluttbrukersystem",
     login: "Logg inn",
     logged_in_as: "Innlogget som",
@@ -433,7 +439,9 @@ static NN: Ui = Ui {
     ch_browser: "Skjema i nettlesaren",
     ch_attachments: "Vedlegg",
     ch_upload: "Filopplasting",
-    footer: "Tasteskjema frå Skatteetaten. Tilgjengelegheitserklæring og personvern gjeld for alle skjemaa.",
+    footer: "Tasteskjema frå Skatteetaten.",
+    footer_accessibility: "Tilgjengelegheitserklæring",
+    footer_privacy: "Personvern",
     footer_vendors: "For systemleverandørar: skjemaa som kan sendast frå eit sluttbrukarsystem",
     login: "Logg inn",
     logged_in_as: "Innlogga som",
@@ -589,7 +597,9 @@ static EN: Ui = Ui {
     ch_browser: "Form in the browser",
     ch_attachments: "Attachments",
     ch_upload: "File upload",
-    footer: "Tasteskjema from the Norwegian Tax Administration. The accessibility statement and privacy policy apply to every form.",
+    footer: "Tasteskjema from the Norwegian Tax Administration.",
+    footer_accessibility: "Accessibility statement",
+    footer_privacy: "Privacy",
     footer_vendors: "For system vendors: the forms an end-user system can send",
     login: "Log in",
     logged_in_as: "Logged in as",
@@ -770,6 +780,15 @@ const MONTHS_EN: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// The start of a day in Oslo (`2026-12-06`), in unix milliseconds; `None` when it is no date.
+pub fn oslo_day_start(date: &str) -> Option<i64> {
+    let d: jiff::civil::Date = date.parse().ok()?;
+    let t = OSLO
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .ok()?;
+    Some(t.as_millisecond())
+}
 
 /// The day of a unix-millisecond time, in Oslo: `5. desember 2026`, `5 December 2026`.
 pub fn day(ms: i64, lang: Lang) -> String {

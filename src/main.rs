@@ -55,10 +55,35 @@ enum Command {
         #[command(subcommand)]
         command: DevCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// The configuration itself.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Write the audit rows of a period as JSON lines, oldest first (for the data protection
+    /// officer, and for a person's right of access with `--person`).
+    Export {
+        /// The first day (Oslo time), e.g. 2026-01-01, or a moment in RFC 3339.
+        #[arg(long)]
+        from: String,
+        /// The last day, included (Oslo time), or a moment in RFC 3339 (not included).
+        #[arg(long)]
+        to: String,
+        /// Only what was done for this party: an organisation number or a fødselsnummer.
+        #[arg(long)]
+        party: Option<String>,
+        /// Only what this person did or had done for them: a fødselsnummer.
+        #[arg(long)]
+        person: Option<String>,
     },
 }
 
@@ -182,6 +207,24 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    from,
+                    to,
+                    party,
+                    person,
+                },
+        } => {
+            let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+            match rt.block_on(audit_export(&config, &from, &to, party, person)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Outbox { retry } => {
             let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
             match rt.block_on(outbox(&config, retry)) {
@@ -272,6 +315,82 @@ fn config_check(loaded: Loaded) -> ExitCode {
     }
     print_out(&text);
     ExitCode::FAILURE
+}
+
+/// A `--from`/`--to` value in unix milliseconds: a day's start in Oslo (the next day's start
+/// when `end` is set, so the day is included), or an RFC 3339 moment.
+fn moment(value: &str, end: bool) -> anyhow::Result<i64> {
+    if let Some(start) = tasteskjema::i18n::oslo_day_start(value) {
+        return Ok(if end {
+            start + 24 * 60 * 60 * 1000
+        } else {
+            start
+        });
+    }
+    let t = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| anyhow::anyhow!("{value:?} is not a date (2026-12-06) or an RFC 3339 time"))?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// A party as the audit log keys it: an organisation number (9 digits) or a fødselsnummer (11).
+fn party_key(value: &str) -> anyhow::Result<String> {
+    let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    match digits.len() {
+        9 if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("org:{digits}")),
+        11 if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("person:{digits}")),
+        _ => anyhow::bail!(
+            "{value:?} is not an organisation number (9 digits) or a fødselsnummer (11)"
+        ),
+    }
+}
+
+/// `audit export`: the rows as JSON lines on standard output.
+async fn audit_export(
+    config: &Config,
+    from: &str,
+    to: &str,
+    party: Option<String>,
+    person: Option<String>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let (from, to) = (moment(from, false)?, moment(to, true)?);
+    anyhow::ensure!(from < to, "--from must come before --to");
+    let party = party.as_deref().map(party_key).transpose()?;
+    if let Some(p) = &person {
+        anyhow::ensure!(
+            p.len() == 11 && p.bytes().all(|b| b.is_ascii_digit()),
+            "--person {p:?} is not a fødselsnummer (11 digits)"
+        );
+    }
+    let store = tasteskjema::store::Store::connect(&config.database_url(), 2).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = store
+        .export_audit(from, to, party.as_deref(), person.as_deref(), |row| {
+            let at =
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.at) * 1_000_000)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    });
+            let line = serde_json::json!({
+                "at": at,
+                "event": row.event,
+                "person": row.person,
+                "party": row.party,
+                "employee": row.employee,
+                "subject": row.subject,
+                "requestId": row.request_id,
+            });
+            writeln!(out, "{line}")
+        })
+        .await?;
+    match written.and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // Whoever reads stopped reading (`| head`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Lists the deliveries not done, or puts a parked one back.

@@ -83,6 +83,11 @@ impl Retention {
         }
     }
 
+    /// The portal's periods (where an area sets none).
+    pub fn periods(&self) -> Periods {
+        self.periods
+    }
+
     /// The days a draft of `form_id` is kept after its last save.
     pub fn draft_days(&self, form_id: &str) -> u32 {
         self.area_of(form_id)

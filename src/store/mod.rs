@@ -540,6 +540,39 @@ impl Store {
             .await)
     }
 
+    /// The audit rows written in `[from, to)` (unix ms), oldest first, those of `party` (a party
+    /// key) and of `person` (a pid) only when given; each handed to `each` as it is read, so an
+    /// export of years holds one row at a time. Stops at the first error `each` returns.
+    pub async fn export_audit<E>(
+        &self,
+        from: i64,
+        to: i64,
+        party: Option<&str>,
+        person: Option<&str>,
+        mut each: impl FnMut(AuditRow) -> Result<(), E>,
+    ) -> Result<Result<u64, E>, Error> {
+        use futures_util::TryStreamExt as _;
+        let sql = "SELECT at, event, owner, person, party, employee, subject, request_id \
+                   FROM audit_log WHERE at >= $1 AND at < $2 \
+                   AND ($3 IS NULL OR party = $3) AND ($4 IS NULL OR person = $4) ORDER BY at, id";
+        let mut n = 0;
+        on_pool!(&self.db, |p| {
+            let mut rows = sqlx::query_as::<_, AuditRow>(sql)
+                .bind(from)
+                .bind(to)
+                .bind(party)
+                .bind(person)
+                .fetch(p);
+            while let Some(row) = rows.try_next().await? {
+                if let Err(e) = each(row) {
+                    return Ok(Err(e));
+                }
+                n += 1;
+            }
+            Ok(Ok(n))
+        })
+    }
+
     /// Remembers an employee's name at login, for showing the audit log's keys.
     pub async fn remember_employee(&self, key: &str, name: &str) -> Result<(), Error> {
         let _turn = self.write_turn().await;
@@ -665,7 +698,7 @@ impl<'a> From<&'a Owner> for Actor<'a> {
 }
 
 /// One row of the audit log.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AuditRow {
     /// Unix milliseconds.
     pub at: i64,

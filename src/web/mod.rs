@@ -16,6 +16,7 @@ use crate::form::{Catalog, Lang};
 use crate::store::Store;
 use error::{AppError, ErrorPage, WholePageRedirect};
 
+mod about;
 /// Front-end files, embedded in the binary.
 pub mod assets;
 mod catalogue;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(submitted::router())
         .merge(uploads::router(state.uploads.cap))
         .merge(vendor::router())
+        .merge(about::router())
         .route("/static/{file}", get(assets::serve))
         .fallback(not_found)
         // Every unsafe request must come from the portal's own pages (Origin / Sec-Fetch-Site);

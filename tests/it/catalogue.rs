@@ -271,3 +271,42 @@ fn html_unescape(s: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+#[tokio::test]
+async fn the_accessibility_statement_and_the_privacy_notice_are_linked_from_every_page() {
+    let app = spawn_app().await;
+    for page in ["/", "/finnes-ikke", "/systemleverandorer"] {
+        let p = app.get(page).await;
+        assert!(p.body.contains("href=\"/tilgjengelighet\""), "{page}");
+        assert!(p.body.contains("href=\"/personvern\""), "{page}");
+    }
+    for (lang, a11y, privacy) in [
+        (
+            "nb",
+            "Hva de automatiske kontrollene dekker",
+            "Et utkast som ikke lagres på 90 dager",
+        ),
+        (
+            "nn",
+            "Kva dei automatiske kontrollane dekkjer",
+            "Eit utkast som ikkje blir lagra på 90 dagar",
+        ),
+        (
+            "en",
+            "What the automated checks cover",
+            "A draft that is not saved for 90 days",
+        ),
+    ] {
+        app.get(&format!("/?lang={lang}")).await;
+        let p = app.get("/tilgjengelighet").await;
+        assert_eq!(p.status, 200);
+        assert!(p.body.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(p.body.contains(a11y), "{lang}: {}", p.body);
+        assert!(p.body.contains("axe-core"));
+        let p = app.get("/personvern").await;
+        assert_eq!(p.status, 200);
+        assert!(p.body.contains(privacy), "{lang}: {}", p.body);
+        // The areas with their own periods, from areas.toml: customs keeps drafts 30 days.
+        assert!(p.body.contains("<td>30</td>"), "{lang}");
+    }
+}

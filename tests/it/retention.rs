@@ -219,3 +219,85 @@ async fn two_nodes_asking_at_once_run_retention_once_with_one_audit_row() {
     assert!(now_ms() - at < 60_000);
     assert!(summary.starts_with("drafts="), "{summary}");
 }
+
+/// Runs `tasteskjema audit export ARGS` on the app's database.
+fn audit_export(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASTESKJEMA_DATABASE_URL", &app.db_url)
+        .env("TASTESKJEMA_DATA_DIR", &app.data_dir)
+        .env("TASTESKJEMA_FORMS_DIR", forms_dir())
+        .args(["audit", "export"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn audit_export_writes_a_period_as_json_lines_for_a_person_or_a_party() {
+    let app = spawn_logged_in_with(|_| {}).await;
+    app.start("RF-1140").await;
+    // Days as the export reads them: in Oslo.
+    let date = tasteskjema::i18n::oslo(time::OffsetDateTime::now_utc()).date();
+    let (today, tomorrow) = (date.to_string(), date.next_day().unwrap().to_string());
+    let lines = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
+    // The person's rows: the login, the party chosen, the draft started.
+    let (ok, out, err) = audit_export(
+        &app,
+        &[
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--person",
+            crate::helpers::DINA,
+        ],
+    );
+    assert!(ok, "{err}");
+    let rows = lines(&out);
+    let events: Vec<&str> = rows.iter().map(|r| r["event"].as_str().unwrap()).collect();
+    assert!(events.contains(&"login"), "{events:?}");
+    assert!(events.contains(&"draft.started"), "{events:?}");
+    assert!(rows.iter().all(|r| r["person"] == crate::helpers::DINA));
+    assert!(
+        rows.iter()
+            .all(|r| r["at"].as_str().unwrap().ends_with('Z'))
+    );
+    // The party's rows only: what was done for TESTSAMEIET SKOGLY.
+    let (ok, out, _) = audit_export(
+        &app,
+        &["--from", &today, "--to", &today, "--party", "819 897 522"],
+    );
+    assert!(ok);
+    let rows = lines(&out);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["party"] == "org:819897522"), "{out}");
+    assert!(rows.len() < events.len(), "the login was not for the party");
+    // Another period: nothing.
+    let (ok, out, _) = audit_export(&app, &["--from", &tomorrow, "--to", &tomorrow]);
+    assert!(ok);
+    assert_eq!(out, "");
+    // Bad input is named.
+    let (ok, _, err) = audit_export(&app, &["--from", "6.12.2026", "--to", &today]);
+    assert!(!ok);
+    assert!(
+        err.contains("is not a date (2026-12-06) or an RFC 3339 time"),
+        "{err}"
+    );
+    let (ok, _, err) = audit_export(
+        &app,
+        &["--from", &today, "--to", &today, "--party", "12345"],
+    );
+    assert!(!ok);
+    assert!(err.contains("is not an organisation number"), "{err}");
+}

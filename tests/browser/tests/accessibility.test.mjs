@@ -39,6 +39,11 @@ for (const lang of ['nb', 'nn', 'en']) {
         const r = await page.goto('/finnes-ikke');
         assert.equal(r.status(), 404);
         await audit.check('page not found');
+        // The footer's accessibility statement and privacy notice, from any page.
+        await navigation(page, () => page.locator('footer a[href="/tilgjengelighet"]').click());
+        await audit.check('accessibility statement');
+        await navigation(page, () => page.locator('footer a[href="/personvern"]').click());
+        await audit.check('privacy notice');
         await page.goto('/aktor?neste=%2Fskjema%2FRF-1140');
         assert.ok(await page.locator('input[name="party"]').count() > 1, 'parties to choose from');
         await audit.check('party choice');
