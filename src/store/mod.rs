@@ -138,10 +138,13 @@ pub fn unavailable(e: &Error) -> bool {
     match e {
         Error::PoolTimedOut | Error::PoolClosed | Error::Io(_) | Error::WorkerCrashed => true,
         Error::Tls(_) => true,
-        Error::Database(d) => d.code().is_some_and(|c| {
-            // 08: connection exception; 57P01-57P03: shutting down, crash, cannot connect now;
-            // 57014: query cancelled (statement_timeout); 53300: too many connections.
-            c.starts_with("08") || c.starts_with("57P") || c == "57014" || c == "53300"
+        Error::Database(d) => d.code().is_some_and(|c| match c.parse::<u32>() {
+            // SQLite's (extended) result codes: busy or locked past the busy timeout.
+            Ok(n) if c.len() < 5 => matches!(n & 0xff, 5 | 6),
+            // PostgreSQL's SQLSTATE. 08: connection exception; 57P01-57P03: shutting down,
+            // crash, cannot connect now; 57014: query cancelled (statement_timeout); 53300: too
+            // many connections.
+            _ => c.starts_with("08") || c.starts_with("57P") || c == "57014" || c == "53300",
         }),
         _ => false,
     }
@@ -269,7 +272,21 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), Error> {
         let migrator = self.migrator();
-        on_pool!(&self.db, |p| migrator.run(p).await)?;
+        match &self.db {
+            Db::Sqlite(p) => migrator.run(p).await?,
+            Db::Postgres(p) => {
+                // A migration (an index on a large table) may take longer than a request's
+                // statement limit: none for it, then the connection's own again.
+                let mut c = p.acquire().await?;
+                sqlx::query("SET statement_timeout = 0")
+                    .execute(&mut *c)
+                    .await?;
+                migrator.run(&mut *c).await?;
+                sqlx::query("RESET statement_timeout")
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
         self.session_store().migrate().await?;
         self.employee_session_store().migrate().await?;
         Ok(())

@@ -419,3 +419,21 @@ async fn a_silent_database_is_answered_503_with_retry_after_and_nothing_half_don
         (version.parse::<i64>().unwrap() + 1).to_string()
     );
 }
+
+#[tokio::test]
+async fn a_statement_past_its_time_limit_is_answered_503() {
+    let app = spawn_app_with(|c| c.db_statement_timeout_s = 1).await;
+    if !app.db_url.starts_with("postgres") {
+        // SQLite has no statement limit; its busy wait ends in the same 503 after 10 s, which
+        // `a_silent_database_…` covers through the request limit.
+        return;
+    }
+    let token = app.token(SAMEIE, SCOPE);
+    let lock = hold_lock(&app, "submissions").await;
+    let started = std::time::Instant::now();
+    let a = post(&app, PATH, Some(&token), Some(&key()), &melding("Treg-1")).await;
+    drop(lock);
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(a.body["kode"], "GLD_001");
+}
