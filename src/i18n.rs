@@ -792,10 +792,7 @@ pub fn oslo_day_start(date: &str) -> Option<i64> {
 
 /// The day of a unix-millisecond time, in Oslo: `5. desember 2026`, `5 December 2026`.
 pub fn day(ms: i64, lang: Lang) -> String {
-    let t = oslo(
-        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-    );
+    let t = oslo(at_ms(ms));
     let month = t.month() as usize - 1;
     match lang {
         Lang::Nb | Lang::Nn => format!("{}. {} {}", t.day(), MONTHS_NO[month], t.year()),
@@ -805,9 +802,13 @@ pub fn day(ms: i64, lang: Lang) -> String {
 
 /// A unix-millisecond time as a person reads it, see [`shown`].
 pub fn when(ms: i64, lang: Lang) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    shown(t, lang)
+    shown(at_ms(ms), lang)
+}
+
+/// A unix-millisecond time as a moment (the epoch when out of range).
+fn at_ms(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

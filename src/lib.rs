@@ -402,12 +402,11 @@ pub async fn build_with(
         .layer(axum::middleware::from_fn_with_state(
             server::TimeLimit {
                 after: Duration::from_secs(config.request_timeout_s),
-                answer: Arc::new(|head: &axum::http::request::Parts| {
-                    let path = head.uri.path();
+                answer: Arc::new(|path: &str, headers: &axum::http::HeaderMap| {
                     if path == "/api" || path.starts_with("/api/") {
                         api::unavailable()
                     } else {
-                        web::unavailable_page(head)
+                        web::unavailable_page(path, headers)
                     }
                 }),
             },
@@ -517,9 +516,6 @@ pub fn init_tracing(config: &Config) {
                 .try_init()
         }
     };
-    if config.metrics_listen.is_some() {
-        observe::recorder();
-    }
 }
 
 /// What `serve` prints when it is ready: the address to open, and where SFTP listens. In JSON

@@ -335,9 +335,11 @@ fn moment(value: &str, end: bool) -> anyhow::Result<i64> {
 /// A party as the audit log keys it: an organisation number (9 digits) or a fødselsnummer (11).
 fn party_key(value: &str) -> anyhow::Result<String> {
     let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    use tasteskjema::auth::altinn::PartyId;
+    let all_digits = digits.bytes().all(|b| b.is_ascii_digit());
     match digits.len() {
-        9 if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("org:{digits}")),
-        11 if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("person:{digits}")),
+        9 if all_digits => Ok(PartyId::Organisation(digits).key()),
+        11 if all_digits => Ok(PartyId::Person(digits).key()),
         _ => anyhow::bail!(
             "{value:?} is not an organisation number (9 digits) or a fødselsnummer (11)"
         ),

@@ -63,7 +63,7 @@ pub struct Sources {
 }
 
 /// The metrics listener's router: `GET /metrics` and nothing else.
-pub fn metrics_router(sources: Sources) -> Router {
+fn metrics_router(sources: Sources) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
         .with_state(Arc::new(sources))
@@ -162,12 +162,7 @@ pub async fn requests(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let route = route_of(&req);
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id = crate::security::RequestId::current();
     let response = next.run(req).await;
     let elapsed = start.elapsed();
     let status = response.status();

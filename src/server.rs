@@ -81,6 +81,10 @@ pub async fn serve(
     Ok(())
 }
 
+/// What a [`TimeLimit`] answers, from the request's path and headers.
+pub type Answer =
+    std::sync::Arc<dyn Fn(&str, &axum::http::HeaderMap) -> axum::response::Response + Send + Sync>;
+
 /// A request's time limit: how long it may take once its body has arrived, and what to answer
 /// when it runs out (503 with `Retry-After`, in the shape of the part of the portal asked).
 #[derive(Clone)]
@@ -88,10 +92,8 @@ pub struct TimeLimit {
     /// The limit, counted from the body's end (or from the start, for a request without one),
     /// so a slow upload is limited by [`BODY_IDLE_TIMEOUT`] and not by this.
     pub after: Duration,
-    /// The answer when it runs out, from the request's head.
-    pub answer: std::sync::Arc<
-        dyn Fn(&axum::http::request::Parts) -> axum::response::Response + Send + Sync,
-    >,
+    /// The answer when it runs out, from the request's path and headers.
+    pub answer: Answer,
 }
 
 /// Ends a request that has not answered within its [`TimeLimit`]: a database that has gone
@@ -114,7 +116,8 @@ pub async fn time_limit(
             done: Some(done),
         })
     };
-    let head = parts.clone();
+    // Only what the answer needs is kept aside (not the extensions).
+    let (uri, headers) = (parts.uri.clone(), parts.headers.clone());
     let run = next.run(axum::extract::Request::from_parts(parts, body));
     let clock = async {
         // Sent at the body's end; dropped unsent when the handler drops the body unread.
@@ -124,9 +127,9 @@ pub async fn time_limit(
     tokio::select! {
         r = run => r,
         () = clock => {
-            tracing::warn!(path = %head.uri.path(), limit_s = limit.after.as_secs(), "request over its time limit; answered 503");
+            tracing::warn!(path = %uri.path(), limit_s = limit.after.as_secs(), "request over its time limit; answered 503");
             metrics::counter!("tasteskjema_http_timeouts_total").increment(1);
-            (limit.answer)(&head)
+            (limit.answer)(uri.path(), &headers)
         }
     }
 }

@@ -78,6 +78,12 @@ impl ApiError {
             return ApiError::internal(e);
         }
         tracing::warn!(error = %e, "API request: the database is unavailable");
+        ApiError::unavailable()
+    }
+
+    /// 503 with `Retry-After`: the service cannot answer now; the same request may be sent
+    /// again later.
+    pub(super) fn unavailable() -> ApiError {
         ApiError {
             retry_after: Some(crate::store::RETRY_AFTER_S),
             ..ApiError::new(

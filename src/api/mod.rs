@@ -75,7 +75,7 @@ pub fn router(state: ApiState) -> Router {
 /// 503 with `Retry-After`, as a `Feil` (the request time limit, `server::time_limit`).
 pub fn unavailable() -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    error::ApiError::db(sqlx::Error::PoolTimedOut).into_response()
+    error::ApiError::unavailable().into_response()
 }
 
 /// A submission of either door, on its way to the intake.

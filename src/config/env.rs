@@ -98,42 +98,34 @@ pub(super) fn apply(
     // Every variable may instead name a file holding its value (`TASTESKJEMA_X_FILE`, as
     // container platforms mount secrets): read here, its last line end dropped. Both at once, or
     // a file that cannot be read, is a problem.
-    let mut unreadable = Vec::new();
-    let with_files = |name: &str| -> Option<String> {
-        let direct = get(name);
-        let Some(path) = get(&format!("{name}_FILE")).filter(|p| !p.is_empty()) else {
-            return direct;
-        };
-        if direct.is_some() {
-            return direct;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(v) => Some(
-                v.strip_suffix('\n')
-                    .map_or(v.clone(), |t| t.strip_suffix('\r').unwrap_or(t).to_owned()),
-            ),
-            Err(_) => None,
-        }
-    };
+    // Each file is read once, here.
+    let mut from_files = std::collections::HashMap::new();
     for (key, var) in super::SETTINGS {
         let file_var = format!("{var}_FILE");
-        if let Some(path) = get(&file_var).filter(|p| !p.is_empty()) {
-            if get(var).is_some() {
-                unreadable.push(Problem::new(
-                    key,
-                    Origin::Environment,
-                    format!("both {var} and {file_var} are set; set one"),
-                ));
-            } else if let Err(err) = std::fs::read(&path) {
-                unreadable.push(Problem::new(
-                    key,
-                    Origin::Environment,
-                    format!("{file_var}: {path} cannot be read ({err})"),
-                ));
+        let Some(path) = get(&file_var).filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        if get(var).is_some() {
+            problems.push(Problem::new(
+                key,
+                Origin::Environment,
+                format!("both {var} and {file_var} are set; set one"),
+            ));
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(v) => {
+                let v = v.strip_suffix('\n').unwrap_or(&v);
+                from_files.insert(*var, v.strip_suffix('\r').unwrap_or(v).to_owned());
             }
+            Err(err) => problems.push(Problem::new(
+                key,
+                Origin::Environment,
+                format!("{file_var}: {path} cannot be read ({err})"),
+            )),
         }
     }
-    problems.extend(unreadable);
+    let with_files = |name: &str| get(name).or_else(|| from_files.get(name).cloned());
     let mut e = Env {
         get: &with_files,
         problems,

@@ -60,12 +60,6 @@ impl std::fmt::Display for Report {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Drafts,
-    Submissions,
-}
-
 /// The retention job.
 pub struct Retention {
     store: Store,
@@ -121,48 +115,19 @@ impl Retention {
     /// Deletes everything whose time has come, now; in batches until nothing is left.
     pub async fn run(&self, now: i64) -> Result<Report, sqlx::Error> {
         let mut report = Report::default();
-        for (kind, own) in [
-            (Kind::Drafts, self.groups(|a| a.retention.draft_days)),
-            (
-                Kind::Submissions,
-                self.groups(|a| a.retention.submission_years),
-            ),
-        ] {
-            // The forms with a period of their own, then every other form (those no longer in
-            // the catalogue included) with the portal's.
-            let overridden: Vec<&str> = own
-                .iter()
-                .filter(|(p, _)| p.is_some())
-                .flat_map(|(_, ids)| ids.iter().copied())
-                .collect();
-            let mut periods: Vec<(Option<u32>, Forms<'_>)> = own
-                .iter()
-                .filter(|(p, _)| p.is_some())
-                .map(|(p, ids)| (*p, Forms::Only(ids)))
-                .collect();
-            periods.push((None, Forms::AllBut(&overridden)));
-            for (period, forms) in periods {
-                loop {
-                    let n = match kind {
-                        Kind::Drafts => {
-                            let days = period.unwrap_or(self.periods.draft_days);
-                            let before = now - i64::from(days) * DAY_MS;
-                            self.store.delete_drafts_before(forms, before).await?
-                        }
-                        Kind::Submissions => {
-                            let years = period.unwrap_or(self.periods.submission_years);
-                            let before = now - i64::from(years) * YEAR_MS;
-                            self.store.delete_submissions_before(forms, before).await?
-                        }
-                    };
-                    match kind {
-                        Kind::Drafts => report.drafts += n,
-                        Kind::Submissions => report.submissions += n,
-                    }
-                    if n == 0 {
-                        break;
-                    }
-                }
+        let drafts = self.groups(|a| a.retention.draft_days);
+        for (days, forms) in periods(&drafts, self.periods.draft_days, &mut Vec::new()) {
+            let before = now - i64::from(days) * DAY_MS;
+            while let n @ 1.. = self.store.delete_drafts_before(forms, before).await? {
+                report.drafts += n;
+            }
+        }
+        let submissions = self.groups(|a| a.retention.submission_years);
+        let p = self.periods.submission_years;
+        for (years, forms) in periods(&submissions, p, &mut Vec::new()) {
+            let before = now - i64::from(years) * YEAR_MS;
+            while let n @ 1.. = self.store.delete_submissions_before(forms, before).await? {
+                report.submissions += n;
             }
         }
         report.audit = self
@@ -220,4 +185,25 @@ impl Retention {
             }
         });
     }
+}
+
+/// Each period with its forms: the forms with a period of their own, then every other form (those
+/// no longer in the catalogue included) with the portal's `default`. `overridden` holds the
+/// forms the last group leaves out.
+fn periods<'a>(
+    groups: &'a BTreeMap<Option<u32>, Vec<&'a str>>,
+    default: u32,
+    overridden: &'a mut Vec<&'a str>,
+) -> Vec<(u32, Forms<'a>)> {
+    let own: Vec<(u32, &'a Vec<&'a str>)> = groups
+        .iter()
+        .filter_map(|(p, ids)| p.map(|p| (p, ids)))
+        .collect();
+    overridden.extend(own.iter().flat_map(|(_, ids)| ids.iter().copied()));
+    let mut out: Vec<(u32, Forms<'a>)> = own
+        .into_iter()
+        .map(|(p, ids)| (p, Forms::Only(ids)))
+        .collect();
+    out.push((default, Forms::AllBut(overridden)));
+    out
 }

@@ -336,18 +336,15 @@ impl Store {
     }
 
     /// Removes the stored files of rows already deleted (directory storage).
-    /// Removes the kept files of these attachment ids, where they are kept in a directory.
+    pub(super) async fn remove_files(&self, rows: &[AttachmentRow]) {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        self.remove_file_ids(&ids).await;
+    }
+
+    /// As [`Store::remove_files`], by the attachments' ids.
     pub(super) async fn remove_file_ids(&self, ids: &[String]) {
         for id in ids {
             if let Some(path) = self.file_of(id) {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-        }
-    }
-
-    pub(super) async fn remove_files(&self, rows: &[AttachmentRow]) {
-        for r in rows {
-            if let Some(path) = self.file_of(&r.id) {
                 let _ = tokio::fs::remove_file(path).await;
             }
         }

@@ -167,12 +167,15 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to the URL (`sqlite://…` or `postgres://…`) and runs the migrations.
+    /// Connects to the URL (`sqlite://…` or `postgres://…`) and runs the migrations, with no
+    /// limit on a statement's time (the command-line tools: an audit export reads for as long
+    /// as it takes).
     pub async fn connect(url: &Secret, max_connections: u32) -> Result<Store, Error> {
-        Store::connect_with(url, max_connections, Duration::from_secs(20)).await
+        Store::connect_with(url, max_connections, Duration::ZERO).await
     }
 
-    /// As [`Store::connect`], with PostgreSQL's statements limited to `statement_timeout`.
+    /// As [`Store::connect`], with PostgreSQL's statements limited to `statement_timeout`
+    /// (zero: no limit).
     /// PostgreSQL is also told to look for a peer that has gone (TCP keepalives from its side)
     /// and to end a session left inside a transaction for a minute (a node killed half way
     /// releases its locks).
@@ -715,7 +718,7 @@ impl<'a> From<&'a Owner> for Actor<'a> {
 }
 
 /// One row of the audit log.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     /// Unix milliseconds.
     pub at: i64,

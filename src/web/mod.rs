@@ -330,12 +330,12 @@ async fn error_pages(req: Request, next: Next) -> Response {
 
 /// The page that says a request ran out of time because the service cannot be reached now
 /// (503, `Retry-After`), in the language of the request.
-pub fn unavailable_page(head: &axum::http::request::Parts) -> Response {
+pub fn unavailable_page(path: &str, headers: &HeaderMap) -> Response {
     let mut out = error_page(
         StatusCode::SERVICE_UNAVAILABLE,
-        lang_of(&head.headers),
-        is_htmx(&head.headers),
-        head.uri.path().to_owned(),
+        lang_of(headers),
+        is_htmx(headers),
+        path.to_owned(),
         None,
     );
     out.headers_mut()
