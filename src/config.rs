@@ -113,6 +113,13 @@ pub struct Config {
     pub dev_registry: Option<PathBuf>,
     /// How long the built-in domain systems take before their feedback is ready (milliseconds).
     pub dev_domain_delay_ms: u64,
+    /// The built-in stand-ins running as a process of their own (`tasteskjema dev stand-ins`) at
+    /// this base URL: every outside system not configured otherwise is reached there, and the
+    /// portal mounts none of its own. Several nodes share one such process. Outside production only.
+    pub stand_ins_url: Option<String>,
+    /// The client secret of the portal's two logins at those stand-ins (their ID-porten and
+    /// employee directory): the same on every node and on the stand-ins process.
+    pub stand_ins_secret: Option<Secret>,
     /// The domain systems' intake (required in production; outside it the built-in stand-in).
     pub domain_url: Option<String>,
     /// Outbox workers in this process.
@@ -269,6 +276,8 @@ impl Default for Config {
             altinn: None,
             dev_registry: None,
             dev_domain_delay_ms: 3000,
+            stand_ins_url: None,
+            stand_ins_secret: None,
             domain_url: None,
             outbox_workers: 2,
             ar_open_hours: 72,
@@ -355,6 +364,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ),
     ("dev_registry", "TASTESKJEMA_DEV_REGISTRY"),
     ("dev_domain_delay_ms", "TASTESKJEMA_DEV_DOMAIN_DELAY_MS"),
+    ("stand_ins_url", "TASTESKJEMA_STAND_INS_URL"),
+    ("stand_ins_secret", "TASTESKJEMA_STAND_INS_SECRET"),
     ("domain_url", "TASTESKJEMA_DOMAIN_URL"),
     ("outbox_workers", "TASTESKJEMA_OUTBOX_WORKERS"),
     ("ar_open_hours", "TASTESKJEMA_AR_OPEN_HOURS"),
@@ -546,6 +557,15 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_string()
+    }
+
+    /// Where the built-in stand-ins answer: the stand-ins process (`stand_ins_url`), or the portal
+    /// itself.
+    pub fn stand_ins_base(&self) -> String {
+        match &self.stand_ins_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => self.public_url(),
+        }
     }
 
     /// The database URL to use: the configured one, or a SQLite file in the data directory.

@@ -129,15 +129,25 @@ pub async fn build_with(
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
             limits.kept_s(),
         )));
-    // The embedded default logs in at the built-in ID-porten with a secret made for this start.
-    let dev_secret = (!config.production).then(|| {
-        use rand::Rng;
-        rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(40)
-            .map(char::from)
-            .collect::<String>()
-    });
+    // The embedded default logs in at the built-in ID-porten with a secret made for this start;
+    // nodes sharing a stand-ins process (`stand_ins_url`) with the secret configured for it, and
+    // mount no stand-ins of their own.
+    let dev_secret = match (&config.stand_ins_url, &config.stand_ins_secret) {
+        _ if config.production => None,
+        (Some(_), Some(s)) if !s.expose().is_empty() => Some(s.expose().to_string()),
+        (Some(_), _) => anyhow::bail!("stand_ins_url needs stand_ins_secret"),
+        (None, _) => {
+            use rand::Rng;
+            Some(
+                rand::rng()
+                    .sample_iter(rand::distr::Alphanumeric)
+                    .take(40)
+                    .map(char::from)
+                    .collect::<String>(),
+            )
+        }
+    };
+    let mount_stand_ins = !config.production && config.stand_ins_url.is_none();
     let public = config.public_url();
     let oidc = match (&config.idporten, &dev_secret) {
         (Some(s), _) => Some(oidc_config(
@@ -368,7 +378,7 @@ pub async fn build_with(
         .merge(api)
         .merge(caseworkers)
         .merge(observe::probes(readiness));
-    if let Some(secret) = &dev_secret {
+    if let Some(secret) = dev_secret.as_deref().filter(|_| mount_stand_ins) {
         router = router.merge(dev::mount(config, &catalog, secret).await?);
     }
     if config.production {
@@ -601,6 +611,67 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         let _ = out.write_all(said.as_bytes()).and_then(|()| out.flush());
     }
     server::serve(listener, app.router, shutdown()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves the built-in stand-ins alone (`tasteskjema dev stand-ins`) on `listen`, or the host and
+/// port of `stand_ins_url`, until Ctrl-C or SIGTERM. Their client secret is `stand_ins_secret`;
+/// the portal's clients are registered at its `public_url`.
+pub async fn serve_stand_ins(
+    mut config: Config,
+    listen: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !config.production,
+        "the configuration says production: the built-in stand-ins are refused"
+    );
+    let secret = config
+        .stand_ins_secret
+        .as_ref()
+        .map(|s| s.expose().to_string())
+        .filter(|s| !s.is_empty())
+        .context("set stand_ins_secret (TASTESKJEMA_STAND_INS_SECRET): the nodes' client secret")?;
+    let listen = match (listen, &config.stand_ins_url) {
+        (Some(at), _) => at,
+        (None, Some(u)) => {
+            let url = openidconnect::url::Url::parse(u)
+                .with_context(|| format!("stand_ins_url {u:?}"))?;
+            let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+            let port = url.port_or_known_default().unwrap_or(80);
+            format!("{host}:{port}").parse().with_context(|| {
+                format!("stand_ins_url {u:?} names no IP address: give --listen")
+            })?
+        }
+        (None, None) => anyhow::bail!(
+            "set stand_ins_url (TASTESKJEMA_STAND_INS_URL), the address the nodes reach the stand-ins at"
+        ),
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let addr = listener.local_addr()?;
+    if config.stand_ins_url.is_none() {
+        config.stand_ins_url = Some(format!("http://{addr}"));
+    }
+    let catalog = load_catalog(&config.forms_dir)?;
+    let router = dev::mount(&config, &catalog, &secret)
+        .await?
+        .route("/livez", axum::routing::get(|| async { "ok\n" }))
+        .layer(TraceLayer::new_for_http());
+    let base = config.stand_ins_base();
+    tracing::info!(%addr, "stand-ins listening");
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "Tasteskjema's stand-ins are running at {base}/dev/ for the portal at {}",
+            config.public_url()
+        )
+        .and_then(|()| out.flush());
+    }
+    server::serve(listener, router, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

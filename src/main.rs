@@ -96,6 +96,15 @@ enum ConfigCommand {
 
 #[derive(Subcommand)]
 enum DevCommand {
+    /// Run the built-in stand-ins (ID-porten, the employee directory, Altinn, Maskinporten, the
+    /// registers, Dialogporten, the domain systems) as a process of their own, for several
+    /// portal nodes to share: start each node with the same `stand_ins_url` and
+    /// `stand_ins_secret`. Their databases are in the data directory. Refused in production.
+    StandIns {
+        /// The address to listen on (default: the host and port of `stand_ins_url`).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Print a Maskinporten system-user token for an organisation, signed with the built-in
     /// stand-in's development key (the registry's system user for that organisation).
     Token {
@@ -251,6 +260,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Dev {
+            command: DevCommand::StandIns { listen },
+        } => {
+            tasteskjema::init_tracing(&config);
+            let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+            match rt.block_on(tasteskjema::serve_stand_ins(config, listen)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Dev {
             command: DevCommand::Token { org, scope, issuer },
         } => match dev_token(&config, &org, &scope, issuer) {

@@ -28,6 +28,13 @@
 //! memory above what it used before. Then CLIENTS `sftp` clients at once (default 16) each put
 //! FILES files (default 50) of ROWS rows (default 1 000), all different: files taken per second.
 //!
+//! `bench delivery [SECONDS] [CONCURRENCY] [ROWS]` starts the release binary with its outbox
+//! workers and built-in stand-ins (a fresh PostgreSQL database when
+//! `TASTESKJEMA_BENCH_DATABASE_URL` names a server, else SQLite) and sends RF-1140 deliveries of
+//! ROWS owner rows (default 100) through the API from CONCURRENCY clients (default 32) for
+//! SECONDS (default 60): accepted per second, delivered per second (to the domain system and to
+//! Dialogporten), the backlog every five seconds, and how long after the burst the backlog is gone.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -130,6 +137,11 @@ fn main() {
     if args.first().map(String::as_str) == Some("files") {
         let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
         files_bench(n(1, 50), n(2, 16), n(3, 50), n(4, 1_000));
+        return;
+    }
+    if args.first().map(String::as_str) == Some("delivery") {
+        let n = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+        delivery_bench(n(1, 60), n(2, 32) as usize, n(3, 100) as usize);
         return;
     }
     if args.first().map(String::as_str) == Some("hello") {
@@ -679,13 +691,13 @@ fn start_server_with(
         .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
         .env("TASTESKJEMA_FORMS_DIR", forms)
         .env("TASTESKJEMA_LOG", "error")
-        .env("TASTESKJEMA_OUTBOX_WORKERS", "0")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        .env("TASTESKJEMA_OUTBOX_WORKERS", "0");
     // SQLite in the data directory unless a PostgreSQL database is named for the bench.
     match std::env::var("TASTESKJEMA_BENCH_DATABASE_URL") {
         Ok(url) => cmd.env("TASTESKJEMA_DATABASE_URL", url),
         Err(_) => cmd.env_remove("TASTESKJEMA_DATABASE_URL"),
     };
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -1419,4 +1431,188 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Counts in the portal's database, read while it runs.
+async fn delivery_counts(db: &Ceiling) -> (i64, i64, i64, i64) {
+    let sql = "SELECT (SELECT COUNT(*) FROM submissions), \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'domain'), \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'dialogporten'), \
+               (SELECT COUNT(*) FROM outbox WHERE state <> 'done')";
+    match db {
+        Ceiling::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+        Ceiling::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+    }
+}
+
+/// Intake and delivery side by side: a burst of API submissions at full rate, with the outbox
+/// workers delivering them meanwhile, and the backlog until it is gone.
+fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A database of its own: the counts are this run's.
+    let admin = std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").ok();
+    let fresh = admin.as_ref().map(|admin| {
+        let name = format!("ts_bench_{}", uuid::Uuid::new_v4().simple());
+        rt.block_on(async {
+            use sqlx::Connection as _;
+            let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        (name.clone(), format!("{base}/{name}"))
+    });
+    let mut env = vec![
+        ("TASTESKJEMA_OUTBOX_WORKERS", "2".to_string()),
+        ("TASTESKJEMA_LOG", "warn".to_string()),
+    ];
+    if let Some((_, url)) = &fresh {
+        env.push(("TASTESKJEMA_DATABASE_URL", url.clone()));
+    }
+    let (mut child, url, dir) = start_server_with(&forms_dir(), &env);
+    let backend = if fresh.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let body = serde_json::to_string(&document(rows)).unwrap();
+    println!(
+        "delivery at intake speed on {backend}: {concurrency} clients for {seconds} s, RF-1140 with {rows} rows ({} KB), 2 outbox workers × {} jobs at once, built-in domain systems (feedback after 3 s) and Dialogporten",
+        body.len() / 1024,
+        tasteskjema::intake::outbox::CLAIM_BATCH
+    );
+    let db_url = fresh.as_ref().map(|(_, u)| u.clone());
+    rt.block_on(async move {
+        let db = match &db_url {
+            Some(u) => Ceiling::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect(u)
+                    .await
+                    .unwrap(),
+            ),
+            None => Ceiling::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .connect_with(
+                        sqlx::sqlite::SqliteConnectOptions::new()
+                            .filename(dir.path().join("data/tasteskjema.db"))
+                            .busy_timeout(Duration::from_secs(10)),
+                    )
+                    .await
+                    .unwrap(),
+            ),
+        };
+        let token = tasteskjema::dev::maskinporten::system_user_token(
+            &format!("{url}/dev/maskinporten/"),
+            &tasteskjema::load_catalog(&forms_dir()).unwrap(),
+            "819897522",
+            "skatteetaten:innrapporteringboligsameie",
+        )
+        .unwrap();
+        let http = reqwest::Client::new();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let mut clients = Vec::new();
+        for _ in 0..concurrency {
+            let (http, url, token, body, stop, sent) = (
+                http.clone(),
+                url.clone(),
+                token.clone(),
+                body.clone(),
+                stop.clone(),
+                sent.clone(),
+            );
+            clients.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let r = http
+                        .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
+                        .bearer_auth(&token)
+                        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
+                    lat.push(t.elapsed());
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+                lat
+            }));
+        }
+        println!("| s | accepted | at the domain system | in the inbox | jobs open |");
+        println!("|---|---|---|---|---|");
+        let mut burst_end = None;
+        let mut at_burst_end = (0, 0, 0, 0);
+        let mut drained = None;
+        let mut tick = 0u64;
+        loop {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(
+                start + Duration::from_secs(tick + 1),
+            ))
+            .await;
+            tick += 1;
+            let c = delivery_counts(&db).await;
+            if tick.is_multiple_of(5) || (burst_end.is_some() && c.3 == 0) {
+                println!("| {tick} | {} | {} | {} | {} |", c.0, c.1, c.2, c.3);
+            }
+            if tick == seconds {
+                stop.store(true, Ordering::Relaxed);
+                burst_end = Some(Instant::now());
+                at_burst_end = c;
+            }
+            if burst_end.is_some() && c.3 == 0 {
+                drained = Some(tick - seconds);
+                break;
+            }
+            if tick > seconds * 5 {
+                break;
+            }
+        }
+        let mut lat = Vec::new();
+        for c in clients {
+            lat.extend(c.await.unwrap());
+        }
+        let end = delivery_counts(&db).await;
+        let s = seconds as f64;
+        println!(
+            "accepted {:.0}/s (p50 {}, p99 {}); during the burst delivered {:.0}/s to the domain system and {:.0}/s to the inbox; at its end {} of {} at the domain system, {} in the inbox, {} jobs open",
+            at_burst_end.0 as f64 / s,
+            ms(percentile(&mut lat, 0.5)),
+            ms(percentile(&mut lat, 0.99)),
+            at_burst_end.1 as f64 / s,
+            at_burst_end.2 as f64 / s,
+            at_burst_end.1,
+            at_burst_end.0,
+            at_burst_end.2,
+            at_burst_end.3,
+        );
+        match drained {
+            Some(t) => println!(
+                "every job done {t} s after the burst (target: within the burst's {seconds} s); {} submissions, {} at the domain system, {} in the inbox",
+                end.0, end.1, end.2
+            ),
+            None => println!("NOT drained {} s after the burst: {} jobs open", seconds * 4, end.3),
+        }
+        drop(db);
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let (Some(admin), Some((name, _))) = (admin, fresh) {
+        rt.block_on(async {
+            use sqlx::Connection as _;
+            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .await;
+        });
+    }
 }

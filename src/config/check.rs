@@ -146,6 +146,7 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("dialogporten_url", &c.dialogporten_url),
         ("enhetsregisteret_url", &c.enhetsregisteret_url),
         ("folkeregister_url", &c.folkeregister_url),
+        ("stand_ins_url", &c.stand_ins_url),
     ] {
         if let Some(v) = value {
             url(&mut p, key, v);
@@ -294,6 +295,22 @@ pub(super) fn missing(c: &Config) -> Vec<Problem> {
             }
         }
     }
+    if c.stand_ins_url.is_some() {
+        if c.production {
+            p.push(Problem::merged(
+                "stand_ins_url",
+                "the built-in stand-ins are refused in production: configure the real systems",
+            ));
+        } else {
+            required(
+                &mut p,
+                "stand_ins_secret",
+                c.stand_ins_secret
+                    .as_ref()
+                    .is_none_or(|s| s.expose().is_empty()),
+            );
+        }
+    }
     if !c.production {
         development_only_here(&mut p, c);
     }
@@ -335,20 +352,26 @@ fn development_only_here(p: &mut Vec<Problem>, c: &Config) {
             format!("{at} is not a loopback address: {WHY}"),
         ));
     }
-    if let Some(u) = &c.public_url
-        && let Ok(url) = openidconnect::url::Url::parse(u)
-    {
-        let local = match url.host() {
-            Some(openidconnect::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(openidconnect::url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(openidconnect::url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if !local {
-            p.push(Problem::merged(
-                "public_url",
-                format!("{u:?} is not on this machine: {WHY}"),
-            ));
+    // The stand-ins process lets anyone log in as anyone too.
+    for (key, value) in [
+        ("public_url", &c.public_url),
+        ("stand_ins_url", &c.stand_ins_url),
+    ] {
+        if let Some(u) = value
+            && let Ok(url) = openidconnect::url::Url::parse(u)
+        {
+            let local = match url.host() {
+                Some(openidconnect::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(openidconnect::url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(openidconnect::url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !local {
+                p.push(Problem::merged(
+                    key,
+                    format!("{u:?} is not on this machine: {WHY}"),
+                ));
+            }
         }
     }
 }

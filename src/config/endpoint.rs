@@ -98,7 +98,7 @@ impl Config {
                 stand_in: false,
             }),
             None if !self.production => {
-                let mut url = format!("{}{}", self.public_url(), service.stand_in_path());
+                let mut url = format!("{}{}", self.stand_ins_base(), service.stand_in_path());
                 // `iss` of Maskinporten tokens ends in a slash, and the validator compares it.
                 if service == Service::Maskinporten {
                     url.push('/');
@@ -176,6 +176,47 @@ mod tests {
                 url: "https://data.brreg.no".into(),
                 stand_in: false
             }
+        );
+    }
+
+    #[test]
+    fn a_stand_ins_process_takes_the_place_of_the_portals_own_and_never_in_production() {
+        let mut c = Config {
+            listen: "127.0.0.1:8081".parse().unwrap(),
+            public_url: Some("http://127.0.0.1:8080".into()),
+            stand_ins_url: Some("http://127.0.0.1:8090/".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.endpoint(Service::Maskinporten).unwrap().url,
+            "http://127.0.0.1:8090/dev/maskinporten/"
+        );
+        assert_eq!(
+            c.endpoint(Service::Idporten).unwrap().url,
+            "http://127.0.0.1:8090/dev/idporten"
+        );
+        // Its logins need the secret the nodes share with it.
+        let problems = c.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.to_string().contains("stand_ins_secret")),
+            "{problems:?}"
+        );
+        c.stand_ins_secret = Some(crate::config::Secret::new("s"));
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        // Anyone may log in as anyone there: only on this machine, never in production.
+        c.stand_ins_url = Some("http://stand-ins.example:8090".into());
+        assert!(
+            c.problems()
+                .iter()
+                .any(|p| p.to_string().contains("not on this machine"))
+        );
+        c.production = true;
+        assert!(
+            c.problems()
+                .iter()
+                .any(|p| p.to_string().contains("refused in production"))
         );
     }
 }

@@ -272,6 +272,12 @@ pub(super) fn apply(
     if let Some(v) = e.text("dev_registry") {
         c.dev_registry = Some(v.into());
     }
+    if let Some(v) = e.text("stand_ins_url") {
+        c.stand_ins_url = Some(v);
+    }
+    if let Some(v) = e.text("stand_ins_secret") {
+        c.stand_ins_secret = Some(Secret(v));
+    }
     oidc("idporten", &mut c.idporten, &mut e);
     oidc("ansatt", &mut c.ansatt, &mut e);
     altinn(c, &e);

@@ -23,11 +23,16 @@ use crate::config::{self, Config, Service};
 use crate::form::Catalog;
 use crate::intake;
 
-/// The portal's client at the built-in employee directory, with the secret made for this start.
+/// The portal's client at the built-in employee directory, with the secret made for this start
+/// (or the configured `stand_ins_secret`).
 pub fn ansatt_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
     let public = config.public_url();
     auth::idporten::OidcConfig {
-        issuer: format!("{public}{}", Service::Ansatt.stand_in_path()),
+        issuer: format!(
+            "{}{}",
+            config.stand_ins_base(),
+            Service::Ansatt.stand_in_path()
+        ),
         client_id: DEV_ANSATT_CLIENT_ID.into(),
         client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
         redirect_uri: format!("{public}{}", crate::config::ANSATT_CALLBACK),
@@ -37,11 +42,16 @@ pub fn ansatt_client(config: &Config, secret: &str) -> auth::idporten::OidcConfi
     }
 }
 
-/// The portal's client at the built-in ID-porten, with the secret made for this start.
+/// The portal's client at the built-in ID-porten, with the secret made for this start (or the
+/// configured `stand_ins_secret`).
 pub fn idporten_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
     let public = config.public_url();
     auth::idporten::OidcConfig {
-        issuer: format!("{public}{}", Service::Idporten.stand_in_path()),
+        issuer: format!(
+            "{}{}",
+            config.stand_ins_base(),
+            Service::Idporten.stand_in_path()
+        ),
         client_id: DEV_CLIENT_ID.into(),
         client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
         redirect_uri: format!("{public}/logg-inn/tilbake"),
@@ -80,11 +90,13 @@ const DEV_CLIENT_ID: &str = "tasteskjema";
 const DEV_ANSATT_CLIENT_ID: &str = "tasteskjema-saksbehandling";
 
 /// Every built-in stand-in, each an HTTP service of its own at its [`Service::stand_in_path`]: the portal's clients reach them over HTTP exactly as they reach the real ones.
-/// Never mounted in production.
+/// Never mounted in production. They answer at [`Config::stand_ins_base`] (the portal's own
+/// address, or the stand-ins process's), and know the portal's clients at its `public_url`.
 pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::Result<Router> {
     use idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
-    let at = |s: Service| format!("{public}{}", s.stand_in_path());
+    let base = config.stand_ins_base();
+    let at = |s: Service| format!("{base}{}", s.stand_in_path());
     let registry = registry::Registry::load(config.dev_registry.as_deref())
         .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?
         .with_forms(catalog);

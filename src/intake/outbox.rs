@@ -31,8 +31,12 @@ pub const MAX_ATTEMPTS: i64 = 12;
 /// How long a claimed job is a worker's before another may take it: longer than a delivery can
 /// take (two calls of at most 10 s), so a job is taken again only when its worker has died.
 const LEASE_MS: i64 = 30_000;
-/// How often an idle worker looks for due jobs (it is also woken when a submission arrives).
+/// How often an idle worker looks for due jobs (it is also woken when a submission arrives, on
+/// PostgreSQL by any node).
 const IDLE_POLL: Duration = Duration::from_millis(250);
+/// How many due jobs a worker claims at once and delivers side by side: a node's deliveries under
+/// way are at most workers × this.
+pub const CLAIM_BATCH: usize = 16;
 /// How soon feedback that is not ready is asked for again.
 const FEEDBACK_POLL: Duration = Duration::from_millis(1000);
 /// How often a process's workers delete the staged deliveries that expired unconfirmed.
@@ -101,8 +105,17 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Starts `n` workers on the current runtime; they run until the process ends.
+    /// Starts `n` workers on the current runtime; they run until the process ends. On PostgreSQL
+    /// they are also woken when another node adds jobs.
     pub fn spawn(self: &Arc<Self>, n: usize) {
+        if n > 0 {
+            let me = Arc::downgrade(self);
+            self.store.on_jobs_added(move || {
+                if let Some(o) = me.upgrade() {
+                    o.wake();
+                }
+            });
+        }
         for _ in 0..n {
             let me = self.clone();
             tokio::spawn(async move { me.run().await });
@@ -143,13 +156,27 @@ impl Outbox {
         }
     }
 
-    /// Claims and handles one due job; false when there was none.
+    /// Claims up to [`CLAIM_BATCH`] due jobs and delivers them side by side (the jobs of one
+    /// submission that must wait for another say so themselves: `Later`); false when there was
+    /// none.
     pub async fn run_one(&self) -> Result<bool, sqlx::Error> {
-        let Some(job) = self.store.claim_job(LEASE_MS).await? else {
+        let jobs = self.store.claim_jobs(LEASE_MS, CLAIM_BATCH as i64).await?;
+        if jobs.is_empty() {
             return Ok(false);
-        };
+        }
+        if jobs.len() == CLAIM_BATCH {
+            // More may be waiting: another idle worker may take the next batch meanwhile.
+            self.wake();
+        }
+        let done = futures_util::future::join_all(jobs.iter().map(|j| self.run_job(j))).await;
+        done.into_iter().collect::<Result<Vec<()>, _>>()?;
+        Ok(true)
+    }
+
+    /// Delivers one claimed job and records how it went.
+    async fn run_job(&self, job: &Job) -> Result<(), sqlx::Error> {
         let start = std::time::Instant::now();
-        let result = self.handle(&job).await;
+        let result = self.handle(job).await;
         let now = now_ms();
         let outcome = match &result {
             Ok(Step::Done(_)) => "done",
@@ -163,7 +190,7 @@ impl Outbox {
             .record(start.elapsed().as_secs_f64());
         match result {
             Ok(Step::Done(next)) => {
-                self.store.finish_job(&job, next).await?;
+                self.store.finish_job(job, next).await?;
                 if !next.is_empty() {
                     self.wake();
                 }
@@ -171,22 +198,22 @@ impl Outbox {
             }
             Ok(Step::Later(after)) => {
                 self.store
-                    .postpone_job(&job, now + after.as_millis() as i64)
+                    .postpone_job(job, now + after.as_millis() as i64)
                     .await?;
             }
             Err(e) if e.is_retryable() && job.attempts < MAX_ATTEMPTS => {
                 let wait = backoff(job.attempts);
                 tracing::info!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery failed; retrying");
                 self.store
-                    .retry_job(&job, now + wait.as_millis() as i64, &e.to_string())
+                    .retry_job(job, now + wait.as_millis() as i64, &e.to_string())
                     .await?;
             }
             Err(e) => {
                 tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "delivery parked");
-                self.store.park_job(&job, &e.to_string()).await?;
+                self.store.park_job(job, &e.to_string()).await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn files(

@@ -30,6 +30,9 @@ pub enum Db {
 }
 
 /// Runs the same code on whichever pool is configured.
+/// The advisory lock the nodes take in turn while they migrate a PostgreSQL database.
+const MIGRATION_LOCK: i64 = 0x7461_7374_6573_6b6a; // "tasteskj"
+
 macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
@@ -276,20 +279,45 @@ impl Store {
     async fn migrate(&self) -> Result<(), Error> {
         let migrator = self.migrator();
         match &self.db {
-            Db::Sqlite(p) => migrator.run(p).await?,
+            Db::Sqlite(p) => {
+                migrator.run(p).await?;
+                self.migrate_sessions().await?;
+            }
             Db::Postgres(p) => {
+                // Nodes started at once take turns: the session stores' `CREATE … IF NOT
+                // EXISTS` is not safe against itself run concurrently (PostgreSQL answers a
+                // duplicate key in its catalogue), and sqlx's own lock covers its migrations only.
+                let mut c = p.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *c)
+                    .await?;
                 // A migration (an index on a large table) may take longer than a request's
                 // statement limit: none for it, then the connection's own again.
-                let mut c = p.acquire().await?;
-                sqlx::query("SET statement_timeout = 0")
+                let done = async {
+                    sqlx::query("SET statement_timeout = 0")
+                        .execute(&mut *c)
+                        .await?;
+                    migrator.run(&mut *c).await?;
+                    sqlx::query("RESET statement_timeout")
+                        .execute(&mut *c)
+                        .await?;
+                    self.migrate_sessions().await
+                }
+                .await;
+                let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(MIGRATION_LOCK)
                     .execute(&mut *c)
-                    .await?;
-                migrator.run(&mut *c).await?;
-                sqlx::query("RESET statement_timeout")
-                    .execute(&mut *c)
-                    .await?;
+                    .await;
+                done?;
+                unlocked?;
             }
         }
+        Ok(())
+    }
+
+    /// The two session stores' tables.
+    async fn migrate_sessions(&self) -> Result<(), Error> {
         self.session_store().migrate().await?;
         self.employee_session_store().migrate().await?;
         Ok(())

@@ -38,9 +38,16 @@ pub struct JobRow {
 
 impl Store {
     /// Claims the oldest due job for `lease_ms` (another worker may take it after that, so a job
-    /// whose worker died is not lost). On PostgreSQL concurrent workers skip each other's rows
-    /// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway.
+    /// whose worker died is not lost).
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<Job>, Error> {
+        Ok(self.claim_jobs(lease_ms, 1).await?.pop())
+    }
+
+    /// Claims up to `limit` of the oldest due jobs for `lease_ms`, in one statement (the index
+    /// `outbox_claim` holds the pending jobs only, in the order they are taken). On PostgreSQL
+    /// concurrent workers skip each other's rows (`FOR UPDATE SKIP LOCKED`); SQLite has one
+    /// writer at a time anyway.
+    pub async fn claim_jobs(&self, lease_ms: i64, limit: i64) -> Result<Vec<Job>, Error> {
         let _turn = self.write_turn().await;
         let now = now_ms();
         // Only PostgreSQL has (and needs) row locks; the statement is otherwise the same.
@@ -50,15 +57,51 @@ impl Store {
         };
         let sql = format!(
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
-                         ORDER BY next_at, id LIMIT 1{lock}) \
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
+                          ORDER BY next_at, id LIMIT $3{lock}) \
              RETURNING id, submission_id, kind, attempts"
         );
-        on_pool!(&self.db, |p| sqlx::query_as::<_, Job>(&sql)
+        let mut jobs = on_pool!(&self.db, |p| sqlx::query_as::<_, Job>(&sql)
             .bind(now + lease_ms)
             .bind(now)
-            .fetch_optional(p)
-            .await)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// Calls `wake` whenever jobs are added to the outbox by any process: PostgreSQL's
+    /// `LISTEN tasteskjema_outbox` (the table's trigger notifies at each commit that adds jobs),
+    /// listened to again after a lost connection, with a wake then for whatever came meanwhile.
+    /// Nothing on SQLite: one process uses it, and wakes its own workers.
+    pub fn on_jobs_added(&self, wake: impl Fn() + Send + Sync + 'static) {
+        let Db::Postgres(pool) = &self.db else {
+            return;
+        };
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => match listener.listen("tasteskjema_outbox").await {
+                        Ok(()) => {
+                            wake();
+                            // `recv` listens again by itself after a lost connection; it
+                            // fails only when it cannot.
+                            while listener.recv().await.is_ok() {
+                                wake();
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "listening for outbox jobs"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "listening for outbox jobs"),
+                }
+                if pool.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
     }
 
     /// Marks a job done and adds the jobs that follow from it, in one transaction.

@@ -55,7 +55,7 @@ async fn start(port: u16, dir: &std::path::Path) -> Server {
     }
 }
 
-fn melding(n: usize) -> Value {
+pub(crate) fn melding(n: usize) -> Value {
     json!({"leveranse": {
         "kildesystem": "Krasjtest",
         "oppgavegiver": {"organisasjonsnummer": SAMEIE, "kontaktinformasjon": {
@@ -74,7 +74,9 @@ fn melding(n: usize) -> Value {
     }})
 }
 
-async fn send(
+/// One M2M submission: its answer when it is 200, else `None` (a node gone, or one that cannot
+/// take it now).
+pub(crate) async fn send(
     http: &reqwest::Client,
     url: &str,
     token: &str,

@@ -4,15 +4,15 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, path_of, spawn_app, synthetic_fnr};
 
-/// Fills in RF-1140 from start to check-your-answers with two owners (a person and an
-/// organisation) and a third row added and removed again. Returns the summary path.
-pub async fn fill_rf1140(app: &TestApp) -> String {
-    let p1 = app.start("RF-1140").await;
+/// Starts RF-1140 on the first app and answers its first two pages on the second and third (one
+/// portal, or nodes of one); returns the owners page.
+pub async fn rf1140_to_owners(on: [&TestApp; 3]) -> String {
+    let p1 = on[0].start("RF-1140").await;
     assert!(p1.ends_with("/om-leveransen"), "{p1}");
-    let page = app.get(&p1).await;
+    let page = on[0].get(&p1).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Steg 1 av"));
-    let r = app
+    let r = on[1]
         .post_page(
             &p1,
             "next",
@@ -26,7 +26,7 @@ pub async fn fill_rf1140(app: &TestApp) -> String {
     assert_eq!(r.status, 303, "{}", r.body);
     let p2 = r.location.unwrap();
     assert!(p2.ends_with("/oppgavegiver"), "{p2}");
-    let r = app
+    let r = on[2]
         .post_page(
             &p2,
             "next",
@@ -50,6 +50,13 @@ pub async fn fill_rf1140(app: &TestApp) -> String {
     assert_eq!(r.status, 303, "{}", r.body);
     let p3 = r.location.unwrap();
     assert!(p3.ends_with("/oppgaver"), "{p3}");
+    p3
+}
+
+/// Fills in RF-1140 from start to check-your-answers with two owners (a person and an
+/// organisation) and a third row added and removed again. Returns the summary path.
+pub async fn fill_rf1140(app: &TestApp) -> String {
+    let p3 = rf1140_to_owners([app, app, app]).await;
     for _ in 0..3 {
         let r = app.post_page(&p3, "add:leveranse.oppgave", &[]).await;
         assert_eq!(r.status, 303);

@@ -28,7 +28,7 @@ pub fn forms_dir() -> PathBuf {
 }
 
 /// A fresh PostgreSQL database on the server named by the env var, or `None` for SQLite.
-async fn fresh_postgres() -> Option<String> {
+pub async fn fresh_postgres() -> Option<String> {
     let admin = std::env::var("TASTESKJEMA_TEST_DATABASE_URL").ok()?;
     let name = format!("ts_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin)
@@ -163,6 +163,27 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         sftp,
         metrics,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A portal running in another process at `addr`, reached with `client`, its database at
+    /// `db_url`.
+    pub async fn elsewhere(addr: &str, client: reqwest::Client, db_url: &str) -> TestApp {
+        let store = tasteskjema::store::Store::connect(&Secret::new(db_url), 2)
+            .await
+            .expect("the portal's database");
+        let dir = tempfile::tempdir().unwrap();
+        TestApp {
+            addr: addr.to_string(),
+            client,
+            store,
+            data_dir: dir.path().to_path_buf(),
+            db_url: db_url.to_string(),
+            sftp: None,
+            metrics: None,
+            _dir: dir,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod login;
 mod maskinporten;
+mod nodes;
 mod operations;
 mod parties;
 mod reference;
