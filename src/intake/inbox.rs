@@ -98,6 +98,23 @@ fn plain(t: Text) -> ContentValue {
     ContentValue::plain(&t)
 }
 
+/// The most characters Dialogporten takes in a content value (a title, a summary).
+const MAX_TEXT: usize = 255;
+
+/// `s` as Dialogporten takes it: whole when it fits, else cut after a word with "…" (the whole
+/// text is on the receipt, which the transmission links to).
+fn fitted(s: String) -> String {
+    if s.chars().count() <= MAX_TEXT {
+        return s;
+    }
+    let head: String = s.chars().take(MAX_TEXT - 1).collect();
+    let at = head
+        .rfind(' ')
+        .filter(|&i| i > head.len() / 2)
+        .unwrap_or(head.len());
+    format!("{}…", head[..at].trim_end())
+}
+
 fn sender(s: &SubmissionRow) -> Actor {
     match s.submitter.strip_prefix("person:") {
         Some(pid) => Actor::person(pid),
@@ -206,6 +223,8 @@ impl Inbox for DialogportenInbox {
         if let Some(v) = &f.vedtak {
             summary = v.summary();
         }
+        // A rejection of a large delivery may say much more than a summary holds.
+        let summary = fitted(summary);
         let transmission = NewTransmission {
             id: id(tid)?,
             kind: if accepted {
@@ -249,4 +268,27 @@ fn feedback_title(form: &Form, reference: &str) -> Text {
         format!("Svar på {} med referanse {reference}", form.id),
         format!("Reply to {} with reference {reference}", form.id),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_TEXT, fitted};
+
+    #[test]
+    fn a_long_feedback_is_cut_after_a_word_to_what_dialogporten_takes() {
+        let short = "leveranse.oppgave[0]: ugyldig".to_string();
+        assert_eq!(fitted(short.clone()), short);
+        let long = (0..100)
+            .map(|i| format!("leveranse.oppgave[{i}].oppgaveeier: finnes ikke i Enhetsregisteret."))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cut = fitted(long.clone());
+        assert!(cut.chars().count() <= MAX_TEXT, "{}", cut.chars().count());
+        assert!(cut.ends_with('…'), "{cut}");
+        assert!(long.starts_with(cut.trim_end_matches('…')), "{cut}");
+        assert!(!cut.trim_end_matches('…').ends_with(' '));
+        // A text of one long word (no space to cut at) is cut where it must be.
+        let word = "æ".repeat(400);
+        assert_eq!(fitted(word).chars().count(), MAX_TEXT);
+    }
 }
