@@ -10,6 +10,8 @@ pub mod clock;
 pub mod config;
 pub mod dev;
 pub mod form;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod i18n;
 pub mod intake;
 pub mod observe;

@@ -1111,9 +1111,15 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
+/// Reads and checks one form file's text, in a catalogue of the areas `areas` without code lists;
+/// `None` (with the reasons in `problems`) when it has errors. (The fuzz target `form_file`.)
+pub fn parse_form_text(src: &str, areas: &[&str], problems: &mut Vec<Problem>) -> Option<Form> {
+    let areas: BTreeSet<&str> = areas.iter().copied().collect();
+    parse_form(Path::new("form.toml"), src, &areas, problems)
+}
+
 /// Reads and checks one form file's text; `None` (with the reasons in `problems`) when it has
 /// errors.
-#[cfg(test)]
 pub(crate) fn parse_form(
     file: &Path,
     src: &str,

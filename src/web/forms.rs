@@ -560,13 +560,13 @@ async fn opened(
 }
 
 /// A parsed page post.
-struct Posted {
+pub(crate) struct Posted {
     version: i64,
     action: Action,
     values: Vec<(String, String)>,
 }
 
-enum Action {
+pub(crate) enum Action {
     Next,
     Back,
     Save,
@@ -579,7 +579,7 @@ enum Action {
     RemoveFile(String),
 }
 
-fn parse_post(body: &Bytes) -> AppResult<Posted> {
+pub(crate) fn parse_post(body: &Bytes) -> AppResult<Posted> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("the form data could not be read".into()))?;
     let mut version = None;

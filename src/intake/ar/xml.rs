@@ -712,9 +712,11 @@ fn well_formed(text: &str) -> Result<String, Vec<Problem>> {
     root.ok_or_else(|| not_xml("Dokumentet er tomt: det har ikke noe XML-element.".into()))
 }
 
-/// The line (from 1) of byte `pos` of `text`.
+/// The line (from 1) of byte `pos` of `text` (a position the XML reader gives may fall inside a
+/// character: the bytes before it are counted, not a slice of the text).
 pub fn line_at(text: &str, pos: usize) -> usize {
-    text[..pos.min(text.len())].matches('\n').count() + 1
+    let before = &text.as_bytes()[..pos.min(text.len())];
+    before.iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// The line (from 1) in `text` of the element at `sti` (`Skjema/A/B[2]/C`, as [`Read::sti`]
@@ -1057,6 +1059,16 @@ pub fn identification() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_is_found_for_a_position_inside_a_character() {
+        let text = "<a>\nAksjonær\n</a>";
+        let inside = text.find('æ').unwrap() + 1;
+        assert!(!text.is_char_boundary(inside));
+        assert_eq!(line_at(text, inside), 2);
+        assert_eq!(line_at(text, text.len() + 10), 3);
+        assert_eq!(line_at(text, 0), 1);
+    }
 
     /// A hovedskjema laid out as Skatteetaten's example is (empty groups, text with line breaks).
     pub(crate) const HOVED_XML: &str = r#"<Skjema skjemanummer="890" spesifikasjonsnummer="12144" blankettnummer="RF-1086" gruppeid="2586" etatid="974761076">
