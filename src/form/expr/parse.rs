@@ -7,6 +7,15 @@ use super::{ExprError, Seg, Value, format_path};
 /// Parses a whole expression: its tokens, then the tree, with nothing left over.
 pub(super) fn parse(src: &str) -> Result<Node, ExprError> {
     let toks = lex(src)?;
+    // A chain of operators (`1 + 1 + …`) is parsed by a loop, not by recursion, but it builds a
+    // tree as deep as the chain is long, which checking, evaluating and dropping walk
+    // recursively: the length bounds that depth.
+    if let Some(&(_, at)) = toks.get(MAX_TOKENS) {
+        return Err(ExprError::new(
+            at,
+            format!("expression too long: at most {MAX_TOKENS} parts (names, numbers, operators)"),
+        ));
+    }
     let mut p = Parser {
         toks,
         pos: 0,
@@ -25,6 +34,8 @@ pub(super) fn parse(src: &str) -> Result<Node, ExprError> {
 /// Guards the recursive descent: form files are trusted, but a runaway nesting should be an
 /// error rather than a stack overflow.
 const MAX_DEPTH: usize = 64;
+/// The most tokens an expression may have (the longest in the catalogue has under a hundred).
+const MAX_TOKENS: usize = 512;
 
 struct Parser {
     toks: Vec<(Tok, usize)>,
@@ -365,14 +376,30 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("{}1{}", "(".repeat(200), ")".repeat(200));
+        assert!(parse_err(&src).message.contains("nested too deeply"));
+        let src = format!("{}a", "not ".repeat(200));
+        assert!(parse_err(&src).message.contains("nested too deeply"));
+        let src = format!("{}1", "-".repeat(200));
+        assert!(parse_err(&src).message.contains("nested too deeply"));
+        // Longer still is refused for its length first.
         let src = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(parse_err(&src).message.contains("nested too deeply"));
-        let src = format!("{}a", "not ".repeat(10_000));
-        assert!(parse_err(&src).message.contains("nested too deeply"));
-        let src = format!("{}1", "-".repeat(10_000));
-        assert!(parse_err(&src).message.contains("nested too deeply"));
+        assert!(parse_err(&src).message.contains("expression too long"));
         // Ordinary nesting is fine.
         assert_eq!(parsed("((((1))))"), "1");
+    }
+
+    #[test]
+    fn a_long_chain_of_operators_is_an_error_not_a_deep_tree() {
+        // Found by fuzzing: 15 000 additions made a tree that checking and dropping overflowed
+        // the stack on.
+        let src = format!("{}1", "1 + ".repeat(15_000));
+        assert!(parse_err(&src).message.contains("expression too long"));
+        let src = format!("{}a", "a and ".repeat(15_000));
+        assert!(parse_err(&src).message.contains("expression too long"));
+        // A long but sensible sum is fine.
+        let src = format!("{}1", "a.x + ".repeat(200));
+        assert!(parse(&src).is_ok());
     }
 
     #[test]
