@@ -568,6 +568,19 @@ impl Config {
         }
     }
 
+    /// Where the built-in stand-in for `service` answers.
+    pub fn stand_in_url(&self, service: Service) -> String {
+        format!("{}{}", self.stand_ins_base(), service.stand_in_path())
+    }
+
+    /// The client secret shared with a stand-ins process, when one is set (and not empty).
+    pub fn shared_stand_ins_secret(&self) -> Option<&str> {
+        self.stand_ins_secret
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
+    }
+
     /// The database URL to use: the configured one, or a SQLite file in the data directory.
     pub fn database_url(&self) -> Secret {
         self.database_url.clone().unwrap_or_else(|| {

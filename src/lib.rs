@@ -134,22 +134,27 @@ pub async fn build_with(
     // The embedded default logs in at the built-in ID-porten with a secret made for this start;
     // nodes sharing a stand-ins process (`stand_ins_url`) with the secret configured for it, and
     // mount no stand-ins of their own.
-    let dev_secret = match (&config.stand_ins_url, &config.stand_ins_secret) {
-        _ if config.production => None,
-        (Some(_), Some(s)) if !s.expose().is_empty() => Some(s.expose().to_string()),
-        (Some(_), _) => anyhow::bail!("stand_ins_url needs stand_ins_secret"),
-        (None, _) => {
-            use rand::Rng;
+    let (dev_secret, mount_stand_ins) = match &config.stand_ins_url {
+        _ if config.production => (None, false),
+        Some(_) => (
             Some(
-                rand::rng()
-                    .sample_iter(rand::distr::Alphanumeric)
-                    .take(40)
-                    .map(char::from)
-                    .collect::<String>(),
-            )
+                config
+                    .shared_stand_ins_secret()
+                    .context("stand_ins_url needs stand_ins_secret")?
+                    .to_owned(),
+            ),
+            false,
+        ),
+        None => {
+            use rand::Rng;
+            let made = rand::rng()
+                .sample_iter(rand::distr::Alphanumeric)
+                .take(40)
+                .map(char::from)
+                .collect::<String>();
+            (Some(made), true)
         }
     };
-    let mount_stand_ins = !config.production && config.stand_ins_url.is_none();
     let public = config.public_url();
     let oidc = match (&config.idporten, &dev_secret) {
         (Some(s), _) => Some(oidc_config(
@@ -530,14 +535,13 @@ pub fn init_tracing(config: &Config) {
     };
 }
 
-/// What `serve` prints when it is ready: the address to open, and where SFTP listens. In JSON
-/// mode each is a JSON line, as the logs are, so that every line of the output is JSON.
+/// What `serve` prints when it is ready: the address to open, and where SFTP listens.
 fn ready_lines(
     config: &Config,
     addr: std::net::SocketAddr,
     sftp: Option<std::net::SocketAddr>,
     metrics: Option<std::net::SocketAddr>,
-) -> String {
+) -> Vec<String> {
     let mut said = Vec::new();
     said.push(if config.live_preview {
         format!(
@@ -561,10 +565,18 @@ fn ready_lines(
     if let Some(m) = metrics {
         said.push(format!("metrics: http://{m}/metrics"));
     }
+    said
+}
+
+/// Prints the lines that say a process is ready, in one write (whoever reads the first line may
+/// stop reading after it). In JSON mode each is a JSON line, as the logs are, so that every line
+/// of the output is JSON.
+fn print_ready(config: &Config, said: &[String]) {
+    use std::io::Write as _;
     let mut out = String::new();
     for line in said {
         match config.log_format {
-            LogFormat::Pretty => out.push_str(&line),
+            LogFormat::Pretty => out.push_str(line),
             LogFormat::Json => out.push_str(
                 &serde_json::json!({
                     "timestamp": time::OffsetDateTime::now_utc()
@@ -579,7 +591,11 @@ fn ready_lines(
         }
         out.push('\n');
     }
-    out
+    let mut stdout = std::io::stdout().lock();
+    // Nobody reading is no reason to stop serving.
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM, then finishes the requests under way.
@@ -604,14 +620,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     let app = build_with(&config, sftp_listener).await?;
     tracing::info!(%addr, database = app.store.backend(), forms = app.catalog.forms.len(), "listening");
-    // One write: whoever reads the first line may stop reading after it.
-    let said = ready_lines(&config, addr, app.sftp, app.metrics);
-    {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        // Nobody reading is no reason to stop serving.
-        let _ = out.write_all(said.as_bytes()).and_then(|()| out.flush());
-    }
+    print_ready(&config, &ready_lines(&config, addr, app.sftp, app.metrics));
     server::serve(listener, app.router, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -629,11 +638,9 @@ pub async fn serve_stand_ins(
         "the configuration says production: the built-in stand-ins are refused"
     );
     let secret = config
-        .stand_ins_secret
-        .as_ref()
-        .map(|s| s.expose().to_string())
-        .filter(|s| !s.is_empty())
-        .context("set stand_ins_secret (TASTESKJEMA_STAND_INS_SECRET): the nodes' client secret")?;
+        .shared_stand_ins_secret()
+        .context("set stand_ins_secret (TASTESKJEMA_STAND_INS_SECRET): the nodes' client secret")?
+        .to_owned();
     let listen = match (listen, &config.stand_ins_url) {
         (Some(at), _) => at,
         (None, Some(u)) => {
@@ -661,18 +668,15 @@ pub async fn serve_stand_ins(
         .await?
         .route("/livez", axum::routing::get(|| async { "ok\n" }))
         .layer(TraceLayer::new_for_http());
-    let base = config.stand_ins_base();
     tracing::info!(%addr, "stand-ins listening");
-    {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "Tasteskjema's stand-ins are running at {base}/dev/ for the portal at {}",
+    print_ready(
+        &config,
+        &[format!(
+            "Tasteskjema's stand-ins are running at {}/dev/ for the portal at {}",
+            config.stand_ins_base(),
             config.public_url()
-        )
-        .and_then(|()| out.flush());
-    }
+        )],
+    );
     server::serve(listener, router, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -379,15 +379,8 @@ fn api_bench(total: usize, concurrency: usize) {
         let mut backends: Vec<(&str, Option<String>)> = vec![("SQLite", None)];
         let mut admin = None;
         if let Ok(url) = std::env::var("TASTESKJEMA_BENCH_DATABASE_URL") {
-            use sqlx::Connection;
-            let name = format!("ts_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b).to_owned();
-            backends.push(("PostgreSQL", Some(format!("{base}/{name}"))));
+            let (name, db) = bench_database(&url).await;
+            backends.push(("PostgreSQL", Some(db)));
             admin = Some((url, name));
         }
         for (name, db) in backends {
@@ -423,18 +416,7 @@ fn api_bench(total: usize, concurrency: usize) {
                 let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
                 move |_i: usize| {
                     let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
-                    async move {
-                        let r = http
-                            .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
-                            .bearer_auth(&token)
-                            .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
-                            .header("content-type", "application/json")
-                            .body(body)
-                            .send()
-                            .await
-                            .unwrap();
-                        assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
-                    }
+                    async move { post_boligsameie(&http, &url, &token, body).await }
                 }
             };
             drive(50, concurrency, post.clone()).await;
@@ -482,11 +464,7 @@ fn api_bench(total: usize, concurrency: usize) {
             report("database ceiling (one-row insert transactions of the same document)", total, wall, &mut lat);
         }
         if let Some((url, name)) = admin {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await;
+            drop_bench_database(&url, &name).await;
         }
     });
 }
@@ -1433,12 +1411,69 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let _ = child.wait();
 }
 
+/// A fresh PostgreSQL database for one bench run on the server at `admin`: its name and URL.
+async fn bench_database(admin: &str) -> (String, String) {
+    use sqlx::Connection as _;
+    let name = format!("ts_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    let url = format!("{base}/{name}");
+    (name, url)
+}
+
+/// Drops a database [`bench_database`] made.
+async fn drop_bench_database(admin: &str, name: &str) {
+    use sqlx::Connection as _;
+    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await;
+}
+
+/// One RF-1140 delivery through the API with a new idempotency key; it must be taken (200).
+async fn post_boligsameie(http: &reqwest::Client, url: &str, token: &str, body: String) {
+    let r = http
+        .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
+        .bearer_auth(token)
+        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
 /// Counts in the portal's database, read while it runs.
-async fn delivery_counts(db: &Ceiling) -> (i64, i64, i64, i64) {
-    let sql = "SELECT (SELECT COUNT(*) FROM submissions), \
-               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'domain'), \
-               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'dialogporten'), \
-               (SELECT COUNT(*) FROM outbox WHERE state = 'pending')";
+#[derive(Clone, Copy, Default, sqlx::FromRow)]
+struct Counts {
+    /// Submissions taken.
+    accepted: i64,
+    /// Delivered to the domain system.
+    domain: i64,
+    /// Delivered to the party's inbox.
+    inbox: i64,
+    /// Jobs waiting.
+    pending: i64,
+    /// Jobs parked.
+    parked: i64,
+}
+
+async fn delivery_counts(db: &Ceiling) -> Counts {
+    let sql = "SELECT (SELECT COUNT(*) FROM submissions) AS accepted, \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'domain') AS domain, \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'done' AND kind = 'dialogporten') AS inbox, \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending, \
+               (SELECT COUNT(*) FROM outbox WHERE state = 'parked') AS parked";
     match db {
         Ceiling::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
         Ceiling::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
@@ -1449,23 +1484,13 @@ async fn delivery_counts(db: &Ceiling) -> (i64, i64, i64, i64) {
 /// workers delivering them meanwhile, and the backlog until it is gone.
 fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
     let rt = tokio::runtime::Runtime::new().unwrap();
     // A database of its own: the counts are this run's.
     let admin = std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").ok();
-    let fresh = admin.as_ref().map(|admin| {
-        let name = format!("ts_bench_{}", uuid::Uuid::new_v4().simple());
-        rt.block_on(async {
-            use sqlx::Connection as _;
-            let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        });
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        (name.clone(), format!("{base}/{name}"))
-    });
+    let fresh = admin
+        .as_ref()
+        .map(|admin| rt.block_on(bench_database(admin)));
     let mut env = vec![
         ("TASTESKJEMA_OUTBOX_WORKERS", "2".to_string()),
         ("TASTESKJEMA_LOG", "warn".to_string()),
@@ -1516,42 +1541,29 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
         .unwrap();
         let http = reqwest::Client::new();
         let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicUsize::new(0));
         let start = Instant::now();
         let mut clients = Vec::new();
         for _ in 0..concurrency {
-            let (http, url, token, body, stop, sent) = (
+            let (http, url, token, body, stop) = (
                 http.clone(),
                 url.clone(),
                 token.clone(),
                 body.clone(),
                 stop.clone(),
-                sent.clone(),
             );
             clients.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    let r = http
-                        .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
-                        .bearer_auth(&token)
-                        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
+                    post_boligsameie(&http, &url, &token, body.clone()).await;
                     lat.push(t.elapsed());
-                    sent.fetch_add(1, Ordering::Relaxed);
                 }
                 lat
             }));
         }
         println!("| s | accepted | at the domain system | in the inbox | jobs pending |");
         println!("|---|---|---|---|---|");
-        let mut burst_end = None;
-        let mut at_burst_end = (0, 0, 0, 0);
+        let mut at_burst_end = Counts::default();
         let mut drained = None;
         let mut tick = 0u64;
         loop {
@@ -1561,15 +1573,18 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
             .await;
             tick += 1;
             let c = delivery_counts(&db).await;
-            if tick.is_multiple_of(5) || (burst_end.is_some() && c.3 == 0) {
-                println!("| {tick} | {} | {} | {} | {} |", c.0, c.1, c.2, c.3);
+            let after_burst = tick >= seconds;
+            if tick.is_multiple_of(5) || (after_burst && c.pending == 0) {
+                println!(
+                    "| {tick} | {} | {} | {} | {} |",
+                    c.accepted, c.domain, c.inbox, c.pending
+                );
             }
             if tick == seconds {
                 stop.store(true, Ordering::Relaxed);
-                burst_end = Some(Instant::now());
                 at_burst_end = c;
             }
-            if burst_end.is_some() && c.3 == 0 {
+            if after_burst && c.pending == 0 {
                 drained = Some(tick - seconds);
                 break;
             }
@@ -1582,35 +1597,30 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
             lat.extend(c.await.unwrap());
         }
         let end = delivery_counts(&db).await;
-        let parked: i64 = {
-            let sql = "SELECT COUNT(*) FROM outbox WHERE state = 'parked'";
-            match &db {
-                Ceiling::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-                Ceiling::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-            }
-        };
         let s = seconds as f64;
+        let b = at_burst_end;
         println!(
             "accepted {:.0}/s (p50 {}, p99 {}); during the burst delivered {:.0}/s to the domain system and {:.0}/s to the inbox; at its end {} of {} at the domain system, {} in the inbox, {} jobs pending",
-            at_burst_end.0 as f64 / s,
+            b.accepted as f64 / s,
             ms(percentile(&mut lat, 0.5)),
             ms(percentile(&mut lat, 0.99)),
-            at_burst_end.1 as f64 / s,
-            at_burst_end.2 as f64 / s,
-            at_burst_end.1,
-            at_burst_end.0,
-            at_burst_end.2,
-            at_burst_end.3,
+            b.domain as f64 / s,
+            b.inbox as f64 / s,
+            b.domain,
+            b.accepted,
+            b.inbox,
+            b.pending,
         );
+        let parked = end.parked;
         match drained {
             Some(t) => println!(
                 "no job pending {t} s after the burst (target: within the burst's {seconds} s); {} submissions, {} at the domain system, {} in the inbox, {parked} jobs parked",
-                end.0, end.1, end.2
+                end.accepted, end.domain, end.inbox
             ),
             None => println!(
                 "NOT drained {} s after the burst: {} jobs pending, {parked} parked",
                 seconds * 4,
-                end.3
+                end.pending
             ),
         }
         drop(db);
@@ -1621,12 +1631,6 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
     if let (Some(admin), Some((name, _))) = (admin, fresh)
         && std::env::var_os("TASTESKJEMA_BENCH_KEEP").is_none()
     {
-        rt.block_on(async {
-            use sqlx::Connection as _;
-            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut c)
-                .await;
-        });
+        rt.block_on(drop_bench_database(&admin, &name));
     }
 }

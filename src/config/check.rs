@@ -305,9 +305,7 @@ pub(super) fn missing(c: &Config) -> Vec<Problem> {
             required(
                 &mut p,
                 "stand_ins_secret",
-                c.stand_ins_secret
-                    .as_ref()
-                    .is_none_or(|s| s.expose().is_empty()),
+                c.shared_stand_ins_secret().is_none(),
             );
         }
     }

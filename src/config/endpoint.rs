@@ -98,7 +98,7 @@ impl Config {
                 stand_in: false,
             }),
             None if !self.production => {
-                let mut url = format!("{}{}", self.stand_ins_base(), service.stand_in_path());
+                let mut url = self.stand_in_url(service);
                 // `iss` of Maskinporten tokens ends in a slash, and the validator compares it.
                 if service == Service::Maskinporten {
                     url.push('/');

@@ -28,11 +28,7 @@ use crate::intake;
 pub fn ansatt_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
     let public = config.public_url();
     auth::idporten::OidcConfig {
-        issuer: format!(
-            "{}{}",
-            config.stand_ins_base(),
-            Service::Ansatt.stand_in_path()
-        ),
+        issuer: config.stand_in_url(Service::Ansatt),
         client_id: DEV_ANSATT_CLIENT_ID.into(),
         client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
         redirect_uri: format!("{public}{}", crate::config::ANSATT_CALLBACK),
@@ -47,11 +43,7 @@ pub fn ansatt_client(config: &Config, secret: &str) -> auth::idporten::OidcConfi
 pub fn idporten_client(config: &Config, secret: &str) -> auth::idporten::OidcConfig {
     let public = config.public_url();
     auth::idporten::OidcConfig {
-        issuer: format!(
-            "{}{}",
-            config.stand_ins_base(),
-            Service::Idporten.stand_in_path()
-        ),
+        issuer: config.stand_in_url(Service::Idporten),
         client_id: DEV_CLIENT_ID.into(),
         client_auth: auth::idporten::ClientAuth::SecretBasic(config::Secret::new(secret)),
         redirect_uri: format!("{public}/logg-inn/tilbake"),
@@ -95,8 +87,7 @@ const DEV_ANSATT_CLIENT_ID: &str = "tasteskjema-saksbehandling";
 pub async fn mount(config: &Config, catalog: &Catalog, secret: &str) -> anyhow::Result<Router> {
     use idporten::{DevClient, IdpConfig, IdpState};
     let public = config.public_url();
-    let base = config.stand_ins_base();
-    let at = |s: Service| format!("{base}{}", s.stand_in_path());
+    let at = |s: Service| config.stand_in_url(s);
     let registry = registry::Registry::load(config.dev_registry.as_deref())
         .map_err(|e| anyhow::anyhow!("the built-in registry: {}", e.0.join("; ")))?
         .with_forms(catalog);

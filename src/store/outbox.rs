@@ -37,13 +37,8 @@ pub struct JobRow {
 }
 
 impl Store {
-    /// Claims the oldest due job for `lease_ms` (another worker may take it after that, so a job
-    /// whose worker died is not lost).
-    pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<Job>, Error> {
-        Ok(self.claim_jobs(lease_ms, 1).await?.pop())
-    }
-
-    /// Claims up to `limit` of the oldest due jobs for `lease_ms`, in one statement (the index
+    /// Claims up to `limit` of the oldest due jobs for `lease_ms` (another worker may take one
+    /// after that, so a job whose worker died is not lost), in one statement (the index
     /// `outbox_claim` holds the pending jobs only, in the order they are taken). On PostgreSQL
     /// concurrent workers skip each other's rows (`FOR UPDATE SKIP LOCKED`); SQLite has one
     /// writer at a time anyway.

@@ -2,57 +2,28 @@
 //! again on the same data, and every submission that got a receipt is there intact, none twice,
 //! and every delivery happens, once in effect.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::synthetic_fnr;
+use crate::helpers::{Process, start_binary, synthetic_fnr};
 
 const SAMEIE: &str = "819897522";
 const SCOPE: &str = "skatteetaten:innrapporteringboligsameie";
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the binary on `port` with `dir` as its data directory; resolves once it listens.
-async fn start(port: u16, dir: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tasteskjema"))
-        .env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TASTESKJEMA_DATA_DIR", dir)
-        .env("TASTESKJEMA_FORMS_DIR", crate::helpers::forms_dir())
-        .env("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "50")
-        .env("TASTESKJEMA_LOG", "warn")
-        .env_remove("TASTESKJEMA_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let read = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
-    });
-    let line = tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .expect("it prints its address in time")
-        .unwrap()
-        .unwrap();
-    assert!(line.contains("open http://"), "{line}");
-    Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
+async fn start(port: u16, dir: &std::path::Path) -> Process {
+    start_binary(
+        &[],
+        &[
+            ("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}")),
+            ("TASTESKJEMA_DATA_DIR", dir.display().to_string()),
+            ("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "50".into()),
+        ],
+        port,
+        "open http://",
+    )
+    .await
 }
 
 pub(crate) fn melding(n: usize) -> Value {
@@ -106,12 +77,9 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
     }
     const N: usize = 40;
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = crate::helpers::free_port();
     let mut server = start(port, dir.path()).await;
-    let url = server.url.clone();
+    let url = server.url();
     let token = crate::helpers::dev_token(&url, SAMEIE, SCOPE);
     let http = reqwest::Client::new();
     let keys: Vec<String> = (0..N).map(|_| uuid::Uuid::new_v4().to_string()).collect();
@@ -185,7 +153,7 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
     // The clients retry every request: the answered ones get the same answer, the others are
     // taken now; no submission exists twice.
     for i in 0..N {
-        let again = send(&http, &server.url, &token, &keys[i], &bodies[i])
+        let again = send(&http, &server.url(), &token, &keys[i], &bodies[i])
             .await
             .expect("a retry is answered");
         if let Some(first) = &receipts[i] {
@@ -217,7 +185,7 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let stats: Value = http
-        .get(format!("{}/dev/domene/stats", server.url))
+        .get(format!("{}/dev/domene/stats", server.url()))
         .send()
         .await
         .unwrap()
@@ -230,7 +198,7 @@ async fn a_killed_server_loses_nothing_that_got_a_receipt_and_delivers_everythin
         "each submission once at the domain system"
     );
     let events: Value = http
-        .get(format!("{}/dev/dialogporten/events", server.url))
+        .get(format!("{}/dev/dialogporten/events", server.url()))
         .send()
         .await
         .unwrap()

@@ -214,38 +214,7 @@ impl TestApp {
         pid: &str,
         acr: &str,
     ) -> Page {
-        let q = serde_urlencoded::to_string([("neste", next)]).unwrap();
-        let r = self.get_with(client, &format!("/logg-inn?{q}")).await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        let authorize = r.location.unwrap();
-        assert!(
-            authorize.starts_with(&format!("{}/dev/idporten/authorize?", self.addr)),
-            "{authorize}"
-        );
-        let page = self
-            .get_with(client, authorize.trim_start_matches(&self.addr))
-            .await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let login = attr(&page.body, "<input type=\"hidden\" name=\"login\"", "value");
-        let action = attr(&page.body, "<form", "action");
-        let body = serde_urlencoded::to_string([
-            ("login", login.as_str()),
-            ("pid", pid),
-            ("acr", acr),
-            ("action", "login"),
-        ])
-        .unwrap();
-        let r = self
-            .post_raw_with(client, &action, body.into_bytes(), &[])
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        let callback = r.location.unwrap();
-        assert!(
-            callback.starts_with(&format!("{}/logg-inn/tilbake?", self.addr)),
-            "{callback}"
-        );
-        self.get_with(client, callback.trim_start_matches(&self.addr))
-            .await
+        log_in_across(client, self, self, &self.addr, next, pid, acr).await
     }
 
     /// Logs in with the app's own client; the login must succeed.
@@ -460,4 +429,122 @@ pub async fn execute(app: &TestApp, sql: &str) {
         let mut c = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
         sqlx::query(sql).execute(&mut c).await.unwrap();
     }
+}
+
+/// A process of the real binary, killed when dropped.
+pub struct Process {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl Process {
+    /// Its address, on its port.
+    pub fn url(&self) -> String {
+        local_url(self.port)
+    }
+}
+
+/// The address of `port` on this machine.
+pub fn local_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Starts the binary with `args` and `env` (the forms beside the source, its own database unless
+/// `env` names one); resolves once its first line, which must contain `says`, is out.
+pub async fn start_binary(args: &[&str], env: &[(&str, String)], port: u16, says: &str) -> Process {
+    use std::io::BufRead as _;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tasteskjema"));
+    cmd.args(args)
+        .env("TASTESKJEMA_FORMS_DIR", forms_dir())
+        .env("TASTESKJEMA_LOG", "warn")
+        .env_remove("TASTESKJEMA_DATABASE_URL")
+        .env_remove("TASTESKJEMA_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let read = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let got = reader.read_line(&mut line).map(|_| line);
+        // Keep reading, so that the process never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        got
+    });
+    let line = tokio::time::timeout(std::time::Duration::from_secs(90), read)
+        .await
+        .expect("it starts in time")
+        .unwrap()
+        .unwrap();
+    assert!(line.contains(says), "{line}");
+    Process { child, port }
+}
+
+/// The browser's part of a login: `/logg-inn` on `first`, the stand-in ID-porten at
+/// `stand_ins`, and its callback (to `first`'s address) answered by `back` (one portal, or
+/// another node behind the same address); returns the callback's answer.
+pub async fn log_in_across(
+    client: &reqwest::Client,
+    first: &TestApp,
+    back: &TestApp,
+    stand_ins: &str,
+    next: &str,
+    pid: &str,
+    acr: &str,
+) -> Page {
+    let q = serde_urlencoded::to_string([("neste", next)]).unwrap();
+    let r = first.get_with(client, &format!("/logg-inn?{q}")).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let authorize = r.location.unwrap();
+    assert!(
+        authorize.starts_with(&format!("{stand_ins}/dev/idporten/authorize?")),
+        "{authorize}"
+    );
+    let page_at = page(client.get(&authorize).send().await.unwrap()).await;
+    assert_eq!(page_at.status, 200, "{}", page_at.body);
+    let login = attr(
+        &page_at.body,
+        "<input type=\"hidden\" name=\"login\"",
+        "value",
+    );
+    let action = attr(&page_at.body, "<form", "action");
+    let body = serde_urlencoded::to_string([
+        ("login", login.as_str()),
+        ("pid", pid),
+        ("acr", acr),
+        ("action", "login"),
+    ])
+    .unwrap();
+    let r = client
+        .post(format!("{stand_ins}{action}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let r = page(r).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let callback = r.location.unwrap();
+    assert!(
+        callback.starts_with(&format!("{}/logg-inn/tilbake?", first.addr)),
+        "{callback}"
+    );
+    back.get_with(client, callback.trim_start_matches(&first.addr))
+        .await
 }

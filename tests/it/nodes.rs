@@ -8,9 +8,7 @@
 //! Runs in the PostgreSQL run (`TASTESKJEMA_TEST_DATABASE_URL`); SQLite is one node's database.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -18,7 +16,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::crash::{melding, send};
-use crate::helpers::{DINA, SKOGLY, SUBSTANTIAL, TestApp, attr, hidden_version};
+use crate::helpers::{
+    DINA, Process, SKOGLY, SUBSTANTIAL, TestApp, free_port, hidden_version, local_url,
+    log_in_across, start_binary,
+};
 
 const SAMEIE: &str = "819897522";
 const SCOPE: &str = "skatteetaten:innrapporteringboligsameie";
@@ -26,56 +27,6 @@ const SECRET: &str = "the-nodes-and-their-stand-ins-share-this";
 /// End-user systems sending at once, and submissions each.
 const CLIENTS: usize = 32;
 const EACH: usize = 8;
-
-/// One process of the binary.
-struct Process {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Starts the binary with `args` and `env`; resolves once its first line says it is running.
-async fn start(args: &[&str], env: &[(&str, String)], port: u16) -> Process {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tasteskjema"));
-    cmd.args(args)
-        .env("TASTESKJEMA_FORMS_DIR", crate::helpers::forms_dir())
-        .env("TASTESKJEMA_LOG", "warn")
-        .env_remove("TASTESKJEMA_DATABASE_URL")
-        .env_remove("TASTESKJEMA_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let read = tokio::task::spawn_blocking(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let got = reader.read_line(&mut line).map(|_| line);
-        // Keep reading, so that the process never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        got
-    });
-    let line = tokio::time::timeout(Duration::from_secs(90), read)
-        .await
-        .expect("it starts in time")
-        .unwrap()
-        .unwrap();
-    assert!(line.contains("running"), "{line}");
-    Process { child, port }
-}
 
 /// What the nodes and the stand-ins share.
 struct Cluster {
@@ -86,7 +37,7 @@ struct Cluster {
 
 impl Cluster {
     async fn node(&self, port: u16, dir: &Path) -> Process {
-        start(
+        start_binary(
             &[],
             &[
                 ("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}")),
@@ -98,54 +49,10 @@ impl Cluster {
                 ("TASTESKJEMA_DB_MAX_CONNECTIONS", "8".into()),
             ],
             port,
+            "running",
         )
         .await
     }
-}
-
-fn url(port: u16) -> String {
-    format!("http://127.0.0.1:{port}")
-}
-
-/// Logs in at node `first`'s `/logg-inn`; the stand-in's callback lands on `back` (the load
-/// balancer sent it elsewhere).
-async fn log_in(first: &TestApp, back: &TestApp, stand_ins: &str) {
-    let r = first.get("/logg-inn?neste=%2F").await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let authorize = r.location.unwrap();
-    assert!(
-        authorize.starts_with(&format!("{stand_ins}/dev/idporten/authorize?")),
-        "{authorize}"
-    );
-    let page = crate::helpers::page(first.client.get(&authorize).send().await.unwrap()).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let login = attr(&page.body, "<input type=\"hidden\" name=\"login\"", "value");
-    let action = attr(&page.body, "<form", "action");
-    let r = first
-        .client
-        .post(format!("{stand_ins}{action}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            serde_urlencoded::to_string([
-                ("login", login.as_str()),
-                ("pid", DINA),
-                ("acr", SUBSTANTIAL),
-                ("action", "login"),
-            ])
-            .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let r = crate::helpers::page(r).await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let callback = r.location.unwrap();
-    assert!(
-        callback.starts_with(&format!("{}/logg-inn/tilbake?", first.addr)),
-        "{callback}"
-    );
-    let r = back.get(callback.trim_start_matches(&first.addr)).await;
-    assert_eq!(r.status, 303, "the callback on another node: {}", r.body);
 }
 
 /// RF-1140 filled in with one owner, a page on each node in turn; returns check-your-answers.
@@ -221,11 +128,11 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
     let cluster = Cluster {
         database: database.clone(),
-        stand_ins: url(ports[3]),
+        stand_ins: local_url(ports[3]),
         // The address browsers use: the load balancer, here node A's.
-        public: url(ports[0]),
+        public: local_url(ports[0]),
     };
-    let _stand_ins = start(
+    let _stand_ins = start_binary(
         &["dev", "stand-ins"],
         &[
             ("TASTESKJEMA_STAND_INS_URL", cluster.stand_ins.clone()),
@@ -235,6 +142,7 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
             ("TASTESKJEMA_DEV_DOMAIN_DELAY_MS", "50".into()),
         ],
         ports[3],
+        "running",
     )
     .await;
     // The three nodes start at once: their migrations meet on the one database.
@@ -244,7 +152,7 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
         cluster.node(ports[2], dirs[2].path()),
     );
     let mut b = b;
-    let nodes: Vec<String> = [&a, &b, &c].iter().map(|p| url(p.port)).collect();
+    let nodes: Vec<String> = [&a, &b, &c].iter().map(|p| p.url()).collect();
 
     // A person: logs in on A (the callback lands on C), chooses whom to act for on B, fills in
     // the pages on A, B and C in turn, submits on A and reads the receipt on B.
@@ -254,7 +162,18 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
         async move { TestApp::elsewhere(&addr, browser, &db).await }
     };
     let (na, nb, nc) = (on(0).await, on(1).await, on(2).await);
-    log_in(&na, &nc, &cluster.stand_ins).await;
+    // The stand-in's callback lands on C: the load balancer sent it elsewhere.
+    let r = log_in_across(
+        &browser,
+        &na,
+        &nc,
+        &cluster.stand_ins,
+        "/",
+        DINA,
+        SUBSTANTIAL,
+    )
+    .await;
+    assert_eq!(r.status, 303, "the callback on another node: {}", r.body);
     let r = nb
         .post_form("/aktor", &[("party", SKOGLY), ("neste", "/")])
         .await;
