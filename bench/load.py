@@ -25,6 +25,7 @@ builds nothing itself. Python 3.11, standard library only. See BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import os
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,16 +48,20 @@ FIRST_PAGE = "om-leveransen"
 FELT_PAGE = "oppgavegiver"
 TRIGGER = "leveranse.oppgavegiver.organisasjonsnummer"
 COOKIE_NAME = "tasteskjema_id"
+PERSON = "12837810092"  # Dina Daglig Testesen (synthetic)
+PARTY = "org:819897522"  # TESTSAMEIET SKOGLY (synthetic)
 HTTP_TIMEOUT = 10.0  # seconds, every request the script makes itself
 START_TIMEOUT = 30.0  # seconds for a server to print its address
 STOP_TIMEOUT = 15.0  # seconds for a server to exit after SIGTERM
 
 # Targets (BENCHMARKS.md).
-TARGET_PAGE_RATIO = 0.40
-TARGET_SAVE_RPS = 2000.0
+TARGET_PAGE_RATIO = 0.20
+TARGET_SAVE_RPS = 8000.0
+TARGET_SAVE_P99_MS = 10.0
 TARGET_P99_MS = 25.0
 TARGET_RSS_MB = 150.0
 TARGET_FIRST_PAGE_KB = 60.0
+PAGE_DRAFTS = 16  # drafts the page cases read, round-robin (web::forms::opened keeps 20)
 OTHERS_MAX = 0.15  # cores used by other processes during a run before it is noted as disturbed
 
 
@@ -202,9 +208,52 @@ VERSION_RE = re.compile(rb'name="_version" value="(\d+)"')
 DRAFT_RE = re.compile(r"^/skjema/" + re.escape(FORM) + r"/([0-9a-f-]{36})/" + FIRST_PAGE + "$")
 
 
-def start_drafts(client: Client, n: int) -> tuple[str, list[str]]:
-    """Starts `n` RF-1140 drafts in one browser session; returns the cookie and the draft ids."""
+def log_in(client: Client) -> str:
+    """Logs in at the built-in ID-porten as Dina (synthetic) and chooses TESTSAMEIET SKOGLY, as a
+    browser does; returns the session cookie."""
     cookie = ""
+
+    def step(method: str, path: str, body: bytes | None = None) -> Resp:
+        nonlocal cookie
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"http://{client.host}:{client.port}"
+        r = client.request(method, path, headers, body)
+        c = re.match(COOKIE_NAME + r"=([^;]+)", r.header("set-cookie") or "")
+        if c:
+            cookie = f"{COOKIE_NAME}={c.group(1)}"
+        return r
+
+    def local(url: str) -> str:
+        return re.sub(r"^https?://[^/]+", "", url)
+
+    r = step("GET", "/logg-inn?neste=%2F")
+    authorize = local(r.header("location") or "")
+    if r.status != 303 or "/dev/idporten/authorize?" not in authorize:
+        raise SystemExit(f"logging in: {r.status} {authorize!r}")
+    page = step("GET", authorize).body.decode()
+    login = re.search(r'<input type="hidden" name="login" value="([^"]+)"', page)
+    action = re.search(r'<form[^>]* action="([^"]+)"', page)
+    if not (login and action):
+        raise SystemExit("logging in: no login form at the built-in ID-porten")
+    body = urllib.parse.urlencode({"login": html.unescape(login.group(1)), "pid": PERSON,
+                                   "acr": "idporten-loa-substantial", "action": "login"})
+    r = step("POST", local(html.unescape(action.group(1))), body.encode())
+    callback = local(r.header("location") or "")
+    r = step("GET", callback)
+    if r.status != 303:
+        raise SystemExit(f"logging in: the callback answered {r.status}")
+    r = step("POST", "/aktor", urllib.parse.urlencode({"party": PARTY, "neste": "/"}).encode())
+    if r.status != 303 or not cookie:
+        raise SystemExit(f"choosing the party: {r.status}")
+    return cookie
+
+
+def start_drafts(client: Client, n: int) -> tuple[str, list[str]]:
+    """Logs in and starts `n` RF-1140 drafts in that browser session; returns the cookie and the
+    draft ids."""
+    cookie = log_in(client)
     ids: list[str] = []
     for i in range(n):
         headers = {"Cookie": cookie} if cookie else {}
@@ -556,7 +605,8 @@ def markdown(report: dict) -> str:
     lines = [
         f"wrk -t{env['threads']} -c{env['connections']} -d{env['duration_s']:g}s --latency "
         f"(after a {env['warmup_s']:g} s warm-up), {env['cpus']} CPUs, load average before "
-        f"{env['loadavg_before']}, {env['pool']} drafts in one session per case, "
+        f"{env['loadavg_before']}, one session per case with {env['pool']} drafts for the "
+        f"posts and {min(env['pool'], PAGE_DRAFTS)} for the pages, "
         f"{env['database']}; of {env['repeat']} run(s) per case the least disturbed is "
         f"shown (the median of equally quiet runs).",
         "",
@@ -774,8 +824,13 @@ def main() -> int:
                 if case.server == "portal":
                     # A new session and pool per case: a session lives 30 minutes from its
                     # creation (it is not renewed while only read), longer than the whole run.
-                    log(f"{case.key}: preparing {args.pool} drafts of {FORM} in a new session")
-                    cookie, ids = start_drafts(client, args.pool)
+                    # Posts need a draft per connection (no draft in flight twice); pages are
+                    # read from a person's few drafts, fewer than the session remembers as
+                    # opened (each first opening in a session is an audit row and a session
+                    # write, not a read).
+                    n = args.pool if case.drafts else min(args.pool, PAGE_DRAFTS)
+                    log(f"{case.key}: preparing {n} drafts of {FORM} in a new session")
+                    cookie, ids = start_drafts(client, n)
                     pool = (cookie, ids, tmp / f"pool-{case.key}.txt")
                     write_pool(pool[2], ids, [1] * len(ids))
                 res = measure(args, case, srv, servers, client, pool, tmp)
@@ -824,6 +879,11 @@ def main() -> int:
         targets.append({"target": f"draft save ≥ {TARGET_SAVE_RPS:,.0f}/s on SQLite".replace(",", " "),
                         "measured": f"{fmt_rps(r['rps'])}/s",
                         "pass": r["rps"] >= TARGET_SAVE_RPS and r["valid"],
+                        "disturbed": r["disturbed"]})
+        targets.append({"target": f"draft save p99 < {TARGET_SAVE_P99_MS:g} ms at "
+                                  f"{args.connections} connections",
+                        "measured": fmt_ms(r["p99_ms"]),
+                        "pass": r["p99_ms"] < TARGET_SAVE_P99_MS and r["valid"],
                         "disturbed": r["disturbed"]})
     for r in report["cases"]:
         if not r["p99_target"]:

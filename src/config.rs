@@ -896,6 +896,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn postgresql_needs_a_connection_besides_the_listening_one() {
+        let pg = (
+            "TASTESKJEMA_DATABASE_URL",
+            "postgres://db.example/tasteskjema",
+        );
+        let one = ("TASTESKJEMA_DB_MAX_CONNECTIONS", "1");
+        let problems = refused(&[pg, one]);
+        assert_eq!(keys(&problems), BTreeSet::from(["db_max_connections"]));
+        assert!(
+            problems[0].to_string().contains("2 or more"),
+            "{problems:?}"
+        );
+        let two = ("TASTESKJEMA_DB_MAX_CONNECTIONS", "2");
+        assert_eq!(
+            Config::load_from(None, env(&[pg, two])).unwrap().problems(),
+            []
+        );
+        // SQLite has no listener: one connection is enough.
+        assert_eq!(Config::load_from(None, env(&[one])).unwrap().problems(), []);
+    }
+
     /// Production with every service named, key files that exist.
     fn complete_production(dir: &Path) -> Config {
         let key = dir.join("key.pem");

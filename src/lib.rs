@@ -110,7 +110,8 @@ pub async fn build_with(
     .await
     .context("connecting to the database")?
     .with_attachment_dir(config.attachment_dir.clone());
-    // Expired sessions are deleted by the retention job.
+    // Expired sessions are deleted by the retention job. Each node caches the sessions it reads,
+    // and forgets those another node changes (`Store::listen`, below).
     let sessions = store.session_store();
     let limits = web::session::Limits {
         idle_s: config.session_idle_s,
@@ -256,6 +257,13 @@ pub async fn build_with(
         Some(inbox),
     );
     outbox.spawn(config.outbox_workers);
+    // One connection hears the other nodes: jobs they added (for the workers, if any), sessions
+    // they changed (for this node's cache).
+    if config.outbox_workers > 0 {
+        store.listen(outbox.waker());
+    } else {
+        store.listen(|| {});
+    }
     let retention = Arc::new(intake::retention::Retention::new(
         store.clone(),
         catalog.clone(),

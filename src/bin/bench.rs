@@ -35,6 +35,14 @@
 //! SECONDS (default 60): accepted per second, delivered per second (to the domain system and to
 //! Dialogporten), the backlog every five seconds, and how long after the burst the backlog is gone.
 //!
+//! `bench soak [MINUTES] [ROUNDS/S]` starts the release binary as a user does (SQLite, the
+//! built-in stand-ins, outbox workers) and for MINUTES (default 30) runs ROUNDS rounds a second
+//! (default 10), steadily: in each, a logged-in person reads a form page and autosaves it; every
+//! 5th round an end-user system sends an RF-1140 through the API, every 10th a complaint with a
+//! PDF (multipart), every 50th the person starts a new draft. Every 30 s: the server's resident
+//! memory, the data directory's size, what is stored, and every error so far (any answer but the
+//! expected one counts). The run fails if anything failed.
+//!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
 //! http://ADDR/` once it listens: the ceiling that `bench/load.py` compares the portal with.
@@ -142,6 +150,11 @@ fn main() {
     if args.first().map(String::as_str) == Some("delivery") {
         let n = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
         delivery_bench(n(1, 60), n(2, 32) as usize, n(3, 100) as usize);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("soak") {
+        let n = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+        soak_bench(n(1, 30), n(2, 10));
         return;
     }
     if args.first().map(String::as_str) == Some("hello") {
@@ -557,24 +570,8 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
         let send = |file: axum::body::Bytes| {
             let (http, url, token) = (http.clone(), url.clone(), token.clone());
             async move {
-                let doc = json!({
-                    "vedtak": {"referanse": "2026/123456", "dato": "2026-10-01", "gjelder": "skatt"},
-                    "klage": {"begrunnelse": "Inntekten er ført to ganger.", "endring": "Rett opp inntekten."},
-                    "kontakt": {"navn": "Kari Testperson"}
-                });
-                let form = reqwest::multipart::Form::new()
-                    .part("dokument", reqwest::multipart::Part::text(doc.to_string()).mime_str("application/json").unwrap())
-                    .part("dokumentasjon", reqwest::multipart::Part::stream(file).file_name("grunnlag.pdf").mime_str("application/pdf").unwrap());
-                let r = http
-                    .post(format!("{url}/api/v1/skjema/klage/innsendinger"))
-                    .bearer_auth(&token)
-                    .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
-                    .multipart(form)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = r.status().as_u16();
-                assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+                let r = send_klage(&http, &url, &token, file).await;
+                assert_eq!(r, Ok(200), "the complaint is taken");
             }
         };
         // Warm up with a small file, then measure the resident memory at rest.
@@ -637,6 +634,49 @@ fn upload_bench(clients: usize, mb: usize, rounds: usize) {
     });
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Sends Klage på vedtak through the API with `file` as its PDF (multipart); the answer's status.
+async fn send_klage(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    file: axum::body::Bytes,
+) -> Result<u16, String> {
+    let doc = json!({
+        "vedtak": {"referanse": "2026/123456", "dato": "2026-10-01", "gjelder": "skatt"},
+        "klage": {"begrunnelse": "Inntekten er ført to ganger.", "endring": "Rett opp inntekten."},
+        "kontakt": {"navn": "Kari Testperson"}
+    });
+    let part = |p: reqwest::multipart::Part, mime: &str| p.mime_str(mime).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "dokument",
+            part(
+                reqwest::multipart::Part::text(doc.to_string()),
+                "application/json",
+            ),
+        )
+        .part(
+            "dokumentasjon",
+            part(
+                reqwest::multipart::Part::stream(file).file_name("grunnlag.pdf"),
+                "application/pdf",
+            ),
+        );
+    let r = http
+        .post(format!("{url}/api/v1/skjema/klage/innsendinger"))
+        .bearer_auth(token)
+        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status().as_u16();
+    if status != 200 {
+        eprintln!("klage: {status}: {}", r.text().await.unwrap_or_default());
+    }
+    Ok(status)
 }
 
 /// The release server beside this binary, on a free port with a fresh data directory and no
@@ -1632,5 +1672,282 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
         && std::env::var_os("TASTESKJEMA_BENCH_KEEP").is_none()
     {
         rt.block_on(drop_bench_database(&admin, &name));
+    }
+}
+
+/// Bytes under a directory.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// What the portal has stored, read from its database while it runs.
+#[derive(Clone, Copy, Default, sqlx::FromRow)]
+struct Stored {
+    submissions: i64,
+    drafts: i64,
+    attachments: i64,
+    audit: i64,
+    /// Bytes of the documents and files kept in the database.
+    bytes: i64,
+    pending: i64,
+}
+
+/// A steady mix for a long time: is memory flat, does anything fail, does the data directory grow
+/// only with what is stored?
+fn soak_bench(minutes: u64, rounds: u64) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let env = [
+        ("TASTESKJEMA_OUTBOX_WORKERS", "2".to_string()),
+        ("TASTESKJEMA_LOG", "warn".to_string()),
+    ];
+    let (mut child, url, dir) = start_server_with(&forms_dir(), &env);
+    let pid = child.id();
+    let data = dir.path().join("data");
+    println!(
+        "soak on the embedded default (SQLite, built-in stand-ins, 2 outbox workers): {minutes} min, {rounds} rounds/s; each round a form page and an autosave, every 5th an RF-1140 through the API, every 10th a complaint with a 200 KB PDF, every 50th a new draft"
+    );
+    let failed = rt.block_on(async move {
+        let db = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(data.join("tasteskjema.db"))
+                    .busy_timeout(Duration::from_secs(10)),
+            )
+            .await
+            .unwrap();
+        let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
+        let maskinporten = format!("{url}/dev/maskinporten/");
+        let token = |scope: &str| {
+            tasteskjema::dev::maskinporten::system_user_token(
+                &maskinporten,
+                &catalog,
+                "819897522",
+                scope,
+            )
+            .unwrap()
+        };
+        let (gld, klage) = (
+            token("skatteetaten:innrapporteringboligsameie"),
+            token("skatteetaten:tasteskjema.klage"),
+        );
+        let browser = browser_login(&url, "12837810092", "org:819897522").await;
+        let api = reqwest::Client::new();
+        let body = serde_json::to_string(&document(10)).unwrap();
+        let pdf: axum::body::Bytes = pdf_of(200_000).into();
+        let errors = Arc::new(AtomicU64::new(0));
+        let requests = Arc::new(AtomicU64::new(0));
+        let first_errors = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let fail = {
+            let (errors, first_errors) = (errors.clone(), first_errors.clone());
+            move |what: String| {
+                errors.fetch_add(1, Ordering::Relaxed);
+                let mut f = first_errors.lock().unwrap();
+                if f.len() < 5 {
+                    f.push(what);
+                }
+            }
+        };
+        // The person's drafts: a new one every 50th round, the last 8 used.
+        let start_draft = {
+            let (browser, url) = (browser.clone(), url.clone());
+            move || {
+                let (browser, url) = (browser.clone(), url.clone());
+                async move {
+                    let r = browser
+                        .post(format!("{url}/skjema/RF-1140"))
+                        .header("Origin", &url)
+                        .send()
+                        .await
+                        .ok()?;
+                    let at = r.headers().get("location")?.to_str().ok()?.to_string();
+                    (r.status().as_u16() == 303).then(|| at.split('/').nth(3).map(str::to_string))?
+                }
+            }
+        };
+        let mut drafts = Vec::new();
+        for _ in 0..8 {
+            drafts.push(start_draft().await.expect("a draft starts"));
+        }
+        let drafts = Arc::new(std::sync::Mutex::new(drafts));
+        let start = Instant::now();
+        let end = start + Duration::from_secs(minutes * 60);
+        let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rounds.max(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_sample = start;
+        let mut samples: Vec<(u64, u64, u64, Stored, u64, u64)> = Vec::new();
+        let mut round: u64 = 0;
+        let mut tasks = tokio::task::JoinSet::new();
+        while Instant::now() < end {
+            tick.tick().await;
+            round += 1;
+            while tasks.try_join_next().is_some() {}
+            let draft = {
+                let d = drafts.lock().unwrap();
+                d[(round as usize) % d.len()].clone()
+            };
+            // A page and its autosave, one after the other as a browser does.
+            let (browser2, url2, fail2, req2) =
+                (browser.clone(), url.clone(), fail.clone(), requests.clone());
+            tasks.spawn(async move {
+                let page = format!("{url2}/skjema/RF-1140/{draft}/oppgavegiver");
+                req2.fetch_add(2, Ordering::Relaxed);
+                let Ok(r) = browser2.get(&page).send().await else {
+                    return fail2("page: no answer".into());
+                };
+                if r.status().as_u16() != 200 {
+                    return fail2(format!("page: {}", r.status()));
+                }
+                let text = r.text().await.unwrap_or_default();
+                let Some(v) = text
+                    .split("name=\"_version\" value=\"")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                else {
+                    return fail2("page: no _version".into());
+                };
+                let form = [
+                    ("_version", v.to_string()),
+                    ("leveranse.oppgavegiver.organisasjonsnummer", "819897522".into()),
+                    ("leveranse.oppgavegiver.kontaktinformasjon.navn", format!("Kari Testperson {round}")),
+                    ("leveranse.oppgavegiver.kontaktinformasjon.telefonnummer", "22 22 22 22".into()),
+                    ("leveranse.oppgavegiver.kontaktinformasjon.varselEpostadresse", "kontakt@eksempel.no".into()),
+                ];
+                match browser2
+                    .post(format!("{page}/felt"))
+                    .header("HX-Request", "true")
+                    .header("Origin", &url2)
+                    .form(&form)
+                    .send()
+                    .await
+                {
+                    // Two saves of one draft may cross (409): the person is told to reload.
+                    Ok(r) if r.status().is_success() || r.status().as_u16() == 409 => {}
+                    Ok(r) => fail2(format!("autosave: {}", r.status())),
+                    Err(e) => fail2(format!("autosave: {e}")),
+                }
+            });
+            if round.is_multiple_of(5) {
+                let (api, url, gld, body, fail, req) =
+                    (api.clone(), url.clone(), gld.clone(), body.clone(), fail.clone(), requests.clone());
+                tasks.spawn(async move {
+                    req.fetch_add(1, Ordering::Relaxed);
+                    let r = api
+                        .post(format!("{url}/api/innrapportering/boligsameie/v1/2025"))
+                        .bearer_auth(&gld)
+                        .header("idempotencyKey", uuid::Uuid::new_v4().to_string())
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().as_u16() == 200 => {}
+                        Ok(r) => fail(format!("api: {}", r.status())),
+                        Err(e) => fail(format!("api: {e}")),
+                    }
+                });
+            }
+            if round.is_multiple_of(10) {
+                let (api, url, klage, pdf, fail, req) =
+                    (api.clone(), url.clone(), klage.clone(), pdf.clone(), fail.clone(), requests.clone());
+                tasks.spawn(async move {
+                    req.fetch_add(1, Ordering::Relaxed);
+                    match send_klage(&api, &url, &klage, pdf).await {
+                        Ok(200) => {}
+                        Ok(status) => fail(format!("upload: {status}")),
+                        Err(e) => fail(format!("upload: {e}")),
+                    }
+                });
+            }
+            if round.is_multiple_of(50) {
+                requests.fetch_add(1, Ordering::Relaxed);
+                match start_draft().await {
+                    Some(d) => {
+                        let mut all = drafts.lock().unwrap();
+                        all.remove(0);
+                        all.push(d);
+                    }
+                    None => fail("new draft: refused".into()),
+                }
+            }
+            if Instant::now() >= next_sample {
+                next_sample += Duration::from_secs(30);
+                let sql = "SELECT (SELECT COUNT(*) FROM submissions) AS submissions, \
+                           (SELECT COUNT(*) FROM drafts) AS drafts, \
+                           (SELECT COUNT(*) FROM attachments) AS attachments, \
+                           (SELECT COUNT(*) FROM audit_log) AS audit, \
+                           (SELECT COALESCE(SUM(LENGTH(document)), 0) FROM submissions) + \
+                           (SELECT COALESCE(SUM(LENGTH(document)), 0) FROM drafts) + \
+                           (SELECT COALESCE(SUM(size), 0) FROM attachments) AS bytes, \
+                           (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending";
+                let stored: Stored = sqlx::query_as(sql).fetch_one(&db).await.unwrap_or_default();
+                let rss = rss_kib(pid).unwrap_or(0);
+                let disk = dir_bytes(&data);
+                let s = start.elapsed().as_secs();
+                println!(
+                    "{:>5} s  RSS {:>6.1} MB  data dir {:>7.1} MB  stored {:>7.1} MB  submissions {:>6}  drafts {:>4}  files {:>5}  audit rows {:>7}  jobs pending {:>4}  requests {:>7}  errors {}",
+                    s,
+                    rss as f64 / 1024.0,
+                    disk as f64 / 1e6,
+                    stored.bytes as f64 / 1e6,
+                    stored.submissions,
+                    stored.drafts,
+                    stored.attachments,
+                    stored.audit,
+                    stored.pending,
+                    requests.load(Ordering::Relaxed),
+                    errors.load(Ordering::Relaxed)
+                );
+                samples.push((s, rss, disk, stored, requests.load(Ordering::Relaxed), errors.load(Ordering::Relaxed)));
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        let errors = errors.load(Ordering::Relaxed);
+        let requests = requests.load(Ordering::Relaxed);
+        let wall = start.elapsed().as_secs_f64();
+        println!("{requests} requests in {wall:.0} s ({:.1}/s), {errors} errors", requests as f64 / wall);
+        for e in first_errors.lock().unwrap().iter() {
+            println!("  error: {e}");
+        }
+        // Memory after the warm-up (the second sample on) and at the end.
+        if let (Some(warm), Some(last)) = (samples.get(2), samples.last()) {
+            let max = samples[2..].iter().map(|s| s.1).max().unwrap_or(0);
+            println!(
+                "RSS after warm-up ({} s) {:.1} MB, at the end {:.1} MB, highest since {:.1} MB",
+                warm.0,
+                warm.1 as f64 / 1024.0,
+                last.1 as f64 / 1024.0,
+                max as f64 / 1024.0
+            );
+            let grown = last.2 as f64 - warm.2 as f64;
+            let stored = (last.3.bytes - warm.3.bytes) as f64;
+            println!(
+                "data dir grew {:.1} MB while {:.1} MB more was stored ({} submissions, {} files, {} audit rows more)",
+                grown / 1e6,
+                stored / 1e6,
+                last.3.submissions - warm.3.submissions,
+                last.3.attachments - warm.3.attachments,
+                last.3.audit - warm.3.audit
+            );
+        }
+        errors > 0
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if failed {
+        std::process::exit(1);
     }
 }

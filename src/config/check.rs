@@ -111,6 +111,20 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
             ));
         }
     }
+    // On PostgreSQL one connection of the pool listens for the other nodes' changes for as long as
+    // the node runs: with only that one, no request would ever get a connection.
+    let postgres = c
+        .database_url
+        .as_ref()
+        .is_some_and(|u| u.expose().starts_with("postgres"));
+    if postgres && c.db_max_connections == 1 {
+        p.push(Problem::merged(
+            "db_max_connections",
+            "1 is too few on PostgreSQL: one connection listens for the other nodes' changes \
+             (accepted: 2 or more)"
+                .to_string(),
+        ));
+    }
     // The metrics are for the operators: never on the public port.
     if let Some(m) = c.metrics_listen
         && m.port() != 0

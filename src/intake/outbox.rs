@@ -106,19 +106,22 @@ impl Outbox {
     }
 
     /// Starts `n` workers on the current runtime; they run until the process ends. On PostgreSQL
-    /// they are also woken when another node adds jobs.
+    /// they are also woken when another node adds jobs (`Store::listen`, with [`Outbox::waker`]).
     pub fn spawn(self: &Arc<Self>, n: usize) {
-        if n > 0 {
-            let me = Arc::downgrade(self);
-            self.store.on_jobs_added(move || {
-                if let Some(o) = me.upgrade() {
-                    o.wake();
-                }
-            });
-        }
         for _ in 0..n {
             let me = self.clone();
             tokio::spawn(async move { me.run().await });
+        }
+    }
+
+    /// What wakes the workers when another node has added jobs; does nothing once the outbox
+    /// is gone.
+    pub fn waker(self: &Arc<Self>) -> impl Fn() + Send + Sync + 'static {
+        let me = Arc::downgrade(self);
+        move || {
+            if let Some(o) = me.upgrade() {
+                o.wake();
+            }
         }
     }
 

@@ -9,9 +9,6 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::clock::now_ms;
 use crate::config::Secret;
@@ -44,9 +41,12 @@ macro_rules! on_pool {
 
 mod attachments;
 mod documents;
+mod draft_cache;
+mod listen;
 mod outbox;
 mod reports;
 mod retention;
+mod sessions;
 mod sftp;
 mod staged;
 mod stats;
@@ -56,6 +56,7 @@ pub use attachments::{AttachmentRow, Kept, NewAttachment};
 pub use documents::DocumentRow;
 pub use outbox::{Job, JobRow};
 pub use retention::Forms;
+pub use sessions::Sessions;
 pub use sftp::{SftpFile, SftpKey};
 pub use staged::{NewPart, NewStaged, PartRow, StagedRow, Step};
 pub use stats::{JobCount, PoolFigures};
@@ -167,6 +168,12 @@ pub struct Store {
     waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Attachment bytes go here when set, else into the database.
     attachment_dir: Option<std::path::PathBuf>,
+    /// This node's cache of the people's sessions…
+    people_sessions: std::sync::Arc<sessions::Cache>,
+    /// …and of the employees'.
+    employee_sessions: std::sync::Arc<sessions::Cache>,
+    /// The drafts this node read or saved for a save, for the next save of each.
+    drafts: std::sync::Arc<draft_cache::DraftCache>,
 }
 
 impl Store {
@@ -214,7 +221,10 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 // Under constant load readers keep the WAL from resetting; cap what it keeps.
-                .pragma("journal_size_limit", "67108864");
+                .pragma("journal_size_limit", "67108864")
+                // Each write by one connection empties the page cache of every other; reading
+                // the file through a mapping then costs no system call and no copy per page.
+                .pragma("mmap_size", "268435456");
             Db::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(max_connections)
@@ -225,11 +235,17 @@ impl Store {
                     .await?,
             )
         };
+        // One node uses an SQLite file: it makes every change itself, so its caches are live
+        // from the start; on PostgreSQL only once `listen_for_session_changes` listens.
+        let live = matches!(db, Db::Sqlite(_));
         let store = Store {
             db,
             writes: Default::default(),
             waiting: Default::default(),
             attachment_dir: None,
+            people_sessions: sessions::Cache::new(live),
+            employee_sessions: sessions::Cache::new(live),
+            drafts: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -302,7 +318,8 @@ impl Store {
                     sqlx::query("RESET statement_timeout")
                         .execute(&mut *c)
                         .await?;
-                    self.migrate_sessions().await
+                    self.migrate_sessions().await?;
+                    sessions::migrate_notify(&mut c).await
                 }
                 .await;
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
@@ -343,30 +360,19 @@ impl Store {
             .map(|_| ()))
     }
 
-    /// The session store on the same database.
+    /// The people's session store on the same database, with this node's cache of it.
     pub fn session_store(&self) -> Sessions {
-        match &self.db {
-            Db::Sqlite(p) => Sessions::Sqlite(SqliteStore::new(p.clone())),
-            Db::Postgres(p) => Sessions::Postgres(PostgresStore::new(p.clone())),
-        }
+        Sessions::new(&self.db, sessions::PEOPLE, self.people_sessions.clone())
     }
 
     /// The employees' session store: a table of its own, so that a session id of one side is
     /// never a session of the other.
     pub fn employee_session_store(&self) -> Sessions {
-        const TABLE: &str = "ansatt_sessions";
-        match &self.db {
-            Db::Sqlite(p) => Sessions::Sqlite(
-                SqliteStore::new(p.clone())
-                    .with_table_name(TABLE)
-                    .expect("a valid table name"),
-            ),
-            Db::Postgres(p) => Sessions::Postgres(
-                PostgresStore::new(p.clone())
-                    .with_table_name(TABLE)
-                    .expect("a valid table name"),
-            ),
-        }
+        Sessions::new(
+            &self.db,
+            sessions::EMPLOYEES,
+            self.employee_sessions.clone(),
+        )
     }
 
     /// Starts a draft for `owner`, with the answers in `document` that came from a register.
@@ -440,6 +446,26 @@ impl Store {
             .await)
     }
 
+    /// The owner's draft for a save posted from the page at `version`: the one this node kept
+    /// from its last save or read of it when that is the same version, else read (and kept). A
+    /// version kept here that another node has saved over since is refused by the save itself
+    /// (see `draft_cache`).
+    pub async fn draft_to_save(
+        &self,
+        owner: &Owner,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<Draft>, Error> {
+        if let Some(d) = self.drafts.at(owner, id, version) {
+            return Ok(Some(d));
+        }
+        let draft = self.draft(owner, id).await?;
+        if let Some(d) = &draft {
+            self.drafts.keep(owner, d);
+        }
+        Ok(draft)
+    }
+
     /// A draft by id alone, without the owner check: for support tooling and tests, never for a
     /// request made on a user's behalf.
     pub async fn draft_without_owner_check(&self, id: &str) -> Result<Option<Draft>, Error> {
@@ -486,29 +512,29 @@ impl Store {
     ) -> Result<Saved, Error> {
         let _turn = self.write_turn().await;
         let doc = document.to_string();
-        let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), updated_at = $3 \
-                   WHERE id = $4 AND person = $5 AND party = $6 AND version = $7";
-        let done = on_pool!(&self.db, |p| {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query(sql)
-                .bind(&doc)
-                .bind(last_page)
-                .bind(now_ms())
-                .bind(id)
-                .bind(owner.person())
-                .bind(owner.party())
-                .bind(expected)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 1 {
-                audit_in(&mut *tx, "draft.saved", &Actor::from(owner), id, request_id).await?;
-            }
-            tx.commit().await.map(|_| n)
-        })?;
+        let now = now_ms();
+        // The table's trigger writes the audit row (`draft.saved`, this request) with the save.
+        let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), \
+                   updated_at = $3, saved_by = $4 \
+                   WHERE id = $5 AND person = $6 AND party = $7 AND version = $8";
+        let done = on_pool!(&self.db, |p| sqlx::query(sql)
+            .bind(&doc)
+            .bind(last_page)
+            .bind(now)
+            .bind(request_id)
+            .bind(id)
+            .bind(owner.person())
+            .bind(owner.party())
+            .bind(expected)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
         if done == 1 {
+            self.drafts
+                .saved(owner, id, expected, (document, doc.len()), last_page, now);
             return Ok(Saved::Ok(expected + 1));
         }
+        self.drafts.forget(id);
         let sql = "SELECT version FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         let current: Option<(i64,)> = on_pool!(&self.db, |p| sqlx::query_as(sql)
             .bind(id)
@@ -530,6 +556,7 @@ impl Store {
         request_id: &str,
     ) -> Result<bool, Error> {
         let files = self.attachments_of_holder(id).await?;
+        self.drafts.forget(id);
         let _turn = self.write_turn().await;
         let sql = "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3";
         let deleted = on_pool!(&self.db, |p| {
@@ -797,51 +824,4 @@ where
         .execute(exec)
         .await
         .map(|_| ())
-}
-
-/// The session store for whichever database is configured.
-#[derive(Debug, Clone)]
-pub enum Sessions {
-    /// On SQLite.
-    Sqlite(SqliteStore),
-    /// On PostgreSQL.
-    Postgres(PostgresStore),
-}
-
-#[async_trait::async_trait]
-impl SessionStore for Sessions {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Sessions::Sqlite(s) => s.create(record).await,
-            Sessions::Postgres(s) => s.create(record).await,
-        }
-    }
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Sessions::Sqlite(s) => s.save(record).await,
-            Sessions::Postgres(s) => s.save(record).await,
-        }
-    }
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Sessions::Sqlite(s) => s.load(id).await,
-            Sessions::Postgres(s) => s.load(id).await,
-        }
-    }
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Sessions::Sqlite(s) => s.delete(id).await,
-            Sessions::Postgres(s) => s.delete(id).await,
-        }
-    }
-}
-
-impl Sessions {
-    /// Creates the store's table if it is not there yet.
-    async fn migrate(&self) -> sqlx::Result<()> {
-        match self {
-            Sessions::Sqlite(s) => s.migrate().await,
-            Sessions::Postgres(s) => s.migrate().await,
-        }
-    }
 }

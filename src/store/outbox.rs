@@ -66,39 +66,6 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Calls `wake` whenever jobs are added to the outbox by any process: PostgreSQL's
-    /// `LISTEN tasteskjema_outbox` (the table's trigger notifies at each commit that adds jobs),
-    /// listened to again after a lost connection, with a wake then for whatever came meanwhile.
-    /// Nothing on SQLite: one process uses it, and wakes its own workers.
-    pub fn on_jobs_added(&self, wake: impl Fn() + Send + Sync + 'static) {
-        let Db::Postgres(pool) = &self.db else {
-            return;
-        };
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            loop {
-                match sqlx::postgres::PgListener::connect_with(&pool).await {
-                    Ok(mut listener) => match listener.listen("tasteskjema_outbox").await {
-                        Ok(()) => {
-                            wake();
-                            // `recv` listens again by itself after a lost connection; it
-                            // fails only when it cannot.
-                            while listener.recv().await.is_ok() {
-                                wake();
-                            }
-                        }
-                        Err(e) => tracing::warn!(error = %e, "listening for outbox jobs"),
-                    },
-                    Err(e) => tracing::warn!(error = %e, "listening for outbox jobs"),
-                }
-                if pool.is_closed() {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
-    }
-
     /// Marks a job done and adds the jobs that follow from it, in one transaction.
     pub async fn finish_job(&self, job: &Job, follow_ups: &[JobKind]) -> Result<(), Error> {
         let _turn = self.write_turn().await;

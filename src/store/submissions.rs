@@ -169,6 +169,9 @@ impl Store {
                    VALUES ($1, $2, 'pending', 0, $3, $3)";
         let consume =
             "DELETE FROM drafts WHERE id = $1 AND person = $2 AND party = $3 AND version = $4";
+        if let Some((_, draft, _)) = s.draft {
+            self.drafts.forget(draft);
+        }
         let result: Result<Inserted, Error> = on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             if let Some((owner, draft, version)) = s.draft {

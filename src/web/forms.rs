@@ -175,13 +175,26 @@ pub(super) async fn load(
     form_id: &str,
     draft_id: &str,
 ) -> AppResult<(Arc<Form>, Draft)> {
+    load_at(state, owner, form_id, draft_id, None).await
+}
+
+/// As [`load`]; for a save posted from the page at `version`, the draft this node kept from its
+/// last save of it, when that is the same version (`Store::draft_to_save`).
+async fn load_at(
+    state: &AppState,
+    owner: &Owner,
+    form_id: &str,
+    draft_id: &str,
+    version: Option<i64>,
+) -> AppResult<(Arc<Form>, Draft)> {
     if uuid::Uuid::parse_str(draft_id).is_err() {
         return Err(AppError::NotFound);
     }
-    let draft = state
-        .store
-        .draft(owner, draft_id)
-        .await?
+    let draft = match version {
+        Some(v) => state.store.draft_to_save(owner, draft_id, v).await?,
+        None => state.store.draft(owner, draft_id).await?,
+    };
+    let draft = draft
         .filter(|d| d.form_id == form_id)
         .ok_or(AppError::NotFound)?;
     let form = state
@@ -579,6 +592,14 @@ pub(crate) enum Action {
     RemoveFile(String),
 }
 
+/// The `_version` of a page post, when it is there as the page sends it (a post that spells it
+/// otherwise is read in full by [`parse_post`] all the same).
+fn posted_version(body: &[u8]) -> Option<i64> {
+    body.split(|b| *b == b'&')
+        .find_map(|pair| pair.strip_prefix(b"_version="))
+        .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+}
+
 pub(crate) fn parse_post(body: &Bytes) -> AppResult<Posted> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("the form data could not be read".into()))?;
@@ -865,7 +886,8 @@ async fn posted_draft(
     let body = axum::body::to_bytes(body, state.uploads.body_limit)
         .await
         .map_err(|_| AppError::TooLarge)?;
-    let (form, draft) = load(state, &s.owner, form_id, draft_id).await?;
+    let version = posted_version(&body);
+    let (form, draft) = load_at(state, &s.owner, form_id, draft_id, version).await?;
     let (pi, _) = form.page(page_id).ok_or(AppError::NotFound)?;
     Ok((s, form, draft, pi, body))
 }
@@ -1108,4 +1130,19 @@ fn covers(pattern: &[Seg], path: &[Seg]) -> bool {
             .iter()
             .zip(path)
             .all(|(a, b)| a == b || matches!((a, b), (Seg::All, Seg::Index(_))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::posted_version;
+
+    #[test]
+    fn the_posted_version_is_read_where_the_page_puts_it() {
+        assert_eq!(posted_version(b"_version=12&a=b"), Some(12));
+        assert_eq!(posted_version(b"a=b&_version=3"), Some(3));
+        assert_eq!(posted_version(b"a=_version%3D4"), None);
+        assert_eq!(posted_version(b"_version=x"), None);
+        assert_eq!(posted_version(b"%5Fversion=5"), None);
+        assert_eq!(posted_version(b""), None);
+    }
 }

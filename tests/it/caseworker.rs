@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::{Page, TestApp, attr, client, spawn_app};
 
 /// Test employees of `dev/registry.toml` (synthetic).
-const SIRI_FORM_OWNER: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000001";
+pub(crate) const SIRI_FORM_OWNER: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000001";
 const GEIR_GRUNNLAGSDATA: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000002";
 const TONE_TOLL: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000003";
 const DAG_DRIFT: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000004";
@@ -15,7 +15,16 @@ const DAG_DRIFT: &str = "5a1f0c3e-8d2b-4e6a-9f10-000000000004";
 /// An employee's browser: from `/saksbehandling/logg-inn` through the directory's page to the
 /// callback; returns the client (with the employee's cookie) and the callback's answer.
 async fn employee_login(app: &TestApp, employee: &str, next: &str) -> (reqwest::Client, Page) {
-    let c = client();
+    employee_login_with(app, client(), employee, next).await
+}
+
+/// As [`employee_login`], in the browser `c`.
+pub(crate) async fn employee_login_with(
+    app: &TestApp,
+    c: reqwest::Client,
+    employee: &str,
+    next: &str,
+) -> (reqwest::Client, Page) {
     let q = serde_urlencoded::to_string([("neste", next)]).unwrap();
     let r = app
         .get_with(&c, &format!("/saksbehandling/logg-inn?{q}"))
@@ -145,12 +154,7 @@ async fn the_two_sides_never_share_a_session() {
 /// nothing: the jar is asked for the portal's URL.
 async fn session_cookie(app: &TestApp, _c: &reqwest::Client, name: &str) -> String {
     // reqwest's jar does not expose cookies; log in again on a client that records them.
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let c = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (c, jar) = crate::helpers::browser_with_jar();
     let r = app
         .log_in_via(&c, "/", crate::helpers::DINA, crate::helpers::SUBSTANTIAL)
         .await;

@@ -42,6 +42,17 @@ pub async fn fresh_postgres() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+/// A browser whose cookies can be read (to copy one, as a thief would).
+pub fn browser_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    (browser, jar)
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -547,4 +558,34 @@ pub async fn log_in_across(
     );
     back.get_with(client, callback.trim_start_matches(&first.addr))
         .await
+}
+
+/// Asks `ask` up to 40 times, 50 ms apart, until it answers true: a change one node makes reaches
+/// another's cache when its notification does, a moment after the change.
+pub async fn soon(mut ask: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..40 {
+        if ask().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Whether a request with `cookie` (a copy of a browser's) to `node` is sent to log in.
+pub async fn sent_to_log_in(node: &str, cookie: &reqwest::header::HeaderValue) -> bool {
+    let r = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{node}/skjema/RF-1140"))
+        .header(reqwest::header::COOKIE, cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    r.status() == 303
+        && r.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/logg-inn?")
 }

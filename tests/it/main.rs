@@ -22,6 +22,7 @@ mod registers;
 mod retention;
 mod robustness;
 mod scenarios;
+mod sessions;
 mod sftp;
 mod signin;
 mod submit;

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::crash::{melding, send};
 use crate::helpers::{
     DINA, Process, SKOGLY, SUBSTANTIAL, TestApp, free_port, hidden_version, local_url,
-    log_in_across, start_binary,
+    log_in_across, sent_to_log_in, soon, start_binary,
 };
 
 const SAMEIE: &str = "819897522";
@@ -156,7 +156,7 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
 
     // A person: logs in on A (the callback lands on C), chooses whom to act for on B, fills in
     // the pages on A, B and C in turn, submits on A and reads the receipt on B.
-    let browser = crate::helpers::client();
+    let (browser, jar) = crate::helpers::browser_with_jar();
     let on = |i: usize| {
         let (addr, browser, db) = (nodes[i].clone(), browser.clone(), database.clone());
         async move { TestApp::elsewhere(&addr, browser, &db).await }
@@ -280,6 +280,23 @@ async fn three_nodes_on_one_database_lose_nothing_and_deliver_everything_once() 
     // The receipt is still there on the node started again.
     let shown = nb.get(&receipt).await;
     assert_eq!(shown.status, 200, "{}", shown.body);
+
+    // A logout on C ends the session on every node: a copy of its cookie taken before (a stolen
+    // one) is sent to log in by A and B, which read the session just before and keep it.
+    let cookie = {
+        use reqwest::cookie::CookieStore;
+        jar.cookies(&nodes[0].parse().unwrap())
+            .expect("the session cookie")
+    };
+    for node in &nodes {
+        assert!(!sent_to_log_in(node, &cookie).await, "{node}");
+    }
+    let r = nc.post_form("/logg-ut", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    for node in &nodes[..2] {
+        let ended = soon(async || sent_to_log_in(node, &cookie).await).await;
+        assert!(ended, "{node} still serves the session logged out on C");
+    }
 
     // Every delivery done, those the killed node had claimed once their lease is over.
     let deadline = Instant::now() + Duration::from_secs(150);
