@@ -699,11 +699,12 @@ fn start_server_with(
         exe.display()
     );
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port given in `env` (a public URL made for it), else a free one.
+    let port = env
+        .iter()
+        .find(|(k, _)| *k == "TASTESKJEMA_LISTEN")
+        .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
+        .unwrap_or_else(free_port);
     let mut cmd = Command::new(&exe);
     cmd.env("TASTESKJEMA_LISTEN", format!("127.0.0.1:{port}"))
         .env("TASTESKJEMA_DATA_DIR", dir.path().join("data"))
@@ -1538,7 +1539,50 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
     if let Some((_, url)) = &fresh {
         env.push(("TASTESKJEMA_DATABASE_URL", url.clone()));
     }
+    // With TASTESKJEMA_BENCH_STAND_INS=apart the outside systems run as a process of their own
+    // (`tasteskjema dev stand-ins`), as they are elsewhere in production: the CPU of each is
+    // counted apart.
+    let apart = std::env::var("TASTESKJEMA_BENCH_STAND_INS").as_deref() == Ok("apart");
+    let stand_ins_dir = tempfile::tempdir().unwrap();
+    let mut stand_ins = None;
+    if apart {
+        let port = free_port();
+        let portal_port = free_port();
+        let (stand_ins_url, public) = (
+            format!("http://127.0.0.1:{port}"),
+            format!("http://127.0.0.1:{portal_port}"),
+        );
+        let secret = "the-bench-and-its-stand-ins-share-this".to_string();
+        let mut child = Command::new(
+            std::env::current_exe()
+                .unwrap()
+                .with_file_name("tasteskjema"),
+        )
+        .args(["dev", "stand-ins"])
+        .env("TASTESKJEMA_STAND_INS_URL", &stand_ins_url)
+        .env("TASTESKJEMA_STAND_INS_SECRET", &secret)
+        .env("TASTESKJEMA_PUBLIC_URL", &public)
+        .env("TASTESKJEMA_DATA_DIR", stand_ins_dir.path())
+        .env("TASTESKJEMA_FORMS_DIR", forms_dir())
+        .env("TASTESKJEMA_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the stand-ins start");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        env.extend([
+            ("TASTESKJEMA_STAND_INS_URL", stand_ins_url),
+            ("TASTESKJEMA_STAND_INS_SECRET", secret),
+            ("TASTESKJEMA_PUBLIC_URL", public),
+            ("TASTESKJEMA_LISTEN", format!("127.0.0.1:{portal_port}")),
+        ]);
+        stand_ins = Some(child);
+    }
     let (mut child, url, dir) = start_server_with(&forms_dir(), &env);
+    let pids = (child.id(), stand_ins.as_ref().map(|c| c.id()));
     let backend = if fresh.is_some() {
         "PostgreSQL"
     } else {
@@ -1552,6 +1596,7 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
     );
     let db_url = fresh.as_ref().map(|(_, u)| u.clone());
     rt.block_on(async move {
+        let cpu_at_start = (cpu_s(pids.0), pids.1.map(cpu_s));
         let db = match &db_url {
             Some(u) => Ceiling::Postgres(
                 sqlx::postgres::PgPoolOptions::new()
@@ -1604,6 +1649,7 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
         println!("| s | accepted | at the domain system | in the inbox | jobs pending |");
         println!("|---|---|---|---|---|");
         let mut at_burst_end = Counts::default();
+        let mut cpu_at_burst_end = cpu_at_start;
         let mut drained = None;
         let mut tick = 0u64;
         loop {
@@ -1623,6 +1669,7 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
             if tick == seconds {
                 stop.store(true, Ordering::Relaxed);
                 at_burst_end = c;
+                cpu_at_burst_end = (cpu_s(pids.0), pids.1.map(cpu_s));
             }
             if after_burst && c.pending == 0 {
                 drained = Some(tick - seconds);
@@ -1663,16 +1710,51 @@ fn delivery_bench(seconds: u64, concurrency: usize, rows: usize) {
                 end.pending
             ),
         }
+        // CPU seconds of each process: during the burst, and from its end until drained.
+        let cpu_at_end = (cpu_s(pids.0), pids.1.map(cpu_s));
+        let during = |a: f64, b: f64| b - a;
+        println!(
+            "CPU of the portal: {:.1} s during the burst, {:.1} s after it ({:.2} ms per submission in all)",
+            during(cpu_at_start.0, cpu_at_burst_end.0),
+            during(cpu_at_burst_end.0, cpu_at_end.0),
+            during(cpu_at_start.0, cpu_at_end.0) * 1000.0 / end.accepted.max(1) as f64
+        );
+        if let (Some(a), Some(b), Some(e)) = (cpu_at_start.1, cpu_at_burst_end.1, cpu_at_end.1) {
+            println!(
+                "CPU of the stand-ins: {:.1} s during the burst, {:.1} s after it ({:.2} ms per submission in all)",
+                during(a, b),
+                during(b, e),
+                during(a, e) * 1000.0 / end.accepted.max(1) as f64
+            );
+        }
         drop(db);
     });
     let _ = child.kill();
     let _ = child.wait();
+    if let Some(mut s) = stand_ins {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
     // Kept for a look afterwards when TASTESKJEMA_BENCH_KEEP is set.
     if let (Some(admin), Some((name, _))) = (admin, fresh)
         && std::env::var_os("TASTESKJEMA_BENCH_KEEP").is_none()
     {
         rt.block_on(drop_bench_database(&admin, &name));
     }
+}
+
+/// CPU time a process has used (user and system, all threads), in seconds.
+fn cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<u64>() as f64 / 100.0
 }
 
 /// Bytes under a directory.
@@ -1731,19 +1813,29 @@ fn soak_bench(minutes: u64, rounds: u64) {
             .unwrap();
         let catalog = tasteskjema::load_catalog(&forms_dir()).unwrap();
         let maskinporten = format!("{url}/dev/maskinporten/");
-        let token = |scope: &str| {
-            tasteskjema::dev::maskinporten::system_user_token(
-                &maskinporten,
-                &catalog,
-                "819897522",
-                scope,
-            )
-            .unwrap()
+        // The systems' tokens, made again each minute (the built-in Maskinporten's last two).
+        let minted: std::sync::Mutex<Option<(Instant, String, String)>> = Default::default();
+        let tokens = || {
+            let mut m = minted.lock().unwrap();
+            if m.as_ref().is_none_or(|(at, _, _)| at.elapsed() > Duration::from_secs(60)) {
+                let token = |scope: &str| {
+                    tasteskjema::dev::maskinporten::system_user_token(
+                        &maskinporten,
+                        &catalog,
+                        "819897522",
+                        scope,
+                    )
+                    .unwrap()
+                };
+                *m = Some((
+                    Instant::now(),
+                    token("skatteetaten:innrapporteringboligsameie"),
+                    token("skatteetaten:tasteskjema.klage"),
+                ));
+            }
+            let (_, gld, klage) = m.as_ref().unwrap();
+            (gld.clone(), klage.clone())
         };
-        let (gld, klage) = (
-            token("skatteetaten:innrapporteringboligsameie"),
-            token("skatteetaten:tasteskjema.klage"),
-        );
         let browser = browser_login(&url, "12837810092", "org:819897522").await;
         let api = reqwest::Client::new();
         let body = serde_json::to_string(&document(10)).unwrap();
@@ -1840,6 +1932,7 @@ fn soak_bench(minutes: u64, rounds: u64) {
                     Err(e) => fail2(format!("autosave: {e}")),
                 }
             });
+            let (gld, klage) = tokens();
             if round.is_multiple_of(5) {
                 let (api, url, gld, body, fail, req) =
                     (api.clone(), url.clone(), gld.clone(), body.clone(), fail.clone(), requests.clone());
