@@ -39,9 +39,9 @@
 //! built-in stand-ins, outbox workers) and for MINUTES (default 30) runs ROUNDS rounds a second
 //! (default 10), steadily: in each, a logged-in person reads a form page and autosaves it; every
 //! 5th round an end-user system sends an RF-1140 through the API, every 10th a complaint with a
-//! PDF (multipart), every 50th the person starts a new draft. Every 30 s: the server's resident
-//! memory, the data directory's size, what is stored, and every error so far (any answer but the
-//! expected one counts). The run fails if anything failed.
+//! PDF (multipart), every 50th the person starts a new draft. Every 30 s: the server's own
+//! (anonymous) resident memory, the data directory's size, what is stored, and every error so far
+//! (any answer but the expected one counts). The run fails if anything failed.
 //!
 //! `bench hello 127.0.0.1:PORT` instead serves a trivial `GET /` → "hello" on the same kind of
 //! runtime as the portal (multi-threaded tokio, axum), printing `hello is running: open
@@ -509,10 +509,15 @@ fn pdf_of(bytes: usize) -> Vec<u8> {
 
 /// The resident set size of a process, in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A figure of `/proc/<pid>/status` in KiB (`VmRSS:`, `RssAnon:` …).
+fn status_kib(pid: u32, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
 }
@@ -1987,11 +1992,13 @@ fn soak_bench(minutes: u64, rounds: u64) {
                            (SELECT COALESCE(SUM(size), 0) FROM attachments) AS bytes, \
                            (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending";
                 let stored: Stored = sqlx::query_as(sql).fetch_one(&db).await.unwrap_or_default();
-                let rss = rss_kib(pid).unwrap_or(0);
+                // The process's own memory: the resident set less the files it maps (the binary,
+                // and the database, which SQLite reads through a mapping).
+                let rss = status_kib(pid, "RssAnon:").unwrap_or(0);
                 let disk = dir_bytes(&data);
                 let s = start.elapsed().as_secs();
                 println!(
-                    "{:>5} s  RSS {:>6.1} MB  data dir {:>7.1} MB  stored {:>7.1} MB  submissions {:>6}  drafts {:>4}  files {:>5}  audit rows {:>7}  jobs pending {:>4}  requests {:>7}  errors {}",
+                    "{:>5} s  RSS (anonymous) {:>6.1} MB  data dir {:>7.1} MB  stored {:>7.1} MB  submissions {:>6}  drafts {:>4}  files {:>5}  audit rows {:>7}  jobs pending {:>4}  requests {:>7}  errors {}",
                     s,
                     rss as f64 / 1024.0,
                     disk as f64 / 1e6,
@@ -2019,7 +2026,7 @@ fn soak_bench(minutes: u64, rounds: u64) {
         if let (Some(warm), Some(last)) = (samples.get(2), samples.last()) {
             let max = samples[2..].iter().map(|s| s.1).max().unwrap_or(0);
             println!(
-                "RSS after warm-up ({} s) {:.1} MB, at the end {:.1} MB, highest since {:.1} MB",
+                "RSS (anonymous) after warm-up ({} s) {:.1} MB, at the end {:.1} MB, highest since {:.1} MB",
                 warm.0,
                 warm.1 as f64 / 1024.0,
                 last.1 as f64 / 1024.0,
