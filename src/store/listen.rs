@@ -4,7 +4,6 @@
 //! `sessions`) makes it forget a session it has cached.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tower_sessions::session::Id;
 
@@ -32,8 +31,7 @@ impl Store {
                         match listener.listen_all([JOBS, sessions::CHANNEL]).await {
                             Ok(()) => {
                                 for cache in &caches {
-                                    cache.forget_all();
-                                    cache.live.store(true, Ordering::Release);
+                                    cache.listening();
                                 }
                                 jobs_added();
                                 // `try_recv` answers `None` when the connection was lost: what was
@@ -46,8 +44,7 @@ impl Store {
                                     }
                                 }
                                 for cache in &caches {
-                                    cache.live.store(false, Ordering::Release);
-                                    cache.forget_all();
+                                    cache.not_listening();
                                 }
                             }
                             Err(e) => {

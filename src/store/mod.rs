@@ -236,7 +236,7 @@ impl Store {
             )
         };
         // One node uses an SQLite file: it makes every change itself, so its caches are live
-        // from the start; on PostgreSQL only once `listen_for_session_changes` listens.
+        // from the start; on PostgreSQL only once `Store::listen` listens.
         let live = matches!(db, Db::Sqlite(_));
         let store = Store {
             db,
@@ -303,6 +303,7 @@ impl Store {
                 // Nodes started at once take turns: the session stores' `CREATE … IF NOT
                 // EXISTS` is not safe against itself run concurrently (PostgreSQL answers a
                 // duplicate key in its catalogue), and sqlx's own lock covers its migrations only.
+                // The session stores' tables come first: a migration puts a trigger on them.
                 let mut c = p.acquire().await?;
                 sqlx::query("SELECT pg_advisory_lock($1)")
                     .bind(MIGRATION_LOCK)
@@ -311,15 +312,15 @@ impl Store {
                 // A migration (an index on a large table) may take longer than a request's
                 // statement limit: none for it, then the connection's own again.
                 let done = async {
+                    self.migrate_sessions().await?;
                     sqlx::query("SET statement_timeout = 0")
                         .execute(&mut *c)
                         .await?;
                     migrator.run(&mut *c).await?;
                     sqlx::query("RESET statement_timeout")
                         .execute(&mut *c)
-                        .await?;
-                    self.migrate_sessions().await?;
-                    sessions::migrate_notify(&mut c).await
+                        .await
+                        .map(|_| ())
                 }
                 .await;
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")

@@ -25,9 +25,9 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use super::{Db, Error};
+use super::Db;
 
-/// The channel the session tables' trigger notifies.
+/// The channel the session tables' trigger notifies (migration `20261220000003_session_notify`).
 pub(super) const CHANNEL: &str = "tasteskjema_sessions";
 /// Records kept per store; past it, the cache starts again from empty (a few MB at most).
 const CAPACITY: usize = 16_384;
@@ -46,7 +46,7 @@ pub(super) struct Cache {
     generation: AtomicU64,
     /// Whether this node learns of every change made elsewhere (always on SQLite, which one node
     /// uses; on PostgreSQL while the listener listens).
-    pub(super) live: AtomicBool,
+    live: AtomicBool,
 }
 
 impl Cache {
@@ -103,13 +103,20 @@ impl Cache {
         records.clear();
     }
 
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    /// The node listens now: it starts from empty, since what was sent before is lost.
+    pub(super) fn listening(&self) {
+        self.forget_all();
+        self.live.store(true, Ordering::Release);
     }
 
-    /// How many records are kept now.
-    pub(super) fn len(&self) -> usize {
-        self.records().len()
+    /// The node no longer listens: nothing is served or kept until it listens again.
+    pub(super) fn not_listening(&self) {
+        self.live.store(false, Ordering::Release);
+        self.forget_all();
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 }
 
@@ -153,11 +160,6 @@ impl Sessions {
             SqlStore::Sqlite(s) => s.migrate().await,
             SqlStore::Postgres(s) => s.migrate().await,
         }
-    }
-
-    /// How many records this node keeps in its cache now.
-    pub fn cached(&self) -> usize {
-        self.cache.len()
     }
 }
 
@@ -204,27 +206,4 @@ impl SessionStore for Sessions {
         self.cache.forget(id);
         done
     }
-}
-
-/// The trigger that tells every node of a written or deleted session (PostgreSQL). Run after the
-/// session stores have made their tables; safe to run again.
-pub(super) async fn migrate_notify(c: &mut sqlx::PgConnection) -> Result<(), Error> {
-    let function = format!(
-        "CREATE OR REPLACE FUNCTION tower_sessions.tasteskjema_session_changed() RETURNS trigger \
-         LANGUAGE plpgsql AS $$ BEGIN \
-           PERFORM pg_notify('{CHANNEL}', TG_TABLE_NAME || ' ' || \
-             (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)); \
-           RETURN NULL; \
-         END $$"
-    );
-    sqlx::query(&function).execute(&mut *c).await?;
-    for table in [PEOPLE, EMPLOYEES] {
-        let trigger = format!(
-            "CREATE OR REPLACE TRIGGER tasteskjema_session_changed \
-             AFTER INSERT OR UPDATE OR DELETE ON tower_sessions.\"{table}\" \
-             FOR EACH ROW EXECUTE FUNCTION tower_sessions.tasteskjema_session_changed()"
-        );
-        sqlx::query(&trigger).execute(&mut *c).await?;
-    }
-    Ok(())
 }

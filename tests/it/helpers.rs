@@ -572,17 +572,25 @@ pub async fn soon(mut ask: impl AsyncFnMut() -> bool) -> bool {
     false
 }
 
-/// Whether a request with `cookie` (a copy of a browser's) to `node` is sent to log in.
-pub async fn sent_to_log_in(node: &str, cookie: &reqwest::header::HeaderValue) -> bool {
-    let r = reqwest::Client::builder()
+/// `GET url` with only `cookie` (a copy of a browser's), not following redirects.
+pub async fn get_with_cookie(
+    url: &str,
+    cookie: &reqwest::header::HeaderValue,
+) -> reqwest::Response {
+    reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap()
-        .get(format!("{node}/skjema/RF-1140"))
+        .get(url)
         .header(reqwest::header::COOKIE, cookie.clone())
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Whether a request with `cookie` (a copy of a browser's) to `node` is sent to log in.
+pub async fn sent_to_log_in(node: &str, cookie: &reqwest::header::HeaderValue) -> bool {
+    let r = get_with_cookie(&format!("{node}/skjema/RF-1140"), cookie).await;
     r.status() == 303
         && r.headers()[reqwest::header::LOCATION]
             .to_str()

@@ -10,19 +10,23 @@ use crate::helpers::*;
 /// FIKTIV BAKERI OG KAFÉ AS (synthetic), Dina's other party.
 const BAKERI: &str = "org:311800019";
 
+/// A second portal on `a`'s database (PostgreSQL), or `a` itself (SQLite), reached with `browser`.
+async fn beside(a: &TestApp, browser: &reqwest::Client) -> TestApp {
+    if !a.db_url.starts_with("postgres") {
+        return TestApp::elsewhere(&a.addr, browser.clone(), &a.db_url).await;
+    }
+    let url = a.db_url.clone();
+    let mut b = spawn_app_with(move |c| c.database_url = Some(Secret::new(url))).await;
+    b.client = browser.clone();
+    b
+}
+
 #[tokio::test]
 async fn a_session_changed_or_ended_on_one_node_is_changed_or_ended_on_another() {
     let (browser, jar) = browser_with_jar();
     let mut a = spawn_anonymous().await;
     a.client = browser.clone();
-    let b = if a.db_url.starts_with("postgres") {
-        let url = a.db_url.clone();
-        let mut b = spawn_app_with(move |c| c.database_url = Some(Secret::new(url))).await;
-        b.client = browser.clone();
-        b
-    } else {
-        TestApp::elsewhere(&a.addr, browser.clone(), &a.db_url).await
-    };
+    let b = beside(&a, &browser).await;
     a.log_in(DINA, SUBSTANTIAL).await;
     a.choose_party(SKOGLY).await;
     // B reads the session (and keeps it).
@@ -57,29 +61,13 @@ async fn an_employee_logged_out_on_one_node_is_logged_out_on_another() {
     use crate::caseworker::{SIRI_FORM_OWNER, employee_login_with};
     let (browser, jar) = browser_with_jar();
     let a = spawn_anonymous().await;
-    let b = if a.db_url.starts_with("postgres") {
-        let url = a.db_url.clone();
-        spawn_app_with(move |c| c.database_url = Some(Secret::new(url))).await
-    } else {
-        TestApp::elsewhere(&a.addr, browser.clone(), &a.db_url).await
-    };
+    let b = beside(&a, &browser).await;
     let (c, done) = employee_login_with(&a, browser, SIRI_FORM_OWNER, "/saksbehandling").await;
     assert_eq!(done.status, 303, "{}", done.body);
     let url: reqwest::Url = format!("{}/saksbehandling/", a.addr).parse().unwrap();
     let cookie = jar.cookies(&url).expect("the employee's cookie");
-    let on_b = async || {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(format!("{}/saksbehandling", b.addr))
-            .header(reqwest::header::COOKIE, cookie.clone())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    };
+    let home = format!("{}/saksbehandling", b.addr);
+    let on_b = async || get_with_cookie(&home, &cookie).await.status().as_u16();
     // B reads the session (and keeps it).
     assert_eq!(on_b().await, 200);
     assert_eq!(on_b().await, 200);
