@@ -167,6 +167,9 @@ pub struct Config {
     /// Where `GET /metrics` (Prometheus) is served: an address of its own, never the public
     /// one. Unset: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// An OpenTelemetry collector's OTLP/HTTP base URL (e.g. `http://otel-collector:4318`): each
+    /// request is then exported as a span of a trace, as JSON to `/v1/traces`. Unset: no traces.
+    pub otlp_endpoint: Option<String>,
     /// A request that has not answered this many seconds after its body arrived is answered
     /// 503 with `Retry-After` (a database gone silent must not hold requests for minutes).
     pub request_timeout_s: u64,
@@ -296,6 +299,7 @@ impl Default for Config {
             sftp_sessions_per_org: 4,
             sftp_idle_s: 300,
             metrics_listen: None,
+            otlp_endpoint: None,
             request_timeout_s: 30,
             db_statement_timeout_s: 20,
             retention_draft_days: 90,
@@ -395,6 +399,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("sftp_sessions_per_org", "TASTESKJEMA_SFTP_SESSIONS_PER_ORG"),
     ("sftp_idle_s", "TASTESKJEMA_SFTP_IDLE_S"),
     ("metrics_listen", "TASTESKJEMA_METRICS_LISTEN"),
+    ("otlp_endpoint", "TASTESKJEMA_OTLP_ENDPOINT"),
     ("request_timeout_s", "TASTESKJEMA_REQUEST_TIMEOUT_S"),
     (
         "db_statement_timeout_s",

@@ -15,6 +15,7 @@ pub mod fuzz;
 pub mod i18n;
 pub mod intake;
 pub mod observe;
+pub mod otlp;
 pub mod ratelimit;
 mod security;
 pub mod server;
@@ -283,6 +284,10 @@ pub async fn build_with(
         auth::idporten::http_client()?,
     )?;
     let idp_origin = login.as_ref().and_then(|l| l.issuer_origin());
+    let tracer = match &config.otlp_endpoint {
+        Some(endpoint) => Some(otlp::Exporter::start(endpoint)?),
+        None => None,
+    };
     let metrics = match config.metrics_listen {
         Some(at) => Some(observe::spawn_metrics(
             tokio::net::TcpListener::bind(at)
@@ -457,7 +462,10 @@ pub async fn build_with(
             }),
         )
         // Counted, timed and logged once each, by route template (inside the request id).
-        .layer(axum::middleware::from_fn(observe::requests))
+        .layer(axum::middleware::from_fn_with_state(
+            tracer,
+            observe::requests,
+        ))
         // Outermost: every request gets the portal's own id before anything logs.
         .layer(axum::middleware::from_fn(security::request_id));
     Ok(App {

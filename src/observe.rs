@@ -158,14 +158,43 @@ fn route_of(req: &Request) -> String {
 
 /// Counts and times every request by method, route template and status, and writes one `info`
 /// line for it with the same and the request id (set by the request-id layer outside this one).
-pub async fn requests(req: Request, next: Next) -> Response {
+/// With `otlp_endpoint` set, the request is also a server span of a trace (`otlp`), whose id the
+/// line then carries.
+pub async fn requests(
+    State(tracer): State<Option<Arc<crate::otlp::Exporter>>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
+    let started = std::time::SystemTime::now();
     let method = req.method().clone();
     let route = route_of(&req);
     let request_id = crate::security::RequestId::current();
+    let trace = tracer.as_ref().and_then(|_| {
+        crate::otlp::Exporter::begin(
+            req.headers()
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok()),
+        )
+    });
     let response = next.run(req).await;
     let elapsed = start.elapsed();
     let status = response.status();
+    let trace_id = trace.map_or_else(|| "-".to_owned(), |t| hex::encode(t.trace_id));
+    if let (Some(tracer), Some(ids)) = (&tracer, trace) {
+        tracer.record(crate::otlp::Span {
+            trace_id: ids.trace_id,
+            span_id: ids.span_id,
+            parent: ids.parent,
+            name: format!("{} {route}", method_label(&method)),
+            start: started,
+            duration: elapsed,
+            method: method_label(&method),
+            route: route.clone(),
+            status: status.as_u16(),
+            request_id: request_id.clone(),
+        });
+    }
     let labels = [
         ("method", method_label(&method).to_owned()),
         ("route", route.clone()),
@@ -181,6 +210,7 @@ pub async fn requests(req: Request, next: Next) -> Response {
         status = status.as_u16(),
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         request_id = %request_id,
+        trace_id = %trace_id,
         "request"
     );
     response

@@ -161,6 +161,7 @@ pub(super) fn values(c: &Config) -> Vec<Problem> {
         ("enhetsregisteret_url", &c.enhetsregisteret_url),
         ("folkeregister_url", &c.folkeregister_url),
         ("stand_ins_url", &c.stand_ins_url),
+        ("otlp_endpoint", &c.otlp_endpoint),
     ] {
         if let Some(v) = value {
             url(&mut p, key, v);

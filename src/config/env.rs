@@ -211,6 +211,9 @@ pub(super) fn apply(
     if let Some(v) = e.text("maskinporten_issuer") {
         c.maskinporten_issuer = Some(v);
     }
+    if let Some(v) = e.text("otlp_endpoint") {
+        c.otlp_endpoint = Some(v);
+    }
     if let Some(v) = e.text("dialogporten_url") {
         c.dialogporten_url = Some(v);
     }

@@ -37,8 +37,13 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// How many due jobs a worker claims at once and delivers side by side: a node's deliveries under
 /// way are at most workers × this.
 pub const CLAIM_BATCH: usize = 16;
-/// How soon feedback that is not ready is asked for again.
+/// How soon feedback that is not ready is asked for again: at first each second, then a quarter of
+/// the time already waited, up to [`FEEDBACK_POLL_MAX`]. Feedback that comes in seconds is still
+/// seen within a second; feedback that takes a day is asked for every five minutes, not 86 400
+/// times; and a backlog of submissions waiting for feedback costs the queue a few polls each.
 const FEEDBACK_POLL: Duration = Duration::from_millis(1000);
+/// The longest wait between two polls for the same feedback.
+const FEEDBACK_POLL_MAX: Duration = Duration::from_secs(300);
 /// How often a process's workers delete the staged deliveries that expired unconfirmed.
 const SWEEP_EVERY_MS: i64 = 5_000;
 
@@ -171,9 +176,21 @@ impl Outbox {
             // More may be waiting: another idle worker may take the next batch meanwhile.
             self.wake();
         }
-        let done = futures_util::future::join_all(jobs.iter().map(|j| self.run_job(j))).await;
-        done.into_iter().collect::<Result<Vec<()>, _>>()?;
-        Ok(true)
+        // Side by side in this task, each polled only when it can go on (join_all would poll all
+        // sixteen at every wake-up of any one of them).
+        use futures_util::StreamExt as _;
+        let mut under_way: futures_util::stream::FuturesUnordered<_> =
+            jobs.iter().map(|j| self.run_job(j)).collect();
+        let mut failed = None;
+        while let Some(done) = under_way.next().await {
+            if let Err(e) = done {
+                failed.get_or_insert(e);
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(true),
+        }
     }
 
     /// Delivers one claimed job and records how it went.
@@ -267,9 +284,10 @@ impl Outbox {
     }
 
     async fn handle(&self, job: &Job) -> Result<Step, DeliveryError> {
+        // Only the domain system is sent the document; the other jobs read the row without it.
         let s = self
             .store
-            .submission_without_owner_check(&job.submission_id)
+            .submission_to_deliver(&job.submission_id, job.kind == JobKind::Domain)
             .await
             .map_err(|e| DeliveryError::Retryable(format!("database: {e}")))?
             .ok_or_else(|| DeliveryError::Unusable("no such submission".into()))?;
@@ -293,7 +311,7 @@ impl Outbox {
                 Ok(Step::Done(&[JobKind::Feedback]))
             }
             JobKind::Feedback => match self.domain.feedback(&form.area, &s.id).await? {
-                Poll::Pending => Ok(Step::Later(FEEDBACK_POLL)),
+                Poll::Pending => Ok(Step::Later(poll_after(now_ms() - job.created_at))),
                 Poll::Ready(mut f) => {
                     // The documents the decision issued first: the feedback is stored once
                     // they are all kept, so whoever sees the decision can open them.
@@ -349,6 +367,12 @@ impl Outbox {
     }
 }
 
+/// How long to wait before asking again for feedback that was not ready, when the feedback job was
+/// added `waited_ms` ago.
+fn poll_after(waited_ms: i64) -> Duration {
+    Duration::from_millis((waited_ms.max(0) / 4) as u64).clamp(FEEDBACK_POLL, FEEDBACK_POLL_MAX)
+}
+
 /// How long to wait before try `attempts + 1`: 1 s doubling to at most 5 minutes, with ±20 %
 /// jitter so that many jobs failing together do not retry together.
 pub fn backoff(attempts: i64) -> Duration {
@@ -361,7 +385,17 @@ pub fn backoff(attempts: i64) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, poll_after};
+
+    #[test]
+    fn feedback_is_asked_for_less_often_the_longer_it_takes() {
+        let s = |ms| poll_after(ms).as_millis();
+        assert_eq!(s(0), 1000);
+        assert_eq!(s(3_000), 1000);
+        assert_eq!(s(60_000), 15_000);
+        assert_eq!(s(3_600_000), 300_000);
+        assert_eq!(s(-5), 1000, "a clock step back");
+    }
 
     #[test]
     fn backoff_doubles_up_to_five_minutes() {

@@ -15,6 +15,8 @@ pub struct Job {
     pub kind: JobKind,
     /// Tries so far, this one included.
     pub attempts: i64,
+    /// When it was added (unix ms).
+    pub created_at: i64,
 }
 
 /// A job as listed for operators.
@@ -54,7 +56,7 @@ impl Store {
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $2 AND locked_until <= $2 \
                           ORDER BY next_at, id LIMIT $3{lock}) \
-             RETURNING id, submission_id, kind, attempts"
+             RETURNING id, submission_id, kind, attempts, created_at"
         );
         let mut jobs = on_pool!(&self.db, |p| sqlx::query_as::<_, Job>(&sql)
             .bind(now + lease_ms)

@@ -378,6 +378,24 @@ impl Store {
         })
     }
 
+    /// A submission as the outbox delivers it: with its document only when `with_document` (the
+    /// other deliveries do not send it, and it may be large); else `document` is empty.
+    pub async fn submission_to_deliver(
+        &self,
+        id: &str,
+        with_document: bool,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        if with_document {
+            return self.submission_without_owner_check(id).await;
+        }
+        let columns = COLUMNS.replacen("document,", "'' AS document,", 1);
+        let sql = format!("SELECT {columns} FROM submissions WHERE id = $1");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)
+    }
+
     /// A submission by id alone: for support tooling, workers and tests, never for a request made
     /// on a user's behalf.
     pub async fn submission_without_owner_check(

@@ -437,3 +437,138 @@ async fn a_statement_past_its_time_limit_is_answered_503() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(a.body["kode"], "GLD_001");
 }
+
+/// A trace collector as OpenTelemetry's speaks OTLP/HTTP: it keeps each export's body.
+async fn collector() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use axum::routing::post;
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                assert_eq!(headers["content-type"], "application/json");
+                keep.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice::<serde_json::Value>(&body).unwrap());
+                axum::Json(serde_json::json!({}))
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+/// Every span the collector has received.
+fn spans(got: &std::sync::Mutex<Vec<serde_json::Value>>) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    for export in got.lock().unwrap().iter() {
+        for rs in export["resourceSpans"].as_array().unwrap() {
+            assert_eq!(
+                rs["resource"]["attributes"][0]["value"]["stringValue"],
+                "tasteskjema"
+            );
+            for ss in rs["scopeSpans"].as_array().unwrap() {
+                all.extend(ss["spans"].as_array().unwrap().iter().cloned());
+            }
+        }
+    }
+    all
+}
+
+fn attribute<'a>(span: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    let attrs = span["attributes"].as_array().unwrap();
+    let a = attrs.iter().find(|a| a["key"] == key).unwrap();
+    &a["value"]
+}
+
+#[tokio::test]
+async fn requests_are_exported_as_spans_continuing_the_callers_trace() {
+    let (url, got) = collector().await;
+    let app = spawn_app_with(|c| c.otlp_endpoint = Some(url.clone())).await;
+    let http = reqwest::Client::new();
+    let (trace, parent) = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+    let unsampled = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let send = |path: &str, traceparent: Option<String>| {
+        let mut r = http.get(format!("{}{path}", app.addr));
+        if let Some(t) = traceparent {
+            r = r.header("traceparent", t);
+        }
+        r.send()
+    };
+    assert_eq!(
+        send("/livez", Some(format!("00-{trace}-{parent}-01")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // A path with an identifier in it: the span names its route template only.
+    assert_eq!(
+        send(
+            "/static/no-such-file-12837810092.css",
+            Some(format!("00-{trace}-{parent}-01"))
+        )
+        .await
+        .unwrap()
+        .status(),
+        404
+    );
+    send("/livez", Some(format!("00-{unsampled}-{parent}-00")))
+        .await
+        .unwrap();
+    send("/readyz", None).await.unwrap();
+    let mut all = Vec::new();
+    for _ in 0..100 {
+        all = spans(&got);
+        if all.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let text = serde_json::to_string(&all).unwrap();
+    assert_eq!(all.len(), 3, "{text}");
+    assert!(
+        !text.contains("12837810092"),
+        "no identifier leaves: {text}"
+    );
+    assert!(
+        !text.contains(unsampled),
+        "the caller did not sample that trace: {text}"
+    );
+    let live = all.iter().find(|s| s["name"] == "GET /livez").unwrap();
+    assert_eq!(live["traceId"], trace);
+    assert_eq!(live["parentSpanId"], parent);
+    assert_eq!(live["kind"], 2);
+    assert_eq!(attribute(live, "http.route")["stringValue"], "/livez");
+    assert_eq!(
+        attribute(live, "http.response.status_code")["intValue"],
+        "200"
+    );
+    let span_id = live["spanId"].as_str().unwrap();
+    assert!(span_id.len() == 16 && span_id != parent, "{span_id}");
+    let start: u128 = live["startTimeUnixNano"].as_str().unwrap().parse().unwrap();
+    let end: u128 = live["endTimeUnixNano"].as_str().unwrap().parse().unwrap();
+    assert!(
+        start > 1_700_000_000_000_000_000 && end >= start,
+        "{start} {end}"
+    );
+    let file = all
+        .iter()
+        .find(|s| s["name"] == "GET /static/{file}")
+        .unwrap();
+    assert_eq!(file["traceId"], trace);
+    assert_eq!(
+        attribute(file, "http.response.status_code")["intValue"],
+        "404"
+    );
+    // A request with no traceparent begins a trace of its own.
+    let ready = all.iter().find(|s| s["name"] == "GET /readyz").unwrap();
+    assert_ne!(ready["traceId"], trace);
+    assert!(ready.get("parentSpanId").is_none(), "{ready}");
+}
