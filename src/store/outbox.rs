@@ -68,13 +68,33 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Marks a job done and adds the jobs that follow from it, in one transaction.
+    /// Marks a job done and adds the jobs that follow from it, at once: on PostgreSQL in one
+    /// statement (one round trip, where a transaction takes four), on SQLite in one transaction.
     pub async fn finish_job(&self, job: &Job, follow_ups: &[JobKind]) -> Result<(), Error> {
         let _turn = self.write_turn().await;
         let now = now_ms();
         let done = "UPDATE outbox SET state = 'done', done_at = $1, locked_until = 0, last_error = NULL WHERE id = $2";
         let add = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
                    VALUES ($1, $2, 'pending', 0, $3, $3) ON CONFLICT (submission_id, kind) DO NOTHING";
+        if let Db::Postgres(p) = &self.db {
+            let kinds: Vec<&str> = follow_ups.iter().map(|k| k.as_str()).collect();
+            let sql = if kinds.is_empty() {
+                done.to_owned()
+            } else {
+                format!(
+                    "WITH done AS ({done} RETURNING submission_id) \
+                     INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
+                     SELECT done.submission_id, k.kind, 'pending', 0, $1, $1 \
+                     FROM done, unnest($3::text[]) AS k(kind) \
+                     ON CONFLICT (submission_id, kind) DO NOTHING"
+                )
+            };
+            let mut q = sqlx::query(&sql).bind(now).bind(job.id);
+            if !kinds.is_empty() {
+                q = q.bind(kinds);
+            }
+            return q.execute(p).await.map(|_| ());
+        }
         on_pool!(&self.db, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(done)
