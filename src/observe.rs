@@ -183,10 +183,7 @@ pub async fn requests(
     let trace_id = trace.map_or_else(|| "-".to_owned(), |t| hex::encode(t.trace_id));
     if let (Some(tracer), Some(ids)) = (&tracer, trace) {
         tracer.record(crate::otlp::Span {
-            trace_id: ids.trace_id,
-            span_id: ids.span_id,
-            parent: ids.parent,
-            name: format!("{} {route}", method_label(&method)),
+            ids,
             start: started,
             duration: elapsed,
             method: method_label(&method),

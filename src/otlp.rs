@@ -92,17 +92,11 @@ pub struct Ids {
     pub parent: Option<[u8; 8]>,
 }
 
-/// A finished server span.
+/// A finished server span, named `METHOD /route/{template}`.
 #[derive(Debug, Clone)]
 pub struct Span {
-    /// Its trace.
-    pub trace_id: [u8; 16],
-    /// Itself.
-    pub span_id: [u8; 8],
-    /// The caller's span, when the request continued a trace.
-    pub parent: Option<[u8; 8]>,
-    /// `METHOD /route/{template}`.
-    pub name: String,
+    /// Its trace, itself and its caller's span.
+    pub ids: Ids,
     /// When the request came (from the clock, for the collector).
     pub start: SystemTime,
     /// How long it took.
@@ -176,14 +170,18 @@ fn nonzero<const N: usize>(rng: &mut impl rand::Rng) -> [u8; N] {
 
 /// What every span comes from: this service, its version and this process.
 fn resource() -> Value {
-    let attr = |k: &str, v: String| json!({"key": k, "value": {"stringValue": v}});
     json!({
         "attributes": [
-            attr("service.name", "tasteskjema".into()),
-            attr("service.version", env!("CARGO_PKG_VERSION").into()),
-            attr("service.instance.id", uuid::Uuid::new_v4().to_string()),
+            text("service.name", "tasteskjema"),
+            text("service.version", env!("CARGO_PKG_VERSION")),
+            text("service.instance.id", &uuid::Uuid::new_v4().to_string()),
         ]
     })
+}
+
+/// A text attribute.
+fn text(key: &str, value: &str) -> Value {
+    json!({"key": key, "value": {"stringValue": value}})
 }
 
 /// The request as OTLP JSON: ids in lower-case hex, times as decimal strings of nanoseconds.
@@ -194,11 +192,10 @@ fn span_json(s: &Span) -> Value {
         .unwrap_or_default()
         .as_nanos();
     let end = start + s.duration.as_nanos();
-    let text = |k: &str, v: &str| json!({"key": k, "value": {"stringValue": v}});
     let mut span = json!({
-        "traceId": hex::encode(s.trace_id),
-        "spanId": hex::encode(s.span_id),
-        "name": s.name,
+        "traceId": hex::encode(s.ids.trace_id),
+        "spanId": hex::encode(s.ids.span_id),
+        "name": format!("{} {}", s.method, s.route),
         // SPAN_KIND_SERVER
         "kind": 2,
         "startTimeUnixNano": start.to_string(),
@@ -212,7 +209,7 @@ fn span_json(s: &Span) -> Value {
         // A server's own failures are errors; a 4xx is the client's (left unset).
         "status": if s.status >= 500 { json!({"code": 2}) } else { json!({}) },
     });
-    if let Some(p) = s.parent {
+    if let Some(p) = s.ids.parent {
         span["parentSpanId"] = json!(hex::encode(p));
     }
     span
@@ -328,10 +325,11 @@ mod tests {
     #[test]
     fn a_span_is_written_as_the_otlp_json_encoding_has_it() {
         let s = Span {
-            trace_id: hex_bytes(TRACE).unwrap(),
-            span_id: hex_bytes(SPAN).unwrap(),
-            parent: Some([1, 2, 3, 4, 5, 6, 7, 8]),
-            name: "GET /kvittering/{id}".into(),
+            ids: Ids {
+                trace_id: hex_bytes(TRACE).unwrap(),
+                span_id: hex_bytes(SPAN).unwrap(),
+                parent: Some([1, 2, 3, 4, 5, 6, 7, 8]),
+            },
             start: UNIX_EPOCH + Duration::from_millis(1_700_000_000_123),
             duration: Duration::from_micros(2_500),
             method: "GET",

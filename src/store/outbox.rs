@@ -76,42 +76,42 @@ impl Store {
         let done = "UPDATE outbox SET state = 'done', done_at = $1, locked_until = 0, last_error = NULL WHERE id = $2";
         let add = "INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
                    VALUES ($1, $2, 'pending', 0, $3, $3) ON CONFLICT (submission_id, kind) DO NOTHING";
-        if let Db::Postgres(p) = &self.db {
-            let kinds: Vec<&str> = follow_ups.iter().map(|k| k.as_str()).collect();
-            let sql = if kinds.is_empty() {
-                done.to_owned()
-            } else {
-                format!(
+        let p = match &self.db {
+            Db::Postgres(p) => {
+                // No follow-ups: the array is empty and nothing is added.
+                let kinds: Vec<&str> = follow_ups.iter().map(|k| k.as_str()).collect();
+                let sql = format!(
                     "WITH done AS ({done} RETURNING submission_id) \
                      INSERT INTO outbox (submission_id, kind, state, attempts, next_at, created_at) \
                      SELECT done.submission_id, k.kind, 'pending', 0, $1, $1 \
                      FROM done, unnest($3::text[]) AS k(kind) \
                      ON CONFLICT (submission_id, kind) DO NOTHING"
-                )
-            };
-            let mut q = sqlx::query(&sql).bind(now).bind(job.id);
-            if !kinds.is_empty() {
-                q = q.bind(kinds);
+                );
+                return sqlx::query(&sql)
+                    .bind(now)
+                    .bind(job.id)
+                    .bind(kinds)
+                    .execute(p)
+                    .await
+                    .map(|_| ());
             }
-            return q.execute(p).await.map(|_| ());
-        }
-        on_pool!(&self.db, |p| {
-            let mut tx = p.begin().await?;
-            sqlx::query(done)
+            Db::Sqlite(p) => p,
+        };
+        let mut tx = p.begin().await?;
+        sqlx::query(done)
+            .bind(now)
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
+        for kind in follow_ups {
+            sqlx::query(add)
+                .bind(&job.submission_id)
+                .bind(kind.as_str())
                 .bind(now)
-                .bind(job.id)
                 .execute(&mut *tx)
                 .await?;
-            for kind in follow_ups {
-                sqlx::query(add)
-                    .bind(&job.submission_id)
-                    .bind(kind.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await
-        })
+        }
+        tx.commit().await
     }
 
     /// Puts a job back to be tried again at `next_at` (unix ms), recording why it failed.
