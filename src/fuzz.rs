@@ -200,7 +200,12 @@ pub fn gld_body(data: &[u8]) {
     let Some(form) = catalog().latest("RF-1140") else {
         return;
     };
-    let _ = crate::intake::rows::read(form, Bytes::copy_from_slice(data), &Context::default());
+    let _ = crate::intake::rows::read(
+        form,
+        Bytes::copy_from_slice(data),
+        &Context::default(),
+        None,
+    );
 }
 
 /// An aksjonærregisteroppgave as one XML file, split and read as the upload and SFTP read it.

@@ -106,10 +106,11 @@ async fn gld_request(
     // Reading and checking 100 000 rows takes a while: off the threads that answer requests.
     let ctx = crate::intake::context(Some(&caller.party));
     let reading = form.clone();
-    let doc = tokio::task::spawn_blocking(move || crate::intake::rows::read(&reading, body, &ctx))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| not_json(&e))?;
+    let doc =
+        tokio::task::spawn_blocking(move || crate::intake::rows::read(&reading, body, &ctx, None))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|e| not_json(&e))?;
     an_object(&doc.envelope)?;
     let wrong = crate::intake::feil::wrong_years(&doc.envelope, year_n);
     if !wrong.is_empty() {

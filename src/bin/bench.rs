@@ -788,9 +788,13 @@ fn scale_bench(sizes: &[usize]) {
         drop(doc);
         // As the API reads it: one row at a time, each checked as it is read.
         let t = Instant::now();
-        let read =
-            tasteskjema::intake::rows::read(&form, axum::body::Bytes::from(body.clone()), &ctx)
-                .unwrap();
+        let read = tasteskjema::intake::rows::read(
+            &form,
+            axum::body::Bytes::from(body.clone()),
+            &ctx,
+            None,
+        )
+        .unwrap();
         let errors = read.validate(&form, &ctx);
         let validation = t.elapsed();
         assert!(errors.is_empty(), "{errors:?}");

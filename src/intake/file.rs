@@ -3,15 +3,15 @@
 //! (`ar::file`); keyed by its content, so the same file is the same delivery whoever of the party
 //! sends it and by whichever of the two doors.
 
+use std::path::PathBuf;
 use std::sync::Arc;
-
-use axum::body::Bytes;
 
 use crate::auth::altinn::{Authorization, PartyId, Subject};
 use crate::form::{Context, Form, Lang};
 use crate::store::Store;
 
 use super::rows::Read;
+use super::spool::Mapped;
 use super::{Channel, Document, Outcome, Submission, SubmitError, ar};
 
 /// Why a file is not a delivery.
@@ -34,16 +34,21 @@ fn key(party: &PartyId, form_id: &str, sha256_hex: &str) -> String {
 }
 
 /// Reads a delivery file one row at a time, its rows checked as read (off the threads that
-/// answer requests: 100 000 rows take a while).
+/// answer requests: 100 000 rows take a while), its canonical text written to a spool file in
+/// `spool` as it is made: neither is held whole in memory.
 pub async fn read(
     form: Arc<Form>,
-    body: Bytes,
+    body: Mapped,
     ctx: Context,
+    spool: PathBuf,
 ) -> anyhow::Result<Result<Read, Unreadable>> {
-    let read = tokio::task::spawn_blocking(move || super::rows::read(&form, body, &ctx)).await?;
+    let read =
+        tokio::task::spawn_blocking(move || super::rows::read(&form, body, &ctx, Some(&spool)))
+            .await?;
     Ok(match read {
         Ok(r) if r.envelope.is_object() => Ok(r),
         Ok(_) => Err(Unreadable::NotObject),
+        Err(e) if e.is_io() => return Err(e.into()),
         Err(e) => Err(Unreadable::NotJson {
             line: e.line(),
             column: e.column(),

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::auth::altinn::{Authorization, PartyId, Subject, action};
 use crate::form::validate::{FieldError, Scope, validate};
 use crate::form::{Context, Form};
+use crate::store::spooled::DocumentText;
 use crate::store::{
     Actor, AttachmentStatus, Inserted, JobKind, NewSubmission, Owner, Store, SubmissionRow,
 };
@@ -33,6 +34,7 @@ pub mod registers;
 pub mod retention;
 pub mod rows;
 pub mod scan;
+pub mod spool;
 
 /// Which door a submission came in by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,14 +127,6 @@ enum Received<'d> {
 }
 
 impl Received<'_> {
-    /// Its canonical text.
-    fn canonical(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Received::Whole(v) => std::borrow::Cow::Owned(canonical::canonical(v)),
-            Received::Read(r) => std::borrow::Cow::Borrowed(&r.canonical),
-        }
-    }
-
     /// Every error in it.
     fn errors(&self, form: &Form, ctx: &Context) -> Vec<FieldError> {
         match self {
@@ -343,8 +337,17 @@ async fn submit_once(
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
     let doc = received(store, &s).await?;
-    let document = doc.canonical();
-    let sha256 = canonical::sha256_hex(document.as_bytes());
+    // The canonical text: made now of a tree; of a delivery read by row, made as it was read
+    // (and perhaps kept in a spool file).
+    let made;
+    let document = match &doc {
+        Received::Whole(v) => {
+            made = canonical::canonical(v);
+            DocumentText::Whole(&made)
+        }
+        Received::Read(r) => r.canonical.as_document(),
+    };
+    let sha256 = document.sha256_hex();
     if let Some(done) = repeat(store, &s.key, &sha256).await? {
         return Ok(done);
     }
@@ -387,7 +390,7 @@ async fn submit_once(
             submitter_name: s.submitter_name,
             channel: s.channel.as_str(),
             lang: s.lang.code(),
-            document: &document,
+            document,
             sha256: &sha256,
             dialog_id: &dialog_id,
             transmission_id: &transmission_id,
@@ -480,7 +483,7 @@ impl PermitCache {
 
 /// The earlier outcome under `key`: its receipt for the same document, an error for another.
 async fn repeat(store: &Store, key: &str, sha256: &str) -> Result<Option<Outcome>, SubmitError> {
-    match store.submission_by_key(key).await? {
+    match store.receipt_by_key(key).await? {
         Some(row) if row.sha256 == sha256 => Ok(Some(Outcome::Repeat(Receipt::of(&row)))),
         Some(_) => Err(SubmitError::KeyReused),
         None => Ok(None),

@@ -14,25 +14,28 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use std::path::Path;
+
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::canonical;
+use super::spool::Body;
 use crate::form::document::{self, get};
 use crate::form::expr::{RowTotals, Seg};
 use crate::form::stream::by_row;
 use crate::form::validate::{FieldError, check_row_fields, check_row_rules, validate_without_rows};
 use crate::form::{Context, Form};
+use crate::store::spooled::{PIECE, Text, TextSpool};
 
 /// A delivery read, its rows checked.
 #[derive(Debug)]
 pub struct Read {
     /// The document, each group read by row holding its totals and one null per further row.
     pub envelope: Value,
-    /// The canonical text of the whole document.
-    pub canonical: String,
+    /// The canonical text of the whole document: in a spool file when one was asked for.
+    pub canonical: Text,
     /// The groups read by row.
     groups: Vec<Vec<Seg>>,
     /// The errors found in those rows.
@@ -74,19 +77,37 @@ impl Read {
 }
 
 /// Reads a JSON delivery for `form`, checking its rows in `ctx` as they are read. The body is
-/// let go once read. An error is the body's: not JSON.
-pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json::Error> {
+/// let go once read, and told as it is read which of its parts are done with. With `spool`, the
+/// canonical text is written to a file in that folder as it is made, not kept in memory. An
+/// error is the body's (not JSON), or the spool file's (an I/O error).
+pub fn read<B: Body>(
+    form: &Form,
+    body: B,
+    ctx: &Context,
+    spool: Option<&Path>,
+) -> Result<Read, serde_json::Error> {
     let plans = by_row(form);
     let groups: Vec<Vec<Seg>> = plans.iter().map(|p| p.field.bind.clone()).collect();
+    let bytes = body.as_ref();
+    let passed = |upto| body.passed(upto);
+    let mut spool = spool
+        .map(TextSpool::new)
+        .transpose()
+        .map_err(serde_json::Error::io)?;
     let (mut envelope, raws) = {
         let mut st = Pass {
             groups: &groups,
             path: Vec::new(),
-            base: body.as_ptr() as usize,
+            base: bytes.as_ptr() as usize,
             raws: Vec::new(),
+            passed: &passed,
         };
-        let mut de = serde_json::Deserializer::from_slice(&body);
-        let v = Node { st: &mut st }.deserialize(&mut de)?;
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let v = Node {
+            st: &mut st,
+            rows: false,
+        }
+        .deserialize(&mut de)?;
         de.end()?;
         (v, st.raws)
     };
@@ -96,10 +117,27 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
     let mut totals: Vec<Option<RowTotals>> = plans.iter().map(|_| None).collect();
     let mut field_errors: Vec<Vec<FieldError>> = plans.iter().map(|_| Vec::new()).collect();
     // The canonical writer walks a copy: the rows are put in place in the tree one at a time.
+    // The copy needs no places for the rows (their text is written from the body), so the
+    // groups' rows are taken out while it is made: one entry per row is kept, not two.
+    let taken: Vec<(&Vec<Seg>, Value)> = raws
+        .iter()
+        .filter_map(|(p, _)| Some((p, std::mem::take(get_mut(&mut envelope, p)?))))
+        .collect();
     let walk = envelope.clone();
+    for (p, v) in taken {
+        if let Some(slot) = get_mut(&mut envelope, p) {
+            *slot = v;
+        }
+    }
     let mut failed = None;
-    // The canonical text is hardly ever longer than the body: room for it at once, not by doubling.
-    let text = canonical::canonical_with_capacity(&walk, body.len(), &mut |path, out| {
+    // The canonical text is hardly ever longer than the body: room for it at once, not by
+    // doubling; spooled, room for a piece and the row that passes it.
+    let room = if spool.is_some() {
+        2 * PIECE
+    } else {
+        bytes.len()
+    };
+    let mut text = canonical::canonical_with_capacity(&walk, room, &mut |path, out| {
         let Some(gi) = groups.iter().position(|g| g == path) else {
             return false;
         };
@@ -113,7 +151,7 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
             if r > 0 {
                 out.push(',');
             }
-            let row: Value = match serde_json::from_slice(&body[start..end]) {
+            let row: Value = match serde_json::from_slice(&bytes[start..end]) {
                 Ok(v) => v,
                 Err(e) => {
                     failed.get_or_insert(e);
@@ -133,20 +171,34 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
                 if let Some(v) = get(&envelope, &e.path).filter(|v| !v.is_null()) {
                     given.insert(e.path.clone(), v.clone());
                 }
-                at.push((start + key_in(&body[start..end], &e.path), e.path.clone()));
+                at.push((start + key_in(&bytes[start..end], &e.path), e.path.clone()));
             }
             put(&mut envelope, path, r, Value::Null);
+            passed(end);
+            if out.len() >= PIECE
+                && let Some(sp) = spool.as_mut()
+                && let Err(e) = sp.put(out)
+            {
+                failed.get_or_insert(serde_json::Error::io(e));
+            }
         }
         out.push(']');
         totals[gi] = Some(sums);
         true
     });
     drop(walk);
-    let lines = lines_of(&body, at);
+    let lines = lines_of(bytes, at, &passed);
     drop(body);
     if let Some(e) = failed {
         return Err(e);
     }
+    let canonical = match spool {
+        Some(mut sp) => {
+            sp.put(&mut text).map_err(serde_json::Error::io)?;
+            Text::Spooled(sp.done().map_err(serde_json::Error::io)?)
+        }
+        None => Text::Memory(text),
+    };
     for (gi, plan) in plans.iter().enumerate() {
         let Some(sums) = &totals[gi] else { continue };
         if let Some(Value::Array(rows)) = get_mut(&mut envelope, &groups[gi])
@@ -167,7 +219,7 @@ pub fn read(form: &Form, body: Bytes, ctx: &Context) -> Result<Read, serde_json:
     }
     Ok(Read {
         envelope,
-        canonical: text,
+        canonical,
         groups,
         row_errors,
         given,
@@ -187,13 +239,18 @@ fn key_in(row: &[u8], path: &[Seg]) -> usize {
 }
 
 /// The line of each offset in the body, counted in one pass.
-fn lines_of(body: &[u8], mut at: Vec<(usize, Vec<Seg>)>) -> HashMap<Vec<Seg>, usize> {
+fn lines_of(
+    body: &[u8],
+    mut at: Vec<(usize, Vec<Seg>)>,
+    passed: &dyn Fn(usize),
+) -> HashMap<Vec<Seg>, usize> {
     at.sort_by_key(|(o, _)| *o);
     let mut out = HashMap::with_capacity(at.len());
     let (mut line, mut pos) = (1, 0);
     for (offset, path) in at {
         line += body[pos..offset].iter().filter(|&&b| b == b'\n').count();
         pos = offset;
+        passed(pos);
         out.entry(path).or_insert(line);
     }
     out
@@ -232,11 +289,14 @@ struct Pass<'g> {
     base: usize,
     /// Each group's rows.
     raws: Vec<(Vec<Seg>, Spans)>,
+    /// Told where the reader is past, after each row.
+    passed: &'g dyn Fn(usize),
 }
 
-/// A value being read at `st.path`.
+/// A value being read at `st.path`; `rows` where a group read by row is.
 struct Node<'s, 'g> {
     st: &'s mut Pass<'g>,
+    rows: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
@@ -283,10 +343,16 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if self.rows {
+            return self.rows(seq);
+        }
         let mut items = Vec::new();
         loop {
             self.st.path.push(Seg::Index(items.len()));
-            let next = seq.next_element_seed(Node { st: self.st });
+            let next = seq.next_element_seed(Node {
+                st: self.st,
+                rows: false,
+            });
             self.st.path.pop();
             match next? {
                 Some(v) => items.push(v),
@@ -295,16 +361,14 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
         }
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             self.st.path.push(Seg::Key(key));
-            let v = if self.st.groups.contains(&self.st.path) {
-                let raw: &'de RawValue = map.next_value()?;
-                self.rows(raw).map_err(de::Error::custom)?
-            } else {
-                map.next_value_seed(Node { st: self.st })?
-            };
+            // A group's rows are read where they lie; anything else there as it is (the check
+            // then says it is not rows).
+            let rows = self.st.groups.contains(&self.st.path);
+            let v = map.next_value_seed(Node { st: self.st, rows })?;
             let Some(Seg::Key(key)) = self.st.path.pop() else {
                 unreachable!("the key pushed above");
             };
@@ -315,21 +379,15 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
 }
 
 impl Node<'_, '_> {
-    /// A group's value: for a list of rows, where each row lies and one null per row; anything
-    /// else as it is (the check then says it is not rows).
-    fn rows(&mut self, raw: &RawValue) -> Result<Value, serde_json::Error> {
-        let text = raw.get();
-        if !text.starts_with('[') {
-            return serde_json::from_str(text);
+    /// A group's list of rows: where each row lies, and one null per row.
+    fn rows<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut spans = Vec::new();
+        while let Some(r) = seq.next_element::<&'de RawValue>()? {
+            let start = r.get().as_ptr() as usize - self.st.base;
+            let end = start + r.get().len();
+            spans.push((start, end));
+            (self.st.passed)(end);
         }
-        let rows: Vec<&RawValue> = serde_json::from_str(text)?;
-        let spans: Vec<(usize, usize)> = rows
-            .iter()
-            .map(|r| {
-                let start = r.get().as_ptr() as usize - self.st.base;
-                (start, start + r.get().len())
-            })
-            .collect();
         let n = spans.len();
         let path = self.st.path.clone();
         self.st.raws.retain(|(p, _)| *p != path);
@@ -345,6 +403,9 @@ mod tests {
     use crate::form::scenario;
     use crate::form::testdata::{Ask, BREAKABLE, generate};
     use crate::form::validate::{Scope, validate};
+    use crate::intake::spool::Mapped;
+    use crate::store::spooled::Text;
+    use axum::body::Bytes;
 
     /// Errors as comparable text: where, what, and the value given there.
     fn listed(errors: &[FieldError], given: &dyn Fn(&[Seg]) -> Option<Value>) -> Vec<String> {
@@ -368,11 +429,28 @@ mod tests {
     /// given where they are, and the rows' number.
     fn same_as_whole(form: &Form, doc: &Value, ctx: &Context, what: &str) {
         let body = Bytes::from(serde_json::to_vec(doc).unwrap());
-        let read = read(form, body, ctx).unwrap();
+        let read = read(form, body, ctx, None).unwrap();
+        let text = canonical::canonical(doc);
         assert_eq!(
-            read.canonical,
-            canonical::canonical(doc),
+            read.canonical.read_all().unwrap(),
+            text,
             "{} {what}: canonical text",
+            form.id
+        );
+        // From a file, its text to a spool file: the same.
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+        let mapped = Mapped::of(&file).unwrap();
+        let spooled = super::read(form, mapped, ctx, Some(&std::env::temp_dir())).unwrap();
+        let Text::Spooled(s) = &spooled.canonical else {
+            panic!("{} {what}: not spooled", form.id);
+        };
+        assert_eq!(s.read_all().unwrap(), text, "{} {what}: spooled", form.id);
+        assert_eq!(s.sha256_hex(), canonical::sha256_hex(text.as_bytes()));
+        assert_eq!(
+            spooled.validate(form, ctx).len(),
+            read.validate(form, ctx).len(),
+            "{} {what}: errors from the file",
             form.id
         );
         let whole = validate(form, doc, Scope::All, ctx);
@@ -482,19 +560,23 @@ mod tests {
             "\"oppgave\":[],\"oppgave\":",
             1,
         );
-        let read = read(form, Bytes::from(text.clone()), &ctx).unwrap();
+        let read = read(form, Bytes::from(text.clone()), &ctx, None).unwrap();
         let whole: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(read.canonical, canonical::canonical(&whole));
+        assert_eq!(
+            read.canonical.read_all().unwrap(),
+            canonical::canonical(&whole)
+        );
         assert!(read.validate(form, &ctx).is_empty());
         // Not JSON, and JSON with trailing text, are errors.
         assert!(
             super::read(
                 form,
                 Bytes::from_static(b"{\"leveranse\": {\"oppgave\": [1,"),
-                &ctx
+                &ctx,
+                None
             )
             .is_err()
         );
-        assert!(super::read(form, Bytes::from_static(b"{} x"), &ctx).is_err());
+        assert!(super::read(form, Bytes::from_static(b"{} x"), &ctx, None).is_err());
     }
 }

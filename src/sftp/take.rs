@@ -17,6 +17,7 @@ use crate::form::validate::FieldError;
 use crate::intake::ar;
 use crate::intake::feil::{self, Feil, Feilspesifisering};
 use crate::intake::file::{Content, Unreadable};
+use crate::intake::spool::Mapped;
 use crate::intake::{self, Channel, SubmitError};
 use crate::store::SftpFile;
 
@@ -75,28 +76,22 @@ fn answered(
 
 /// Takes a closed file of the login's organisation; its answer is in `kvittering/` when this
 /// returns `Ok`.
-pub(super) async fn take(
-    state: &SftpState,
-    login: &Login,
-    mut up: Upload,
-) -> Result<(), StatusReply> {
-    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+pub(super) async fn take(state: &SftpState, login: &Login, up: Upload) -> Result<(), StatusReply> {
     let (org, key_name) = (login.orgnr.as_str(), login.key.as_str());
     let started = std::time::Instant::now();
-    let mut bytes = Vec::with_capacity(usize::try_from(up.size).unwrap_or(0));
-    up.file
-        .seek(std::io::SeekFrom::Start(0))
-        .await
-        .map_err(not_now)?;
-    (&mut up.file)
-        .take(up.size)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(not_now)?;
-    drop(up.file);
-    let body = Bytes::from(bytes);
-    let sha256 = intake::canonical::sha256_hex(&body);
-    let size = body.len() as i64;
+    // The spool file is read where it lies (mapped), not into memory: only the part being read
+    // is in memory at a time. Past `up.size` is nothing the client wrote.
+    let file = up.file.into_std().await;
+    file.set_len(up.size).map_err(not_now)?;
+    let (body, sha256) = tokio::task::spawn_blocking(move || {
+        let body = Mapped::of(&file)?;
+        let sha256 = body.sha256_hex();
+        std::io::Result::Ok((body, sha256))
+    })
+    .await
+    .map_err(not_now)?
+    .map_err(not_now)?;
+    let size = body.as_ref().len() as i64;
     let form = state
         .catalog
         .latest(&up.form_id)
@@ -142,6 +137,7 @@ pub(super) async fn take(
     let (kode, melding) = feil::CONTENT;
     let (answer, submission) = if intake::file::is_ar(&form) {
         let year = up.year;
+        let body = Bytes::from_owner(body);
         let read = tokio::task::spawn_blocking(move || ar::file::read(body, Some(year)))
             .await
             .map_err(not_now)?;
@@ -156,7 +152,7 @@ pub(super) async fn take(
             }
         }
     } else {
-        let read = intake::file::read(form.clone(), body, ctx.clone())
+        let read = intake::file::read(form.clone(), body, ctx.clone(), state.spool.clone())
             .await
             .map_err(not_now)?;
         match read {

@@ -48,6 +48,7 @@ mod reports;
 mod retention;
 mod sessions;
 mod sftp;
+pub mod spooled;
 mod staged;
 mod stats;
 mod status;

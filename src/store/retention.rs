@@ -169,6 +169,7 @@ impl Store {
                     "DELETE FROM feedback_documents WHERE submission_id = $1",
                     "DELETE FROM staged_deliveries WHERE submission_id = $1",
                     "DELETE FROM sftp_files WHERE submission_id = $1",
+                    "DELETE FROM submission_pieces WHERE submission_id = $1",
                     "DELETE FROM submissions WHERE id = $1",
                 ] {
                     sqlx::query(sql).bind(id).execute(&mut *tx).await?;

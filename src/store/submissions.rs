@@ -1,5 +1,6 @@
 //! Submissions, their receipts and their outbox jobs.
 
+use super::spooled::DocumentText;
 use super::{Actor, Db, Error, JobKind, Owner, Store, SubmissionStatus, audit_in};
 
 /// A submission to store, with everything its receipt says.
@@ -27,8 +28,8 @@ pub struct NewSubmission<'a> {
     pub channel: &'a str,
     /// `nb`, `nn` or `en`.
     pub lang: &'a str,
-    /// Canonical JSON.
-    pub document: &'a str,
+    /// Canonical JSON: one value, or (a large delivery's) pieces from a spool file.
+    pub document: DocumentText<'a>,
     /// SHA-256 of the document.
     pub sha256: &'a str,
     /// Dialogporten dialog id.
@@ -118,6 +119,27 @@ const COLUMNS: &str = "id, reference, idempotency_key, form_id, form_version, pa
                        lang, document, sha256, dialog_id, transmission_id, response, status, feedback, created_at, updated_at, \
                        party_name, submitter_name";
 
+/// The columns as read: a document stored in pieces is put together again (in the order of its
+/// pieces; `string_agg` with `ORDER BY` is the same on SQLite 3.44+ and PostgreSQL).
+fn read_columns() -> &'static str {
+    static COLUMNS_READ: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        COLUMNS.replacen(
+            "document,",
+            "COALESCE((SELECT string_agg(p.text, '' ORDER BY p.seq) FROM submission_pieces p \
+             WHERE p.submission_id = submissions.id), submissions.document) AS document,",
+            1,
+        )
+    });
+    &COLUMNS_READ
+}
+
+/// The columns as read, but for the document (empty): where only the receipt is wanted.
+fn without_document() -> &'static str {
+    static COLUMNS_SHORT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| COLUMNS.replacen("document,", "'' AS document,", 1));
+    &COLUMNS_SHORT
+}
+
 /// What the caseworkers' search asks for.
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionQuery<'a> {
@@ -197,7 +219,10 @@ impl Store {
                 .bind(s.submitter)
                 .bind(s.channel)
                 .bind(s.lang)
-                .bind(s.document)
+                .bind(match s.document {
+                    DocumentText::Whole(t) => t,
+                    DocumentText::Spooled(_) => "",
+                })
                 .bind(s.sha256)
                 .bind(s.dialog_id)
                 .bind(s.transmission_id)
@@ -216,6 +241,18 @@ impl Store {
                 }
                 r => r?,
             };
+            if let DocumentText::Spooled(text) = s.document {
+                for (seq, piece) in text.pieces().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO submission_pieces (submission_id, seq, text) VALUES ($1, $2, $3)",
+                    )
+                    .bind(s.id)
+                    .bind(seq as i64)
+                    .bind(piece?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             if let Some((delivery, parts)) = s.staged {
                 let n = sqlx::query(&super::staged::confirm_sql())
                     .bind(s.id)
@@ -260,7 +297,17 @@ impl Store {
 
     /// The submission with this idempotency key.
     pub async fn submission_by_key(&self, key: &str) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE idempotency_key = $1");
+        self.by_key(key, read_columns()).await
+    }
+
+    /// The submission with this idempotency key, without its document (`document` is empty):
+    /// what a repeat is answered with, however large the document.
+    pub async fn receipt_by_key(&self, key: &str) -> Result<Option<SubmissionRow>, Error> {
+        self.by_key(key, without_document()).await
+    }
+
+    async fn by_key(&self, key: &str, columns: &str) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {columns} FROM submissions WHERE idempotency_key = $1");
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(key)
             .fetch_optional(p)
@@ -273,7 +320,10 @@ impl Store {
         id: &str,
         party: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE id = $1 AND party = $2");
+        let sql = format!(
+            "SELECT {} FROM submissions WHERE id = $1 AND party = $2",
+            read_columns()
+        );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
             .bind(party)
@@ -287,8 +337,10 @@ impl Store {
         transmission_id: &str,
         party: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM submissions WHERE transmission_id = $1 AND party = $2");
+        let sql = format!(
+            "SELECT {} FROM submissions WHERE transmission_id = $1 AND party = $2",
+            read_columns()
+        );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(transmission_id)
             .bind(party)
@@ -303,7 +355,8 @@ impl Store {
         id: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM submissions WHERE id = $1 AND submitter = $2 AND party = $3"
+            "SELECT {} FROM submissions WHERE id = $1 AND submitter = $2 AND party = $3",
+            read_columns()
         );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
@@ -316,7 +369,8 @@ impl Store {
     /// The person's submissions for the party, newest first.
     pub async fn submissions_of(&self, owner: &Owner) -> Result<Vec<SubmissionRow>, Error> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM submissions WHERE submitter = $1 AND party = $2 ORDER BY created_at DESC, id"
+            "SELECT {} FROM submissions WHERE submitter = $1 AND party = $2 ORDER BY created_at DESC, id",
+            read_columns()
         );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(format!("person:{}", owner.person()))
@@ -362,7 +416,8 @@ impl Store {
             args.push(arg);
         }
         let sql = format!(
-            "SELECT {COLUMNS} FROM submissions WHERE {} ORDER BY created_at DESC, id LIMIT {}",
+            "SELECT {} FROM submissions WHERE {} ORDER BY created_at DESC, id LIMIT {}",
+            read_columns(),
             conditions.join(" AND "),
             q.limit.max(1)
         );
@@ -388,8 +443,10 @@ impl Store {
         if with_document {
             return self.submission_without_owner_check(id).await;
         }
-        let columns = COLUMNS.replacen("document,", "'' AS document,", 1);
-        let sql = format!("SELECT {columns} FROM submissions WHERE id = $1");
+        let sql = format!(
+            "SELECT {} FROM submissions WHERE id = $1",
+            without_document()
+        );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
             .fetch_optional(p)
@@ -402,7 +459,7 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!("SELECT {COLUMNS} FROM submissions WHERE id = $1");
+        let sql = format!("SELECT {} FROM submissions WHERE id = $1", read_columns());
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
             .fetch_optional(p)

@@ -23,8 +23,10 @@ use crate::auth::altinn::Subject;
 use crate::form::validate::{FieldError, size};
 use crate::form::{Form, Lang, Seg};
 use crate::i18n::upload::{Words, words};
+use crate::intake::attachments::UploadError;
 use crate::intake::file::Unreadable;
 use crate::intake::rows::Read;
+use crate::intake::spool::Mapped;
 use crate::intake::{self, Channel, SubmitError, ar};
 
 /// Errors shown on the page; the rest are in the CSV.
@@ -196,23 +198,36 @@ async fn view_get(
     page(&state, lang, &form, Shows::Blank, StatusCode::OK)
 }
 
-/// The uploaded file (the part named `fil`), read within `limit` bytes; `None` when none was
-/// chosen.
-async fn file_of(mut multipart: Multipart, limit: usize) -> AppResult<Option<Bytes>> {
-    let bad = |_| AppError::BadRequest("the upload could not be read".into());
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+/// The uploaded file (the part named `fil`), written to a spool file in `dir` as it comes,
+/// within `limit` bytes, and mapped to be read; with its SHA-256. `None` when none was chosen.
+async fn file_of(
+    mut multipart: Multipart,
+    dir: &std::path::Path,
+    limit: usize,
+) -> AppResult<Option<(Mapped, String)>> {
+    let bad = || AppError::BadRequest("the upload could not be read".into());
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| bad())? {
         if field.name() != Some("fil") {
             continue;
         }
-        let mut buf = Vec::new();
-        while let Some(piece) = field.chunk().await.map_err(bad)? {
-            if buf.len() + piece.len() > limit {
+        let internal = |e: std::io::Error| AppError::Internal(e.to_string());
+        tokio::fs::create_dir_all(dir).await.map_err(internal)?;
+        let spooled = match intake::attachments::spool(&mut field, dir, limit as u64).await {
+            Ok(s) => s,
+            Err(UploadError::TooLarge(_) | UploadError::BodyTooLarge) => {
                 return Err(AppError::TooLarge);
             }
-            buf.extend_from_slice(&piece);
-        }
+            Err(UploadError::Cut(_)) => return Err(bad()),
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        };
         // A form sent without a file chosen has an empty part.
-        return Ok((!buf.is_empty()).then(|| Bytes::from(buf)));
+        if spooled.size == 0 {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(&spooled.file).map_err(internal)?;
+        // The map keeps the file's bytes when its name goes with `spooled`.
+        let mapped = Mapped::of(&file).map_err(internal)?;
+        return Ok(Some((mapped, spooled.sha256)));
     }
     Ok(None)
 }
@@ -231,8 +246,8 @@ async fn view_post(
     let multipart = Multipart::from_request(req, &state)
         .await
         .map_err(|_| AppError::BadRequest("not a multipart form".into()))?;
-    let body = match file_of(multipart, max).await {
-        Ok(Some(body)) => body,
+    let (body, sha256) = match file_of(multipart, &state.uploads.tmp_dir, max).await {
+        Ok(Some(file)) => file,
         Ok(None) => {
             let m = Shows::Unreadable(w.no_file.to_owned());
             return page(&state, lang, &form, m, StatusCode::UNPROCESSABLE_ENTITY);
@@ -243,8 +258,7 @@ async fn view_post(
         }
         Err(e) => return Err(e),
     };
-    // The same file is the same delivery, whoever of the party's people sends it.
-    let sha256 = intake::canonical::sha256_hex(&body);
+    // The same file (by its SHA-256) is the same delivery, whoever of the party's people sends it.
     let authz = state
         .authz
         .as_ref()
@@ -260,6 +274,7 @@ async fn view_post(
         context: &ctx,
     };
     if intake::file::is_ar(&form) {
+        let body = Bytes::from_owner(body);
         let read = tokio::task::spawn_blocking(move || ar::file::read(body, None))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -275,7 +290,8 @@ async fn view_post(
         })
         .await;
     }
-    let read = intake::file::read(form.clone(), body, ctx.clone())
+    let spool = state.uploads.tmp_dir.clone();
+    let read = intake::file::read(form.clone(), body, ctx.clone(), spool)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let read = match read {

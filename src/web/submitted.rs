@@ -57,7 +57,7 @@ async fn view_submit_post(
     let summary = format!("/skjema/{form_id}/{draft_id}/oppsummering");
     let s = signed(&state, &session, &form_id, &summary, &rid).await?;
     // Submitted already (a double click, the back button, another tab): its receipt.
-    if let Some(done) = state.store.submission_by_key(&draft_key(&draft_id)).await?
+    if let Some(done) = state.store.receipt_by_key(&draft_key(&draft_id)).await?
         && done.party == s.owner.party()
         && done.submitter == format!("person:{}", s.pid)
     {

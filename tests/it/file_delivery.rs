@@ -90,6 +90,51 @@ async fn a_valid_file_is_submitted_once_through_the_intake() {
     the_same_delivery(&app, &again, &receipt).await;
 }
 
+#[tokio::test]
+async fn a_file_larger_than_a_piece_is_stored_in_pieces_and_read_back_whole() {
+    let app = spawn_app().await;
+    // About 3.5 MB of canonical text: four pieces of at most 1 MiB.
+    let doc = rf1140(7_000, 8);
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    let r = upload(&app, bytes.clone()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = r.location.unwrap();
+    let stored = stored_of(&app, &receipt).await;
+    let id = &stored.id;
+    let pieces = format!("SELECT COUNT(*) FROM submission_pieces WHERE submission_id = '{id}'");
+    assert!(count(&app, &pieces).await >= 3, "stored in pieces");
+    let empty = format!("SELECT COUNT(*) FROM submissions WHERE id = '{id}' AND document = ''");
+    assert_eq!(count(&app, &empty).await, 1, "not also as one value");
+    // Read back: the whole canonical text, in order, its SHA-256 the one on the receipt.
+    assert_eq!(
+        stored.document,
+        tasteskjema::intake::canonical::canonical(&doc)
+    );
+    assert_eq!(
+        tasteskjema::intake::canonical::sha256_hex(stored.document.as_bytes()),
+        stored.sha256
+    );
+    assert_eq!(app.get(&receipt).await.status, 200);
+    // The same file again is the same delivery, and stores no more pieces.
+    let before = count(&app, "SELECT COUNT(*) FROM submission_pieces").await;
+    let again = upload(&app, bytes).await;
+    the_same_delivery(&app, &again, &receipt).await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM submission_pieces").await,
+        before
+    );
+}
+
+/// The submission behind a receipt's address (`/innsendt/{id}`), as stored.
+async fn stored_of(app: &TestApp, receipt: &str) -> tasteskjema::store::SubmissionRow {
+    let id = receipt.trim_start_matches("/innsendt/");
+    app.store
+        .submission_without_owner_check(id)
+        .await
+        .unwrap()
+        .expect("stored")
+}
+
 /// The page of a file sent again: the first delivery's receipt, and nothing new stored.
 async fn the_same_delivery(app: &TestApp, again: &Page, receipt: &str) {
     assert_eq!(again.status, 200, "{}", again.body);
@@ -293,13 +338,7 @@ async fn an_aksjonaerregisteroppgave_file_is_one_delivery_with_every_shareholder
     let r = upload_ar(&app, file.clone().into_bytes()).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let receipt = r.location.unwrap();
-    let id = receipt.trim_start_matches("/innsendt/").to_owned();
-    let stored = app
-        .store
-        .submission_without_owner_check(&id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_of(&app, &receipt).await;
     assert_eq!(stored.channel, "upload");
     assert_eq!(stored.form_id, "RF-1086");
     let doc: Value = serde_json::from_str(&stored.document).unwrap();

@@ -587,7 +587,7 @@ async fn confirmed_before(
 ) -> Result<Response, ApiError> {
     let first = state
         .store
-        .submission_by_key(&call.key)
+        .receipt_by_key(&call.key)
         .await
         .map_err(ApiError::db)?;
     match first {
