@@ -20,6 +20,7 @@ use crate::form::definition::ApiSpec;
 use crate::intake::rows::Read;
 use crate::intake::{Document, Receipt};
 use crate::security::RequestId;
+use crate::store::spooled::PIECE;
 
 /// The routes of one form's API, under its base.
 pub(super) fn routes(form: &Form, api: &ApiSpec) -> Router<ApiState> {
@@ -106,11 +107,26 @@ async fn gld_request(
     // Reading and checking 100 000 rows takes a while: off the threads that answer requests.
     let ctx = crate::intake::context(Some(&caller.party));
     let reading = form.clone();
-    let doc =
-        tokio::task::spawn_blocking(move || crate::intake::rows::read(&reading, body, &ctx, None))
+    // A large body's canonical text goes to a spool file as it is made and is stored in pieces,
+    // so that only the body is held, not the body, its text and the database's copies of it.
+    let spool = if body.len() > 2 * PIECE {
+        let dir = state.uploads.tmp_dir.clone();
+        tokio::fs::create_dir_all(&dir)
             .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| not_json(&e))?;
+            .map_err(ApiError::internal)?;
+        Some(dir)
+    } else {
+        None
+    };
+    let doc = tokio::task::spawn_blocking(move || {
+        crate::intake::rows::read(&reading, body, &ctx, spool.as_deref())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e.is_io() {
+        true => ApiError::internal(e),
+        false => not_json(&e),
+    })?;
     an_object(&doc.envelope)?;
     let wrong = crate::intake::feil::wrong_years(&doc.envelope, year_n);
     if !wrong.is_empty() {

@@ -366,11 +366,12 @@ impl Store {
             .await)
     }
 
-    /// The person's submissions for the party, newest first.
+    /// The person's submissions for the party, newest first, without their documents (a list
+    /// shows none, and one may be large).
     pub async fn submissions_of(&self, owner: &Owner) -> Result<Vec<SubmissionRow>, Error> {
         let sql = format!(
             "SELECT {} FROM submissions WHERE submitter = $1 AND party = $2 ORDER BY created_at DESC, id",
-            read_columns()
+            without_document()
         );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(format!("person:{}", owner.person()))
@@ -380,7 +381,7 @@ impl Store {
     }
 
     /// The caseworkers' search: submissions of the given forms only (the employee's areas), newest
-    /// first, narrowed by whatever else the query names.
+    /// first, narrowed by whatever else the query names; without their documents.
     pub async fn search_submissions(
         &self,
         q: &SubmissionQuery<'_>,
@@ -417,7 +418,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT {} FROM submissions WHERE {} ORDER BY created_at DESC, id LIMIT {}",
-            read_columns(),
+            without_document(),
             conditions.join(" AND "),
             q.limit.max(1)
         );

@@ -610,6 +610,22 @@ async fn a_form_may_take_larger_deliveries_than_the_default() {
     .await;
     assert_eq!(status, 200, "{ok}");
     assert_eq!(ok["antallOppgaver"], 3);
+    // A body that large has its canonical text spooled and stored in pieces: read back whole.
+    let stored = app
+        .store
+        .submission_by_transmission(ok["forsendelseId"].as_str().unwrap(), "org:311800108")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.document,
+        tasteskjema::intake::canonical::canonical(&bsu)
+    );
+    let pieces = format!(
+        "SELECT COUNT(*) FROM submission_pieces WHERE submission_id = '{}'",
+        stored.id
+    );
+    assert_eq!(crate::helpers::count(&app, &pieces).await, 1);
     let (status, refused) = send(PATH, SAMEIE, SCOPE, padded(&melding("Stor"))).await;
     assert_eq!(status, 413, "{refused}");
     assert_eq!(refused["kode"], "GLD_006");
