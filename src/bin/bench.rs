@@ -522,6 +522,15 @@ fn status_kib(pid: u32, key: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The database the bench's servers use (`TASTESKJEMA_BENCH_DATABASE_URL`, else SQLite).
+fn database_name() -> &'static str {
+    if std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").is_ok() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
 /// Samples a process's RSS every 5 ms until stopped; returns the largest seen.
 struct Sampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -766,7 +775,8 @@ fn scale_bench(sizes: &[usize]) {
         &tasteskjema::auth::altinn::PartyId::Organisation("311800108".into()),
     ));
     println!(
-        "scale: one RF-1360 (BSU) delivery of each size through the API, release server on SQLite"
+        "scale: one RF-1360 (BSU) delivery of each size through the API, release server on {}",
+        database_name()
     );
     println!(
         "| accounts | body | read and checked in-process | per row | to the answer | server peak RSS growth | growth / body |"
@@ -1317,11 +1327,7 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     }
     println!(
         "files: RF-1140 deliveries as files, release server on {}",
-        if std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").is_ok() {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        }
+        database_name()
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     // Through the browser's upload.
