@@ -1332,7 +1332,7 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     // Through the browser's upload.
     let upload = make(big_rows, 2);
-    rt.block_on(async {
+    let (http, receipt) = rt.block_on(async {
         let http = browser_login(&url, "12837810092", "org:819897522").await;
         let send = |bytes: Vec<u8>| {
             let form = reqwest::multipart::Form::new().part(
@@ -1368,6 +1368,9 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
             peak.saturating_sub(base) as f64 / 1024.0,
             peak.saturating_sub(base) as f64 * 1024.0 / size as f64
         );
+        // Its receipt page is measured last: what it takes stays in the process.
+        let receipt = r.headers()["location"].to_str().unwrap().to_owned();
+        (http, receipt)
     });
     // Through SFTP.
     let big = dir.path().join("big.json");
@@ -1474,6 +1477,27 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         (total * rows) as f64 / wall.as_secs_f64(),
         peak.saturating_sub(base) as f64 / 1024.0
     );
+    rt.block_on(async {
+        // The large upload's receipt page: its facts and the first rows of the delivery.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let base = rss_kib(pid).unwrap();
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        let page = http.get(format!("{url}{receipt}")).send().await.unwrap();
+        let status = page.status().as_u16();
+        let bytes = page.bytes().await.unwrap().len();
+        let wall = t.elapsed();
+        let peak = sampler.stop();
+        assert_eq!(status, 200, "the receipt is shown");
+        println!(
+            "  its receipt page ({} kB): after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB",
+            bytes / 1000,
+            wall.as_secs_f64(),
+            base / 1024,
+            peak / 1024,
+            peak.saturating_sub(base) as f64 / 1024.0,
+        );
+    });
     let _ = child.kill();
     let _ = child.wait();
 }
