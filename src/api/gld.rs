@@ -109,23 +109,18 @@ async fn gld_request(
     let reading = form.clone();
     // A large body's canonical text goes to a spool file as it is made and is stored in pieces,
     // so that only the body is held, not the body, its text and the database's copies of it.
-    let spool = if body.len() > 2 * PIECE {
-        let dir = state.uploads.tmp_dir.clone();
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(ApiError::internal)?;
-        Some(dir)
-    } else {
-        None
-    };
+    let spool = (body.len() > 2 * PIECE).then(|| state.uploads.tmp_dir.clone());
     let doc = tokio::task::spawn_blocking(move || {
         crate::intake::rows::read(&reading, body, &ctx, spool.as_deref())
     })
     .await
     .map_err(ApiError::internal)?
-    .map_err(|e| match e.is_io() {
-        true => ApiError::internal(e),
-        false => not_json(&e),
+    .map_err(|e| {
+        if e.is_io() {
+            ApiError::internal(e)
+        } else {
+            not_json(&e)
+        }
     })?;
     an_object(&doc.envelope)?;
     let wrong = crate::intake::feil::wrong_years(&doc.envelope, year_n);

@@ -119,10 +119,11 @@ pub struct Spooled {
     pub sha256: String,
 }
 
-/// Streams one multipart part to a temporary file in `dir`, stopping with `TooLarge` as soon as
-/// it passes `max` bytes. A part cut off half way leaves nothing behind.
+/// Streams one multipart part to a temporary file in `dir` (made if missing), stopping with
+/// `TooLarge` as soon as it passes `max` bytes. A part cut off half way leaves nothing behind.
 pub async fn spool(part: &mut Field<'_>, dir: &Path, max: u64) -> Result<Spooled, UploadError> {
     let given_name = part.file_name().unwrap_or("").to_string();
+    tokio::fs::create_dir_all(dir).await?;
     let tmp = tempfile::Builder::new()
         .prefix("upload-")
         .tempfile_in(dir)?

@@ -21,8 +21,9 @@ pub struct TextSpool {
 }
 
 impl TextSpool {
-    /// A new spool file in `dir`.
+    /// A new spool file in `dir` (made if missing).
     pub fn new(dir: &Path) -> io::Result<TextSpool> {
+        std::fs::create_dir_all(dir)?;
         Ok(TextSpool {
             file: tempfile::tempfile_in(dir)?,
             len: 0,

@@ -210,8 +210,6 @@ async fn file_of(
         if field.name() != Some("fil") {
             continue;
         }
-        let internal = |e: std::io::Error| AppError::Internal(e.to_string());
-        tokio::fs::create_dir_all(dir).await.map_err(internal)?;
         let spooled = match intake::attachments::spool(&mut field, dir, limit as u64).await {
             Ok(s) => s,
             Err(UploadError::TooLarge(_) | UploadError::BodyTooLarge) => {
@@ -224,6 +222,7 @@ async fn file_of(
         if spooled.size == 0 {
             return Ok(None);
         }
+        let internal = |e: std::io::Error| AppError::Internal(e.to_string());
         let file = std::fs::File::open(&spooled.file).map_err(internal)?;
         // The map keeps the file's bytes when its name goes with `spooled`.
         let mapped = Mapped::of(&file).map_err(internal)?;

@@ -135,9 +135,6 @@ pub async fn receive<E: From<UploadError>>(
     mut multipart: Multipart,
     mut own: impl FnMut(String, Bytes) -> Result<(), E>,
 ) -> Result<Vec<FieldError>, E> {
-    tokio::fs::create_dir_all(&r.uploads.tmp_dir)
-        .await
-        .map_err(UploadError::from)?;
     // A file the scanner refused is kept for the record but fills no place in its field.
     let mut present: Vec<(String, u64)> = r
         .present
