@@ -109,14 +109,30 @@ mod tests {
     use super::*;
     use std::io::Write as _;
 
-    /// The pages of files this process has mapped and holds (`RssFile`), in KiB.
-    fn rss_file_kib() -> u64 {
-        std::fs::read_to_string("/proc/self/status")
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("RssFile:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap()
+    /// The pages of this one mapping the process holds, in KiB (its `Rss:` in
+    /// `/proc/self/smaps`): other tests of the same process, mapping files of their own, do not
+    /// count.
+    fn resident_kib(mapped: &Mapped) -> u64 {
+        let at = mapped.as_ref().as_ptr() as usize;
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut inside = false;
+        for line in smaps.lines() {
+            let range = line
+                .split_whitespace()
+                .next()
+                .and_then(|r| r.split_once('-'));
+            if let Some((from, to)) = range
+                && let (Ok(from), Ok(to)) = (
+                    usize::from_str_radix(from, 16),
+                    usize::from_str_radix(to, 16),
+                )
+            {
+                inside = (from..to).contains(&at);
+            } else if inside && let Some(kib) = line.strip_prefix("Rss:") {
+                return kib.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        }
+        panic!("the mapping is not in /proc/self/smaps");
     }
 
     #[test]
@@ -127,14 +143,13 @@ mod tests {
             .collect();
         file.write_all(&bytes).unwrap();
         let mapped = Mapped::of(&file).unwrap();
-        let before = rss_file_kib();
         assert_eq!(
             mapped.sha256_hex(),
             crate::intake::canonical::sha256_hex(&bytes)
         );
         assert!(mapped.released.get() >= 7 * RELEASE_EVERY, "pages let go");
         // What stays in memory of the 32 MB read is at most the last pages not yet let go.
-        let grown = rss_file_kib().saturating_sub(before);
+        let grown = resident_kib(&mapped);
         assert!(
             grown < 3 * RELEASE_EVERY as u64 / 1024,
             "{grown} KiB of the file stayed"
