@@ -391,6 +391,7 @@ pub async fn build_with(
             forms_dir: (!config.production).then(|| config.forms_dir.clone()),
             author: live.as_ref().map(|_| web::saksbehandling::live::author()),
             live,
+            spool_dir: state.uploads.tmp_dir.clone(),
         },
         config.production,
     );

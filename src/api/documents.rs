@@ -56,15 +56,13 @@ fn feedback_pdf(row: &crate::store::SubmissionRow, f: &Feedback) -> Result<Vec<u
     .map_err(ApiError::internal)
 }
 
-/// Whether a stored GLD submission is for the income year `year` (every `leveranse` of it).
-fn in_year(row: &crate::store::SubmissionRow, year: &str) -> bool {
+/// Whether a stored GLD submission's document is for the income year `year` (every
+/// `leveranse` of it).
+fn in_year(doc: &Value, year: &str) -> bool {
     let Ok(year) = year.parse::<i64>() else {
         return false;
     };
-    let Ok(doc) = serde_json::from_str::<Value>(&row.document) else {
-        return false;
-    };
-    let years = years_in(&doc);
+    let years = years_in(doc);
     !years.is_empty() && years.iter().all(|(_, y)| *y == Some(year))
 }
 
@@ -91,25 +89,34 @@ pub(super) async fn fetch(
     }
     let row = state
         .store
-        .submission_by_transmission(&forsendelse, &party.key())
+        .receipt_by_transmission(&forsendelse, &party.key())
         .await
         .map_err(ApiError::db)?
-        // Only this form's submissions, for the income year in the path: another form's
-        // (a complaint, a person's letter) is not reached through this form's door.
-        .filter(|row| row.form_id == form.id && in_year(row, &year))
+        // Only this form's submissions: another form's (a complaint, a person's letter) is not
+        // reached through this form's door.
+        .filter(|row| row.form_id == form.id)
         .ok_or_else(not_found)?;
     let pdf = wants_pdf(&headers);
     let form = state
         .catalog
         .get(&row.form_id, &row.form_version)
         .ok_or_else(|| ApiError::internal("the submission's form version is gone"))?;
+    // As its receipt shows it: what lies outside the rows (the income year) as given.
+    let doc =
+        crate::intake::receipt::shown_document(&state.store, form, &row, &state.uploads.tmp_dir)
+            .await
+            .map_err(ApiError::internal)?;
+    // Only for the income year in the path.
+    if !in_year(&doc, &year) {
+        return Err(not_found());
+    }
     // The receipt has the transmission's id; the feedback its own, once it has come.
     if dokument == row.transmission_id {
         if pdf {
             let names = crate::intake::receipt::Names::of(&row, None);
             // In the language it was given in (an API delivery's is bokmål unless it said).
             let lang = Lang::parse(&row.lang).unwrap_or_default();
-            let bytes = crate::intake::receipt::pdf(form, &row, lang, &names)
+            let bytes = crate::intake::receipt::pdf(form, &row, &doc, lang, &names)
                 .map_err(ApiError::internal)?;
             return Ok(pdf_response(bytes));
         }

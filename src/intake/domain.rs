@@ -231,7 +231,57 @@ struct Innsending<'a> {
     kanal: &'a str,
     sha256: &'a str,
     mottatt: i64,
-    dokument: &'a serde_json::value::RawValue,
+    /// Last, so that a document stored in pieces can follow the rest as they are read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dokument: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The envelope `head` (all but the document, as JSON) with the document stored in pieces as
+/// its last member, read one piece at a time: at most two pieces are held while it is sent.
+async fn pieced(
+    head: String,
+    id: String,
+    store: crate::store::Store,
+) -> Result<reqwest::Body, DeliveryError> {
+    use axum::body::Bytes;
+    let database = |e: sqlx::Error| DeliveryError::Retryable(format!("database: {e}"));
+    let first = store
+        .piece(&id, 0)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| DeliveryError::Unusable("a submission without a document".into()))?;
+    let Some(open) = head.strip_suffix('}') else {
+        return Err(DeliveryError::Unusable("an envelope not an object".into()));
+    };
+    let comma = if open.ends_with('{') { "" } else { "," };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    let head = Bytes::from(format!("{open}{comma}\"dokument\":"));
+    tokio::spawn(async move {
+        let mut next = Some(first);
+        let mut seq = 1;
+        if tx.send(Ok(head)).await.is_err() {
+            return;
+        }
+        while let Some(piece) = next.take() {
+            if tx.send(Ok(Bytes::from(piece))).await.is_err() {
+                return;
+            }
+            match store.piece(&id, seq).await {
+                Ok(p) => next = p,
+                Err(e) => {
+                    // The body ends in an error: the request fails and is tried again.
+                    let _ = tx.send(Err(std::io::Error::other(e))).await;
+                    return;
+                }
+            }
+            seq += 1;
+        }
+        let _ = tx.send(Ok(Bytes::from_static(b"}"))).await;
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    Ok(reqwest::Body::wrap_stream(body))
 }
 
 impl DomainClient {
@@ -243,11 +293,26 @@ impl DomainClient {
         }
     }
 
-    /// Delivers a submission to its area's domain system.
-    pub async fn deliver(&self, area: &str, s: &SubmissionRow) -> Result<(), DeliveryError> {
+    /// Delivers a submission, read as stored ([`Store::submission_to_deliver`]), to its area's
+    /// domain system. A document stored in pieces is sent piece by piece as they are read from
+    /// `store`, never held whole.
+    ///
+    /// [`Store::submission_to_deliver`]: crate::store::Store::submission_to_deliver
+    pub async fn deliver(
+        &self,
+        area: &str,
+        s: &SubmissionRow,
+        store: &crate::store::Store,
+    ) -> Result<(), DeliveryError> {
         // Sent as stored, not read into a tree: a bank's delivery is large.
-        let document: &serde_json::value::RawValue = serde_json::from_str(&s.document)
-            .map_err(|e| DeliveryError::Unusable(format!("stored document: {e}")))?;
+        let document: Option<&serde_json::value::RawValue> = if s.document.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_str(&s.document)
+                    .map_err(|e| DeliveryError::Unusable(format!("stored document: {e}")))?,
+            )
+        };
         let body = Innsending {
             id: &s.id,
             referanse: &s.reference,
@@ -261,14 +326,20 @@ impl DomainClient {
             mottatt: s.created_at,
             dokument: document,
         };
-        let resp = self
+        let request = self
             .http
             .post(format!("{}/{area}/innsendinger", self.base))
-            .timeout(TIMEOUT)
-            .json(&body)
-            .send()
-            .await
-            .map_err(classify)?;
+            .timeout(TIMEOUT);
+        let request = if document.is_some() {
+            request.json(&body)
+        } else {
+            let head = serde_json::to_string(&body)
+                .map_err(|e| DeliveryError::Unusable(format!("envelope: {e}")))?;
+            request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(pieced(head, s.id.clone(), store.clone()).await?)
+        };
+        let resp = request.send().await.map_err(classify)?;
         if resp.status().is_success() {
             Ok(())
         } else {

@@ -307,7 +307,7 @@ impl Outbox {
                         .put_attachment(&form.area, &s.id, &file, bytes)
                         .await?;
                 }
-                self.domain.deliver(&form.area, &s).await?;
+                self.domain.deliver(&form.area, &s, &self.store).await?;
                 Ok(Step::Done(&[JobKind::Feedback]))
             }
             JobKind::Feedback => match self.domain.feedback(&form.area, &s.id).await? {

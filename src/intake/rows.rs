@@ -2,8 +2,9 @@
 //! memory for its text and one row, not for a tree of every row.
 //!
 //! The body is read twice. First everything but the rows of the groups [`by_row`] finds is read
-//! into a tree, and of those rows only where each lies in the body. Then the canonical text is
-//! written, and when it reaches such a group each row is read on its own, written, checked (its
+//! into a tree, and of those rows only their number and where they lie in the body. Then the
+//! canonical text is written, and when it reaches such a group its rows are read again from the
+//! body, each on its own, written, checked (its
 //! fields and its row rules, by the code [`validate`] uses) and added to the group's totals, and
 //! let go. The group's place in the tree keeps one entry per row: the first with the totals, the
 //! others null, so that the rest of the document is checked as before
@@ -24,7 +25,7 @@ use super::canonical;
 use super::spool::Body;
 use crate::form::document::{self, get};
 use crate::form::expr::{RowTotals, Seg};
-use crate::form::stream::by_row;
+use crate::form::stream::{ByRow, by_row};
 use crate::form::validate::{FieldError, check_row_fields, check_row_rules, validate_without_rows};
 use crate::form::{Context, Form};
 use crate::store::spooled::{PIECE, Text, TextSpool};
@@ -94,23 +95,7 @@ pub fn read<B: Body>(
         .map(TextSpool::new)
         .transpose()
         .map_err(serde_json::Error::io)?;
-    let (mut envelope, raws) = {
-        let mut st = Pass {
-            groups: &groups,
-            path: Vec::new(),
-            base: bytes.as_ptr() as usize,
-            raws: Vec::new(),
-            passed: &passed,
-        };
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let v = Node {
-            st: &mut st,
-            rows: false,
-        }
-        .deserialize(&mut de)?;
-        de.end()?;
-        (v, st.raws)
-    };
+    let (mut envelope, raws) = first_pass(bytes, &groups, &passed, None)?;
     let mut row_errors = Vec::new();
     let mut given = HashMap::new();
     let mut at: Vec<(usize, Vec<Seg>)> = Vec::new();
@@ -141,17 +126,33 @@ pub fn read<B: Body>(
         let Some(gi) = groups.iter().position(|g| g == path) else {
             return false;
         };
-        let Some((_, spans)) = raws.iter().find(|(p, _)| p == path) else {
+        let Some((_, span)) = raws.iter().find(|(p, _)| p == path) else {
             return false;
         };
         let plan = &plans[gi];
         let mut sums = RowTotals::new(plan.sums.clone());
         out.push('[');
-        for (r, &(start, end)) in spans.iter().enumerate() {
+        // The rows are read again from the body, one at a time, between the list's brackets.
+        let list = span.map_or(&b"[]"[..], |(first, last)| {
+            let open = bytes[..first]
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .unwrap_or(0);
+            let close = last
+                + bytes[last..]
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(0);
+            &bytes[open..=close.min(bytes.len() - 1)]
+        });
+        let mut r = 0;
+        let mut each = |raw: &RawValue| {
+            let start = raw.get().as_ptr() as usize - bytes.as_ptr() as usize;
+            let end = start + raw.get().len();
             if r > 0 {
                 out.push(',');
             }
-            let row: Value = match serde_json::from_slice(&bytes[start..end]) {
+            let row: Value = match serde_json::from_str(raw.get()) {
                 Ok(v) => v,
                 Err(e) => {
                     failed.get_or_insert(e);
@@ -181,6 +182,11 @@ pub fn read<B: Body>(
             {
                 failed.get_or_insert(serde_json::Error::io(e));
             }
+            r += 1;
+        };
+        let mut de = serde_json::Deserializer::from_slice(list);
+        if let Err(e) = EachRow(&mut each).deserialize(&mut de) {
+            failed.get_or_insert(e);
         }
         out.push(']');
         totals[gi] = Some(sums);
@@ -277,8 +283,38 @@ fn put(doc: &mut Value, path: &[Seg], r: usize, row: Value) {
     }
 }
 
-/// Where each row of a group lies in the body: byte ranges.
-type Spans = Vec<(usize, usize)>;
+/// Where a group's rows lie in the body: the start of the first and the end of the last
+/// (`None`: no rows).
+type Span = Option<(usize, usize)>;
+
+/// Each group's rows: its path and where they lie.
+type Raws = Vec<(Vec<Seg>, Span)>;
+
+/// Hands each element of a list to a function, as its text.
+struct EachRow<'f>(&'f mut dyn FnMut(&RawValue));
+
+impl<'de> DeserializeSeed<'de> for EachRow<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EachRow<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(row) = seq.next_element::<&'de RawValue>()? {
+            (self.0)(row);
+        }
+        Ok(())
+    }
+}
 
 /// The first reading: the tree without the rows read by row, and where those rows lie.
 struct Pass<'g> {
@@ -288,9 +324,12 @@ struct Pass<'g> {
     /// Where the body starts in memory, to turn a row's text into its place in the body.
     base: usize,
     /// Each group's rows.
-    raws: Vec<(Vec<Seg>, Spans)>,
+    raws: Raws,
     /// Told where the reader is past, after each row.
     passed: &'g dyn Fn(usize),
+    /// For a receipt ([`shown`]): how many rows of each group to keep, and the groups' plans
+    /// (in the order of `groups`), whose sums the rows after those are added into.
+    shown: Option<(usize, &'g [ByRow<'g>])>,
 }
 
 /// A value being read at `st.path`; `rows` where a group read by row is.
@@ -379,21 +418,98 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
 }
 
 impl Node<'_, '_> {
-    /// A group's list of rows: where each row lies, and one null per row.
+    /// A group's list of rows: where they lie, and one null per row.
     fn rows<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut spans = Vec::new();
+        if let Some((keep, plans)) = self.st.shown {
+            return self.first_rows(seq, keep, plans);
+        }
+        let (mut n, mut span) = (0, None);
         while let Some(r) = seq.next_element::<&'de RawValue>()? {
             let start = r.get().as_ptr() as usize - self.st.base;
             let end = start + r.get().len();
-            spans.push((start, end));
+            span = Some((span.map_or(start, |(first, _)| first), end));
+            n += 1;
             (self.st.passed)(end);
         }
-        let n = spans.len();
         let path = self.st.path.clone();
         self.st.raws.retain(|(p, _)| *p != path);
-        self.st.raws.push((path, spans));
+        self.st.raws.push((path, span));
         Ok(Value::Array(vec![Value::Null; n]))
     }
+
+    /// A group's list of rows as a receipt shows it: the first `keep` rows, then one row with
+    /// the totals of the others, then one null for each further row.
+    fn first_rows<'de, A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+        keep: usize,
+        plans: &[ByRow<'_>],
+    ) -> Result<Value, A::Error> {
+        let plan = self
+            .st
+            .groups
+            .iter()
+            .position(|g| *g == self.st.path)
+            .map(|gi| &plans[gi]);
+        let mut sums = RowTotals::new(plan.map(|p| p.sums.clone()).unwrap_or_default());
+        let mut rows = Vec::new();
+        let mut n = 0;
+        while let Some(r) = seq.next_element::<&'de RawValue>()? {
+            let row: Value = serde_json::from_str(r.get()).map_err(de::Error::custom)?;
+            if n < keep {
+                rows.push(row);
+            } else {
+                sums.add(&row);
+            }
+            n += 1;
+            let end = r.get().as_ptr() as usize - self.st.base + r.get().len();
+            (self.st.passed)(end);
+        }
+        if n > keep {
+            rows.push(sums.row());
+            rows.resize(n, Value::Null);
+        }
+        Ok(Value::Array(rows))
+    }
+}
+
+/// A stored document as its receipt shows it, read without a tree of all its rows: of each
+/// group [`by_row`] finds, the first `keep` rows as given, then one row with the totals of the
+/// rest and one null for each further row. Shown with at most `keep` rows of each group
+/// ([`crate::intake::receipt::answers::answers_first`]), it shows what the whole document
+/// would: what decides whether a page or a field is shown reads, of those groups, only a row's
+/// own values, the rows' number and the sums of their values.
+pub fn shown<B: Body>(form: &Form, body: B, keep: usize) -> Result<Value, serde_json::Error> {
+    let plans = by_row(form);
+    let groups: Vec<Vec<Seg>> = plans.iter().map(|p| p.field.bind.clone()).collect();
+    let bytes = body.as_ref();
+    let passed = |upto| body.passed(upto);
+    Ok(first_pass(bytes, &groups, &passed, Some((keep, &plans)))?.0)
+}
+
+/// The first reading of `bytes` ([`Pass`]): the tree, and where the groups' rows lie.
+fn first_pass<'g>(
+    bytes: &[u8],
+    groups: &'g [Vec<Seg>],
+    passed: &'g dyn Fn(usize),
+    shown: Option<(usize, &'g [ByRow<'g>])>,
+) -> Result<(Value, Raws), serde_json::Error> {
+    let mut st = Pass {
+        groups,
+        path: Vec::new(),
+        base: bytes.as_ptr() as usize,
+        raws: Vec::new(),
+        passed,
+        shown,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = Node {
+        st: &mut st,
+        rows: false,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok((v, st.raws))
 }
 
 #[cfg(test)]
@@ -403,6 +519,7 @@ mod tests {
     use crate::form::scenario;
     use crate::form::testdata::{Ask, BREAKABLE, generate};
     use crate::form::validate::{Scope, validate};
+    use crate::intake::receipt::answers::RECEIPT_ROWS;
     use crate::intake::spool::Mapped;
     use crate::store::spooled::Text;
     use axum::body::Bytes;
@@ -467,6 +584,50 @@ mod tests {
             "{} {what}: counts",
             form.id
         );
+        shown_as_whole(form, doc, &text, ctx, what);
+    }
+
+    /// The answers as a receipt shows them, every part of them, as text to compare.
+    fn receipt_text(form: &Form, doc: &Value, ctx: &Context, keep: usize) -> Vec<String> {
+        use crate::intake::receipt::answers::answers_first;
+        let mut out = Vec::new();
+        for lang in [crate::form::Lang::Nb, crate::form::Lang::En] {
+            let ui = crate::i18n::ui(lang);
+            for p in answers_first(form, doc, ctx, (lang, ui), "/x", keep) {
+                out.push(format!("page {} {}", p.title, p.href));
+                let answer = |a: &crate::intake::receipt::answers::AnswerView| {
+                    format!("{} {} {} {} {}", a.label, a.value, a.empty, a.sti, a.id)
+                };
+                out.extend(p.answers.iter().map(answer));
+                for g in &p.groups {
+                    out.push(format!("group {} {} more", g.legend, g.not_shown));
+                    for (heading, answers) in &g.rows {
+                        out.push(format!("row {heading}"));
+                        out.extend(answers.iter().map(answer));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The stored text read as a receipt shows it ([`shown`]) shows what the whole document
+    /// shows, with any number of rows kept, from memory and from a mapped file.
+    fn shown_as_whole(form: &Form, doc: &Value, text: &str, ctx: &Context, what: &str) {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        for keep in [0, 1, 3, RECEIPT_ROWS] {
+            let whole = receipt_text(form, doc, ctx, keep);
+            let from_text = shown(form, Bytes::from(text.to_owned()), keep).unwrap();
+            assert_eq!(
+                receipt_text(form, &from_text, ctx, keep),
+                whole,
+                "{} {what}: the receipt with {keep} rows",
+                form.id
+            );
+            let from_file = shown(form, Mapped::of(&file).unwrap(), keep).unwrap();
+            assert_eq!(from_file, from_text, "{} {what}: from a file", form.id);
+        }
     }
 
     #[test]
@@ -514,6 +675,66 @@ mod tests {
         for id in ["RF-1360", "RF-1140", "RF-1241", "RF-1310"] {
             assert!(streamed.iter().any(|s| s == id), "{id} is read whole");
         }
+    }
+
+    /// A form whose pages and fields are shown by the rows' number and the sum of their amounts.
+    const BY_TOTALS: &str = r#"
+id = "T-1"
+version = "1"
+area = "a"
+resource = "r"
+title = { nb = "T", nn = "T", en = "T" }
+
+[[page]]
+id = "rader"
+title = { nb = "Rader", nn = "Rader", en = "Rows" }
+
+  [[page.field]]
+  bind = "l.rad"
+  kind = "group"
+  label = { nb = "Rader", nn = "Rader", en = "Rows" }
+
+    [[page.field.field]]
+    bind = "belop"
+    kind = "amount"
+    label = { nb = "Beløp", nn = "Beløp", en = "Amount" }
+
+[[page]]
+id = "store"
+title = { nb = "Store", nn = "Store", en = "Large" }
+when = "sum(l.rad[*].belop) > 100"
+
+  [[page.field]]
+  bind = "s.grunn"
+  kind = "text"
+  label = { nb = "Grunn", nn = "Grunn", en = "Reason" }
+
+  [[page.field]]
+  bind = "s.mange"
+  kind = "text"
+  label = { nb = "Mange", nn = "Mange", en = "Many" }
+  when = "count(l.rad) > 3"
+"#;
+
+    #[test]
+    fn a_receipt_shows_what_the_totals_of_the_rows_not_kept_decide() {
+        let mut problems = Vec::new();
+        let form = crate::form::load::parse_form_text(BY_TOTALS, &["a"], &mut problems)
+            .unwrap_or_else(|| panic!("{problems:?}"));
+        assert_eq!(by_row(&form).len(), 1, "read by row");
+        let ctx = crate::intake::context(None);
+        // Six rows of 30: only with all six is the sum over 100 and the number over 3.
+        let rows: Vec<Value> = (0..6).map(|_| serde_json::json!({"belop": 30})).collect();
+        let doc = serde_json::json!({"l": {"rad": rows}, "s": {"grunn": "g", "mange": "m"}});
+        let text = canonical::canonical(&doc);
+        shown_as_whole(&form, &doc, &text, &ctx, "six rows");
+        let kept = receipt_text(&form, &shown(&form, Bytes::from(text), 1).unwrap(), &ctx, 1);
+        assert!(kept.iter().any(|l| l.starts_with("page Store")), "{kept:?}");
+        assert!(kept.iter().any(|l| l.starts_with("Mange m")), "{kept:?}");
+        // Two rows: neither.
+        let doc =
+            serde_json::json!({"l": {"rad": [{"belop": 30}, {"belop": 30}]}, "s": {"grunn": "g"}});
+        shown_as_whole(&form, &doc, &canonical::canonical(&doc), &ctx, "two rows");
     }
 
     #[test]

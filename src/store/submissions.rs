@@ -133,6 +133,11 @@ fn read_columns() -> &'static str {
     &COLUMNS_READ
 }
 
+/// The columns as stored: `document` is empty where the document is stored in pieces, which
+/// [`Store::write_pieces`] then reads one at a time (a receipt shows a large document without
+/// holding its text).
+const STORED: &str = COLUMNS;
+
 /// The columns as read, but for the document (empty): where only the receipt is wanted.
 fn without_document() -> &'static str {
     static COLUMNS_SHORT: std::sync::LazyLock<String> =
@@ -315,6 +320,7 @@ impl Store {
     }
 
     /// A submission by id, for a party (the API: whoever may act for the party may read it).
+    /// As stored (see [`STORED`]).
     pub async fn submission_of_party(
         &self,
         id: &str,
@@ -322,7 +328,7 @@ impl Store {
     ) -> Result<Option<SubmissionRow>, Error> {
         let sql = format!(
             "SELECT {} FROM submissions WHERE id = $1 AND party = $2",
-            read_columns()
+            STORED
         );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
@@ -349,6 +355,7 @@ impl Store {
     }
 
     /// A submission by id, for the person who sent it and the party it was for (the browser).
+    /// As stored (see [`STORED`]).
     pub async fn submission_of(
         &self,
         owner: &Owner,
@@ -356,7 +363,7 @@ impl Store {
     ) -> Result<Option<SubmissionRow>, Error> {
         let sql = format!(
             "SELECT {} FROM submissions WHERE id = $1 AND submitter = $2 AND party = $3",
-            read_columns()
+            STORED
         );
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
@@ -434,15 +441,16 @@ impl Store {
         })
     }
 
-    /// A submission as the outbox delivers it: with its document only when `with_document` (the
-    /// other deliveries do not send it, and it may be large); else `document` is empty.
+    /// A submission as the outbox delivers it: with its document as stored (see [`STORED`])
+    /// only when `with_document` (the other deliveries do not send it, and it may be large);
+    /// else `document` is empty.
     pub async fn submission_to_deliver(
         &self,
         id: &str,
         with_document: bool,
     ) -> Result<Option<SubmissionRow>, Error> {
         if with_document {
-            return self.submission_without_owner_check(id).await;
+            return self.submission_stored(id).await;
         }
         let sql = format!(
             "SELECT {} FROM submissions WHERE id = $1",
@@ -452,6 +460,57 @@ impl Store {
             .bind(id)
             .fetch_optional(p)
             .await)
+    }
+
+    /// A submission by id alone, as stored (a document stored in pieces left out: see
+    /// [`STORED`]): what a caseworker reads through the areas they may read.
+    pub async fn submission_stored(&self, id: &str) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {STORED} FROM submissions WHERE id = $1");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// As [`Store::submission_by_transmission`], as stored (see [`STORED`]).
+    pub async fn receipt_by_transmission(
+        &self,
+        transmission_id: &str,
+        party: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql =
+            format!("SELECT {STORED} FROM submissions WHERE transmission_id = $1 AND party = $2");
+        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
+            .bind(transmission_id)
+            .bind(party)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// Writes the pieces of a submission's document to `out` in order, one read at a time, and
+    /// says how many there were (none: the document is in its row).
+    pub async fn write_pieces(
+        &self,
+        id: &str,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<usize, Error> {
+        let mut seq = 0;
+        while let Some(text) = self.piece(id, seq).await? {
+            out.write_all(text.as_bytes()).map_err(Error::Io)?;
+            seq += 1;
+        }
+        Ok(seq)
+    }
+
+    /// Piece `seq` (from 0) of a submission's document stored in pieces.
+    pub async fn piece(&self, id: &str, seq: usize) -> Result<Option<String>, Error> {
+        let sql = "SELECT text FROM submission_pieces WHERE submission_id = $1 AND seq = $2";
+        let piece: Option<(String,)> = on_pool!(&self.db, |p| sqlx::query_as(sql)
+            .bind(id)
+            .bind(seq as i64)
+            .fetch_optional(p)
+            .await)?;
+        Ok(piece.map(|(t,)| t))
     }
 
     /// A submission by id alone: for support tooling, workers and tests, never for a request made

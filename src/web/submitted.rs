@@ -162,17 +162,17 @@ impl FeedbackView {
 }
 
 /// A submission's answers as its receipt shows them (no links to pages: a receipt is not
-/// changed), with the domain system's feedback beside the answers it concerns.
+/// changed), with the domain system's feedback beside the answers it concerns. `doc` is the
+/// document as [`receipt::shown_document`] reads it.
 pub(crate) fn receipt_answers(
     form: &crate::form::Form,
     row: &SubmissionRow,
+    doc: &Value,
     ctx: &crate::form::Context,
     lang: Lang,
 ) -> AppResult<(Vec<PageAnswers>, Option<FeedbackView>)> {
-    let doc: Value = serde_json::from_str(&row.document)
-        .map_err(|e| AppError::Internal(format!("a stored document does not parse: {e}")))?;
     let ui = super::ui(lang);
-    let mut pages = answers::answers_first(form, &doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS);
+    let mut pages = answers::answers_first(form, doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS);
     for p in &mut pages {
         p.href.clear();
     }
@@ -282,6 +282,17 @@ pub(super) async fn own_submission<'a>(
     Ok((s, row, form))
 }
 
+/// The submission's document as its receipt shows it.
+async fn shown(
+    state: &AppState,
+    form: &crate::form::Form,
+    row: &SubmissionRow,
+) -> AppResult<Value> {
+    receipt::shown_document(&state.store, form, row, &state.uploads.tmp_dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("{e:#}")))
+}
+
 async fn view_receipt_get(
     State(state): State<AppState>,
     L(lang): L,
@@ -291,7 +302,8 @@ async fn view_receipt_get(
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let ui = super::ui(lang);
-    let (pages, mut feedback) = receipt_answers(form, &row, &s.context(), lang)?;
+    let doc = shown(&state, form, &row).await?;
+    let (pages, mut feedback) = receipt_answers(form, &row, &doc, &s.context(), lang)?;
     if let Some(f) = feedback.as_mut() {
         let documents = state.store.feedback_documents(&row.id).await?;
         f.with_documents(documents, |d| format!("/innsendt/{}/dokument/{d}", row.id));
@@ -335,7 +347,8 @@ async fn view_receipt_pdf_get(
 ) -> AppResult<Response> {
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
-    let pdf = receipt::pdf(form, &row, lang, &names(&s, &row))
+    let doc = shown(&state, form, &row).await?;
+    let pdf = receipt::pdf(form, &row, &doc, lang, &names(&s, &row))
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     Ok(pdf_response(&row.reference, pdf))
 }

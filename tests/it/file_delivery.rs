@@ -114,7 +114,48 @@ async fn a_file_larger_than_a_piece_is_stored_in_pieces_and_read_back_whole() {
         tasteskjema::intake::canonical::sha256_hex(stored.document.as_bytes()),
         stored.sha256
     );
-    assert_eq!(app.get(&receipt).await.status, 200);
+    // The receipt shows the first 200 rows, read piece by piece, and says how many more there are.
+    let page = app.get(&receipt).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(">Oppgave 200<"), "{}", page.body);
+    assert!(!page.body.contains(">Oppgave 201<"), "{}", page.body);
+    assert!(
+        page.body.contains("6800 rader til er ikke vist her"),
+        "{}",
+        page.body
+    );
+    let pdf = app.get(&format!("{receipt}/kvittering.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    // The domain system is sent the document piece by piece, and takes it: the whole document
+    // parses, and its check of every row comes back as feedback.
+    let mut waited = 0;
+    loop {
+        let jobs = app.store.jobs_of(id).await.unwrap();
+        let domain = jobs
+            .iter()
+            .find(|j| j.kind == "domain")
+            .expect("a domain job");
+        assert!(domain.state != "parked", "{:?}", domain.last_error);
+        let feedback = jobs
+            .iter()
+            .any(|j| j.kind == "feedback" && j.state == "done");
+        if domain.state == "done" && feedback {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 300, "not delivered: {jobs:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let delivered = stored_of(&app, &receipt).await;
+    assert!(delivered.feedback.is_some(), "the domain system's feedback");
+    let stats: Value = reqwest::get(format!("{}/dev/domene/stats", app.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats[0]["id"], Value::String(id.clone()));
+    assert_eq!(stats[0]["requests"], 1);
     // The same file again is the same delivery, and stores no more pieces.
     let before = count(&app, "SELECT COUNT(*) FROM submission_pieces").await;
     let again = upload(&app, bytes).await;

@@ -124,11 +124,44 @@ pub fn facts(
     ]
 }
 
-/// The receipt as a tagged PDF: the same facts, the answers in the form's order and words, and
-/// the feedback when it has come.
-pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyhow::Result<Vec<u8>> {
+/// The document of a stored submission as its receipt shows it ([`super::rows::shown`]): of
+/// each group read by row, the first [`answers::RECEIPT_ROWS`] rows and the others' totals.
+/// A document stored in pieces (the row, read as stored, has none) is written to a spool file
+/// in `dir` piece by piece and read from there, so that neither its text nor a tree of all its
+/// rows is held.
+pub async fn shown_document(
+    store: &crate::store::Store,
+    form: &Form,
+    row: &SubmissionRow,
+    dir: &std::path::Path,
+) -> anyhow::Result<Value> {
+    use anyhow::Context as _;
+    let keep = answers::RECEIPT_ROWS;
+    if !row.document.is_empty() {
+        let text = axum::body::Bytes::copy_from_slice(row.document.as_bytes());
+        return super::rows::shown(form, text, keep).context("a stored document does not parse");
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut file = std::io::BufWriter::new(tempfile::tempfile_in(dir)?);
+    let pieces = store.write_pieces(&row.id, &mut file).await?;
+    anyhow::ensure!(pieces > 0, "submission {} has no document", row.id);
+    let file = file.into_inner().map_err(|e| e.into_error())?;
+    let mapped = super::spool::Mapped::of(&file)?;
+    super::rows::shown(form, mapped, keep).context("a stored document does not parse")
+}
+
+/// The receipt as a tagged PDF: the same facts, the answers of `doc` (as
+/// [`shown_document`] reads it) in the form's order and words, and the feedback when it has
+/// come.
+pub fn pdf(
+    form: &Form,
+    row: &SubmissionRow,
+    doc: &Value,
+    lang: Lang,
+    names: &Names,
+) -> anyhow::Result<Vec<u8>> {
     let ctx = super::context(PartyId::from_key(&row.party).as_ref());
-    pdf_marked(form, row, &ctx, lang, names, None)
+    pdf_marked(form, row, doc, &ctx, lang, names, None)
 }
 
 /// The receipt PDF with `mark` (a preview's "not submitted") before its title and in the
@@ -136,13 +169,13 @@ pub fn pdf(form: &Form, row: &SubmissionRow, lang: Lang, names: &Names) -> anyho
 pub fn pdf_marked(
     form: &Form,
     row: &SubmissionRow,
+    doc: &Value,
     ctx: &crate::form::Context,
     lang: Lang,
     names: &Names,
     mark: Option<&str>,
 ) -> anyhow::Result<Vec<u8>> {
     let ui = crate::i18n::ui(lang);
-    let doc: Value = serde_json::from_str(&row.document)?;
     let title = form.title.get(lang).to_string();
     let facts = facts(lang, row, &title, names);
     let pairs = |answers: &[AnswerView]| {
@@ -152,7 +185,7 @@ pub fn pdf_marked(
             .collect::<Vec<_>>()
     };
     let mut sections: Vec<Section> =
-        answers::answers_first(form, &doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS)
+        answers::answers_first(form, doc, ctx, (lang, ui), "", answers::RECEIPT_ROWS)
             .into_iter()
             .map(|p| Section {
                 heading: p.title,

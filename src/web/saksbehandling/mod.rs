@@ -54,6 +54,8 @@ pub struct CaseState {
     pub live: Option<Arc<live::Live>>,
     /// The live preview's author, who needs no login (never set by `serve`).
     pub author: Option<Employee>,
+    /// Where a large submission's document is spooled while its receipt is shown.
+    pub spool_dir: std::path::PathBuf,
 }
 
 impl CaseState {

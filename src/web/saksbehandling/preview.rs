@@ -766,6 +766,7 @@ async fn view_receipt_pdf_get(
     let pdf = receipt::pdf_marked(
         &f.form,
         &row,
+        &f.doc,
         &f.scenario.context,
         lang,
         &receipt::Names::of(&row, None),

@@ -347,7 +347,7 @@ async fn readable(
     }
     let row = state
         .store
-        .submission_without_owner_check(id)
+        .submission_stored(id)
         .await?
         .ok_or(AppError::NotFound)?;
     let form = state
@@ -392,6 +392,17 @@ struct SubmissionView {
     readers: String,
 }
 
+/// The submission's document as its receipt shows it.
+async fn shown(
+    state: &CaseState,
+    form: &Form,
+    row: &SubmissionRow,
+) -> AppResult<serde_json::Value> {
+    receipt::shown_document(&state.store, form, row, &state.spool_dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("{e:#}")))
+}
+
 async fn view_submission_get(
     State(state): State<CaseState>,
     L(lang): L,
@@ -406,7 +417,9 @@ async fn view_submission_get(
         .await?;
     let given = Lang::parse(&row.lang).unwrap_or_default();
     let ctx = crate::intake::context(PartyId::from_key(&row.party).as_ref());
-    let (pages, mut feedback) = crate::web::submitted::receipt_answers(&form, &row, &ctx, given)?;
+    let doc = shown(&state, &form, &row).await?;
+    let (pages, mut feedback) =
+        crate::web::submitted::receipt_answers(&form, &row, &doc, &ctx, given)?;
     if let Some(f) = feedback.as_mut() {
         let documents = state.store.feedback_documents(&row.id).await?;
         f.with_documents(documents, |d| {
@@ -487,7 +500,8 @@ async fn view_receipt_pdf_get(
         .audit("receipt.read", &Actor::employee(&e.key), &row.id, &rid)
         .await?;
     let given = Lang::parse(&row.lang).unwrap_or_default();
-    let pdf = receipt::pdf(&form, &row, given, &Names::of(&row, None))
+    let doc = shown(&state, &form, &row).await?;
+    let pdf = receipt::pdf(&form, &row, &doc, given, &Names::of(&row, None))
         .map_err(|e| AppError::Internal(format!("receipt PDF: {e:#}")))?;
     Ok(crate::web::submitted::pdf_response(&row.reference, pdf))
 }
