@@ -534,27 +534,44 @@ fn database_name() -> &'static str {
 /// Samples a process's RSS every 5 ms until stopped; returns the largest seen.
 struct Sampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: std::thread::JoinHandle<u64>,
+    /// The peaks of `VmRSS` and of `RssAnon` (memory not backed by a file: the heap, stacks).
+    handle: std::thread::JoinHandle<(u64, u64)>,
+    /// `RssAnon` when started.
+    anon_base: u64,
 }
 
 impl Sampler {
     fn start(pid: u32) -> Sampler {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let s = stop.clone();
+        let anon_base = status_kib(pid, "RssAnon:").unwrap_or(0);
         let handle = std::thread::spawn(move || {
-            let mut max = 0;
+            let (mut max, mut anon) = (0, 0);
             while !s.load(std::sync::atomic::Ordering::Relaxed) {
                 max = max.max(rss_kib(pid).unwrap_or(0));
+                anon = anon.max(status_kib(pid, "RssAnon:").unwrap_or(0));
                 std::thread::sleep(Duration::from_millis(5));
             }
-            max
+            (max, anon)
         });
-        Sampler { stop, handle }
+        Sampler {
+            stop,
+            handle,
+            anon_base,
+        }
     }
 
+    /// The peak `VmRSS` in KiB.
     fn stop(self) -> u64 {
+        self.stop_both().0
+    }
+
+    /// The peak `VmRSS` and the growth of `RssAnon` (in KiB): of the resident memory, what is
+    /// not pages of a mapped file (which the kernel takes back when it needs them).
+    fn stop_both(self) -> (u64, u64) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.handle.join().unwrap_or(0)
+        let (max, anon) = self.handle.join().unwrap_or((0, 0));
+        (max, anon.saturating_sub(self.anon_base))
     }
 }
 
@@ -1357,16 +1374,17 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         let t = Instant::now();
         let r = send(upload).await.unwrap();
         let wall = t.elapsed();
-        let peak = sampler.stop();
+        let (peak, anon) = sampler.stop_both();
         assert_eq!(r.status().as_u16(), 303, "the large upload is received");
         println!(
-            "  upload, {:.1} MB ({big_rows} rows): receipt after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file)",
+            "  upload, {:.1} MB ({big_rows} rows): receipt after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file), anonymous {:.1} MB",
             size as f64 / 1e6,
             wall.as_secs_f64(),
             base / 1024,
             peak / 1024,
             peak.saturating_sub(base) as f64 / 1024.0,
-            peak.saturating_sub(base) as f64 * 1024.0 / size as f64
+            peak.saturating_sub(base) as f64 * 1024.0 / size as f64,
+            anon as f64 / 1024.0
         );
         // Its receipt page is measured last: what it takes stays in the process.
         let receipt = r.headers()["location"].to_str().unwrap().to_owned();
@@ -1398,16 +1416,17 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         .wait()
         .unwrap();
     let wall = t.elapsed();
-    let peak = sampler.stop();
+    let (peak, anon) = sampler.stop_both();
     assert!(done.success(), "the large file is put");
     println!(
-        "  SFTP, {:.1} MB ({big_rows} rows): answer in kvittering/ after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file)",
+        "  SFTP, {:.1} MB ({big_rows} rows): answer in kvittering/ after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB ({:.1}× the file), anonymous {:.1} MB",
         size as f64 / 1e6,
         wall.as_secs_f64(),
         base / 1024,
         peak / 1024,
         peak.saturating_sub(base) as f64 / 1024.0,
-        peak.saturating_sub(base) as f64 * 1024.0 / size as f64
+        peak.saturating_sub(base) as f64 * 1024.0 / size as f64,
+        anon as f64 / 1024.0
     );
     // Many clients, many files.
     let many = dir.path().join("many");
@@ -1487,15 +1506,16 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         let status = page.status().as_u16();
         let bytes = page.bytes().await.unwrap().len();
         let wall = t.elapsed();
-        let peak = sampler.stop();
+        let (peak, anon) = sampler.stop_both();
         assert_eq!(status, 200, "the receipt is shown");
         println!(
-            "  its receipt page ({} kB): after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB",
+            "  its receipt page ({} kB): after {:.2} s; RSS before {} MB, peak {} MB, growth {:.1} MB, anonymous {:.1} MB",
             bytes / 1000,
             wall.as_secs_f64(),
             base / 1024,
             peak / 1024,
             peak.saturating_sub(base) as f64 / 1024.0,
+            anon as f64 / 1024.0
         );
     });
     let _ = child.kill();
