@@ -107,7 +107,7 @@ pub(super) async fn fetch(
             .await
             .map_err(ApiError::internal)?;
     // Only for the income year in the path.
-    if !in_year(&doc, &year) {
+    if !in_year(&doc.doc, &year) {
         return Err(not_found());
     }
     // The receipt has the transmission's id; the feedback its own, once it has come.

@@ -144,8 +144,7 @@ async fn submit_gld(
     req: axum::extract::Request,
 ) -> Result<Json<Value>, ApiError> {
     let r = gld_request(&state, &form_id, &year, req).await?;
-    let respond =
-        |receipt: &Receipt| crate::intake::receipt::leveransebekreftelse(&r.doc.envelope, receipt);
+    let respond = |receipt: &Receipt| crate::intake::receipt::leveransebekreftelse(&r.doc, receipt);
     let outcome = submit(&state, r.submission(&respond), &rid)
         .await
         .map_err(|e| submit_error(e, &r.doc))?;
@@ -165,7 +164,5 @@ async fn validate_gld(
     check(&state, r.submission(&|_| Value::Null))
         .await
         .map_err(|e| submit_error(e, &r.doc))?;
-    Ok(Json(crate::intake::receipt::leveranse_counts(
-        &r.doc.envelope,
-    )))
+    Ok(Json(r.doc.counts()))
 }

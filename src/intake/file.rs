@@ -102,7 +102,7 @@ pub async fn submit(
     request_id: &str,
 ) -> Result<Outcome, SubmitError> {
     let respond = |r: &super::Receipt| match content {
-        Content::Gld(read) => super::receipt::leveransebekreftelse(&read.envelope, r),
+        Content::Gld(read) => super::receipt::leveransebekreftelse(read, r),
         Content::Ar(d) => serde_json::json!({
             "dialogId": r.dialog_id,
             "forsendelseId": r.transmission_id,

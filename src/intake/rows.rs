@@ -33,12 +33,15 @@ use crate::store::spooled::{PIECE, Text, TextSpool};
 /// A delivery read, its rows checked.
 #[derive(Debug)]
 pub struct Read {
-    /// The document, each group read by row holding its totals and one null per further row.
+    /// The document, each group read by row holding one row: the totals of its rows. How many
+    /// rows each had is in [`Read::context`].
     pub envelope: Value,
     /// The canonical text of the whole document: in a spool file when one was asked for.
     pub canonical: Text,
     /// The groups read by row.
     groups: Vec<Vec<Seg>>,
+    /// How many rows each group read by row had.
+    counted: Vec<(Vec<Seg>, usize)>,
     /// The errors found in those rows.
     row_errors: Vec<FieldError>,
     /// The values given where those errors are.
@@ -48,12 +51,10 @@ pub struct Read {
 }
 
 impl Read {
-    /// The value given at a path: in a row read by row only where an error is.
+    /// The value given at a path: in a row read by row only where an error is, and for a
+    /// group read by row (its list) none.
     pub fn given(&self, path: &[Seg]) -> Option<&Value> {
-        let in_rows = self
-            .groups
-            .iter()
-            .any(|g| path.len() > g.len() && path.starts_with(g));
+        let in_rows = self.groups.iter().any(|g| path.starts_with(g));
         match self.given.get(path) {
             Some(v) => Some(v),
             // The rows' places hold totals, not what was given.
@@ -67,11 +68,24 @@ impl Read {
         self.lines.get(path).copied()
     }
 
+    /// `ctx` with the number of rows of each group read by row, as the envelope's expressions
+    /// are to be evaluated in.
+    pub fn context(&self, ctx: &Context) -> Context {
+        counting(ctx, &self.counted)
+    }
+
+    /// The `Leveransebekreftelse`'s counts of the document
+    /// ([`crate::intake::receipt::leveranse_counts`]), its rows counted as read.
+    pub fn counts(&self) -> Value {
+        crate::intake::receipt::leveranse_counts_in(&self.envelope, &self.counted)
+    }
+
     /// The whole validation of the document: every error [`validate`] would find.
     ///
     /// [`validate`]: crate::form::validate::validate
     pub fn validate(&self, form: &Form, ctx: &Context) -> Vec<FieldError> {
-        let mut errors = validate_without_rows(form, &self.envelope, ctx, &self.groups);
+        let ctx = self.context(ctx);
+        let mut errors = validate_without_rows(form, &self.envelope, &ctx, &self.groups);
         errors.extend(self.row_errors.iter().cloned());
         errors
     }
@@ -96,6 +110,9 @@ pub fn read<B: Body>(
         .transpose()
         .map_err(serde_json::Error::io)?;
     let (mut envelope, raws) = first_pass(bytes, &groups, &passed, None)?;
+    let counted: Vec<(Vec<Seg>, usize)> = raws.iter().map(|(p, _, n)| (p.clone(), *n)).collect();
+    // The rest of the document counts the rows as read: their places hold one row at a time.
+    let ctx = &counting(ctx, &counted);
     let mut row_errors = Vec::new();
     let mut given = HashMap::new();
     let mut at: Vec<(usize, Vec<Seg>)> = Vec::new();
@@ -106,7 +123,7 @@ pub fn read<B: Body>(
     // groups' rows are taken out while it is made: one entry per row is kept, not two.
     let taken: Vec<(&Vec<Seg>, Value)> = raws
         .iter()
-        .filter_map(|(p, _)| Some((p, std::mem::take(get_mut(&mut envelope, p)?))))
+        .filter_map(|(p, _, _)| Some((p, std::mem::take(get_mut(&mut envelope, p)?))))
         .collect();
     let walk = envelope.clone();
     for (p, v) in taken {
@@ -126,7 +143,7 @@ pub fn read<B: Body>(
         let Some(gi) = groups.iter().position(|g| g == path) else {
             return false;
         };
-        let Some((_, span)) = raws.iter().find(|(p, _)| p == path) else {
+        let Some((_, span, _)) = raws.iter().find(|(p, _, _)| p == path) else {
             return false;
         };
         let plan = &plans[gi];
@@ -161,20 +178,20 @@ pub fn read<B: Body>(
             };
             canonical::write(&row, out);
             sums.add(&row);
-            put(&mut envelope, path, r, row);
+            // Each row is checked in the group's one place, and its errors are put at its own.
+            put(&mut envelope, path, 0, row);
             let before = (field_errors[gi].len(), row_errors.len());
-            check_row_fields(plan.field, &envelope, r, ctx, &mut field_errors[gi]);
-            check_row_rules(form, path, &envelope, r, ctx, &mut row_errors);
-            for e in field_errors[gi][before.0..]
-                .iter()
-                .chain(&row_errors[before.1..])
-            {
+            check_row_fields(plan.field, &envelope, 0, ctx, &mut field_errors[gi]);
+            check_row_rules(form, path, &envelope, 0, ctx, &mut row_errors);
+            let (fields, rules) = (&mut field_errors[gi], &mut row_errors);
+            for e in fields[before.0..].iter_mut().chain(&mut rules[before.1..]) {
                 if let Some(v) = get(&envelope, &e.path).filter(|v| !v.is_null()) {
-                    given.insert(e.path.clone(), v.clone());
+                    given.insert(in_row(&e.path, path, r), v.clone());
                 }
+                e.path = in_row(&e.path, path, r);
                 at.push((start + key_in(&bytes[start..end], &e.path), e.path.clone()));
             }
-            put(&mut envelope, path, r, Value::Null);
+            put(&mut envelope, path, 0, Value::Null);
             passed(end);
             if out.len() >= PIECE
                 && let Some(sp) = spool.as_mut()
@@ -227,10 +244,31 @@ pub fn read<B: Body>(
         envelope,
         canonical,
         groups,
+        counted,
         row_errors,
         given,
         lines,
     })
+}
+
+/// `ctx` with `counted` as the number of rows of the groups read by row.
+fn counting(ctx: &Context, counted: &[(Vec<Seg>, usize)]) -> Context {
+    Context {
+        counted: counted.to_vec(),
+        ..ctx.clone()
+    }
+}
+
+/// `path`, found in the first row of the group at `group`, in its row `r` instead.
+fn in_row(path: &[Seg], group: &[Seg], r: usize) -> Vec<Seg> {
+    let mut out = path.to_vec();
+    if path.len() > group.len()
+        && path.starts_with(group)
+        && let Some(s @ Seg::Index(0)) = out.get_mut(group.len())
+    {
+        *s = Seg::Index(r);
+    }
+    out
 }
 
 /// Where in a row's text the last key of `path` is written (0: the row's start).
@@ -287,8 +325,8 @@ fn put(doc: &mut Value, path: &[Seg], r: usize, row: Value) {
 /// (`None`: no rows).
 type Span = Option<(usize, usize)>;
 
-/// Each group's rows: its path and where they lie.
-type Raws = Vec<(Vec<Seg>, Span)>;
+/// Each group's rows: its path, where they lie and how many there are.
+type Raws = Vec<(Vec<Seg>, Span, usize)>;
 
 /// Hands each element of a list to a function, as its text.
 struct EachRow<'f>(&'f mut dyn FnMut(&RawValue));
@@ -408,6 +446,11 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
             // then says it is not rows).
             let rows = self.st.groups.contains(&self.st.path);
             let v = map.next_value_seed(Node { st: self.st, rows })?;
+            if rows && !v.is_array() {
+                // Not rows (a key given twice: the last counts).
+                let path = &self.st.path;
+                self.st.raws.retain(|(p, _, _)| p != path);
+            }
             let Some(Seg::Key(key)) = self.st.path.pop() else {
                 unreachable!("the key pushed above");
             };
@@ -418,7 +461,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
 }
 
 impl Node<'_, '_> {
-    /// A group's list of rows: where they lie, and one null per row.
+    /// A group's list of rows: where they lie and how many there are, and one place.
     fn rows<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         if let Some((keep, plans)) = self.st.shown {
             return self.first_rows(seq, keep, plans);
@@ -432,13 +475,18 @@ impl Node<'_, '_> {
             (self.st.passed)(end);
         }
         let path = self.st.path.clone();
-        self.st.raws.retain(|(p, _)| *p != path);
-        self.st.raws.push((path, span));
-        Ok(Value::Array(vec![Value::Null; n]))
+        self.st.raws.retain(|(p, _, _)| *p != path);
+        self.st.raws.push((path, span, n));
+        // One place, for one row at a time, then for the totals.
+        Ok(Value::Array(if n > 0 {
+            vec![Value::Null]
+        } else {
+            Vec::new()
+        }))
     }
 
     /// A group's list of rows as a receipt shows it: the first `keep` rows, then one row with
-    /// the totals of the others, then one null for each further row.
+    /// the totals of the others; and how many there are.
     fn first_rows<'de, A: SeqAccess<'de>>(
         self,
         mut seq: A,
@@ -467,24 +515,47 @@ impl Node<'_, '_> {
         }
         if n > keep {
             rows.push(sums.row());
-            rows.resize(n, Value::Null);
         }
+        let path = self.st.path.clone();
+        self.st.raws.retain(|(p, _, _)| *p != path);
+        self.st.raws.push((path, None, n));
         Ok(Value::Array(rows))
+    }
+}
+
+/// A stored document as its receipt shows it ([`shown`]).
+#[derive(Debug, PartialEq)]
+pub struct Shown {
+    /// The document: of each group read by row, the first rows and a row of the others' totals.
+    pub doc: Value,
+    /// How many rows each of those groups has.
+    counted: Vec<(Vec<Seg>, usize)>,
+}
+
+impl Shown {
+    /// `ctx` with the number of rows of each group read by row, as the document is to be shown
+    /// in.
+    pub fn context(&self, ctx: &Context) -> Context {
+        counting(ctx, &self.counted)
     }
 }
 
 /// A stored document as its receipt shows it, read without a tree of all its rows: of each
 /// group [`by_row`] finds, the first `keep` rows as given, then one row with the totals of the
-/// rest and one null for each further row. Shown with at most `keep` rows of each group
-/// ([`crate::intake::receipt::answers::answers_first`]), it shows what the whole document
-/// would: what decides whether a page or a field is shown reads, of those groups, only a row's
-/// own values, the rows' number and the sums of their values.
-pub fn shown<B: Body>(form: &Form, body: B, keep: usize) -> Result<Value, serde_json::Error> {
+/// rest, and the number of rows. Shown in [`Shown::context`] with at most `keep` rows of each
+/// group ([`crate::intake::receipt::answers::answers_first`]), it shows what the whole
+/// document would: what decides whether a page or a field is shown reads, of those groups,
+/// only a row's own values, the rows' number and the sums of their values.
+pub fn shown<B: Body>(form: &Form, body: B, keep: usize) -> Result<Shown, serde_json::Error> {
     let plans = by_row(form);
     let groups: Vec<Vec<Seg>> = plans.iter().map(|p| p.field.bind.clone()).collect();
     let bytes = body.as_ref();
     let passed = |upto| body.passed(upto);
-    Ok(first_pass(bytes, &groups, &passed, Some((keep, &plans)))?.0)
+    let (doc, raws) = first_pass(bytes, &groups, &passed, Some((keep, &plans)))?;
+    Ok(Shown {
+        doc,
+        counted: raws.into_iter().map(|(p, _, n)| (p, n)).collect(),
+    })
 }
 
 /// The first reading of `bytes` ([`Pass`]): the tree, and where the groups' rows lie.
@@ -572,14 +643,19 @@ mod tests {
         );
         let whole = validate(form, doc, Scope::All, ctx);
         let by_row = read.validate(form, ctx);
+        // A group read by row has no value given: its list is not kept.
+        let given_whole = |p: &[Seg]| {
+            let list = read.groups.iter().any(|g| g == p);
+            get(doc, p).filter(|_| !list).cloned()
+        };
         assert_eq!(
             listed(&by_row, &|p| read.given(p).cloned()),
-            listed(&whole, &|p| get(doc, p).cloned()),
+            listed(&whole, &given_whole),
             "{} {what}: errors",
             form.id
         );
         assert_eq!(
-            crate::intake::receipt::leveranse_counts(&read.envelope),
+            read.counts(),
             crate::intake::receipt::leveranse_counts(doc),
             "{} {what}: counts",
             form.id
@@ -620,7 +696,7 @@ mod tests {
             let whole = receipt_text(form, doc, ctx, keep);
             let from_text = shown(form, Bytes::from(text.to_owned()), keep).unwrap();
             assert_eq!(
-                receipt_text(form, &from_text, ctx, keep),
+                receipt_text(form, &from_text.doc, &from_text.context(ctx), keep),
                 whole,
                 "{} {what}: the receipt with {keep} rows",
                 form.id
@@ -693,6 +769,8 @@ title = { nb = "Rader", nn = "Rader", en = "Rows" }
   bind = "l.rad"
   kind = "group"
   label = { nb = "Rader", nn = "Rader", en = "Rows" }
+  min = 1
+  max = 5
 
     [[page.field.field]]
     bind = "belop"
@@ -714,6 +792,17 @@ when = "sum(l.rad[*].belop) > 100"
   kind = "text"
   label = { nb = "Mange", nn = "Mange", en = "Many" }
   when = "count(l.rad) > 3"
+
+[[rule]]
+check = "count(l.rad) < 4 or sum(l.rad[*].belop) < 150"
+path = "s.grunn"
+message = { nb = "For mye", nn = "For mykje", en = "Too much" }
+
+[[rule]]
+each = "l.rad"
+check = "belop < 100"
+path = "belop"
+message = { nb = "For stort", nn = "For stort", en = "Too large" }
 "#;
 
     #[test]
@@ -727,8 +816,28 @@ when = "sum(l.rad[*].belop) > 100"
         let rows: Vec<Value> = (0..6).map(|_| serde_json::json!({"belop": 30})).collect();
         let doc = serde_json::json!({"l": {"rad": rows}, "s": {"grunn": "g", "mange": "m"}});
         let text = canonical::canonical(&doc);
-        shown_as_whole(&form, &doc, &text, &ctx, "six rows");
-        let kept = receipt_text(&form, &shown(&form, Bytes::from(text), 1).unwrap(), &ctx, 1);
+        same_as_whole(&form, &doc, &ctx, "six rows");
+        // Read by row: too many rows, the sum over the limit; the rows counted as read.
+        let read = read(&form, Bytes::from(text.clone()), &ctx, None).unwrap();
+        let mut codes: Vec<&str> = Vec::new();
+        let errors = read.validate(&form, &ctx);
+        codes.extend(errors.iter().map(|e| e.kind.code()));
+        codes.sort();
+        assert_eq!(codes.len(), 2, "{errors:?}");
+        assert_eq!(
+            read.envelope["l"]["rad"].as_array().map(Vec::len),
+            Some(1),
+            "one place"
+        );
+        // A row too large is found at its own place.
+        let mut big = doc.clone();
+        big["l"]["rad"][4]["belop"] = serde_json::json!(120);
+        same_as_whole(&form, &big, &ctx, "a large row");
+        let read = super::read(&form, Bytes::from(canonical::canonical(&big)), &ctx, None).unwrap();
+        let stis: Vec<String> = read.validate(&form, &ctx).iter().map(|e| e.sti()).collect();
+        assert!(stis.contains(&"l.rad[4].belop".to_owned()), "{stis:?}");
+        let kept = shown(&form, Bytes::from(text), 1).unwrap();
+        let kept = receipt_text(&form, &kept.doc, &kept.context(&ctx), 1);
         assert!(kept.iter().any(|l| l.starts_with("page Store")), "{kept:?}");
         assert!(kept.iter().any(|l| l.starts_with("Mange m")), "{kept:?}");
         // Two rows: neither.

@@ -287,7 +287,7 @@ async fn shown(
     state: &AppState,
     form: &crate::form::Form,
     row: &SubmissionRow,
-) -> AppResult<Value> {
+) -> AppResult<intake::rows::Shown> {
     receipt::shown_document(&state.store, form, row, &state.uploads.tmp_dir)
         .await
         .map_err(|e| AppError::Internal(format!("{e:#}")))
@@ -302,8 +302,9 @@ async fn view_receipt_get(
     let here = format!("/innsendt/{id}");
     let (s, row, form) = own_submission(&state, &session, &here, &id).await?;
     let ui = super::ui(lang);
-    let doc = shown(&state, form, &row).await?;
-    let (pages, mut feedback) = receipt_answers(form, &row, &doc, &s.context(), lang)?;
+    let shown = shown(&state, form, &row).await?;
+    let ctx = shown.context(&s.context());
+    let (pages, mut feedback) = receipt_answers(form, &row, &shown.doc, &ctx, lang)?;
     if let Some(f) = feedback.as_mut() {
         let documents = state.store.feedback_documents(&row.id).await?;
         f.with_documents(documents, |d| format!("/innsendt/{}/dokument/{d}", row.id));

@@ -191,7 +191,14 @@ fn for_each_item(n: &Node, sc: &Scope<'_>, ctx: &Context, f: &mut dyn FnMut(Valu
     }
 }
 
-fn count_rows(dp: &DocPath, sc: &Scope<'_>) -> usize {
+fn count_rows(dp: &DocPath, sc: &Scope<'_>, ctx: &Context) -> usize {
+    // A group read one row at a time: its rows are counted, not in the document.
+    if dp.level == 0
+        && !dp.has_all
+        && let Some((_, n)) = ctx.counted.iter().find(|(p, _)| *p == dp.walk)
+    {
+        return *n;
+    }
     // By each group's length: a rule per row that counts the rows stays linear.
     let mut n = 0;
     walk_each(sc.at_level(dp.level), &dp.walk, &mut |v| {
@@ -229,7 +236,7 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
         }
         Func::Count => {
             if let Some(dp) = rows {
-                return usize_value(count_rows(dp, sc));
+                return usize_value(count_rows(dp, sc, ctx));
             }
             // Over a list, count the answers given (non-null); len() counts the places.
             let mut n = 0;
@@ -242,7 +249,7 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
         }
         Func::Len => {
             if let Some(dp) = rows {
-                return usize_value(count_rows(dp, sc));
+                return usize_value(count_rows(dp, sc, ctx));
             }
             match eval_node(&args[0], sc, ctx) {
                 Value::Text(s) => usize_value(s.chars().count()),
@@ -252,7 +259,7 @@ fn eval_call(f: Func, args: &[Node], sc: &Scope<'_>, ctx: &Context) -> Value {
         }
         Func::Empty => {
             if let Some(dp) = rows {
-                return Value::Bool(count_rows(dp, sc) == 0);
+                return Value::Bool(count_rows(dp, sc, ctx) == 0);
             }
             Value::Bool(match eval_node(&args[0], sc, ctx) {
                 Value::Null => true,

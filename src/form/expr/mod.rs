@@ -163,6 +163,26 @@ pub struct Context {
     /// `folkeregister.*`: the logged-in person's entry in Folkeregisteret, when it was looked up
     /// and found.
     pub folkeregister: Option<PersonEntry>,
+    /// Top-level groups whose rows were read one at a time and are not in the document, and
+    /// how many rows each had: the document holds, of such a group, only a row with the totals
+    /// of the rows (and, for a receipt, the first rows shown before it). Their number is this,
+    /// not the length of the list (see [`Context::rows_of`]).
+    pub counted: Vec<(Vec<Seg>, usize)>,
+}
+
+impl Context {
+    /// The number of rows of the group at `group` (a concrete path) in `doc`: as counted where
+    /// the rows were read one at a time ([`Context::counted`]), else the length of its list.
+    pub fn rows_of(&self, doc: &serde_json::Value, group: &[Seg]) -> usize {
+        self.counted.iter().find(|(p, _)| p == group).map_or_else(
+            || {
+                crate::form::document::get(doc, group)
+                    .and_then(serde_json::Value::as_array)
+                    .map_or(0, Vec::len)
+            },
+            |(_, n)| *n,
+        )
+    }
 }
 
 /// A public register a prefilled value can come from.
@@ -442,6 +462,7 @@ mod tests {
             user_name: Some("Kari".into()),
             register: None,
             folkeregister: None,
+            counted: Vec::new(),
         }
     }
 

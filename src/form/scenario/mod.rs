@@ -397,6 +397,7 @@ fn context(defaults: &RawContext, own: RawContext) -> Result<Context, String> {
             "folkeregister",
         )?
         .map(|(base, own)| merge_person(base, own)),
+        counted: Vec::new(),
     })
 }
 

@@ -162,7 +162,7 @@ pub fn answers_first(
             match &f.kind {
                 FieldKind::Static => {}
                 FieldKind::Group(g) => {
-                    let n = document::row_count(doc, &f.bind);
+                    let n = ctx.rows_of(doc, &f.bind);
                     let rows = (0..n.min(max_rows))
                         .map(|r| {
                             let mut row = f.bind.clone();

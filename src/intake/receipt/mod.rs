@@ -52,8 +52,24 @@ impl Names {
 
 /// What a `Leveransebekreftelse` counts, without the ids only a received delivery has.
 pub fn leveranse_counts(doc: &Value) -> Value {
+    leveranse_counts_in(doc, &[])
+}
+
+/// As [`leveranse_counts`], with the rows of the groups in `counted` (read one at a time, not
+/// in the document) counted as given there.
+pub fn leveranse_counts_in(doc: &Value, counted: &[(Vec<crate::form::Seg>, usize)]) -> Value {
+    let of = |k: &str| {
+        counted.iter().find_map(|(p, n)| match p.as_slice() {
+            [crate::form::Seg::Key(l), crate::form::Seg::Key(g)] if l == "leveranse" && g == k => {
+                Some(*n)
+            }
+            _ => None,
+        })
+    };
     let counts = |l: &Value| {
-        let n = |k: &str| l.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        let n = |k: &str| {
+            of(k).unwrap_or_else(|| l.get(k).and_then(Value::as_array).map_or(0, Vec::len))
+        };
         (
             l.get("oppgavegiversLeveranseReferanse")
                 .and_then(Value::as_str)
@@ -89,11 +105,11 @@ pub fn leveranse_counts(doc: &Value) -> Value {
 /// `Leveransebekreftelse` for a GLD document, as the API, the file upload and SFTP answer it:
 /// the dialog and transmission, and for one `leveranse` (an object) the counts and the reference;
 /// for several (an array, as for boligselskap) the same per purpose.
-pub fn leveransebekreftelse(doc: &Value, r: &super::Receipt) -> Value {
+pub fn leveransebekreftelse(read: &super::rows::Read, r: &super::Receipt) -> Value {
     let mut v = serde_json::Map::new();
     v.insert("dialogId".into(), json!(r.dialog_id));
     v.insert("forsendelseId".into(), json!(r.transmission_id));
-    if let Value::Object(counts) = leveranse_counts(doc) {
+    if let Value::Object(counts) = read.counts() {
         v.extend(counts);
     }
     Value::Object(v)
@@ -134,7 +150,7 @@ pub async fn shown_document(
     form: &Form,
     row: &SubmissionRow,
     dir: &std::path::Path,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<super::rows::Shown> {
     use anyhow::Context as _;
     let keep = answers::RECEIPT_ROWS;
     if !row.document.is_empty() {
@@ -156,12 +172,12 @@ pub async fn shown_document(
 pub fn pdf(
     form: &Form,
     row: &SubmissionRow,
-    doc: &Value,
+    shown: &super::rows::Shown,
     lang: Lang,
     names: &Names,
 ) -> anyhow::Result<Vec<u8>> {
-    let ctx = super::context(PartyId::from_key(&row.party).as_ref());
-    pdf_marked(form, row, doc, &ctx, lang, names, None)
+    let ctx = shown.context(&super::context(PartyId::from_key(&row.party).as_ref()));
+    pdf_marked(form, row, &shown.doc, &ctx, lang, names, None)
 }
 
 /// The receipt PDF with `mark` (a preview's "not submitted") before its title and in the

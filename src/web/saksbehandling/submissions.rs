@@ -397,7 +397,7 @@ async fn shown(
     state: &CaseState,
     form: &Form,
     row: &SubmissionRow,
-) -> AppResult<serde_json::Value> {
+) -> AppResult<crate::intake::rows::Shown> {
     receipt::shown_document(&state.store, form, row, &state.spool_dir)
         .await
         .map_err(|e| AppError::Internal(format!("{e:#}")))
@@ -417,9 +417,10 @@ async fn view_submission_get(
         .await?;
     let given = Lang::parse(&row.lang).unwrap_or_default();
     let ctx = crate::intake::context(PartyId::from_key(&row.party).as_ref());
-    let doc = shown(&state, &form, &row).await?;
+    let shown = shown(&state, &form, &row).await?;
+    let ctx = shown.context(&ctx);
     let (pages, mut feedback) =
-        crate::web::submitted::receipt_answers(&form, &row, &doc, &ctx, given)?;
+        crate::web::submitted::receipt_answers(&form, &row, &shown.doc, &ctx, given)?;
     if let Some(f) = feedback.as_mut() {
         let documents = state.store.feedback_documents(&row.id).await?;
         f.with_documents(documents, |d| {
