@@ -1321,16 +1321,22 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     let per_row = make(1_000, 1).len() as f64 / 1_000.0;
     let big_rows = ((mb * 1_000_000) as f64 / per_row) as usize;
     let port = free_port();
-    let (mut child, url, _data) = start_server_with(
-        &forms,
-        &[
-            ("TASTESKJEMA_SFTP_LISTEN", format!("127.0.0.1:{port}")),
-            (
-                "TASTESKJEMA_SFTP_SESSIONS_PER_ORG",
-                clients.max(1).to_string(),
-            ),
-        ],
-    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // On PostgreSQL a database of its own: the same files sent in an earlier run would be
+    // repeats.
+    let admin = std::env::var("TASTESKJEMA_BENCH_DATABASE_URL").ok();
+    let fresh = admin.as_deref().map(|a| rt.block_on(bench_database(a)));
+    let mut env = vec![
+        ("TASTESKJEMA_SFTP_LISTEN", format!("127.0.0.1:{port}")),
+        (
+            "TASTESKJEMA_SFTP_SESSIONS_PER_ORG",
+            clients.max(1).to_string(),
+        ),
+    ];
+    if let Some((_, url)) = &fresh {
+        env.push(("TASTESKJEMA_DATABASE_URL", url.clone()));
+    }
+    let (mut child, url, _data) = start_server_with(&forms, &env);
     let pid = child.id();
     let key = dir.path().join("key");
     std::fs::copy(
@@ -1346,7 +1352,6 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
         "files: RF-1140 deliveries as files, release server on {}",
         database_name()
     );
-    let rt = tokio::runtime::Runtime::new().unwrap();
     // Through the browser's upload.
     let upload = make(big_rows, 2);
     let (http, receipt) = rt.block_on(async {
@@ -1520,6 +1525,9 @@ fn files_bench(mb: usize, clients: usize, files: usize, rows: usize) {
     });
     let _ = child.kill();
     let _ = child.wait();
+    if let (Some(admin), Some((name, _))) = (&admin, &fresh) {
+        rt.block_on(drop_bench_database(admin, name));
+    }
 }
 
 /// A fresh PostgreSQL database for one bench run on the server at `admin`: its name and URL.

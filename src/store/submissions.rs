@@ -494,12 +494,24 @@ impl Store {
         id: &str,
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<usize, Error> {
-        let mut seq = 0;
-        while let Some(text) = self.piece(id, seq).await? {
-            out.write_all(text.as_bytes()).map_err(Error::Io)?;
-            seq += 1;
-        }
-        Ok(seq)
+        let sql = "SELECT text FROM submission_pieces WHERE submission_id = $1 AND seq = $2";
+        // On one connection: each keeps a buffer as large as the largest answer it read.
+        on_pool!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            let mut seq = 0;
+            loop {
+                let piece: Option<(String,)> = sqlx::query_as(sql)
+                    .bind(id)
+                    .bind(seq as i64)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                let Some((text,)) = piece else {
+                    break Ok(seq);
+                };
+                out.write_all(text.as_bytes()).map_err(Error::Io)?;
+                seq += 1;
+            }
+        })
     }
 
     /// Piece `seq` (from 0) of a submission's document stored in pieces.
