@@ -714,10 +714,7 @@ fn check_field(
                 return;
             }
             let rows: &[Value] = v.and_then(Value::as_array).map_or(&[], Vec::as_slice);
-            let n = match ctx.counted.iter().find(|(p, _)| *p == at.path()) {
-                Some((_, n)) => *n,
-                None => rows.len(),
-            };
+            let n = ctx.counted_rows(&at.path()).unwrap_or(rows.len());
             if let Some(min) = f.min
                 && (n as f64) < min
             {

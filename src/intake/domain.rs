@@ -278,10 +278,16 @@ async fn pieced(
         }
         let _ = tx.send(Ok(Bytes::from_static(b"}"))).await;
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+    Ok(queued(rx))
+}
+
+/// A request body of the pieces sent into `rx`, in order, until its sender is dropped.
+fn queued(
+    rx: tokio::sync::mpsc::Receiver<Result<axum::body::Bytes, std::io::Error>>,
+) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|piece| (piece, rx))
-    });
-    Ok(reqwest::Body::wrap_stream(body))
+    }))
 }
 
 impl DomainClient {
@@ -370,10 +376,6 @@ impl DomainClient {
                 }
             }
         });
-        let body =
-            futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-                rx.recv().await.map(|piece| (piece, rx))
-            }));
         let resp = self
             .http
             .put(format!(
@@ -384,7 +386,7 @@ impl DomainClient {
             .timeout(TIMEOUT * 12)
             .header(reqwest::header::CONTENT_TYPE, &file.media_type)
             .header(reqwest::header::CONTENT_LENGTH, file.size)
-            .body(reqwest::Body::wrap_stream(body))
+            .body(queued(rx))
             .send()
             .await
             .map_err(classify)?;

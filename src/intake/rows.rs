@@ -185,10 +185,11 @@ pub fn read<B: Body>(
             check_row_rules(form, path, &envelope, 0, ctx, &mut row_errors);
             let (fields, rules) = (&mut field_errors[gi], &mut row_errors);
             for e in fields[before.0..].iter_mut().chain(&mut rules[before.1..]) {
+                let at_row = in_row(&e.path, path, r);
                 if let Some(v) = get(&envelope, &e.path).filter(|v| !v.is_null()) {
-                    given.insert(in_row(&e.path, path, r), v.clone());
+                    given.insert(at_row.clone(), v.clone());
                 }
-                e.path = in_row(&e.path, path, r);
+                e.path = at_row;
                 at.push((start + key_in(&bytes[start..end], &e.path), e.path.clone()));
             }
             put(&mut envelope, path, 0, Value::Null);
@@ -370,6 +371,16 @@ struct Pass<'g> {
     shown: Option<(usize, &'g [ByRow<'g>])>,
 }
 
+impl Pass<'_> {
+    /// The group being read has `n` rows at `span`: a group given before under the same key
+    /// is forgotten (the last counts).
+    fn record(&mut self, span: Span, n: usize) {
+        let path = self.path.clone();
+        self.raws.retain(|(p, _, _)| *p != path);
+        self.raws.push((path, span, n));
+    }
+}
+
 /// A value being read at `st.path`; `rows` where a group read by row is.
 struct Node<'s, 'g> {
     st: &'s mut Pass<'g>,
@@ -474,9 +485,7 @@ impl Node<'_, '_> {
             n += 1;
             (self.st.passed)(end);
         }
-        let path = self.st.path.clone();
-        self.st.raws.retain(|(p, _, _)| *p != path);
-        self.st.raws.push((path, span, n));
+        self.st.record(span, n);
         // One place, for one row at a time, then for the totals.
         Ok(Value::Array(if n > 0 {
             vec![Value::Null]
@@ -516,9 +525,7 @@ impl Node<'_, '_> {
         if n > keep {
             rows.push(sums.row());
         }
-        let path = self.st.path.clone();
-        self.st.raws.retain(|(p, _, _)| *p != path);
-        self.st.raws.push((path, None, n));
+        self.st.record(None, n);
         Ok(Value::Array(rows))
     }
 }

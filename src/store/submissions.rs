@@ -138,6 +138,9 @@ fn read_columns() -> &'static str {
 /// holding its text).
 const STORED: &str = COLUMNS;
 
+/// One piece of a document stored in pieces.
+const PIECE_SQL: &str = "SELECT text FROM submission_pieces WHERE submission_id = $1 AND seq = $2";
+
 /// The columns as read, but for the document (empty): where only the receipt is wanted.
 fn without_document() -> &'static str {
     static COLUMNS_SHORT: std::sync::LazyLock<String> =
@@ -343,10 +346,18 @@ impl Store {
         transmission_id: &str,
         party: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!(
-            "SELECT {} FROM submissions WHERE transmission_id = $1 AND party = $2",
-            read_columns()
-        );
+        self.by_transmission(transmission_id, party, read_columns())
+            .await
+    }
+
+    async fn by_transmission(
+        &self,
+        transmission_id: &str,
+        party: &str,
+        columns: &str,
+    ) -> Result<Option<SubmissionRow>, Error> {
+        let sql =
+            format!("SELECT {columns} FROM submissions WHERE transmission_id = $1 AND party = $2");
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(transmission_id)
             .bind(party)
@@ -449,27 +460,18 @@ impl Store {
         id: &str,
         with_document: bool,
     ) -> Result<Option<SubmissionRow>, Error> {
-        if with_document {
-            return self.submission_stored(id).await;
-        }
-        let sql = format!(
-            "SELECT {} FROM submissions WHERE id = $1",
+        let columns = if with_document {
+            STORED
+        } else {
             without_document()
-        );
-        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await)
+        };
+        self.by_id(id, columns).await
     }
 
     /// A submission by id alone, as stored (a document stored in pieces left out: see
     /// [`STORED`]): what a caseworker reads through the areas they may read.
     pub async fn submission_stored(&self, id: &str) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!("SELECT {STORED} FROM submissions WHERE id = $1");
-        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await)
+        self.by_id(id, STORED).await
     }
 
     /// As [`Store::submission_by_transmission`], as stored (see [`STORED`]).
@@ -478,13 +480,7 @@ impl Store {
         transmission_id: &str,
         party: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql =
-            format!("SELECT {STORED} FROM submissions WHERE transmission_id = $1 AND party = $2");
-        on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
-            .bind(transmission_id)
-            .bind(party)
-            .fetch_optional(p)
-            .await)
+        self.by_transmission(transmission_id, party, STORED).await
     }
 
     /// Writes the pieces of a submission's document to `out` in order, one read at a time, and
@@ -494,13 +490,12 @@ impl Store {
         id: &str,
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<usize, Error> {
-        let sql = "SELECT text FROM submission_pieces WHERE submission_id = $1 AND seq = $2";
         // On one connection: each keeps a buffer as large as the largest answer it read.
         on_pool!(&self.db, |p| {
             let mut c = p.acquire().await?;
             let mut seq = 0;
             loop {
-                let piece: Option<(String,)> = sqlx::query_as(sql)
+                let piece: Option<(String,)> = sqlx::query_as(PIECE_SQL)
                     .bind(id)
                     .bind(seq as i64)
                     .fetch_optional(&mut *c)
@@ -516,8 +511,7 @@ impl Store {
 
     /// Piece `seq` (from 0) of a submission's document stored in pieces.
     pub async fn piece(&self, id: &str, seq: usize) -> Result<Option<String>, Error> {
-        let sql = "SELECT text FROM submission_pieces WHERE submission_id = $1 AND seq = $2";
-        let piece: Option<(String,)> = on_pool!(&self.db, |p| sqlx::query_as(sql)
+        let piece: Option<(String,)> = on_pool!(&self.db, |p| sqlx::query_as(PIECE_SQL)
             .bind(id)
             .bind(seq as i64)
             .fetch_optional(p)
@@ -531,7 +525,11 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<SubmissionRow>, Error> {
-        let sql = format!("SELECT {} FROM submissions WHERE id = $1", read_columns());
+        self.by_id(id, read_columns()).await
+    }
+
+    async fn by_id(&self, id: &str, columns: &str) -> Result<Option<SubmissionRow>, Error> {
+        let sql = format!("SELECT {columns} FROM submissions WHERE id = $1");
         on_pool!(&self.db, |p| sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(id)
             .fetch_optional(p)

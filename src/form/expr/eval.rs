@@ -195,9 +195,9 @@ fn count_rows(dp: &DocPath, sc: &Scope<'_>, ctx: &Context) -> usize {
     // A group read one row at a time: its rows are counted, not in the document.
     if dp.level == 0
         && !dp.has_all
-        && let Some((_, n)) = ctx.counted.iter().find(|(p, _)| *p == dp.walk)
+        && let Some(n) = ctx.counted_rows(&dp.walk)
     {
-        return *n;
+        return n;
     }
     // By each group's length: a rule per row that counts the rows stays linear.
     let mut n = 0;

@@ -171,17 +171,20 @@ pub struct Context {
 }
 
 impl Context {
+    /// The number of rows of the group at `group` where its rows were read one at a time and
+    /// are not in the document ([`Context::counted`]).
+    pub fn counted_rows(&self, group: &[Seg]) -> Option<usize> {
+        self.counted
+            .iter()
+            .find(|(p, _)| p == group)
+            .map(|(_, n)| *n)
+    }
+
     /// The number of rows of the group at `group` (a concrete path) in `doc`: as counted where
     /// the rows were read one at a time ([`Context::counted`]), else the length of its list.
     pub fn rows_of(&self, doc: &serde_json::Value, group: &[Seg]) -> usize {
-        self.counted.iter().find(|(p, _)| p == group).map_or_else(
-            || {
-                crate::form::document::get(doc, group)
-                    .and_then(serde_json::Value::as_array)
-                    .map_or(0, Vec::len)
-            },
-            |(_, n)| *n,
-        )
+        self.counted_rows(group)
+            .unwrap_or_else(|| crate::form::document::row_count(doc, group))
     }
 }
 
