@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tasteskjema::config::{Config, Loaded, Service};
 
+/// mimalloc: under load glibc's allocator took a fifth of a request's CPU (arenas shared by the
+/// runtime's threads, their locks and consolidation); see BENCHMARKS.md §2.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tasteskjema", version, about = "Skatteetaten's form portal")]
 struct Cli {

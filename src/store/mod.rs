@@ -42,6 +42,7 @@ macro_rules! on_pool {
 mod attachments;
 mod documents;
 mod draft_cache;
+mod draft_saves;
 mod listen;
 mod outbox;
 mod reports;
@@ -175,6 +176,8 @@ pub struct Store {
     employee_sessions: std::sync::Arc<sessions::Cache>,
     /// The drafts this node read or saved for a save, for the next save of each.
     drafts: std::sync::Arc<draft_cache::DraftCache>,
+    /// The saves of drafts waiting to be written together.
+    saves: std::sync::Arc<draft_saves::Queue>,
 }
 
 impl Store {
@@ -247,6 +250,7 @@ impl Store {
             people_sessions: sessions::Cache::new(live),
             employee_sessions: sessions::Cache::new(live),
             drafts: Default::default(),
+            saves: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -512,28 +516,49 @@ impl Store {
         last_page: Option<&str>,
         request_id: &str,
     ) -> Result<Saved, Error> {
-        let _turn = self.write_turn().await;
         let doc = document.to_string();
-        let now = now_ms();
-        // The table's trigger writes the audit row (`draft.saved`, this request) with the save.
-        let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), \
-                   updated_at = $3, saved_by = $4 \
-                   WHERE id = $5 AND person = $6 AND party = $7 AND version = $8";
-        let done = on_pool!(&self.db, |p| sqlx::query(sql)
-            .bind(&doc)
-            .bind(last_page)
-            .bind(now)
-            .bind(request_id)
-            .bind(id)
-            .bind(owner.person())
-            .bind(owner.party())
-            .bind(expected)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if done == 1 {
+        let size = doc.len();
+        // Written together with the saves queued beside it (`draft_saves`); alone if that fails,
+        // so that the error is this request's own.
+        let together = self
+            .save_together(draft_saves::Save {
+                id: id.to_owned(),
+                person: owner.person().to_owned(),
+                party: owner.party().to_owned(),
+                expected,
+                document: doc,
+                last_page: last_page.map(str::to_owned),
+                request_id: request_id.to_owned(),
+            })
+            .await;
+        let saved_at = match together {
+            Ok(at) => at,
+            // Alone, in a statement of its own.
+            Err(()) => {
+                let _turn = self.write_turn().await;
+                let now = now_ms();
+                // The table's trigger writes the audit row (`draft.saved`, this request) with the save.
+                let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), \
+                           updated_at = $3, saved_by = $4 \
+                           WHERE id = $5 AND person = $6 AND party = $7 AND version = $8";
+                let done = on_pool!(&self.db, |p| sqlx::query(sql)
+                    .bind(document.to_string())
+                    .bind(last_page)
+                    .bind(now)
+                    .bind(request_id)
+                    .bind(id)
+                    .bind(owner.person())
+                    .bind(owner.party())
+                    .bind(expected)
+                    .execute(p)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+                (done == 1).then_some(now)
+            }
+        };
+        if let Some(at) = saved_at {
             self.drafts
-                .saved(owner, id, expected, (document, doc.len()), last_page, now);
+                .saved(owner, id, expected, (document, size), last_page, at);
             return Ok(Saved::Ok(expected + 1));
         }
         self.drafts.forget(id);

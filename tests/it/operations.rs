@@ -339,7 +339,7 @@ fn pretty_lines_have_no_colours_when_not_written_to_a_terminal() {
 
 /// Another connection holding the write lock (SQLite) or an exclusive lock on `table`
 /// (PostgreSQL) until it is dropped: to the portal, a database that has stopped answering.
-async fn hold_lock(app: &TestApp, table: &str) -> Box<dyn std::any::Any> {
+pub(crate) async fn hold_lock(app: &TestApp, table: &str) -> Box<dyn std::any::Any> {
     use sqlx::{Connection as _, Executor as _};
     if app.db_url.starts_with("sqlite") {
         let mut c = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();

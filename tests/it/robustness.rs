@@ -262,3 +262,130 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .await;
     assert_eq!(r.status, 303);
 }
+
+/// Saves that come at once are written together (one statement for those queued at a time): each
+/// is still checked against the version it was made from, each writes its audit row, and a save
+/// whose request gives up half way is written or not, never half.
+#[tokio::test]
+async fn saves_at_once_each_keep_their_own_version_check_and_audit_row() {
+    use tasteskjema::store::{Owner, Saved};
+    let app = spawn_app().await;
+    let dina = Owner::new(crate::helpers::DINA, SKOGLY);
+    let rita = Owner::new(RITA, SKOGLY);
+    let mut drafts = Vec::new();
+    for i in 0..24 {
+        let d = app
+            .store
+            .create_draft(
+                &dina,
+                "RF-1140",
+                "2025-1",
+                &serde_json::json!({ "n": i }),
+                &[],
+                "test",
+            )
+            .await
+            .unwrap();
+        drafts.push(d.id);
+    }
+    // Each draft saved twice from version 1 (two tabs) and once by another person; all at once.
+    let mut saves = Vec::new();
+    for (i, id) in drafts.iter().enumerate() {
+        for (tab, owner) in [(0, &dina), (1, &dina), (2, &rita)] {
+            let (store, id, owner) = (app.store.clone(), id.clone(), owner.clone());
+            saves.push(tokio::spawn(async move {
+                let doc = serde_json::json!({ "n": i, "tab": tab });
+                let r = store
+                    .save_draft(
+                        &owner,
+                        &id,
+                        1,
+                        &doc,
+                        Some("side"),
+                        &format!("req-{i}-{tab}"),
+                    )
+                    .await
+                    .unwrap();
+                (id, tab, r)
+            }));
+        }
+    }
+    let mut won = std::collections::HashMap::new();
+    for s in saves {
+        let (id, tab, r) = s.await.unwrap();
+        match (tab, r) {
+            (2, r) => assert_eq!(r, Saved::NotFound, "another person's save of {id}"),
+            (_, Saved::Ok(2)) => assert!(
+                won.insert(id.clone(), tab).is_none(),
+                "{id} saved twice from version 1"
+            ),
+            (_, Saved::Stale { current: 2 }) => {}
+            (_, r) => panic!("{id}: {r:?}"),
+        }
+    }
+    assert_eq!(won.len(), drafts.len(), "every draft saved once");
+    for (i, id) in drafts.iter().enumerate() {
+        let d = app.store.draft(&dina, id).await.unwrap().unwrap();
+        assert_eq!(d.version, 2);
+        assert_eq!(d.document.0, serde_json::json!({ "n": i, "tab": won[id] }));
+        assert_eq!(d.last_page.as_deref(), Some("side"));
+        let rows = app.store.audit_rows(id).await.unwrap();
+        let saved: Vec<_> = rows.iter().filter(|r| r.event == "draft.saved").collect();
+        assert_eq!(saved.len(), 1, "{id}: {rows:?}");
+        assert_eq!(saved[0].request_id, format!("req-{i}-{}", won[id]));
+    }
+    // While the database does not answer, a save whose request gives up is not kept, whether it
+    // waited in the queue or in the statement; the saves queued beside it are.
+    let lock = crate::operations::hold_lock(&app, "drafts").await;
+    let blocked: Vec<_> = (1..5)
+        .map(|k| {
+            let (store, id, dina) = (app.store.clone(), drafts[k].clone(), dina.clone());
+            tokio::spawn(async move {
+                store
+                    .save_draft(
+                        &dina,
+                        &id,
+                        2,
+                        &serde_json::json!({ "k": k }),
+                        None,
+                        "blocked",
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let id = drafts[0].clone();
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        app.store.save_draft(
+            &dina,
+            &id,
+            2,
+            &serde_json::json!({ "gave_up": true }),
+            None,
+            "gave-up",
+        ),
+    )
+    .await;
+    assert!(gave_up.is_err(), "{gave_up:?}");
+    drop(lock);
+    for b in blocked {
+        assert_eq!(b.await.unwrap().unwrap(), Saved::Ok(3));
+    }
+    let d = app.store.draft(&dina, &id).await.unwrap().unwrap();
+    assert_eq!(d.version, 2);
+    assert_eq!(d.document.0["tab"], serde_json::json!(won[&id]));
+    let next = app
+        .store
+        .save_draft(
+            &dina,
+            &id,
+            2,
+            &serde_json::json!({ "after": 1 }),
+            None,
+            "after",
+        )
+        .await
+        .unwrap();
+    assert_eq!(next, Saved::Ok(3));
+}
