@@ -10,7 +10,8 @@
 //! The writer is a task of its own: a request that gives up (its time limit, its client gone)
 //! leaves the others their answers, and its own save is left out, even when it gives up while the
 //! statement runs (the transaction is rolled back and written again without it). A save whose
-//! statement failed is written alone by its own request, which then sees the error itself.
+//! statement failed is written alone by its own request, in the same statement with itself only
+//! (`Store::save_alone`), and then sees the error itself.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -138,7 +139,9 @@ impl Store {
                 return;
             }
             metrics::counter!("tasteskjema_draft_save_statements_total").increment(1);
-            match self.update_drafts(&batch, now).await {
+            let saves: Vec<&Save> = batch.iter().map(|p| &p.save).collect();
+            let gone = || batch.iter().any(|p| p.answer.is_closed());
+            match self.update_drafts(&saves, now, gone).await {
                 Ok(None) => continue,
                 Ok(Some(ids)) => break Ok(ids.into_iter().collect::<HashSet<_>>()),
                 Err(e) => {
@@ -157,17 +160,25 @@ impl Store {
         }
     }
 
+    /// A save in a statement of its own, by its own request (which then sees the statement's
+    /// error): when it was written, if it was.
+    pub(super) async fn save_alone(&self, save: &Save) -> Result<Option<i64>, Error> {
+        let now = now_ms();
+        // Its request gave up if this is dropped: so is the transaction, which rolls back.
+        let saved = self.update_drafts(&[save], now, || false).await?;
+        Ok(saved.and_then(|ids| (!ids.is_empty()).then_some(now)))
+    }
+
     /// The one `UPDATE` of every draft in `batch` that is still at its expected version, in a
-    /// transaction: the ids it changed, or `None` when a save's request gave up meanwhile (rolled
-    /// back).
+    /// transaction: the ids it changed, or `None` when `gone` says a save's request gave up
+    /// meanwhile (rolled back).
     async fn update_drafts(
         &self,
-        batch: &[Pending],
+        batch: &[&Save],
         now: i64,
+        gone: impl Fn() -> bool,
     ) -> Result<Option<Vec<String>>, Error> {
         let _turn = self.write_turn().await;
-        let gone = || batch.iter().any(|p| p.answer.is_closed());
-        let batch: Vec<&Save> = batch.iter().map(|p| &p.save).collect();
         match &self.db {
             Db::Sqlite(p) => {
                 // The saves as one JSON array, read row by row by `json_each`.

@@ -516,45 +516,22 @@ impl Store {
         last_page: Option<&str>,
         request_id: &str,
     ) -> Result<Saved, Error> {
+        let save = |document: String| draft_saves::Save {
+            id: id.to_owned(),
+            person: owner.person().to_owned(),
+            party: owner.party().to_owned(),
+            expected,
+            document,
+            last_page: last_page.map(str::to_owned),
+            request_id: request_id.to_owned(),
+        };
         let doc = document.to_string();
         let size = doc.len();
         // Written together with the saves queued beside it (`draft_saves`); alone if that fails,
         // so that the error is this request's own.
-        let together = self
-            .save_together(draft_saves::Save {
-                id: id.to_owned(),
-                person: owner.person().to_owned(),
-                party: owner.party().to_owned(),
-                expected,
-                document: doc,
-                last_page: last_page.map(str::to_owned),
-                request_id: request_id.to_owned(),
-            })
-            .await;
-        let saved_at = match together {
+        let saved_at = match self.save_together(save(doc)).await {
             Ok(at) => at,
-            // Alone, in a statement of its own.
-            Err(()) => {
-                let _turn = self.write_turn().await;
-                let now = now_ms();
-                // The table's trigger writes the audit row (`draft.saved`, this request) with the save.
-                let sql = "UPDATE drafts SET version = version + 1, document = $1, last_page = COALESCE($2, last_page), \
-                           updated_at = $3, saved_by = $4 \
-                           WHERE id = $5 AND person = $6 AND party = $7 AND version = $8";
-                let done = on_pool!(&self.db, |p| sqlx::query(sql)
-                    .bind(document.to_string())
-                    .bind(last_page)
-                    .bind(now)
-                    .bind(request_id)
-                    .bind(id)
-                    .bind(owner.person())
-                    .bind(owner.party())
-                    .bind(expected)
-                    .execute(p)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-                (done == 1).then_some(now)
-            }
+            Err(()) => self.save_alone(&save(document.to_string())).await?,
         };
         if let Some(at) = saved_at {
             self.drafts
